@@ -1,0 +1,101 @@
+"""What every collector shares: the unified message model and a poll result.
+
+Collectors turn platform payloads into :class:`Message` objects; they never
+write SQL themselves. Anything that cannot become a message is reported as a
+:class:`Rejected` item, which the caller keeps in ``dead_letters``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from store.timeutil import iso_utc, to_utc, utc_now
+
+Direction = Literal["inbound", "outbound"]
+Channel = Literal["public", "private"]
+
+_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
+
+
+def extract_mentions(text: str) -> tuple[str, ...]:
+    """Return the @handles in ``text``, lower-cased, without the @, in order."""
+    return tuple(dict.fromkeys(m.lower() for m in _HANDLE.findall(text or "")))
+
+
+@dataclass(slots=True)
+class Message:
+    """One post, comment or direct message, inbound or outbound, on any platform."""
+
+    platform: str
+    external_id: str
+    created_at: datetime
+    text: str
+    direction: Direction
+    kind: str
+    channel: Channel
+    source: str
+    author_id: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    author_followers: int | None = None
+    brand: str | None = None
+    in_reply_to_id: str | None = None
+    thread_ref: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    raw: Any = None
+    is_demo: bool = False
+    fetched_at: datetime | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """The row stored in ``messages`` (UTC timestamps, mentions extracted)."""
+        created = to_utc(self.created_at)
+        return {
+            "platform": self.platform,
+            "external_id": str(self.external_id),
+            "kind": self.kind,
+            "channel": self.channel,
+            "direction": self.direction,
+            "brand": self.brand,
+            "author_id": self.author_id,
+            "author_handle": self.author_handle,
+            "author_name": self.author_name,
+            "author_followers": self.author_followers,
+            "text": self.text or "",
+            "lang": self.lang,
+            "mentions": " ".join(extract_mentions(self.text)),
+            "created_at": iso_utc(created),
+            "created_ts": int(created.timestamp()),
+            "in_reply_to_id": str(self.in_reply_to_id) if self.in_reply_to_id else None,
+            "thread_ref": str(self.thread_ref) if self.thread_ref else None,
+            "url": self.url,
+            "source": self.source,
+            "fetched_at": iso_utc(self.fetched_at or utc_now()),
+            "raw": self.raw,
+            "is_demo": self.is_demo,
+        }
+
+
+@dataclass(slots=True)
+class Rejected:
+    """An item that could not be turned into a message, with why."""
+
+    payload: Any
+    error: str
+
+
+@dataclass
+class PollResult:
+    """What one poll of one source produced: messages, rejects, the cursor to
+    save with them, and counters. Errors are collected, not raised."""
+
+    source: str
+    messages: list[Message] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    cursor: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    rate_limit_wait_s: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,112 @@
+"""Ingestion: the one place where collected messages become stored, threaded,
+scored and measured data, in a single transaction with the cursor that
+covers them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from collectors.base import Message, Rejected
+from collectors.imports import ImportBatch
+from metrics.engine import recompute_conversations
+from store.brands import ensure_brand_accounts
+from store.db import transaction
+from store.dead_letters import add_dead_letter
+from store.messages import insert_messages, missing_fields
+from store.state import set_cursor
+
+
+@dataclass
+class IngestResult:
+    """Counts of one ingested batch."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    new_message_ids: list[int] = field(default_factory=list)
+    conversations: set[int] = field(default_factory=set)
+
+
+def ingest(
+    db: Database,
+    messages: Sequence[Message | dict[str, Any]],
+    *,
+    source: str,
+    rejected: Iterable[Rejected] = (),
+    cursor: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Store ``messages`` (skipping duplicates), dead-letter ``rejected`` items and
+    any message the store refuses, recompute the touched conversations and save
+    ``cursor`` for ``source`` — all in one transaction, so a crash at any point
+    leaves either all of it or none of it."""
+    result = IngestResult()
+    with transaction(db):
+        rows: list[dict[str, Any]] = []
+        for message in messages:
+            try:
+                row = message.to_row() if isinstance(message, Message) else dict(message)
+                missing = missing_fields(row)
+                if missing:
+                    raise ValueError(f"missing required fields: {', '.join(missing)}")
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                add_dead_letter(db, source, repr(message), f"unstorable message: {exc}")
+                result.rejected += 1
+            else:
+                rows.append(row)
+        for item in rejected:
+            add_dead_letter(db, source, item.payload, item.error)
+            result.rejected += 1
+        inserted = insert_messages(db, rows)
+        result.inserted = inserted.inserted
+        result.duplicates = inserted.duplicates
+        result.new_message_ids = inserted.new_message_ids
+        result.conversations = inserted.touched_conversation_ids
+        recompute_conversations(db, result.conversations)
+        if cursor is not None:
+            set_cursor(db, source, cursor)
+    return result
+
+
+@dataclass
+class ImportTotals:
+    """Totals of a whole file import."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+
+
+def import_batches(
+    db: Database,
+    batches: Iterable[ImportBatch],
+    *,
+    source: str,
+    on_progress: Callable[[ImportBatch], None] | None = None,
+) -> ImportTotals:
+    """Ingest every batch of a file import, each in its own transaction (so an
+    interrupted import keeps what it committed and a re-run skips it), then
+    resolve the brand of conversations that only mention a brand whose account
+    appeared later in the file."""
+    totals = ImportTotals()
+    for batch in batches:
+        with transaction(db):
+            ensure_brand_accounts(db, batch.brand_accounts)
+            result = ingest(db, batch.messages, source=source, rejected=batch.rejected)
+        totals.inserted += result.inserted
+        totals.duplicates += result.duplicates
+        totals.rejected += result.rejected
+        totals.batches += 1
+        if on_progress:
+            on_progress(batch)
+    with transaction(db):
+        unbranded = [
+            row[0] for row in db.execute(
+                "SELECT id FROM conversations WHERE brand IS NULL AND inbound_count > 0")
+        ]
+        recompute_conversations(db, unbranded)
+    return totals

@@ -1,0 +1,82 @@
+"""Opening the SQLite database: path resolution, pragmas and migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from store.schema import migrations
+
+DEFAULT_DB_PATH = Path("data") / "replywatch.db"
+DB_ENV_VAR = "REPLYWATCH_DB"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the database path: ``explicit`` if given, else ``$REPLYWATCH_DB``,
+    else ``data/replywatch.db``. This is the one rule every command and the
+    dashboard use."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(DB_ENV_VAR)
+    if from_env:
+        return Path(from_env)
+    return DEFAULT_DB_PATH
+
+
+def _create_private_file(path: Path) -> None:
+    # Customer messages are personal data: the database (and, because SQLite
+    # copies the main file's mode, its -wal and -shm files) is readable by
+    # the owner only.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def open_database(path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the replywatch database at ``path`` (resolved
+    with :func:`resolve_db_path`), in WAL mode with a busy timeout so that a
+    collector can write while the dashboard reads, and apply pending
+    migrations. Returns a ``sqlite_utils.Database``."""
+    db_path = resolve_db_path(path)
+    if not db_path.exists():
+        _create_private_file(db_path)
+    db = Database(db_path)
+    configure_connection(db)
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def configure_connection(db: Database) -> None:
+    """Apply the pragmas every connection needs."""
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA journal_mode = WAL")
+    # NORMAL is durable against process crashes in WAL mode (only a power
+    # loss can drop the last commits), and much faster than FULL.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """Run a block in one write transaction (``BEGIN IMMEDIATE``), committing
+    on success and rolling back on any exception. Taking the write lock up
+    front avoids the deadlock-prone upgrade from a read transaction."""
+    conn = db.conn
+    if conn.in_transaction:
+        # Already inside a transaction (nested call): let the outer one decide.
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,173 @@
+"""Database schema, applied through ``sqlite_utils.Migrations``.
+
+Every change to the schema is a new migration function appended at the end;
+existing migrations are never edited, so a database made by any earlier
+version upgrades in place and re-running ``apply`` is a no-op.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("replywatch")
+
+CONVERSATION_STATUSES = ("new", "open", "replied", "closed", "spam", "ignored")
+
+
+def _run(db: Database, statements: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way, so
+    # statements are executed one by one inside it.
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Create the initial tables and indexes."""
+    statuses = ", ".join(f"'{s}'" for s in CONVERSATION_STATUSES)
+    _run(
+        db,
+        f"""
+        CREATE TABLE brands (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            timezone TEXT NOT NULL DEFAULT 'UTC',
+            settings TEXT NOT NULL DEFAULT '{{}}'
+        );
+        CREATE TABLE brand_accounts (
+            platform TEXT NOT NULL,
+            handle TEXT NOT NULL COLLATE NOCASE,
+            account_id TEXT,
+            brand TEXT NOT NULL REFERENCES brands(key),
+            PRIMARY KEY (platform, handle)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('public', 'private')),
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+            brand TEXT,
+            author_id TEXT,
+            author_handle TEXT,
+            author_name TEXT,
+            author_followers INTEGER,
+            text TEXT NOT NULL DEFAULT '',
+            lang TEXT,
+            mentions TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_ts INTEGER NOT NULL,
+            in_reply_to_id TEXT,
+            thread_ref TEXT,
+            url TEXT,
+            source TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            raw TEXT,
+            is_demo INTEGER NOT NULL DEFAULT 0,
+            conversation_id INTEGER,
+            UNIQUE (platform, external_id)
+        );
+        CREATE INDEX idx_messages_parent ON messages (platform, in_reply_to_id);
+        CREATE INDEX idx_messages_conversation ON messages (conversation_id, created_ts);
+        CREATE INDEX idx_messages_created ON messages (created_ts);
+        CREATE INDEX idx_messages_thread ON messages (platform, thread_ref);
+        CREATE INDEX idx_messages_author ON messages (platform, author_handle);
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            root_message_id INTEGER NOT NULL UNIQUE,
+            brand TEXT,
+            channel TEXT NOT NULL,
+            customer_handle TEXT,
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ({statuses})),
+            assignee TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            needs_response INTEGER NOT NULL DEFAULT 0,
+            message_count INTEGER NOT NULL DEFAULT 0,
+            inbound_count INTEGER NOT NULL DEFAULT 0,
+            outbound_count INTEGER NOT NULL DEFAULT 0,
+            first_message_at INTEGER,
+            first_customer_at INTEGER,
+            first_customer_message_id INTEGER,
+            first_response_at INTEGER,
+            first_response_message_id INTEGER,
+            first_response_seconds INTEGER,
+            first_response_business_seconds INTEGER,
+            last_customer_at INTEGER,
+            last_brand_at INTEGER,
+            awaiting_since INTEGER,
+            unanswered_count INTEGER NOT NULL DEFAULT 0,
+            brand_reply_count INTEGER NOT NULL DEFAULT 0,
+            status_changed_at INTEGER,
+            reopened_count INTEGER NOT NULL DEFAULT 0,
+            sla_due_at INTEGER,
+            max_urgency INTEGER,
+            last_compound REAL,
+            updated_at TEXT
+        );
+        CREATE INDEX idx_conversations_queue
+            ON conversations (needs_response, status, awaiting_since);
+        CREATE INDEX idx_conversations_brand_first
+            ON conversations (brand, first_customer_at);
+        CREATE INDEX idx_conversations_first ON conversations (first_customer_at);
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            author TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX idx_notes_conversation ON notes (conversation_id);
+        CREATE TABLE scores (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+            language TEXT NOT NULL,
+            compound REAL NOT NULL,
+            label TEXT NOT NULL,
+            urgency INTEGER NOT NULL,
+            urgent INTEGER NOT NULL,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            scorer TEXT NOT NULL,
+            version TEXT NOT NULL,
+            scored_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_scores_version ON scores (version);
+        CREATE TABLE collector_state (
+            source TEXT PRIMARY KEY,
+            cursor TEXT NOT NULL DEFAULT '{{}}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE collector_health (
+            source TEXT PRIMARY KEY,
+            last_poll_at TEXT,
+            last_success_at TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            items_fetched INTEGER NOT NULL DEFAULT 0,
+            items_total INTEGER NOT NULL DEFAULT 0,
+            rate_limit_wait_s REAL NOT NULL DEFAULT 0,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            details TEXT NOT NULL DEFAULT '{{}}'
+        );
+        CREATE TABLE dead_letters (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            error TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            payload_key TEXT NOT NULL,
+            UNIQUE (source, payload_key)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            conversation_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{{}}'
+        );
+        CREATE INDEX idx_audit_conversation ON audit_log (conversation_id)
+        """,
+    )
