@@ -16,7 +16,7 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 def shared_data() -> Path:
     """The read-only third-party data folder; fails loudly if it is missing."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"third-party data folder not found at {SHARED_DATA}: tests need ../shared/data")
+        pytest.fail(f"third-party data folder not found at {SHARED_DATA} (../shared/data)")
     return SHARED_DATA
 
 

@@ -18,7 +18,8 @@ def msg(external_id: str, minutes: int, *, direction: str = "inbound", parent: s
     return Message(
         platform="x", external_id=external_id, created_at=T0 + timedelta(minutes=minutes),
         text=text, direction=direction, kind="mention", channel=extra.pop("channel", "public"),
-        source="test", author_handle=extra.pop("author", "ana" if direction == "inbound" else "acme"),
+        source="test",
+        author_handle=extra.pop("author", "ana" if direction == "inbound" else "acme"),
         brand=None if direction == "inbound" else "acme", in_reply_to_id=parent, **extra,
     )
 
@@ -90,7 +91,8 @@ def test_brand_reply_marks_replied_and_customer_reopens(db):
     assert db.execute("SELECT status, first_response_seconds FROM conversations").fetchone() == (
         "replied", 1800)
     ingest(db, [msg("3", 45, parent="2")], source="t")
-    row = db.execute("SELECT status, awaiting_since, unanswered_count FROM conversations").fetchone()
+    row = db.execute(
+        "SELECT status, awaiting_since, unanswered_count FROM conversations").fetchone()
     assert row == ("open", int((T0 + timedelta(minutes=45)).timestamp()), 1)
 
 
