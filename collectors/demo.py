@@ -1,0 +1,291 @@
+"""The live demo feed: a seeded, deterministic simulation of customer-care
+traffic for a few brands, so replywatch can be tried with no credentials.
+
+Every demo message has ``is_demo = 1``, source ``demo`` and an external id
+starting with ``demo-``; demo authors are called ``demo_…``. The same seed and
+anchor time always produce the same messages.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from collectors.base import Message
+from store.timeutil import to_utc
+
+DEMO_SOURCE = "demo"
+
+
+@dataclass(frozen=True)
+class DemoBrand:
+    """A simulated brand: accounts, language, timezone and how well it answers."""
+
+    key: str
+    name: str
+    language: str
+    timezone: str
+    x_handle: str
+    reddit_handle: str
+    holidays_country: str
+    answer_rate: float
+    typical_reply_minutes: float
+    daily_volume: int
+
+    def accounts(self) -> list[tuple[str, str, str]]:
+        """The brand's ``(platform, handle, brand_key)`` accounts."""
+        return [("x", self.x_handle, self.key), ("reddit", self.reddit_handle, self.key)]
+
+    def settings(self) -> dict:
+        """Brand settings as stored in ``brands.settings``."""
+        weekdays = {day: ["09:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+        return {
+            "business_hours": {**weekdays, "sat": ["09:00-13:00"], "sun": []},
+            "holidays": {"country": self.holidays_country},
+            "sla": {"first_response_minutes": 60},
+            "demo": True,
+        }
+
+
+DEMO_BRANDS = (
+    DemoBrand("aurora", "Loja Aurora", "pt", "America/Sao_Paulo", "LojaAurora", "lojaaurora",
+              "BR", 0.88, 35, 40),
+    DemoBrand("mercadoluz", "Mercado Luz", "pt", "Europe/Lisbon", "MercadoLuz", "mercadoluz",
+              "PT", 0.80, 70, 22),
+    DemoBrand("northwind", "Northwind Shop", "en", "America/New_York", "NorthwindHelp",
+              "northwindshop", "US", 0.92, 20, 30),
+)
+
+_TEXTS = {
+    "en": {
+        "praise": [
+            "Just got my order from {brand}, super fast delivery, love it!",
+            "Shout out to {brand} support, sorted my return in 5 minutes. Amazing service",
+            "The {product} I bought is great, thanks {brand}!",
+            "Honestly the best online shopping experience I've had this year",
+        ],
+        "question": [
+            "Hi {brand}, do you ship the {product} to Canada?",
+            "When will the {product} be back in stock?",
+            "How do I change the delivery address on order {order}?",
+            "Is there a discount code for first orders?",
+            "Can I pay with PayPal on your site?",
+        ],
+        "complaint": [
+            "Order {order} still hasn't arrived, it's been 2 weeks. Not happy",
+            "The {product} arrived damaged and nobody answers my emails",
+            "Still waiting on my refund for order {order}, this is ridiculous",
+            "Your app keeps crashing at checkout. Very frustrating",
+            "I was charged twice for order {order}, please fix this",
+        ],
+        "angry": [
+            "Worst service ever. Order {order} never arrived and I want a refund NOW",
+            "I'm filing a chargeback with my bank, {brand} is a total scam",
+            "Third time asking: cancel my order {order}! Talking to a lawyer next",
+            "Reporting you to the BBB. Terrible, disgusting customer service",
+        ],
+        "reply": [
+            "Hi! So sorry about this. Could you DM us your order number so we can check?",
+            "Thanks for reaching out! We've escalated this to our delivery team.",
+            "Glad you like it! Thanks for shopping with us :)",
+            "Hi there, yes we do! You can find the details on our shipping page.",
+            "We're sorry for the trouble. Your refund has been processed today.",
+        ],
+        "follow_up": ["Thanks, just sent the DM", "Any update on this?", "Ok thank you!",
+                      "Still nothing...", "That worked, thanks!"],
+        "products": ["headphones", "coffee maker", "running shoes", "backpack", "smartwatch"],
+    },
+    "pt": {
+        "praise": [
+            "Recebi meu pedido da {brand} super rápido, adorei!",
+            "Atendimento excelente da {brand}, resolveram tudo em minutos",
+            "Amei o {product}, chegou antes do prazo. Obrigada!",
+            "Melhor loja online, recomendo muito",
+        ],
+        "question": [
+            "Oi {brand}, vocês entregam o {product} em Recife?",
+            "Quando o {product} volta ao estoque?",
+            "Como altero o endereço de entrega do pedido {order}?",
+            "Tem cupom de desconto para primeira compra?",
+            "Posso pagar com Pix?",
+        ],
+        "complaint": [
+            "Meu pedido {order} ainda não chegou, já faz duas semanas",
+            "O {product} veio com defeito e ninguém responde meus e-mails",
+            "Estou esperando o estorno do pedido {order} até hoje",
+            "Não estou satisfeito com o atendimento, muito demorado",
+            "Fui cobrado duas vezes no pedido {order}, resolvam por favor",
+        ],
+        "angry": [
+            "Péssimo atendimento! O pedido {order} não chegou e quero reembolso já",
+            "Vou abrir reclamação no Procon e no Reclame Aqui, que vergonha {brand}",
+            "Pela terceira vez: quero cancelar o pedido {order}! Vou entrar com processo",
+            "Nunca mais compro na {brand}, é um golpe",
+        ],
+        "reply": [
+            "Olá! Sentimos muito. Pode nos enviar o número do pedido por DM?",
+            "Oi! Já encaminhamos para a equipe de entregas, retornamos em breve.",
+            "Que bom que gostou! Obrigado pela preferência :)",
+            "Olá, entregamos sim! Confira os prazos na página de entrega.",
+            "Pedimos desculpas. O estorno foi processado hoje.",
+        ],
+        "follow_up": ["Obrigado, mandei a DM", "Alguma novidade?", "Ok, obrigada!",
+                      "Até agora nada...", "Deu certo, valeu!"],
+        "products": ["fone de ouvido", "cafeteira", "tênis de corrida", "mochila", "relógio"],
+    },
+}
+_KIND_WEIGHTS = (("praise", 0.22), ("question", 0.35), ("complaint", 0.3), ("angry", 0.13))
+
+
+@dataclass
+class DemoFeed:
+    """Generates demo traffic. ``history`` yields ~``days`` of past messages up to
+    ``anchor``; ``tick`` yields what happens live between two moments."""
+
+    seed: int = 42
+    brands: tuple[DemoBrand, ...] = DEMO_BRANDS
+    _rng: random.Random = field(init=False)
+    _serial: int = field(default=0, init=False)
+    _pending_replies: list[tuple[datetime, Message]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    # -- building blocks ---------------------------------------------------
+    def _next_id(self) -> str:
+        self._serial += 1
+        return f"demo-{self.seed}-{self._serial}"
+
+    def _open_at(self, brand: DemoBrand, moment: datetime) -> datetime:
+        """The first moment at or after ``moment`` when the brand's team works
+        (Mon–Fri 09–18, Sat 09–13 local time); agents on call answer some
+        urgent messages at night, which is simulated elsewhere."""
+        local = moment.astimezone(ZoneInfo(brand.timezone))
+        for _ in range(8):
+            closes = 13 if local.weekday() == 5 else 18
+            if local.weekday() < 6 and local.hour < closes:
+                if local.hour < 9:
+                    local = local.replace(hour=9, minute=0, second=0)
+                return local.astimezone(moment.tzinfo)
+            local = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0)
+        return moment
+
+    def _customer_message(self, brand: DemoBrand, when: datetime) -> Message:
+        rng = self._rng
+        texts = _TEXTS[brand.language]
+        kind = rng.choices([k for k, _ in _KIND_WEIGHTS], [w for _, w in _KIND_WEIGHTS])[0]
+        platform = rng.choices(["x", "reddit"], [0.75, 0.25])[0]
+        channel = "private" if rng.random() < 0.2 else "public"
+        text = rng.choice(texts[kind]).format(
+            brand=brand.name, product=rng.choice(texts["products"]),
+            order=f"#{rng.randint(100000, 999999)}",
+        )
+        handle = f"demo_{brand.language}_{rng.randint(1, 400)}"
+        if channel == "public" and platform == "x":
+            text = f"@{brand.x_handle} {text}"
+        external_id = self._next_id()
+        return Message(
+            platform=platform, external_id=external_id, created_at=when, text=text,
+            direction="inbound", kind="dm" if channel == "private" else (
+                "mention" if platform == "x" else "comment"),
+            channel=channel, source=DEMO_SOURCE, author_id=handle, author_handle=handle,
+            author_name=f"Demo customer {handle[-3:]}",
+            author_followers=int(rng.paretovariate(1.2) * 40),
+            brand=brand.key,
+            thread_ref=f"{platform}-dm-{brand.key}-{handle}" if channel == "private" else None,
+            url=None, lang=brand.language, is_demo=True, raw={"demo": True, "kind": kind},
+        )
+
+    def _brand_reply(self, brand: DemoBrand, to: Message, when: datetime) -> Message:
+        texts = _TEXTS[brand.language]
+        handle = brand.x_handle if to.platform == "x" else brand.reddit_handle
+        text = self._rng.choice(texts["reply"])
+        if to.channel == "public" and to.platform == "x":
+            text = f"@{to.author_handle} {text}"
+        return Message(
+            platform=to.platform, external_id=self._next_id(), created_at=when, text=text,
+            direction="outbound", kind="dm" if to.channel == "private" else "reply",
+            channel=to.channel, source=DEMO_SOURCE, author_id=handle, author_handle=handle,
+            author_name=brand.name, brand=brand.key,
+            in_reply_to_id=None if to.channel == "private" else to.external_id,
+            thread_ref=to.thread_ref, lang=brand.language, is_demo=True, raw={"demo": True},
+        )
+
+    def _follow_up(self, brand: DemoBrand, to: Message, original: Message,
+                   when: datetime) -> Message:
+        message = self._customer_message(brand, when)
+        message.text = self._rng.choice(_TEXTS[brand.language]["follow_up"])
+        message.author_id = message.author_handle = original.author_handle
+        message.platform, message.channel = original.platform, original.channel
+        message.kind = "dm" if original.channel == "private" else "reply"
+        message.thread_ref = original.thread_ref
+        message.in_reply_to_id = None if original.channel == "private" else to.external_id
+        return message
+
+    def _reply_delay(self, brand: DemoBrand, message: Message, scale: float) -> timedelta:
+        minutes = self._rng.lognormvariate(0, 0.9) * brand.typical_reply_minutes * scale
+        return timedelta(minutes=max(0.5, minutes))
+
+    def _plan_replies(self, brand: DemoBrand, message: Message, *, scale: float) -> None:
+        """Decide whether and when the brand answers, and whether the customer
+        writes back; everything planned goes to the pending queue."""
+        rng = self._rng
+        if rng.random() > brand.answer_rate:
+            return  # never answered: it stays in the queue
+        start = message.created_at
+        if rng.random() > 0.15:  # most replies wait for business hours
+            start = self._open_at(brand, start)
+        reply = self._brand_reply(brand, message, start + self._reply_delay(brand, message, scale))
+        self._pending_replies.append((reply.created_at, reply))
+        if rng.random() < 0.3:
+            follow_at = reply.created_at + timedelta(minutes=rng.uniform(2, 90) * scale)
+            follow = self._follow_up(brand, reply, message, follow_at)
+            self._pending_replies.append((follow.created_at, follow))
+
+    def _due(self, until: datetime) -> list[Message]:
+        due = [m for at, m in self._pending_replies if at <= until]
+        self._pending_replies = [(at, m) for at, m in self._pending_replies if at > until]
+        return sorted(due, key=lambda m: m.created_at)
+
+    # -- public API --------------------------------------------------------
+    def history(self, anchor: datetime, *, days: int = 30) -> Iterator[list[Message]]:
+        """Yield one batch per simulated hour for the ``days`` before ``anchor``:
+        customer messages (more in the daytime), brand replies and follow-ups."""
+        anchor = to_utc(anchor).replace(minute=0, second=0, microsecond=0)
+        hour = anchor - timedelta(days=days)
+        rng = self._rng
+        while hour < anchor:
+            batch: list[Message] = []
+            for brand in self.brands:
+                local_hour = hour.astimezone(ZoneInfo(brand.timezone)).hour
+                weight = 1.6 if 9 <= local_hour <= 22 else 0.35
+                expected = brand.daily_volume / 24 * weight
+                count = sum(1 for _ in range(int(expected * 3) + 1) if rng.random() < expected / (
+                    int(expected * 3) + 1))
+                for _ in range(count):
+                    when = hour + timedelta(seconds=rng.randint(0, 3599))
+                    message = self._customer_message(brand, when)
+                    batch.append(message)
+                    self._plan_replies(brand, message, scale=1.0)
+            hour += timedelta(hours=1)
+            batch.extend(self._due(hour))
+            yield sorted(batch, key=lambda m: m.created_at)
+
+    def tick(self, now: datetime, *, new_messages: int = 1) -> list[Message]:
+        """Live step: ``new_messages`` customer messages at ``now`` and every brand
+        reply now due. Live replies come within seconds to minutes so that a
+        viewer sees conversations change state."""
+        now = to_utc(now)
+        batch = []
+        for _ in range(new_messages):
+            brand = self._rng.choice(self.brands)
+            message = self._customer_message(brand, now)
+            batch.append(message)
+            if self._rng.random() < brand.answer_rate:
+                reply = self._brand_reply(
+                    brand, message, now + timedelta(seconds=self._rng.uniform(15, 240)))
+                self._pending_replies.append((reply.created_at, reply))
+        return batch + self._due(now)
