@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,22 @@ class ImportBatch:
     bytes_read: int = 0
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_TWITTER_TIME = re.compile(
+    r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$")
+
+
 def _twcs_time(value: str) -> datetime:
-    # e.g. "Tue Oct 31 22:10:47 +0000 2017"
-    return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
+    """Parse Twitter's ``Tue Oct 31 22:10:47 +0000 2017``. A regex and a month
+    table are ~8x faster than ``strptime``, which dominated import time."""
+    match = _TWITTER_TIME.match(value)
+    if not match or match[1] not in _MONTHS:
+        raise ValueError(f"not a Twitter timestamp: {value!r}")
+    month, day, hh, mm, ss, sign, oh, om, year = match.groups()
+    offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
+    return datetime(int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss),
+                    tzinfo=timezone(offset))
 
 
 def _tweet_id(value: str) -> str:
@@ -59,9 +72,10 @@ def _tweet_id(value: str) -> str:
     return value
 
 
-def parse_twcs_row(record: dict[str, str]) -> Message:
-    """Turn one twcs record into a :class:`Message`; raises ``ValueError`` with a
-    readable reason if a field is unusable."""
+def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
+    """Turn one twcs record into a :class:`Message`, keeping ``raw`` (the CSV
+    text of the record) as its payload; raises ``ValueError`` with a readable
+    reason if a field is unusable."""
     tweet_id = _tweet_id(record.get("tweet_id") or "")
     author = (record.get("author_id") or "").strip()
     if not author:
@@ -89,8 +103,7 @@ def parse_twcs_row(record: dict[str, str]) -> Message:
         author_handle=author,
         brand=None if inbound else author,
         in_reply_to_id=_tweet_id(parent) if parent else None,
-        raw={k: (v.replace(_CR_STAND_IN, "\r") if isinstance(v, str) else v)
-             for k, v in record.items()},
+        raw=raw,
     )
 
 
@@ -153,7 +166,7 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iter
                     raw, f"line {reader.line_num}: expected {width} fields, got {len(row)}"))
             else:
                 try:
-                    message = parse_twcs_row({name: row[i] for name, i in index.items()})
+                    message = parse_twcs_row({name: row[i] for name, i in index.items()}, raw)
                 except ValueError as exc:
                     batch.rejected.append(Rejected(raw, f"line {reader.line_num}: {exc}"))
                 else:

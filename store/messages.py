@@ -221,7 +221,9 @@ def _merge_orphans(db: Database, max_before: int) -> set[int]:
         """
         SELECT DISTINCT child.conversation_id, parent.conversation_id
         FROM messages parent
-        JOIN messages child ON child.platform = parent.platform
+        -- CROSS JOIN pins the join order: walk the new rows, then look up
+        -- their children by index (the other order scans the whole table).
+        CROSS JOIN messages child ON child.platform = parent.platform
                            AND child.in_reply_to_id = parent.external_id
         WHERE parent.id > ? AND child.conversation_id != parent.conversation_id
         """,
