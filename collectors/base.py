@@ -7,15 +7,23 @@ write SQL themselves. Anything that cannot become a message is reported as a
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from store.timeutil import iso_utc, to_utc, utc_now
 
 Direction = Literal["inbound", "outbound"]
 Channel = Literal["public", "private"]
+
+@lru_cache(maxsize=16)
+def _iso_cached(moment: datetime) -> str:
+    # A batch shares one fetched_at: format it once, not once per message.
+    return iso_utc(moment)
+
 
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 
@@ -53,6 +61,9 @@ class Message:
     def to_row(self) -> dict[str, Any]:
         """The row stored in ``messages`` (UTC timestamps, mentions extracted)."""
         created = to_utc(self.created_at)
+        raw = self.raw
+        if raw is not None and not isinstance(raw, str):
+            raw = json.dumps(raw, ensure_ascii=False, default=str)
         return {
             "platform": self.platform,
             "external_id": str(self.external_id),
@@ -73,9 +84,9 @@ class Message:
             "thread_ref": str(self.thread_ref) if self.thread_ref else None,
             "url": self.url,
             "source": self.source,
-            "fetched_at": iso_utc(self.fetched_at or utc_now()),
-            "raw": self.raw,
-            "is_demo": self.is_demo,
+            "fetched_at": _iso_cached(self.fetched_at or utc_now()),
+            "raw": raw,
+            "is_demo": int(self.is_demo),
         }
 
 

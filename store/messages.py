@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -46,134 +47,147 @@ def missing_fields(row: Mapping[str, Any]) -> list[str]:
     return [c for c in REQUIRED_COLUMNS if row.get(c) in (None, "")]
 
 
+_as_tuple = itemgetter(*MESSAGE_COLUMNS)
+
+
 def _prepare(row: Mapping[str, Any]) -> tuple:
     missing = missing_fields(row)
     if missing:
         raise ValueError(f"message is missing required fields: {', '.join(missing)}")
-    values = dict(row)
-    raw = values.get("raw")
+    values = list(_as_tuple({**_DEFAULTS, **row}))
+    raw = values[_RAW]
     if raw is not None and not isinstance(raw, str):
-        values["raw"] = json.dumps(raw, ensure_ascii=False, default=str)
-    values.setdefault("fetched_at", iso_utc(utc_now()))
-    values["is_demo"] = 1 if values.get("is_demo") else 0
-    values["text"] = values.get("text") or ""
-    values["mentions"] = values.get("mentions") or ""
-    return tuple(values.get(column) for column in MESSAGE_COLUMNS)
+        values[_RAW] = json.dumps(raw, ensure_ascii=False, default=str)
+    if values[_FETCHED_AT] is None:
+        values[_FETCHED_AT] = iso_utc(utc_now())
+    for index in _NOT_NULL_TEXT:
+        if values[index] is None:
+            values[index] = ""
+    values[_IS_DEMO] = 1 if values[_IS_DEMO] else 0
+    return tuple(values)
 
 
-def insert_messages(db: Database, rows: Iterable[Mapping[str, Any]]) -> InsertResult:
+_DEFAULTS: dict[str, Any] = dict.fromkeys(MESSAGE_COLUMNS)
+_DEFAULTS.update(text="", mentions="", is_demo=0)
+_RAW = MESSAGE_COLUMNS.index("raw")
+_FETCHED_AT = MESSAGE_COLUMNS.index("fetched_at")
+_IS_DEMO = MESSAGE_COLUMNS.index("is_demo")
+_NOT_NULL_TEXT = (MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("mentions"))
+
+
+def insert_messages(db: Database, rows: Iterable[Mapping[str, Any]], *,
+                    thread: bool = True) -> InsertResult:
     """Insert ``rows`` (dicts with :data:`MESSAGE_COLUMNS`) in one statement batch,
-    skipping ones already stored, then thread the new ones into conversations.
+    skipping ones already stored, then (unless ``thread`` is False) thread every
+    unthreaded message into conversations.
 
     Must be called inside a transaction (see ``store.db.transaction``) so that
-    messages, threading and the caller's cursor commit together. Returns an
-    :class:`InsertResult`; raises ``ValueError`` for a row missing required
-    fields (callers validate first and dead-letter bad items)."""
+    messages, threading and the caller's cursor commit together. Bulk imports
+    pass ``thread=False`` and call :func:`thread_pending` once at the end; a
+    message left unthreaded by an interrupted import is threaded by the next
+    call of either. Raises ``ValueError`` for a row missing required fields
+    (callers validate first and dead-letter bad items)."""
     prepared = [_prepare(row) for row in rows]
     result = InsertResult()
-    if not prepared:
-        return result
-    conn = db.conn
-    max_before = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-    placeholders = ", ".join("?" for _ in MESSAGE_COLUMNS)
-    conn.executemany(
-        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({placeholders}) "
-        "ON CONFLICT (platform, external_id) DO NOTHING",
-        prepared,
-    )
-    # Rowids of rows inserted inside this write transaction are all above the
-    # maximum seen at its start, so this finds exactly the new rows.
-    result.new_message_ids = [
-        r[0] for r in conn.execute("SELECT id FROM messages WHERE id > ?", (max_before,))
-    ]
-    result.inserted = len(result.new_message_ids)
-    result.duplicates = len(prepared) - result.inserted
-    if result.inserted:
-        result.touched_conversation_ids = _thread_new_messages(db, max_before)
+    if prepared:
+        conn = db.conn
+        max_before = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+        placeholders = ", ".join("?" for _ in MESSAGE_COLUMNS)
+        conn.executemany(
+            f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({placeholders}) "
+            "ON CONFLICT (platform, external_id) DO NOTHING",
+            prepared,
+        )
+        # Rowids of rows inserted inside this write transaction are all above
+        # the maximum seen at its start, so this finds exactly the new rows.
+        result.new_message_ids = [
+            r[0] for r in conn.execute("SELECT id FROM messages WHERE id > ?", (max_before,))
+        ]
+        result.inserted = len(result.new_message_ids)
+        result.duplicates = len(prepared) - result.inserted
+    if thread:
+        result.touched_conversation_ids = thread_pending(db)
     return result
 
 
-def _thread_new_messages(db: Database, max_before: int) -> set[int]:
+def thread_pending(db: Database) -> set[int]:
+    """Attach every message without a conversation to one, merging conversations
+    whose root turns out to answer one of these messages. Returns the ids of
+    the conversations that changed. Call inside a transaction."""
     conn = db.conn
-    touched: set[int] = set()
+    if not conn.execute("SELECT 1 FROM messages WHERE conversation_id IS NULL LIMIT 1").fetchone():
+        return set()
+    conn.execute("DROP TABLE IF EXISTS temp.pending_messages")
+    conn.execute("CREATE TEMP TABLE pending_messages (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "INSERT INTO temp.pending_messages SELECT id FROM messages WHERE conversation_id IS NULL")
 
-    def propagate_from_parents() -> None:
-        # Repeat so that chains of replies inside one batch resolve top-down.
-        while True:
-            changed = conn.execute(
-                """
-                UPDATE messages SET conversation_id = (
-                    SELECT p.conversation_id FROM messages p
-                    WHERE p.platform = messages.platform
-                      AND p.external_id = messages.in_reply_to_id)
-                WHERE id > ? AND conversation_id IS NULL AND in_reply_to_id IS NOT NULL
-                  AND EXISTS (
-                    SELECT 1 FROM messages p
-                    WHERE p.platform = messages.platform
-                      AND p.external_id = messages.in_reply_to_id
-                      AND p.conversation_id IS NOT NULL)
-                """,
-                (max_before,),
-            ).rowcount
-            if not changed:
-                return
+    def propagate_from_parents() -> int:
+        # Repeat so that chains of replies resolve top-down, one level a pass.
+        moved = 0
+        while changed := conn.execute(
+            """
+            UPDATE messages SET conversation_id = parent.conversation_id
+            FROM messages AS parent
+            WHERE messages.conversation_id IS NULL AND messages.in_reply_to_id IS NOT NULL
+              AND parent.platform = messages.platform
+              AND parent.external_id = messages.in_reply_to_id
+              AND parent.conversation_id IS NOT NULL
+            """
+        ).rowcount:
+            moved += changed
+        return moved
 
-    propagate_from_parents()
-    _attach_private_threads(db, max_before)
-    propagate_from_parents()
-    # Whatever is left has no stored parent: each starts its own conversation,
-    # and its replies in this batch follow it.
+    _attach_private_threads(db)
+    # Messages with no stored parent start conversations; replies then follow
+    # their parents. A reply cycle (only corrupt data makes one) is broken at
+    # its oldest message.
     while conn.execute(
-        "SELECT 1 FROM messages WHERE id > ? AND conversation_id IS NULL LIMIT 1", (max_before,)
-    ).fetchone():
-        _start_conversations(db, max_before)
-        propagate_from_parents()
-    touched |= _merge_orphans(db, max_before)
-    touched |= {
-        r[0]
-        for r in conn.execute(
-            "SELECT DISTINCT conversation_id FROM messages WHERE id > ?", (max_before,)
+        "SELECT 1 FROM messages WHERE conversation_id IS NULL LIMIT 1").fetchone():
+        started = _new_conversations_for(
+            db,
+            """NOT (m.in_reply_to_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM messages p WHERE p.platform = m.platform
+                    AND p.external_id = m.in_reply_to_id))""",
         )
+        if not propagate_from_parents() and not started:
+            _new_conversations_for(
+                db,
+                "m.id = (SELECT id FROM messages WHERE conversation_id IS NULL "
+                "ORDER BY created_ts, id LIMIT 1)",
+            )
+    touched = _merge_orphans(db)
+    touched |= {
+        r[0] for r in conn.execute(
+            "SELECT DISTINCT m.conversation_id FROM temp.pending_messages p "
+            "JOIN messages m ON m.id = p.id")
     }
+    conn.execute("DROP TABLE temp.pending_messages")
     return touched
 
 
-def _start_conversations(db: Database, max_before: int) -> None:
-    """Create a conversation for every new unthreaded message with no stored
-    parent; if none qualifies (a reply cycle), break the cycle at its oldest."""
+def _new_conversations_for(db: Database, where: str, params: tuple = ()) -> int:
+    """Create a conversation rooted at each unthreaded message matching ``where``
+    and attach the root to it. Returns how many were created."""
     conn = db.conn
-    roots = conn.execute(
-        """
-        SELECT m.id FROM messages m
-        WHERE m.id > ? AND m.conversation_id IS NULL
-          AND NOT (m.in_reply_to_id IS NOT NULL AND EXISTS (
-                SELECT 1 FROM messages p WHERE p.platform = m.platform
-                AND p.external_id = m.in_reply_to_id))
-        """,
-        (max_before,),
-    ).fetchall()
-    if not roots:
-        roots = conn.execute(
-            "SELECT id FROM messages WHERE id > ? AND conversation_id IS NULL "
-            "ORDER BY created_ts, id LIMIT 1",
-            (max_before,),
-        ).fetchall()
-    now = iso_utc(utc_now())
-    conn.executemany(
-        """
+    created = conn.execute(
+        f"""
         INSERT INTO conversations (platform, root_message_id, brand, channel, updated_at)
-        SELECT platform, id, brand, channel, ? FROM messages WHERE id = ?
+        SELECT m.platform, m.id, m.brand, m.channel, ? FROM messages m
+        WHERE m.conversation_id IS NULL AND {where}
         """,
-        [(now, root_id) for (root_id,) in roots],
+        (iso_utc(utc_now()), *params),
+    ).rowcount
+    conn.execute(
+        """
+        UPDATE messages SET conversation_id = c.id FROM conversations c
+        WHERE messages.conversation_id IS NULL AND c.root_message_id = messages.id
+        """
     )
-    conn.executemany(
-        "UPDATE messages SET conversation_id = "
-        "(SELECT id FROM conversations WHERE root_message_id = ?) WHERE id = ?",
-        [(root_id, root_id) for (root_id,) in roots],
-    )
+    return created
 
 
-def _attach_private_threads(db: Database, max_before: int) -> None:
+def _attach_private_threads(db: Database) -> None:
     """Private messages carry a thread reference instead of reply links: join
     the thread's latest conversation unless it has been silent for longer than
     :data:`DM_SILENCE_SECONDS`, in which case a new conversation starts."""
@@ -181,11 +195,10 @@ def _attach_private_threads(db: Database, max_before: int) -> None:
     rows = conn.execute(
         """
         SELECT id, platform, thread_ref, created_ts FROM messages
-        WHERE id > ? AND conversation_id IS NULL AND in_reply_to_id IS NULL
+        WHERE conversation_id IS NULL AND in_reply_to_id IS NULL
           AND channel = 'private' AND thread_ref IS NOT NULL
         ORDER BY created_ts, id
-        """,
-        (max_before,),
+        """
     ).fetchall()
     for message_id, platform, thread_ref, created_ts in rows:
         previous = conn.execute(
@@ -203,31 +216,23 @@ def _attach_private_threads(db: Database, max_before: int) -> None:
                 (previous[0], message_id),
             )
         else:
-            conn.execute(
-                "INSERT INTO conversations (platform, root_message_id, brand, channel, "
-                "updated_at) SELECT platform, id, brand, channel, ? FROM messages WHERE id = ?",
-                (iso_utc(utc_now()), message_id),
-            )
-            conn.execute(
-                "UPDATE messages SET conversation_id = last_insert_rowid() WHERE id = ?",
-                (message_id,),
-            )
+            _new_conversations_for(db, "m.id = ?", (message_id,))
 
 
-def _merge_orphans(db: Database, max_before: int) -> set[int]:
-    """Merge the conversations of stored replies whose parent has just arrived
-    into the parent's conversation. Returns the surviving conversation ids."""
+def _merge_orphans(db: Database) -> set[int]:
+    """Merge the conversations of stored replies whose parent has just been
+    threaded into the parent's conversation. Returns the surviving ids."""
     pairs = db.conn.execute(
         """
         SELECT DISTINCT child.conversation_id, parent.conversation_id
-        FROM messages parent
+        FROM temp.pending_messages pending
         -- CROSS JOIN pins the join order: walk the new rows, then look up
         -- their children by index (the other order scans the whole table).
+        CROSS JOIN messages parent ON parent.id = pending.id
         CROSS JOIN messages child ON child.platform = parent.platform
-                           AND child.in_reply_to_id = parent.external_id
-        WHERE parent.id > ? AND child.conversation_id != parent.conversation_id
-        """,
-        (max_before,),
+                                 AND child.in_reply_to_id = parent.external_id
+        WHERE child.conversation_id != parent.conversation_id
+        """
     ).fetchall()
     absorbed_into: dict[int, int] = {}
 

@@ -19,7 +19,8 @@ def to_utc(moment: datetime) -> datetime:
 
 def iso_utc(moment: datetime) -> str:
     """Format as ``YYYY-MM-DDTHH:MM:SSZ`` (second precision, UTC)."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat() is several times faster than strftime() on the import path.
+    return to_utc(moment).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def from_ts(ts: int | float) -> datetime:

@@ -117,3 +117,22 @@ def test_message_missing_required_field_is_dead_lettered(db):
 def test_cursor_commits_with_messages(db):
     ingest(db, [msg("1", 0)], source="x:acme", cursor={"since_id": "1"})
     assert db.execute("SELECT cursor FROM collector_state").fetchone()[0] == '{"since_id": "1"}'
+
+
+def test_reply_cycle_in_corrupt_data_still_threads(db):
+    # a -> b -> a: only corrupt data does this; nothing may be left unthreaded
+    ingest(db, [msg("a", 0, parent="b"), msg("b", 1, parent="a"), msg("c", 2, parent="b")],
+           source="t")
+    assert db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL"
+                      ).fetchone()[0] == 0
+    assert db.execute("SELECT count(DISTINCT conversation_id) FROM messages").fetchone()[0] == 1
+
+
+def test_interrupted_bulk_import_is_threaded_by_the_next_ingest(db):
+    ingest(db, [msg("1", 0), msg("2", 5, direction="outbound", parent="1")], source="t",
+           defer_threading=True)
+    assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+    ingest(db, [msg("3", 9, parent="2")], source="t")
+    assert db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL"
+                      ).fetchone()[0] == 0
+    assert db.execute("SELECT status, message_count FROM conversations").fetchone() == ("open", 3)
