@@ -35,7 +35,11 @@ ESCALATION: dict[str, tuple[Phrase, ...]] = {
         ("consumer protection", "mentions a regulator"),
         ("trading standards", "mentions a regulator"),
         ("ombudsman", "mentions a regulator"),
-        ("scam*", "calls it a scam"),
+        # Spelled out: "scam*" would also catch "scampi".
+        ("scam", "calls it a scam"),
+        ("scams", "calls it a scam"),
+        ("scammed", "calls it a scam"),
+        ("scammer*", "calls it a scam"),
         ("fraud*", "alleges fraud"),
         ("ripped off", "alleges fraud"),
         ("report you", "threatens to report the brand"),

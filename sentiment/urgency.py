@@ -3,8 +3,9 @@
 Rules (default weights in `UrgencyRules`; the total is clamped to 0..100):
 
 * negative sentiment: ``negative_weight * -compound`` points when the label is negative;
-* escalation phrase (lawyer, chargeback, Procon, Reclame Aqui, scam...): once per message;
-* complaint phrase (refund, never arrived, still waiting, estorno...): once per message;
+* escalation phrase (lawyer, chargeback, Procon, Reclame Aqui, scam...) and complaint
+  phrase (refund, never arrived, still waiting, estorno...): the tier's weight for the
+  first distinct reason, plus `extra_reason_weight` for up to two further distinct ones;
 * public channel and author reach: only when the message is a complaint (negative label
   or a phrase matched) - a public "thank you" from a celebrity is not urgent;
 * earlier unanswered messages from the same customer, and a breached SLA: always, since
@@ -58,6 +59,9 @@ class UrgencyRules:
     negative_weight: int = 40
     escalation_weight: int = 35
     complaint_weight: int = 25
+    # Each further *distinct* reason in the same tier ("never arrived" + "refund") is more
+    # evidence of a real problem, but less than the first; at most two extras count.
+    extra_reason_weight: int = 10
     public_weight: int = 10
     followers_weight: int = 10  # per tier reached
     follower_tiers: tuple[int, ...] = (10_000, 100_000)
@@ -203,11 +207,11 @@ def evaluate(
     matched = False
     for matcher, weight in ((escalation, rules.escalation_weight),
                             (complaint, rules.complaint_weight)):
-        found = matcher.reasons(folded_text)
+        found = [r for r in matcher.reasons(folded_text) if r not in reasons]
         if found:
             matched = True
-            points += weight
-            reasons.extend(r for r in found if r not in reasons)
+            points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
+            reasons.extend(found)
 
     if negative or matched:
         if ctx.channel == "public":
