@@ -17,7 +17,10 @@ def shared_data_dir() -> Path | None:
     """
     env = os.environ.get("REPLYWATCH_SHARED_DATA")
     candidates = [Path(env)] if env else []
-    candidates += [REPO_ROOT / ".." / "shared" / "data", REPO_ROOT / ".." / ".." / "shared" / "data"]
+    candidates += [
+        REPO_ROOT / ".." / "shared" / "data",
+        REPO_ROOT / ".." / ".." / "shared" / "data",
+    ]
     for path in candidates:
         if (path / "sentiment").is_dir():
             return path.resolve()

@@ -43,7 +43,8 @@ def test_cleaning_removes_handles_urls_and_hash_markers():
 
 def test_handles_and_links_do_not_decide_the_language():
     # An English-looking handle and URL around Portuguese words.
-    assert detect_language("@HelpDeskSupport https://support.example.com/ticket não resolveram") == "pt"
+    text = "@HelpDeskSupport https://support.example.com/ticket não resolveram"
+    assert detect_language(text) == "pt"
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,8 @@ def test_reasons_never_echo_user_text():
 def test_urgency_is_clamped():
     ctx = UrgencyContext(channel="public", author_followers=10**7, unanswered_from_author=9,
                          waiting_seconds=10**6, sla_seconds=60)
-    a = analyze("SCAM fraud lawyer chargeback BBB refund never arrived! worst horrible", context=ctx)
+    text = "SCAM fraud lawyer chargeback BBB refund never arrived! worst horrible"
+    a = analyze(text, context=ctx)
     assert a.urgency == 100
 
 
