@@ -94,6 +94,8 @@ class PortugueseAnalyzer:
         self.emojis: dict[str, str] = base.emojis
         lexicon: dict[str, float] = dict(base.lexicon)
         self.negation = negation
+        # LeIA's own valence for negators ("nao" -1.2), kept for dangling negations.
+        self._dangling = {w: base.lexicon[w] for w in NEGATORS if w in base.lexicon}
         if negation:
             # Negators must not carry valence of their own or VADER's window skips them.
             for word in NEGATORS:
@@ -152,12 +154,28 @@ class PortugueseAnalyzer:
                 sentiments.append(0.0)
                 continue
             self._positional_valence(sentitext, item, i, sentiments)
+        if self.negation:
+            self._score_dangling_negators(words, sentiments)
         sentiments = _but_check(words, sentiments)
         lowered = text.lower()
         for pattern, valence in self.idioms.items():
             if pattern.search(lowered):
                 sentiments.append(valence)
         return self._base.score_valence(sentiments, text)
+
+    def _score_dangling_negators(self, words: list[str], sentiments: list[float]) -> None:
+        # A negator with no sentiment word to flip in the next 3 tokens ("não chegou", "não
+        # funciona", "não recebi") is itself the complaint: it keeps LeIA's valence for it.
+        # Only when it does flip a word does it stay neutral, so "não gostei" is not counted
+        # twice. (Without this, removing "nao" from the lexicon lost that cue and cost
+        # ~5 points of accuracy on B2W reviews; see docs/sentiment.md.)
+        for j, word in enumerate(words):
+            valence = self._dangling.get(word.lower())
+            if valence is None:
+                continue
+            window = sentiments[j + 1 : j + 4]
+            if not any(window):
+                sentiments[j] = valence
 
     def _positional_valence(self, sentitext, item: str, i: int, sentiments: list[float]) -> None:
         self._base.sentiment_valence(0, sentitext, item, i, sentiments)

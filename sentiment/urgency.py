@@ -112,18 +112,25 @@ class UrgencyRules:
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
     @cached_property
-    def _matchers(self) -> dict[str, tuple[PhraseMatcher, PhraseMatcher]]:
-        # One compiled regex per language and tier; "und" text is checked against all.
+    def _matchers(self) -> dict[str, PhraseMatcher]:
+        # One compiled regex per language covering both tiers; "und" text is checked
+        # against every language's phrases. Escalation is listed first, so it wins when
+        # both tiers could match at the same position.
         out = {}
         for lang in (*LANGUAGES, "und"):
             langs = LANGUAGES if lang == "und" else (lang,)
-            esc = [p for code in langs for p in self.escalation_phrases.get(code, ())]
-            com = [p for code in langs for p in self.complaint_phrases.get(code, ())]
-            out[lang] = (PhraseMatcher(esc), PhraseMatcher(com))
+            entries = [
+                (phrase, reason, tier)
+                for tier, table in (("escalation", self.escalation_phrases),
+                                    ("complaint", self.complaint_phrases))
+                for code in langs
+                for phrase, reason in table.get(code, ())
+            ]
+            out[lang] = PhraseMatcher(entries)
         return out
 
-    def matchers(self, language: str) -> tuple[PhraseMatcher, PhraseMatcher]:
-        """Return the (escalation, complaint) matchers for `language` ("und" = all)."""
+    def matcher(self, language: str) -> PhraseMatcher:
+        """Return the phrase matcher for `language` ("und" or unknown = all languages)."""
         return self._matchers.get(language, self._matchers["und"])
 
 
@@ -203,11 +210,14 @@ def evaluate(
         strength = "very negative" if compound <= -0.5 else "negative"
         reasons.append(f"{strength} ({compound:.2f})")
 
-    escalation, complaint = rules.matchers(language)
+    hits = rules.matcher(language).reasons(folded_text)
     matched = False
-    for matcher, weight in ((escalation, rules.escalation_weight),
-                            (complaint, rules.complaint_weight)):
-        found = [r for r in matcher.reasons(folded_text) if r not in reasons]
+    for tier, weight in (("escalation", rules.escalation_weight),
+                         ("complaint", rules.complaint_weight)):
+        found: list[str] = []
+        for reason, tag in hits:
+            if tag == tier and reason not in reasons and reason not in found:
+                found.append(reason)
         if found:
             matched = True
             points += weight + rules.extra_reason_weight * min(2, len(found) - 1)

@@ -37,6 +37,8 @@ def test_plain_leia_gets_negation_wrong(plain):
         "não recomendo",
         "jamais recomendo essa loja",
         "nem um pouco satisfeito",
+        "não chegou",  # dangling negation: nothing to flip, the "não" is the complaint
+        "o produto não funciona",
     ],
 )
 def test_negated_portuguese_is_negative(text):
@@ -94,3 +96,11 @@ def test_tokeniser_matches_leia_on_real_reviews(sentiment_data):
         text = f"{r['review_title']}. {r['review_text']}"
         ascii_text = leia.unicodedata.normalize("NFKD", text).encode("ASCII", "ignore").decode()
         assert leia_tokens(ascii_text) == leia.SentiText(ascii_text).words_and_emoticons
+
+
+def test_negator_that_flips_a_word_is_not_counted_twice():
+    fixed = PortugueseAnalyzer(lemmas=False, supplement=False)
+    flipped = fixed.polarity_scores("não gostei")["compound"]
+    expected = fixed.polarity_scores("gostei")["compound"]
+    # Only the flip (x -0.74), no extra -1.2 from "não" itself: |flipped| < |gostei|.
+    assert -expected < flipped < 0
