@@ -168,7 +168,7 @@ def test_bad_brand_config_is_refused(mapping):
 def test_replace_lists_and_weights():
     rules = UrgencyRules.from_mapping({"phrases_pt": ["troca"], "complaint_weight": 50})
     assert analyze("quero fazer a troca", language="pt", rules=rules).urgent
-    assert analyze("não chegou", language="pt", rules=rules).reasons == ()
+    assert "order never arrived" not in analyze("não chegou", language="pt", rules=rules).reasons
 
 
 @pytest.mark.parametrize(("n", "s"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
