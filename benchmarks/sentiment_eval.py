@@ -29,6 +29,7 @@ from sentiment import (  # noqa: E402
     analyze_many,
     default_rules,
     detect_language,
+    language,
     scorers,
     urgency,
 )
@@ -202,6 +203,9 @@ def airline(tweets: list[tuple[str, bool]]) -> None:
         f1 = 2 * prec * rec / (prec + rec) if flagged and prec + rec else math.nan
         mark = "  <- default" if th == threshold else ""
         print(f"{th:9d} {flagged:8,d} {prec:9.3f} {rec:7.3f} {f1:6.3f}{mark}")
+    blind = sum(1 for a, t in zip(results, truth, strict=True) if t and a.urgency == 0)
+    print(f"truly urgent with no signal at all (not negative, no phrase): {blind:,} "
+          f"({blind / sum(truth):.1%}) - the recall ceiling of these rules on this data")
     reasons: dict[str, int] = {}
     for a in results:
         for r in a.reasons:
@@ -249,6 +253,19 @@ def throughput(texts: list[str]) -> None:
           f"(pt texts {langs.count('pt'):,}, en {langs.count('en'):,}, und {langs.count('und'):,})")
 
 
+def language_fast_path(texts: list[str]) -> None:
+    print(f"\n== Language detection fast path ({len(texts):,} texts, all three datasets) ==")
+    fast = agree = 0
+    for text in texts:
+        cleaned = language.clean_for_detection(text)
+        quick = language._by_stopwords(cleaned, ("en", "pt"))
+        if quick:
+            fast += 1
+            agree += quick == language._by_model(cleaned, ("en", "pt"))
+    print(f"decided by function words: {fast / len(texts):.1%}; "
+          f"agreement with py3langid alone on those: {agree / fast:.2%}")
+
+
 def main() -> None:
     folder = data_dir()
     print(f"data: {folder}")
@@ -261,6 +278,7 @@ def main() -> None:
     # Mix: 4,000 paper tweets + 3,000 airline tweets + 3,000 reviews (in file order).
     mix = [t for _, t in gt[:4000]] + [t for t, _ in tweets[:3000]] + [t for t, _ in reviews[:3000]]
     throughput(mix)
+    language_fast_path([t for _, t in gt] + [t for t, _ in tweets] + [t for t, _ in reviews])
 
 
 if __name__ == "__main__":
