@@ -70,6 +70,8 @@ def test_analyze_csv_refuses_unknown_column(tmp_path):
 
 
 def test_format_analysis():
-    text = format_analysis(analyze("I want a refund, this is a scam!"))
-    assert "URGENT" in text or "not urgent" in text
+    a = analyze("I want a refund, this is a scam!")
+    text = format_analysis(a)
+    assert f"urgency:   {a.urgency}/100 - URGENT" in text.splitlines()
+    assert "not urgent" in format_analysis(analyze("thanks, all good"))
     assert "- calls it a scam" in text and "language:  en" in text
