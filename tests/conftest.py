@@ -41,3 +41,12 @@ def db(db_path: Path):
     database = open_database(db_path)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def sentiment_data() -> Path:
+    """Folder with the real labelled sentiment sets; fails (not skips) if missing."""
+    path = SHARED_DATA / "sentiment"
+    if not path.is_dir():
+        pytest.fail(f"missing {path}: these tests check against real data")
+    return path

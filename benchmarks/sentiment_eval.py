@@ -1,0 +1,285 @@
+"""Evaluate `sentiment` against real labelled data and print the figures.
+
+Run from the repository root:  python benchmarks/sentiment_eval.py
+
+Datasets are read from <repo>/../shared/data/sentiment (or $REPLYWATCH_SHARED_DATA);
+the script stops with an error if they are missing. Nothing here is tuned: thresholds
+are fixed by principle (VADER's +-0.05) and stated in the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from LeIA import SentimentIntensityAnalyzer as PlainLeIA  # noqa: E402
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Vader  # noqa: E402
+
+from sentiment import (  # noqa: E402
+    UrgencyContext,
+    analyze_many,
+    default_rules,
+    detect_language,
+    language,
+    scorers,
+    urgency,
+)
+from sentiment.portuguese import PortugueseAnalyzer  # noqa: E402
+from sentiment.text import bounded, fold  # noqa: E402
+
+# Negative reasons an agent can act on for that customer now (rebook, refund, trace a bag,
+# answer): open problems. Left out: "Bad Flight", "Flight Attendant Complaints",
+# "longlines" (venting about an experience that is over) and "Can't Tell".
+ACTIONABLE = frozenset({
+    "Customer Service Issue", "Late Flight", "Cancelled Flight", "Lost Luggage",
+    "Damaged Luggage", "Flight Booking Problems",
+})
+
+
+def data_dir() -> Path:
+    env = os.environ.get("REPLYWATCH_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates += [
+        REPO_ROOT / ".." / "shared" / "data",
+        REPO_ROOT / ".." / ".." / "shared" / "data",
+    ]
+    for path in candidates:
+        if (path / "sentiment").is_dir():
+            return (path / "sentiment").resolve()
+    sys.exit("ERROR: shared data not found (<repo>/../shared/data/sentiment or "
+             "$REPLYWATCH_SHARED_DATA). The benchmark needs the real datasets.")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_ground_truth(folder: Path) -> list[tuple[float, str]]:
+    out = []
+    with open(folder / "tweets_GroundTruth.txt", encoding="utf-8", newline="") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line:
+                _id, mean, text = line.split("\t", 2)
+                out.append((float(mean), text))
+    return out
+
+
+def load_b2w(folder: Path) -> list[tuple[str, bool]]:
+    """(title + ". " + text, is_positive) for 1-2 and 4-5 star reviews; 3 stars left out."""
+    out = []
+    with open(folder / "b2w_reviews_10k_pt.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            stars = int(row["overall_rating"])
+            if stars != 3:
+                out.append((f"{row['review_title']}. {row['review_text']}", stars >= 4))
+    return out
+
+
+def load_airline(folder: Path) -> list[tuple[str, bool]]:
+    """(text, truly urgent) where urgent = negative with an ACTIONABLE reason."""
+    out = []
+    with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            urgent = row["airline_sentiment"] == "negative" and row["negativereason"] in ACTIONABLE
+            out.append((row["text"], urgent))
+    return out
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def label3(score: float, band: float) -> str:
+    return "positive" if score >= band else "negative" if score <= -band else "neutral"
+
+
+def macro_f1(truth: Sequence, pred: Sequence) -> float:
+    f1s = []
+    for cls in sorted(set(truth)):
+        tp = sum(t == cls and p == cls for t, p in zip(truth, pred, strict=True))
+        fp = sum(t != cls and p == cls for t, p in zip(truth, pred, strict=True))
+        fn = sum(t == cls and p != cls for t, p in zip(truth, pred, strict=True))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(f1s) / len(f1s)
+
+
+def accuracy(truth: Sequence, pred: Sequence) -> float:
+    return sum(t == p for t, p in zip(truth, pred, strict=True)) / len(truth)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def english(gt: list[tuple[float, str]]) -> None:
+    print("\n== English: VADER paper ground truth (4,200 tweets, human mean -4..+4) ==")
+    means = [m for m, _ in gt]
+    texts = [t for _, t in gt]
+    vader = Vader()
+    forced = analyze_many(texts, languages=["en"] * len(texts))
+    systems: dict[str, list[float]] = {
+        "plain VADER": [vader.polarity_scores(t)["compound"] for t in texts],
+        "analyze (en forced)": [a.compound for a in forced],
+    }
+    auto = analyze_many(texts)
+    systems["analyze (auto-detect)"] = [a.compound for a in auto]
+    langs = [a.language for a in auto]
+    print(f"auto-detected languages: en={langs.count('en')} pt={langs.count('pt')} "
+          f"und={langs.count('und')}")
+    print("3-class truth, primary: human mean / 4 (to -1..1) with VADER's +-0.05 band "
+          "(mean >= 0.2 positive, <= -0.2 negative); alt: raw mean with +-0.05.")
+    print("prediction: compound with VADER's +-0.05 band.")
+    truth_primary = [label3(m / 4, 0.05) for m in means]
+    truth_alt = [label3(m, 0.05) for m in means]
+    print(f"{'system':24} {'pearson r':>10} {'macroF1':>8} {'macroF1 alt':>12}")
+    for name, scores in systems.items():
+        r = statistics.correlation(means, scores)
+        pred = [label3(s, 0.05) for s in scores]
+        print(f"{name:24} {r:10.3f} {macro_f1(truth_primary, pred):8.3f} "
+              f"{macro_f1(truth_alt, pred):12.3f}")
+
+
+def portuguese(reviews: list[tuple[str, bool]]) -> None:
+    print(f"\n== Portuguese: B2W reviews ({len(reviews):,} with 1-2 or 4-5 stars; title + text) ==")
+    texts = [t for t, _ in reviews]
+    truth = [pos for _, pos in reviews]
+    print(f"positives {sum(truth):,}, negatives {len(truth) - sum(truth):,}")
+    print("binary rule (fixed before running): negative iff compound <= -0.05 (VADER's "
+          "'negative' label), else positive; alt column: negative iff compound < 0.")
+    vader, leia = Vader(), PlainLeIA()
+    systems: dict[str, Callable[[str], float]] = {
+        "plain VADER": lambda t: vader.polarity_scores(t)["compound"],
+        "plain LeIA": lambda t: leia.polarity_scores(t)["compound"],
+    }
+    for flags in (
+        dict(negation=True, lemmas=False, supplement=False),
+        dict(negation=True, lemmas=True, supplement=False),
+        dict(negation=True, lemmas=True, supplement=True),
+        dict(negation=False, lemmas=True, supplement=True),
+    ):
+        pa = PortugueseAnalyzer(**flags)
+        systems[f"ours: {pa.name}"] = lambda t, pa=pa: pa.polarity_scores(t)["compound"]
+    scored = {name: [fn(t) for t in texts] for name, fn in systems.items()}
+    forced = analyze_many(texts, languages=["pt"] * len(texts))
+    scored["analyze (pt forced)"] = [a.compound for a in forced]
+    auto = analyze_many(texts)
+    scored["analyze (auto-detect)"] = [a.compound for a in auto]
+    langs = [a.language for a in auto]
+    print(f"auto-detected languages: pt={langs.count('pt')} en={langs.count('en')} "
+          f"und={langs.count('und')}")
+    print(f"{'system':42} {'accuracy':>9} {'macroF1':>8} {'acc alt':>8} {'F1 alt':>7}")
+    for name, scores in scored.items():
+        pred = [s > -0.05 for s in scores]
+        alt = [s >= 0 for s in scores]
+        print(f"{name:42} {accuracy(truth, pred):9.3f} {macro_f1(truth, pred):8.3f} "
+              f"{accuracy(truth, alt):8.3f} {macro_f1(truth, alt):7.3f}")
+
+
+def airline(tweets: list[tuple[str, bool]]) -> None:
+    print(f"\n== Urgent complaints: airline tweets ({len(tweets):,}, all public mentions) ==")
+    print("truth: negative with reason in " + ", ".join(sorted(ACTIONABLE)))
+    texts = [t for t, _ in tweets]
+    truth = [u for _, u in tweets]
+    print(f"truly urgent: {sum(truth):,} ({sum(truth) / len(truth):.1%})")
+    ctx = UrgencyContext(channel="public")  # no follower counts in this dataset
+    results = analyze_many(texts, contexts=[ctx] * len(texts))
+    threshold = default_rules().threshold
+    print(f"{'threshold':>9} {'flagged':>8} {'precision':>9} {'recall':>7} {'F1':>6}")
+    for th in range(0, 101, 5):
+        pred = [a.urgency >= th for a in results]
+        tp = sum(p and t for p, t in zip(pred, truth, strict=True))
+        flagged = sum(pred)
+        prec = tp / flagged if flagged else math.nan
+        rec = tp / sum(truth)
+        f1 = 2 * prec * rec / (prec + rec) if flagged and prec + rec else math.nan
+        mark = "  <- default" if th == threshold else ""
+        print(f"{th:9d} {flagged:8,d} {prec:9.3f} {rec:7.3f} {f1:6.3f}{mark}")
+    blind = sum(1 for a, t in zip(results, truth, strict=True) if t and a.urgency == 0)
+    print(f"truly urgent with no signal at all (not negative, no phrase): {blind:,} "
+          f"({blind / sum(truth):.1%}) - the recall ceiling of these rules on this data")
+    reasons: dict[str, int] = {}
+    for a in results:
+        for r in a.reasons:
+            key = r.split(" (")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    top = sorted(reasons.items(), key=lambda kv: -kv[1])[:12]
+    print("most frequent reasons: " + "; ".join(f"{k} {v}" for k, v in top))
+
+
+def throughput(texts: list[str]) -> None:
+    print(f"\n== Throughput: {len(texts):,} texts, one process/one core ==")
+    analyze_many(texts[:50])  # build analyzers, identifier and regexes outside the timing
+    vader = Vader()
+    runs = {}
+    for name, fn in (
+        ("plain VADER polarity_scores", lambda: [vader.polarity_scores(t) for t in texts]),
+        ("analyze_many (auto-detect)", lambda: analyze_many(texts)),
+    ):
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        runs[name] = best
+        print(f"{name:32} {len(texts) / best:10,.0f} msg/s  (best of 3: {best:.2f} s)")
+    print(f"ratio analyze_many / plain VADER: "
+          f"{runs['plain VADER polarity_scores'] / runs['analyze_many (auto-detect)']:.2f}x")
+
+    # Where the time goes (single pass, same texts).
+    rules = default_rules()
+    bounded_texts = [bounded(t)[0] for t in texts]
+    start = time.perf_counter()
+    langs = [detect_language(t) for t in bounded_texts]
+    t_lang = time.perf_counter() - start
+    start = time.perf_counter()
+    compounds = [scorers.score(t, lg)[0] for t, lg in zip(bounded_texts, langs, strict=True)]
+    t_score = time.perf_counter() - start
+    start = time.perf_counter()
+    for t, lg, c in zip(bounded_texts, langs, compounds, strict=True):
+        urgency.evaluate(c, fold(t), lg, None, rules)
+    t_urg = time.perf_counter() - start
+    total = t_lang + t_score + t_urg
+    print(f"time split: language {t_lang / total:.0%}, sentiment {t_score / total:.0%}, "
+          f"urgency rules {t_urg / total:.0%}  "
+          f"(pt texts {langs.count('pt'):,}, en {langs.count('en'):,}, und {langs.count('und'):,})")
+
+
+def language_fast_path(texts: list[str]) -> None:
+    print(f"\n== Language detection fast path ({len(texts):,} texts, all three datasets) ==")
+    fast = agree = 0
+    for text in texts:
+        cleaned = language.clean_for_detection(text)
+        quick = language._by_stopwords(cleaned, ("en", "pt"))
+        if quick:
+            fast += 1
+            agree += quick == language._by_model(cleaned, ("en", "pt"))
+    print(f"decided by function words: {fast / len(texts):.1%}; "
+          f"agreement with py3langid alone on those: {agree / fast:.2%}")
+
+
+def main() -> None:
+    folder = data_dir()
+    print(f"data: {folder}")
+    gt = load_ground_truth(folder)
+    reviews = load_b2w(folder)
+    tweets = load_airline(folder)
+    english(gt)
+    portuguese(reviews)
+    airline(tweets)
+    # Mix: 4,000 paper tweets + 3,000 airline tweets + 3,000 reviews (in file order).
+    mix = [t for _, t in gt[:4000]] + [t for t, _ in tweets[:3000]] + [t for t, _ in reviews[:3000]]
+    throughput(mix)
+    language_fast_path([t for _, t in gt] + [t for t, _ in tweets] + [t for t, _ in reviews])
+
+
+if __name__ == "__main__":
+    main()

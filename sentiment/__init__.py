@@ -1,0 +1,26 @@
+"""Bilingual (en/pt) sentiment with explainable urgent-complaint flags.
+
+Pure library: no I/O beyond loading the installed lexicons, no store, no UI.
+
+    >>> from sentiment import analyze, UrgencyContext
+    >>> a = analyze("Quero meu estorno, vou no Procon!", context=UrgencyContext(channel="public"))
+    >>> a.language, a.urgent
+    ('pt', True)
+"""
+
+from .analysis import SCORER_VERSION, Analysis, label_for
+from .core import analyze, analyze_many, default_rules
+from .language import detect_language
+from .urgency import UrgencyContext, UrgencyRules
+
+__all__ = [
+    "SCORER_VERSION",
+    "Analysis",
+    "UrgencyContext",
+    "UrgencyRules",
+    "analyze",
+    "analyze_many",
+    "default_rules",
+    "detect_language",
+    "label_for",
+]

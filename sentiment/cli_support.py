@@ -1,0 +1,118 @@
+"""Plain functions behind `replywatch analyze` (the click wiring lives in cli.py)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TextIO
+
+from .analysis import Analysis
+from .core import analyze
+from .urgency import UrgencyRules
+
+OUTPUT_COLUMNS = (
+    "sentiment_language",
+    "sentiment_compound",
+    "sentiment_label",
+    "urgency",
+    "urgent",
+    "urgency_reasons",
+    "sentiment_error",
+)
+
+# Spreadsheet apps execute a cell starting with these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)")
+
+
+def neutralise_formula(value: str) -> str:
+    """Return `value` prefixed with "'" if a spreadsheet would treat it as a formula.
+
+    Cells starting with = + - @ tab or CR are prefixed; plain numbers ("-3", "+55 11")
+    are left alone because spreadsheets read them as numbers, not formulas.
+    """
+    if value and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def analyze_csv(
+    input_path: str | Path,
+    column: str,
+    output_path: str | Path | None = None,
+    language_column: str | None = None,
+    *,
+    rules: UrgencyRules | None = None,
+) -> int:
+    """Stream `input_path`, append sentiment/urgency columns, write CSV; return rows written.
+
+    Output goes to `output_path` or stdout. Every input column is kept (formula-leading
+    cells neutralised, see `neutralise_formula`). A row lacking a value for `column`
+    (short row) gets `sentiment_error` filled instead of stopping the run. Raises
+    ValueError if `column` (or `language_column`) is not in the header at all, and
+    OSError if the files cannot be opened.
+    """
+    with ExitStack() as stack:
+        source = stack.enter_context(
+            open(input_path, encoding="utf-8-sig", errors="replace", newline="")
+        )
+        reader = csv.DictReader(source)
+        header = reader.fieldnames or []
+        for wanted in (column, language_column):
+            if wanted is not None and wanted not in header:
+                raise ValueError(f"column {wanted!r} not found; columns are: {', '.join(header)}")
+        clash = [c for c in OUTPUT_COLUMNS if c in header]
+        if clash:
+            raise ValueError(f"input already has output column(s): {', '.join(clash)}")
+
+        target: TextIO
+        if output_path is None:
+            target = sys.stdout
+        else:
+            target = stack.enter_context(open(output_path, "w", encoding="utf-8", newline=""))
+        writer = csv.writer(target)
+        writer.writerow([neutralise_formula(h) for h in header] + list(OUTPUT_COLUMNS))
+        count = 0
+        for row in reader:
+            writer.writerow(_output_row(row, header, column, language_column, rules))
+            count += 1
+        return count
+
+
+def _output_row(
+    row: dict, header: list[str], column: str, language_column: str | None, rules
+) -> list[object]:
+    cells: list[object] = [neutralise_formula(row.get(h) or "") for h in header]
+    text = row.get(column)
+    if text is None:  # DictReader fills missing trailing fields with None
+        return cells + ["", "", "", "", "", "", f"missing value for column {column!r}"]
+    language = row.get(language_column) if language_column else None
+    a = analyze(text, language=language, rules=rules)
+    return cells + [
+        a.language,
+        f"{a.compound:.4f}",
+        a.label,
+        a.urgency,
+        "yes" if a.urgent else "no",
+        neutralise_formula("; ".join(a.reasons)),
+        "",
+    ]
+
+
+def format_analysis(a: Analysis) -> str:
+    """Return a short multi-line, plain-text summary of `a` for the terminal."""
+    flag = "URGENT" if a.urgent else "not urgent"
+    lines = [
+        f"language:  {a.language} ({a.language_source})",
+        f"sentiment: {a.label} ({a.compound:+.2f}, {a.scorer})",
+        f"urgency:   {a.urgency}/100 - {flag}",
+    ]
+    if a.reasons:
+        lines.append("reasons:")
+        lines.extend(f"  - {r}" for r in a.reasons)
+    if a.truncated:
+        lines.append("note: long text, only its beginning was analysed")
+    return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""Sentiment scorers per language, each built once per process (lexicon loading is slow)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from .portuguese import PortugueseAnalyzer
+
+VADER_NAME = "vader"
+
+
+@lru_cache(maxsize=1)
+def english() -> SentimentIntensityAnalyzer:
+    """Return the shared VADER analyzer."""
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def portuguese() -> PortugueseAnalyzer:
+    """Return the shared Portuguese analyzer (LeIA with the negation fix)."""
+    return PortugueseAnalyzer()
+
+
+def score(text: str, language: str) -> tuple[float, str]:
+    """Return (compound in [-1, 1], scorer name) for `text` in `language`.
+
+    Portuguese goes to LeIA+negation; English and "und" go to VADER, whose emoji and
+    emoticon handling is the most language-neutral of the two.
+    """
+    if not text:
+        return 0.0, VADER_NAME if language != "pt" else portuguese().name
+    if language == "pt":
+        analyzer = portuguese()
+        return analyzer.polarity_scores(text)["compound"], analyzer.name
+    return english().polarity_scores(text)["compound"], VADER_NAME

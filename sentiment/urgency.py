@@ -1,0 +1,272 @@
+"""Explainable urgency: additive, weighted rules, each adding points and a short reason.
+
+Rules (default weights in `UrgencyRules`; the total is clamped to 0..100):
+
+* negative sentiment: ``negative_weight * -compound`` points when the label is negative;
+* escalation phrase (lawyer, chargeback, Procon, Reclame Aqui, scam...) and complaint
+  phrase (refund, never arrived, still waiting, estorno...): the tier's weight for the
+  first distinct reason, plus `extra_reason_weight` for up to two further distinct ones;
+* public channel and author reach: only when the message is a complaint (negative label
+  or a phrase matched) - a public "thank you" from a celebrity is not urgent;
+* earlier unanswered messages from the same customer, and a breached SLA: always, since
+  "hello??" after two ignored messages is urgent whatever its wording.
+
+Spam and the brand's own posts are never urgent (urgency 0, reason says why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property
+from typing import Any, Literal
+
+from . import phrases as defaults
+from .phrase_match import PhraseMatcher, phrase_pattern
+
+LANGUAGES = ("en", "pt")
+Phrase = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class UrgencyContext:
+    """What the store knows about a message beyond its text (all optional).
+
+    `unanswered_from_author` counts *earlier* messages from the same author still without
+    a reply (not this one), so 2 means "this is the 3rd unanswered message".
+    """
+
+    channel: Literal["public", "private"] | None = None
+    author_followers: int | None = None
+    unanswered_from_author: int = 0
+    waiting_seconds: float | None = None
+    sla_seconds: float | None = None
+    is_spam: bool = False
+    is_brand_author: bool = False
+
+
+def _default_phrases(table: dict[str, tuple[Phrase, ...]]) -> dict[str, tuple[Phrase, ...]]:
+    return {lang: tuple(table.get(lang, ())) for lang in LANGUAGES}
+
+
+@dataclass(frozen=True)
+class UrgencyRules:
+    """Weights, threshold and per-language phrase lists. Build custom ones with from_mapping."""
+
+    threshold: int = 50
+    negative_weight: int = 40
+    escalation_weight: int = 35
+    complaint_weight: int = 25
+    # Each further *distinct* reason in the same tier ("never arrived" + "refund") is more
+    # evidence of a real problem, but less than the first; at most two extras count.
+    extra_reason_weight: int = 10
+    public_weight: int = 10
+    followers_weight: int = 10  # per tier reached
+    follower_tiers: tuple[int, ...] = (10_000, 100_000)
+    unanswered_weight: int = 15  # per earlier unanswered message
+    unanswered_cap: int = 30
+    sla_weight: int = 25
+    escalation_phrases: Mapping[str, tuple[Phrase, ...]] = field(
+        default_factory=lambda: _default_phrases(defaults.ESCALATION)
+    )
+    complaint_phrases: Mapping[str, tuple[Phrase, ...]] = field(
+        default_factory=lambda: _default_phrases(defaults.COMPLAINT)
+    )
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], base: UrgencyRules | None = None):
+        """Return rules = `base` (default rules) overridden by a brand config mapping.
+
+        Keys: `threshold`, any weight field (`negative_weight`, ...), `follower_tiers`,
+        and per language L in en/pt: `phrases_L` / `escalation_phrases_L` (replace the
+        complaint / escalation list), `extra_phrases_L` / `extra_escalation_phrases_L`
+        (prepended, so they win over generic stems), `ignore_phrases_L` (removed from
+        both). A phrase is a string (reason: 'mentions "<phrase>"') or a table with
+        `phrase` and `reason`. Refuses (ValueError) unknown keys, bad types, out-of-range
+        numbers and invalid phrases, naming the key, so a typo in a brand's TOML fails
+        loudly instead of silently doing nothing.
+        """
+        rules = base or cls()
+        numeric = {f.name for f in fields(cls) if f.type in ("int", int)}
+        changes: dict[str, Any] = {}
+        escalation = dict(rules.escalation_phrases)
+        complaint = dict(rules.complaint_phrases)
+        for key, value in mapping.items():
+            if key in numeric:
+                changes[key] = _int_in_range(key, value, 0, 100)
+            elif key == "follower_tiers":
+                if not isinstance(value, Sequence) or isinstance(value, str):
+                    raise ValueError("follower_tiers must be a list of integers")
+                tiers = tuple(sorted(_int_in_range(key, v, 1, 10**12) for v in value))
+                changes[key] = tiers
+            else:
+                _apply_phrase_key(key, value, escalation, complaint)
+        return replace(rules, escalation_phrases=escalation, complaint_phrases=complaint, **changes)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Short stable hash of the whole configuration (store it to know what scored what)."""
+        payload = json.dumps(asdict(self), sort_keys=True, default=list)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    @cached_property
+    def _matchers(self) -> dict[str, PhraseMatcher]:
+        # One compiled regex per language covering both tiers; "und" text is checked
+        # against every language's phrases. Escalation is listed first, so it wins when
+        # both tiers could match at the same position.
+        out = {}
+        for lang in (*LANGUAGES, "und"):
+            langs = LANGUAGES if lang == "und" else (lang,)
+            entries = [
+                (phrase, reason, tier)
+                for tier, table in (("escalation", self.escalation_phrases),
+                                    ("complaint", self.complaint_phrases))
+                for code in langs
+                for phrase, reason in table.get(code, ())
+            ]
+            out[lang] = PhraseMatcher(entries)
+        return out
+
+    def matcher(self, language: str) -> PhraseMatcher:
+        """Return the phrase matcher for `language` ("und" or unknown = all languages)."""
+        return self._matchers.get(language, self._matchers["und"])
+
+
+def _int_in_range(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(f"{key} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{key} must be between {low} and {high}, got {value!r}")
+    return int(value)
+
+
+def _apply_phrase_key(
+    key: str,
+    value: Any,
+    escalation: dict[str, tuple[Phrase, ...]],
+    complaint: dict[str, tuple[Phrase, ...]],
+) -> None:
+    kind, _, lang = key.rpartition("_")
+    if lang not in LANGUAGES or kind not in (
+        "phrases", "escalation_phrases", "extra_phrases", "extra_escalation_phrases",
+        "ignore_phrases",
+    ):
+        raise ValueError(f"unknown urgency setting {key!r}")
+    items = _parse_phrases(key, value)
+    if kind == "ignore_phrases":
+        drop = {phrase_pattern(p) for p, _ in items}
+        for table in (escalation, complaint):
+            table[lang] = tuple(p for p in table[lang] if phrase_pattern(p[0]) not in drop)
+        return
+    table = escalation if "escalation" in kind else complaint
+    table[lang] = items if not kind.startswith("extra_") else items + tuple(table[lang])
+
+
+def _parse_phrases(key: str, value: Any) -> tuple[Phrase, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValueError(f"{key} must be a list of phrases")
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            phrase, reason = item, f'mentions "{item.strip()}"'
+        elif isinstance(item, Mapping) and isinstance(item.get("phrase"), str):
+            phrase = item["phrase"]
+            reason = str(item.get("reason") or f'mentions "{phrase.strip()}"')
+        else:
+            raise ValueError(f"{key}: each phrase must be a string or {{phrase, reason}}")
+        try:
+            phrase_pattern(phrase)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+        out.append((phrase, reason))
+    return tuple(out)
+
+
+def evaluate(
+    compound: float,
+    folded_text: str,
+    language: str,
+    context: UrgencyContext | None,
+    rules: UrgencyRules,
+) -> tuple[int, tuple[str, ...]]:
+    """Return (urgency 0..100, reasons) for one scored message.
+
+    `folded_text` is the message after `text.fold()`; only matched phrases' reasons
+    (never the user's words) end up in the reasons.
+    """
+    ctx = context or UrgencyContext()
+    if ctx.is_spam:
+        return 0, ("marked as spam: never urgent",)
+    if ctx.is_brand_author:
+        return 0, ("posted by the brand itself: never urgent",)
+
+    points = 0
+    reasons: list[str] = []
+    negative = compound <= -0.05
+    if negative:
+        points += round(rules.negative_weight * -compound)
+        strength = "very negative" if compound <= -0.5 else "negative"
+        reasons.append(f"{strength} ({compound:.2f})")
+
+    hits = rules.matcher(language).reasons(folded_text)
+    matched = False
+    for tier, weight in (("escalation", rules.escalation_weight),
+                         ("complaint", rules.complaint_weight)):
+        found: list[str] = []
+        for reason, tag in hits:
+            if tag == tier and reason not in reasons and reason not in found:
+                found.append(reason)
+        if found:
+            matched = True
+            points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
+            reasons.extend(found)
+
+    if negative or matched:
+        if ctx.channel == "public":
+            points += rules.public_weight
+            reasons.append("public post: everyone can see it")
+        followers = ctx.author_followers or 0
+        tiers = sum(1 for tier in rules.follower_tiers if followers >= tier)
+        if tiers:
+            points += rules.followers_weight * tiers
+            reasons.append(f"author has {followers:,} followers")
+
+    earlier = max(0, int(ctx.unanswered_from_author or 0))
+    if earlier:
+        points += min(rules.unanswered_cap, rules.unanswered_weight * earlier)
+        reasons.append(f"{ordinal(earlier + 1)} unanswered message from this customer")
+
+    waiting, sla = ctx.waiting_seconds, ctx.sla_seconds
+    if waiting is not None and sla and waiting >= sla:
+        points += rules.sla_weight
+        reasons.append(
+            f"waiting {format_duration(waiting)}, SLA {format_duration(sla)} breached"
+        )
+
+    return max(0, min(100, points)), tuple(reasons)
+
+
+def ordinal(n: int) -> str:
+    """Return "1st", "2nd", "3rd", "4th", "11th", "21st"..."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def format_duration(seconds: float) -> str:
+    """Return a short duration: "45s", "12m", "2h 10m", "1h", "3d 4h"."""
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, _ = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"

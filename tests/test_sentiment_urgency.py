@@ -1,0 +1,184 @@
+import pytest
+
+from sentiment import UrgencyContext, UrgencyRules, analyze
+from sentiment.urgency import format_duration, ordinal
+
+PUBLIC = UrgencyContext(channel="public")
+
+
+def reasons(text, **kw):
+    return analyze(text, **kw).reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("I want a REFUND for this", "asks for a refund"),
+        ("still no refunds after 3 weeks", "asks for a refund"),
+        ("I'll file a chargeback with my bank", "mentions a chargeback"),
+        ("reporting you to the BBB", "mentions the Better Business Bureau"),
+        ("talking to my lawyer tomorrow", "mentions a lawyer"),
+        ("this company is a scam", "calls it a scam"),
+        ("Please cancel my order", "wants to cancel"),
+        ("package never arrived", "order never arrived"),
+        ("my package hasnt arrived", "order never arrived"),
+        ("my package hasn’t arrived", "order never arrived"),
+        ("Vou abrir reclamação no PROCON", "mentions Procon"),
+        ("já postei no Reclame Aqui", "mentions Reclame Aqui"),
+        ("quero o estorno agora", "asks for a refund"),
+        ("meu pedido não chegou", "order never arrived"),
+        ("meu pedido nao chegou", "order never arrived"),
+        ("quero cancelar a assinatura", "wants to cancel"),
+        ("isso é golpe", "calls it a scam"),
+        ("vou falar com meu advogado", "mentions a lawyer"),
+        ("nunca mais compro aqui", "says never again"),
+    ],
+)
+def test_phrase_reasons_fire(text, reason):
+    assert reason in reasons(text)
+
+
+def test_phrases_match_whole_words_only():
+    # "sue" inside "issue"/"pursue", "scam" inside "scampi", "golpe" inside "golpeado".
+    assert reasons("there is an issue with pursue and scampi", language="en") == ()
+
+
+def test_bare_processo_is_not_a_lawsuit():
+    # (LeIA's lexicon itself rates "processo" -2.2, so a sentiment reason may appear.)
+    found = reasons("o processo de troca foi rápido", language="pt")
+    assert not any("sue" in r or "legal" in r for r in found)
+    assert "threatens to sue" in reasons("vou entrar com um processo", language="pt")
+
+
+def test_very_negative_reason_shows_compound():
+    a = analyze("This is the worst, most horrible service. I hate it.")
+    assert a.compound <= -0.5
+    assert a.reasons[0] == f"very negative ({a.compound:.2f})"
+
+
+def test_public_channel_amplifies_a_complaint():
+    text = "my order never arrived and I want a refund"
+    private = analyze(text, context=UrgencyContext(channel="private"))
+    public = analyze(text, context=PUBLIC)
+    assert "public post: everyone can see it" in public.reasons
+    assert public.urgency > private.urgency
+
+
+def test_public_praise_is_not_amplified():
+    a = analyze("love you guys, thanks!", context=UrgencyContext(channel="public",
+                                                                  author_followers=500_000))
+    assert a.urgency == 0 and a.reasons == ()
+
+
+def test_followers_reason():
+    a = analyze("terrible service, still waiting",
+                context=UrgencyContext(author_followers=12_300))
+    assert "author has 12,300 followers" in a.reasons
+
+
+def test_few_followers_add_nothing():
+    a = analyze("terrible service, still waiting", context=UrgencyContext(author_followers=900))
+    assert not any("followers" in r for r in a.reasons)
+
+
+def test_repeated_unanswered_and_sla_make_a_neutral_message_urgent():
+    quiet = analyze("hello?")
+    a = analyze("hello?", context=UrgencyContext(unanswered_from_author=2, waiting_seconds=7800,
+                                                 sla_seconds=3600))
+    assert quiet.urgency == 0
+    assert a.reasons == (
+        "3rd unanswered message from this customer",
+        "waiting 2h 10m, SLA 1h breached",
+    )
+    assert a.urgent
+
+
+def test_sla_not_breached_adds_nothing():
+    a = analyze("hello?", context=UrgencyContext(waiting_seconds=1800, sla_seconds=3600))
+    assert a.reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("ctx", "why"),
+    [
+        (UrgencyContext(is_spam=True, channel="public"), "marked as spam: never urgent"),
+        (UrgencyContext(is_brand_author=True, unanswered_from_author=5),
+         "posted by the brand itself: never urgent"),
+    ],
+)
+def test_spam_and_brand_posts_are_never_urgent(ctx, why):
+    a = analyze("SCAM! I want my refund, calling my lawyer and the BBB, worst ever", context=ctx)
+    assert (a.urgency, a.urgent, a.reasons) == (0, False, (why,))
+    assert a.label == "negative"  # sentiment is still reported
+
+
+def test_escalation_public_angry_is_urgent():
+    a = analyze("Worst company ever. Stole my money, I'm going to the BBB and my lawyer.",
+                context=PUBLIC)
+    assert a.urgent and a.urgency >= 50
+
+
+def test_reasons_never_echo_user_text():
+    a = analyze("my secret order 12345 never arrived, refund now you idiots", context=PUBLIC)
+    joined = " ".join(a.reasons)
+    for word in ("secret", "12345", "idiots"):
+        assert word not in joined
+
+
+def test_urgency_is_clamped():
+    ctx = UrgencyContext(channel="public", author_followers=10**7, unanswered_from_author=9,
+                         waiting_seconds=10**6, sla_seconds=60)
+    text = "SCAM fraud lawyer chargeback BBB refund never arrived! worst horrible"
+    a = analyze(text, context=ctx)
+    assert a.urgency == 100
+
+
+def test_custom_rules_from_mapping():
+    rules = UrgencyRules.from_mapping({
+        "threshold": 20,
+        "extra_phrases_en": ["warranty claim", {"phrase": "rma*", "reason": "asks for an RMA"}],
+        "ignore_phrases_en": ["broken"],
+    })
+    a = analyze("need an RMA number for my warranty claim", rules=rules)
+    assert a.reasons == ('asks for an RMA', 'mentions "warranty claim"')
+    assert a.urgent  # 25 + 10 >= 20
+    assert "item damaged or broken" not in analyze("it's broken", rules=rules).reasons
+    assert "item damaged or broken" in analyze("it's broken").reasons
+    assert rules.fingerprint != UrgencyRules().fingerprint
+    assert analyze("x", rules=rules).rules_id == rules.fingerprint
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"treshold": 40},  # typo
+        {"threshold": 140},
+        {"threshold": "high"},
+        {"extra_phrases_es": ["queja"]},
+        {"extra_phrases_en": "refund"},  # a string, not a list
+        {"extra_phrases_en": ["re*fund"]},
+        {"extra_phrases_en": [""]},
+    ],
+)
+def test_bad_brand_config_is_refused(mapping):
+    with pytest.raises(ValueError):
+        UrgencyRules.from_mapping(mapping)
+
+
+def test_replace_lists_and_weights():
+    rules = UrgencyRules.from_mapping({"phrases_pt": ["troca"], "complaint_weight": 50})
+    assert analyze("quero fazer a troca", language="pt", rules=rules).urgent
+    assert "order never arrived" not in analyze("não chegou", language="pt", rules=rules).reasons
+
+
+@pytest.mark.parametrize(("n", "s"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
+                                       (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st"),
+                                       (102, "102nd"), (111, "111th")])
+def test_ordinal(n, s):
+    assert ordinal(n) == s
+
+
+@pytest.mark.parametrize(("sec", "s"), [(30, "30s"), (720, "12m"), (3600, "1h"),
+                                         (7800, "2h 10m"), (86400 * 3 + 3600 * 4, "3d 4h")])
+def test_format_duration(sec, s):
+    assert format_duration(sec) == s
