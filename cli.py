@@ -33,7 +33,7 @@ def import_group() -> None:
     """Load messages from files."""
 
 
-def _run_import(db_path: Path | None, path: Path, reader, source: str) -> None:
+def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool) -> None:
     from pipeline import import_batches
 
     db = open_database(db_path)
@@ -44,7 +44,8 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str) -> None:
         console=console, transient=False, disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task(path.name, total=total_bytes, counts="")
-        seen = {"messages": 0, "rejected": 0}
+        scoring = progress.add_task("scoring", total=None, counts="", visible=False)
+        seen = {"messages": 0, "rejected": 0, "scored": 0}
 
         def advance(batch) -> None:
             seen["messages"] += len(batch.messages)
@@ -52,8 +53,14 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str) -> None:
             progress.update(task, completed=batch.bytes_read,
                             counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected")
 
+        def scored(count: int) -> None:
+            seen["scored"] += count
+            progress.update(scoring, visible=True, advance=count,
+                            counts=f"{seen['scored']:,} messages scored")
+
         try:
-            totals = import_batches(db, reader(path), source=source, on_progress=advance)
+            totals = import_batches(db, reader(path), source=source, on_progress=advance,
+                                    score=score, on_scored=scored)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -62,24 +69,79 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str) -> None:
     )
 
 
+score_option = click.option(
+    "--score/--no-score", default=True, show_default=True,
+    help="Score sentiment and urgency after loading (skip for a faster load; "
+         "`replywatch rescore` catches up later).",
+)
+
+
 @import_group.command(name="twcs")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-def import_twcs(path: Path, db_path: Path | None) -> None:
+@score_option
+def import_twcs(path: Path, db_path: Path | None, score: bool) -> None:
     """Import a "Customer Support on Twitter" (twcs.csv) file."""
     from collectors.imports import TWCS_SOURCE, read_twcs
 
-    _run_import(db_path, path, read_twcs, TWCS_SOURCE)
+    _run_import(db_path, path, read_twcs, TWCS_SOURCE, score)
 
 
 @import_group.command(name="jsonl")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-def import_jsonl(path: Path, db_path: Path | None) -> None:
+@score_option
+def import_jsonl(path: Path, db_path: Path | None, score: bool) -> None:
     """Import messages from a JSONL file (schema: docs/import-jsonl.md)."""
     from collectors.imports import JSONL_SOURCE, read_jsonl
 
-    _run_import(db_path, path, read_jsonl, JSONL_SOURCE)
+    _run_import(db_path, path, read_jsonl, JSONL_SOURCE, score)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score every row of this CSV file instead of TEXT.")
+@click.option("--column", help="CSV column holding the text (with --input).")
+@click.option("--language-column", help="Optional CSV column with a language tag.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the scored CSV here (default: standard output).")
+@click.option("--language", type=click.Choice(["en", "pt"]), help="Skip language detection.")
+def analyze(text: str | None, input_path: Path | None, column: str | None,
+            language_column: str | None, output: Path | None, language: str | None) -> None:
+    """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
+    from sentiment import analyze as analyze_text
+    from sentiment.cli_support import analyze_csv, format_analysis
+
+    if input_path is not None:
+        if not column:
+            raise click.UsageError("--input needs --column")
+        try:
+            rows = analyze_csv(input_path, column, output, language_column=language_column)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        console.print(f"scored {rows:,} rows" + (f" -> {output}" if output else ""))
+        return
+    if text is None:
+        raise click.UsageError("give TEXT or --input FILE.csv --column NAME")
+    click.echo(format_analysis(analyze_text(text, language=language)))
+
+
+@main.command()
+@db_option
+@click.option("--all", "rescore_all", is_flag=True,
+              help="Re-score every message, not only those scored by another scorer version "
+                   "(use after changing a brand's urgency rules).")
+def rescore(db_path: Path | None, rescore_all: bool) -> None:
+    """Score stored messages that have no score or an outdated scorer version."""
+    from pipeline import score_unscored
+
+    db = open_database(db_path)
+    if rescore_all:
+        db.execute("DELETE FROM scores")
+        db.conn.commit()
+    count = score_unscored(db, rescore_old_versions=True)
+    click.echo(f"scored {count:,} messages")
 
 
 @main.command()

@@ -12,11 +12,13 @@ from sqlite_utils import Database
 
 from collectors.base import Message, Rejected
 from collectors.imports import ImportBatch
-from metrics.engine import recompute_conversations
+from metrics.engine import recompute_conversations, refresh_score_aggregates
+from sentiment.store_scoring import score_messages, score_pending
 from store.brands import ensure_brand_accounts
 from store.db import transaction
 from store.dead_letters import add_dead_letter
 from store.messages import insert_messages, missing_fields, thread_pending
+from store.scores import conversations_of
 from store.state import set_cursor
 
 
@@ -28,6 +30,7 @@ class IngestResult:
     duplicates: int = 0
     rejected: int = 0
     new_message_ids: list[int] = field(default_factory=list)
+    urgent_message_ids: list[int] = field(default_factory=list)
     conversations: set[int] = field(default_factory=set)
 
 
@@ -68,6 +71,10 @@ def ingest(
         result.new_message_ids = inserted.new_message_ids
         result.conversations = inserted.touched_conversation_ids
         recompute_conversations(db, result.conversations)
+        if not defer_threading:
+            # Scored after threading: urgency needs the conversation context.
+            result.urgent_message_ids = score_messages(db, result.new_message_ids)
+            refresh_score_aggregates(db, result.conversations)
         if cursor is not None:
             set_cursor(db, source, cursor)
     return result
@@ -89,12 +96,16 @@ def import_batches(
     *,
     source: str,
     on_progress: Callable[[ImportBatch], None] | None = None,
+    score: bool = True,
+    on_scored: Callable[[int], None] | None = None,
 ) -> ImportTotals:
     """Ingest every batch of a file import, each in its own transaction (so an
     interrupted import keeps what it committed and a re-run skips it), then
     thread and measure all of it at once: set-based threading of the whole
     file is much faster than per batch, and a brand account that appears late
-    in the file is known by then for conversations that only mention it."""
+    in the file is known by then for conversations that only mention it.
+    Scoring follows as its own batched phase (``score=False`` skips it; any
+    later ``rescore`` or ingest catches up)."""
     totals = ImportTotals()
     for batch in batches:
         with transaction(db):
@@ -108,6 +119,8 @@ def import_batches(
         if on_progress:
             on_progress(batch)
     finish_threading(db)
+    if score:
+        score_unscored(db, on_batch=on_scored)
     return totals
 
 
@@ -117,3 +130,14 @@ def finish_threading(db: Database) -> int:
     in one transaction. Returns how many conversations were recomputed."""
     with transaction(db):
         return recompute_conversations(db, thread_pending(db))
+
+
+def score_unscored(db: Database, *, rescore_old_versions: bool = False,
+                   on_batch: Callable[[int], None] | None = None) -> int:
+    """Score every stored message that has no score yet (or, optionally, an
+    old scorer version's), batch by batch, keeping conversation aggregates
+    (highest urgency, latest sentiment) in step. Returns how many were scored."""
+    return score_pending(
+        db, rescore_old_versions=rescore_old_versions, on_batch=on_batch,
+        after_batch=lambda ids: refresh_score_aggregates(db, conversations_of(db, ids)),
+    )

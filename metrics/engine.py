@@ -176,3 +176,27 @@ def recompute_conversations(db: Database, conversation_ids: Iterable[int]) -> in
             )
             updated += len(updates)
     return updated
+
+
+def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> None:
+    """Copy message scores up to their conversations: ``max_urgency`` (highest
+    urgency of any customer message) and ``last_compound`` (sentiment of the
+    latest customer message), for sorting the queue and for exports."""
+    ids = sorted(set(conversation_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        db.conn.execute(
+            f"""
+            UPDATE conversations SET
+                max_urgency = (
+                    SELECT max(s.urgency) FROM messages m JOIN scores s ON s.message_id = m.id
+                    WHERE m.conversation_id = conversations.id AND m.direction = 'inbound'),
+                last_compound = (
+                    SELECT s.compound FROM messages m JOIN scores s ON s.message_id = m.id
+                    WHERE m.conversation_id = conversations.id AND m.direction = 'inbound'
+                    ORDER BY m.created_ts DESC, m.id DESC LIMIT 1)
+            WHERE id IN ({marks})
+            """,
+            chunk,
+        )

@@ -1,0 +1,111 @@
+"""Scoring stored messages: the store-aware side of the scorer.
+
+Adds what only the store knows (channel, author reach, repeated unanswered
+messages from the same customer, time waiting against the brand's SLA, spam
+and brand-authored posts) to the pure text analysis, and saves the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from store.scores import brand_settings, save_scores, scoring_inputs, unscored_message_ids
+
+from .analysis import SCORER_VERSION
+from .core import analyze_many, default_rules
+from .urgency import UrgencyContext, UrgencyRules
+
+DEFAULT_SLA_SECONDS = 3600
+#: Waiting time only counts while it means something: a message imported
+#: from years ago is not "waiting", it was simply never answered.
+LIVE_WAIT_WINDOW_SECONDS = 7 * 86400
+
+
+def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRules]:
+    rules = {}
+    for brand, brand_settings_ in settings.items():
+        overrides = brand_settings_.get("urgency")
+        rules[brand] = UrgencyRules.from_mapping(overrides) if overrides else default_rules()
+    return rules
+
+
+def _sla_seconds(settings: dict[str, Any] | None) -> float:
+    sla = (settings or {}).get("sla") or {}
+    minutes = sla.get("first_response_minutes")
+    return float(minutes) * 60 if minutes else DEFAULT_SLA_SECONDS
+
+
+def score_messages(db: Database, message_ids: Sequence[int], *,
+                   now: float | None = None) -> list[int]:
+    """Score the given stored messages (replacing older scores) and return the
+    ids of those that are urgent. Call inside the ingest transaction."""
+    inputs = scoring_inputs(db, message_ids)
+    if not inputs:
+        return []
+    now = time.time() if now is None else now
+    settings = brand_settings(db)
+    rules_by_brand = _rules_by_brand(settings)
+    by_rules: dict[int, list[dict[str, Any]]] = {}
+    rule_objects: dict[int, UrgencyRules] = {}
+    for item in inputs:
+        rules = rules_by_brand.get(item["brand"] or "", default_rules())
+        by_rules.setdefault(id(rules), []).append(item)
+        rule_objects[id(rules)] = rules
+    results = []
+    urgent = []
+    for key, items in by_rules.items():
+        contexts = []
+        for item in items:
+            waiting = None
+            if (item["direction"] == "inbound" and item["awaiting_since"] is not None
+                    and item["created_ts"] >= item["awaiting_since"]
+                    and now - item["created_ts"] <= LIVE_WAIT_WINDOW_SECONDS):
+                waiting = max(0.0, now - item["created_ts"])
+            contexts.append(UrgencyContext(
+                channel=item["channel"],
+                author_followers=item["author_followers"],
+                unanswered_from_author=item["earlier_unanswered"],
+                waiting_seconds=waiting,
+                sla_seconds=_sla_seconds(settings.get(item["brand"] or "")),
+                is_spam=item["status"] == "spam",
+                is_brand_author=item["direction"] == "outbound",
+            ))
+        analyses = analyze_many([i["text"] for i in items], languages=[i["lang"] for i in items],
+                                contexts=contexts, rules=rule_objects[key])
+        for item, analysis in zip(items, analyses, strict=True):
+            results.append({"message_id": item["id"], **analysis.to_dict()})
+            if analysis.urgent:
+                urgent.append(item["id"])
+    save_scores(db, results)
+    return urgent
+
+
+def score_pending(db: Database, *, batch_size: int = 2000, rescore_old_versions: bool = False,
+                  on_batch: Callable[[int], None] | None = None,
+                  after_batch: Callable[[list[int]], None] | None = None) -> int:
+    """Score every message without a score (and, with ``rescore_old_versions``,
+    every score made by another scorer version), one transaction per batch so
+    that an interruption keeps what was done. ``after_batch`` receives each
+    batch's message ids inside its transaction (to refresh conversations).
+    Returns how many messages were scored."""
+    from store.db import transaction
+
+    done = 0
+    last_id = 0
+    version = SCORER_VERSION if rescore_old_versions else None
+    while True:
+        with transaction(db):
+            ids = unscored_message_ids(db, limit=batch_size, after_id=last_id, version=version)
+            if not ids:
+                return done
+            last_id = ids[-1]
+            score_messages(db, ids)
+            if after_batch:
+                after_batch(ids)
+        done += len(ids)
+        if on_batch:
+            on_batch(len(ids))

@@ -1,0 +1,106 @@
+"""Reading what the scorer needs and writing its results (``scores`` table)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from store.timeutil import iso_utc, utc_now
+
+#: Earlier messages from the same customer count as "unanswered" this long.
+REPEAT_WINDOW_SECONDS = 7 * 86400
+
+
+def unscored_message_ids(db: Database, *, limit: int, after_id: int = 0,
+                         version: str | None = None) -> list[int]:
+    """Ids above ``after_id`` of messages with no score, or (``version`` given)
+    a score made by another scorer version, in id order. Callers page with
+    ``after_id`` so each batch does not rescan what is already scored."""
+    condition = "s.message_id IS NULL" + (" OR s.version != ?" if version else "")
+    params: list[Any] = [after_id] + ([version] if version else []) + [limit]
+    sql = ("SELECT m.id FROM messages m LEFT JOIN scores s ON s.message_id = m.id "
+           f"WHERE m.id > ? AND ({condition}) ORDER BY m.id LIMIT ?")
+    return [r[0] for r in db.execute(sql, params)]
+
+
+def scoring_inputs(db: Database, message_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """For each message: its text and the store context urgency rules use —
+    channel, author reach, direction, brand, whether its conversation is spam or
+    ignored, whether it is still unanswered, and how many earlier messages from
+    the same customer are still unanswered."""
+    if not message_ids:
+        return []
+    marks = ",".join("?" * len(message_ids))
+    rows = db.execute(
+        f"""
+        SELECT m.id, m.text, m.lang, m.channel, m.direction, m.author_followers, m.brand,
+               c.brand, c.status, m.created_ts, c.awaiting_since,
+               (SELECT count(*) FROM messages e
+                  JOIN conversations ec ON ec.id = e.conversation_id
+                 WHERE e.platform = m.platform AND e.author_handle = m.author_handle
+                   AND e.direction = 'inbound' AND e.id != m.id
+                   AND e.created_ts <= m.created_ts
+                   AND e.created_ts >= m.created_ts - {REPEAT_WINDOW_SECONDS}
+                   AND ec.awaiting_since IS NOT NULL AND e.created_ts >= ec.awaiting_since
+               ) AS earlier_unanswered
+        FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.id IN ({marks})
+        """,
+        list(message_ids),
+    ).fetchall()
+    keys = ("id", "text", "lang", "channel", "direction", "author_followers", "message_brand",
+            "brand", "status", "created_ts", "awaiting_since", "earlier_unanswered")
+    out = []
+    for row in rows:
+        item = dict(zip(keys, row, strict=True))
+        item["brand"] = item["brand"] or item.pop("message_brand")
+        item.pop("message_brand", None)
+        item["author_handle_known"] = item["author_followers"] is not None
+        if item["direction"] != "inbound":
+            item["earlier_unanswered"] = 0
+        out.append(item)
+    return out
+
+
+def brand_settings(db: Database) -> dict[str, dict[str, Any]]:
+    """Map brand key -> settings dict."""
+    return {key: json.loads(settings or "{}")
+            for key, settings in db.execute("SELECT key, settings FROM brands")}
+
+
+def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
+    """Insert or replace scores: dicts with message_id, language, compound,
+    label, urgency, urgent, reasons (list), scorer, version. Returns the count."""
+    now = iso_utc(utc_now())
+    rows = [
+        (s["message_id"], s["language"], s["compound"], s["label"], s["urgency"],
+         int(s["urgent"]), json.dumps(list(s["reasons"]), ensure_ascii=False), s["scorer"],
+         s["version"], now)
+        for s in scores
+    ]
+    db.conn.executemany(
+        """
+        INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons,
+                            scorer, version, scored_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET language = excluded.language,
+            compound = excluded.compound, label = excluded.label, urgency = excluded.urgency,
+            urgent = excluded.urgent, reasons = excluded.reasons, scorer = excluded.scorer,
+            version = excluded.version, scored_at = excluded.scored_at
+        """,
+        rows,
+    )
+    return len(rows)
+
+
+def conversations_of(db: Database, message_ids: Sequence[int]) -> set[int]:
+    """The conversation ids of the given messages."""
+    if not message_ids:
+        return set()
+    marks = ",".join("?" * len(message_ids))
+    return {r[0] for r in db.execute(
+        f"SELECT DISTINCT conversation_id FROM messages WHERE id IN ({marks}) "
+        "AND conversation_id IS NOT NULL", list(message_ids))}
