@@ -210,6 +210,41 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Poll every source once and exit.")
+@click.option("--every", type=click.FloatRange(min=1), default=None,
+              help="Seconds between polls (default: collector.every_seconds in the config).")
+@click.option("--source", "only", default=None,
+              help="Poll only this source, or every source under a prefix (x, reddit:acme).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("replywatch.toml"), show_default=True,
+              help="Brands and sources to watch (see replywatch.example.toml).")
+@db_option
+def collect(once: bool, every: float | None, only: str | None, config_path: Path,
+            db_path: Path | None) -> None:
+    """Poll X and Reddit for mentions, DMs and brand replies into the database."""
+    from collectors.runner import Runner, build_platforms, register_brands
+    from config import ConfigError, load_config
+    from pipeline import ingest
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db = open_database(db_path)
+    register_brands(db, config)
+    platforms, scrubber = build_platforms(config, console=console)
+    if not platforms:
+        raise click.ClickException("no source can run: configure credentials "
+                                   "(docs/collectors.md)")
+    runner = Runner(db, platforms, ingest, only=only, scrub=scrubber, console=console,
+                    max_backoff_s=config.collector.max_source_backoff_s)
+    try:
+        runner.run(every or config.collector.every_seconds, polls=1 if once else None)
+    except KeyboardInterrupt:
+        console.print("stopped; everything fetched so far is stored")
+
+
+@main.command()
 @db_option
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -110,3 +111,18 @@ class PollResult:
     warnings: list[str] = field(default_factory=list)
     rate_limit_wait_s: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    #: Cursors of other (pseudo-)sources to save in the same transaction, e.g.
+    #: the X monthly read counter.
+    extra_cursors: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Source:
+    """One pollable stream with its own cursor (e.g. the mentions of one X
+    account). ``poll(cursor)`` yields :class:`PollResult` batches; the caller
+    stores each batch together with its cursor before asking for the next, so
+    a crash loses nothing and repeats nothing that was committed."""
+
+    name: str
+    platform: str
+    poll: Callable[[dict[str, Any]], Iterator[PollResult]]

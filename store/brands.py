@@ -56,3 +56,21 @@ def brand_handles(db: Database, platform: str) -> dict[str, str]:
             "SELECT handle, brand FROM brand_accounts WHERE platform = ?", (platform,)
         )
     }
+
+
+def account_ids(db: Database, platform: str) -> dict[str, str]:
+    """Map lower-case handle -> stored platform account id (only known ids)."""
+    return {
+        handle.lower(): account_id
+        for handle, account_id in db.execute(
+            "SELECT handle, account_id FROM brand_accounts "
+            "WHERE platform = ? AND account_id IS NOT NULL", (platform,))
+    }
+
+
+def set_account_id(db: Database, platform: str, handle: str, account_id: str) -> None:
+    """Remember the platform's numeric id of a brand account (saves lookups)."""
+    db.conn.execute(
+        "UPDATE brand_accounts SET account_id = ? WHERE platform = ? AND handle = ?",
+        (account_id, platform, handle.lstrip("@")),
+    )

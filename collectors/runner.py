@@ -1,0 +1,347 @@
+"""The poll loop: every configured source, cursors, backoff, health, progress.
+
+Each batch a source yields is stored with its cursor in ONE transaction via
+the injected ``ingest`` function (``pipeline.ingest``; this module never
+imports the pipeline, metrics or sentiment), so a crash at any point loses
+nothing and duplicates nothing: re-running fetches whatever was not
+committed. A failing source is recorded in ``collector_health``, retried with
+exponential backoff on later polls, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlite_utils import Database
+
+from collectors.base import Rejected, Source
+from collectors.credentials import (
+    Scrubber,
+    read_secrets_file,
+    reddit_secret_values,
+    reddit_settings,
+    x_credentials,
+)
+from collectors.ratelimit import BadPayload, ReadBudget, Sleep
+from config import Config
+from store.brands import account_ids, ensure_brand_accounts, set_account_id, upsert_brands
+from store.db import transaction
+from store.state import get_cursor, record_health, set_cursor
+
+Ingest = Callable[..., Any]
+
+
+@dataclass
+class Platform:
+    """A platform's collector, prepared lazily: ``prepare(db)`` returns its
+    sources (and may fail, e.g. offline; it is then retried next poll)."""
+
+    name: str
+    prepare: Callable[[Database], list[Source]]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceOutcome:
+    """What one poll of one source did."""
+
+    name: str
+    ok: bool = True
+    fetched: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+    rate_limit_wait_s: float = 0.0
+    error: str | None = None
+    skipped: bool = False
+
+
+def register_brands(db: Database, config: Config) -> None:
+    """Write the configured brands (settings passed through as-is) and their
+    accounts (with any ids given in the config) to the store."""
+    with transaction(db):
+        upsert_brands(db, [brand.brand_row() for brand in config.brands])
+        accounts = [(p, h, b.key) for b in config.brands for p, h, _ in b.accounts()]
+        ensure_brand_accounts(db, accounts)
+        for brand in config.brands:
+            for platform, handle, known_id in brand.accounts():
+                if known_id:
+                    set_account_id(db, platform, handle, known_id)
+
+
+def matches(name: str, wanted: str | None) -> bool:
+    """True when source ``name`` is selected by ``--source wanted`` (the exact
+    name or any prefix ending at a ':' boundary; None selects everything)."""
+    return not wanted or name == wanted or name.startswith(wanted.rstrip(":") + ":")
+
+
+class Runner:
+    """Polls sources and stores what they yield; see the module docstring."""
+
+    def __init__(
+        self,
+        db: Database,
+        platforms: list[Platform],
+        ingest: Ingest,
+        *,
+        only: str | None = None,
+        scrub: Callable[[str | None], str | None] | None = None,
+        console: Console | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Sleep = time.sleep,
+        base_backoff_s: float = 60.0,
+        max_backoff_s: float = 3600.0,
+    ):
+        self.db = db
+        self.platforms = [p for p in platforms
+                          if matches(p.name, only) or (only or "").startswith(p.name + ":")]
+        self.ingest = ingest
+        self.only = only
+        self.scrub = scrub or Scrubber()
+        self.console = console or Console(stderr=True)
+        self.clock, self.sleep = clock, sleep
+        self.base_backoff_s, self.max_backoff_s = base_backoff_s, max_backoff_s
+        self._sources: dict[str, list[Source]] = {}
+        self._failures: dict[str, int] = {}
+        self._not_before: dict[str, float] = {}
+
+    # -- one poll --
+
+    def poll_once(self) -> list[SourceOutcome]:
+        """Poll every selected source once. Returns one outcome per source (or
+        per platform that could not be prepared)."""
+        outcomes: list[SourceOutcome] = []
+        for platform in self.platforms:
+            sources = self._prepared(platform, outcomes)
+            for source in sources or []:
+                if matches(source.name, self.only):
+                    outcomes.append(self._poll_source(source))
+        self._summary(outcomes)
+        return outcomes
+
+    def _prepared(self, platform: Platform, outcomes: list[SourceOutcome]) -> list[Source]:
+        if platform.name in self._sources:
+            return self._sources[platform.name]
+        if self._backing_off(platform.name):
+            outcomes.append(SourceOutcome(platform.name, skipped=True))
+            return []
+        try:
+            sources = platform.prepare(self.db)
+        except Exception as exc:  # noqa: BLE001 - one platform must not stop the others
+            error = self._error_text(exc)
+            self._failed(platform.name, error, SourceOutcome(platform.name), outcomes)
+            return []
+        for warning in platform.warnings:
+            self.console.print(f"[yellow]warning[/]: {self.scrub(warning)}")
+        platform.warnings.clear()
+        self._sources[platform.name] = sources
+        return sources
+
+    def _poll_source(self, source: Source) -> SourceOutcome:
+        outcome = SourceOutcome(source.name)
+        if self._backing_off(source.name):
+            outcome.skipped = True
+            return outcome
+        details: dict[str, Any] = {}
+        try:
+            cursor = get_cursor(self.db, source.name)
+            for batch in source.poll(cursor):
+                rejected = [Rejected(self._scrub_payload(r.payload), self.scrub(r.error) or "")
+                            for r in batch.rejected]
+                with transaction(self.db):
+                    result = self.ingest(self.db, batch.messages, source=source.name,
+                                         rejected=rejected, cursor=batch.cursor)
+                    for other, state in batch.extra_cursors.items():
+                        set_cursor(self.db, other, state)
+                outcome.batches += 1
+                outcome.fetched += len(batch.messages) + len(batch.rejected)
+                outcome.inserted += result.inserted
+                outcome.duplicates += result.duplicates
+                outcome.rejected += result.rejected
+                outcome.rate_limit_wait_s += batch.rate_limit_wait_s
+                details = _merge_details(details, batch.details)
+                for warning in batch.warnings:
+                    self.console.print(f"[yellow]warning[/]: {self.scrub(warning)}")
+                self.console.log(
+                    f"{source.name}: page {outcome.batches}: {result.inserted} new, "
+                    f"{result.duplicates} known, {result.rejected} rejected")
+        except BadPayload as exc:
+            # The body could not be read even after retries: keep it, raw.
+            with transaction(self.db):
+                self.ingest(self.db, [], source=source.name, rejected=[Rejected(
+                    self.scrub(exc.body) or "", self.scrub(str(exc)) or "")])
+            outcome.rejected += 1
+            self._failed(source.name, self._error_text(exc), outcome, None, details)
+            return outcome
+        except Exception as exc:  # noqa: BLE001 - a failing source must not stop the others
+            self._failed(source.name, self._error_text(exc), outcome, None, details)
+            return outcome
+        with transaction(self.db):
+            record_health(self.db, source.name, ok=True, items=outcome.fetched,
+                          rate_limit_wait_s=outcome.rate_limit_wait_s, details=details)
+        self._failures.pop(source.name, None)
+        self._not_before.pop(source.name, None)
+        return outcome
+
+    def _failed(self, name: str, error: str, outcome: SourceOutcome,
+                outcomes: list[SourceOutcome] | None, details: dict | None = None) -> None:
+        outcome.ok, outcome.error = False, error
+        failures = self._failures.get(name, 0) + 1
+        self._failures[name] = failures
+        # Exponential backoff with jitter between polls of a failing source.
+        delay = min(self.max_backoff_s, self.base_backoff_s * 2 ** (failures - 1))
+        self._not_before[name] = self.clock() + delay * random.uniform(0.8, 1.2)
+        with transaction(self.db):
+            record_health(self.db, name, ok=False, items=outcome.fetched, error=error,
+                          rate_limit_wait_s=outcome.rate_limit_wait_s,
+                          details={**(details or {}), "consecutive_failures": failures})
+        self.console.print(f"[red]{name}[/]: {error}")
+        if outcomes is not None:
+            outcomes.append(outcome)
+
+    def _backing_off(self, name: str) -> bool:
+        return self.clock() < self._not_before.get(name, 0.0)
+
+    def _error_text(self, exc: BaseException) -> str:
+        return self.scrub(f"{type(exc).__name__}: {exc}")[:2000]
+
+    def _scrub_payload(self, payload: Any) -> Any:
+        return self.scrub(payload) if isinstance(payload, str) else payload
+
+    def _summary(self, outcomes: list[SourceOutcome]) -> None:
+        table = Table(title="poll summary", show_lines=False)
+        for column in ("source", "status", "new", "known", "rejected", "rate-limit wait"):
+            table.add_column(column, justify="left" if column in ("source", "status") else "right")
+        for o in outcomes:
+            status = ("[dim]backing off[/]" if o.skipped else "[green]ok[/]" if o.ok
+                      else "[red]error[/]")
+            table.add_row(o.name, status, str(o.inserted), str(o.duplicates), str(o.rejected),
+                          f"{o.rate_limit_wait_s:.0f}s")
+        self.console.print(table)
+
+    # -- the loop --
+
+    def run(self, every: float, *, polls: int | None = None) -> None:
+        """Poll every ``every`` seconds; ``polls`` limits the number of polls
+        (None: until interrupted)."""
+        done = 0
+        while polls is None or done < polls:
+            started = self.clock()
+            self.poll_once()
+            done += 1
+            if polls is not None and done >= polls:
+                return
+            self.sleep(max(0.0, every - (self.clock() - started)))
+
+
+def _merge_details(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(old)
+    for key, value in new.items():
+        if key in ("throttle_wait_s", "backoff_wait_s", "retries", "listed") and isinstance(
+                value, int | float) and isinstance(old.get(key), int | float):
+            merged[key] = old[key] + value
+        else:
+            merged[key] = value
+    return merged
+
+
+# --- wiring: credentials -> clients -> platforms ------------------------------------
+
+def build_platforms(
+    config: Config,
+    *,
+    env: Mapping[str, str] | None = None,
+    secrets_path: Path | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Sleep = time.sleep,
+    console: Console | None = None,
+) -> tuple[list[Platform], Scrubber]:
+    """The X and Reddit platforms the config and credentials allow, and a
+    scrubber for every secret found. A platform with no credentials is left
+    out with one clear message; the others still run."""
+    console = console or Console(stderr=True)
+    env = os.environ if env is None else env
+    try:
+        secrets = read_secrets_file(secrets_path)
+    except ValueError as exc:
+        console.print(f"[red]error[/]: {exc}; ignoring it")
+        secrets = {}
+    scrubber = Scrubber()
+    platforms: list[Platform] = []
+    brands = list(config.brands)
+
+    if any(b.x for b in brands):
+        creds = x_credentials(env, secrets)
+        scrubber.add(creds.values())
+        if not creds.usable:
+            console.print("[yellow]X disabled[/]: no credentials. Set X_BEARER_TOKEN (and, for "
+                          "direct messages, X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
+                          "X_ACCESS_TOKEN_SECRET) or an [x] table in .streamlit/secrets.toml; "
+                          "see docs/collectors.md")
+        else:
+            platforms.append(_x_platform(config, creds, clock=clock, sleep=sleep))
+
+    if any(b.reddit for b in brands):
+        scrubber.add(reddit_secret_values(env, secrets))
+        platforms.append(_reddit_platform(config, reddit_settings(secrets), clock=clock,
+                                          sleep=sleep, console=console))
+    return platforms, scrubber
+
+
+def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
+    from collectors import x  # tweepy is imported only when X is configured
+
+    platform = Platform("x", prepare=lambda db: [])
+
+    def prepare(db: Database) -> list[Source]:
+        client = x.make_client(creds, timeout=config.collector.http_timeout_s)
+        budget = ReadBudget(config.collector.x_monthly_read_cap, clock=clock)
+        budget.load(get_cursor(db, x.USAGE_SOURCE))
+        collector = x.XCollector(client, list(config.brands), config.collector,
+                                 app_auth=bool(creds.bearer_token),
+                                 user_auth=creds.has_user_context, budget=budget,
+                                 clock=clock, sleep=sleep)
+        found = collector.resolve_accounts(account_ids(db, "x"))
+        with transaction(db):
+            for handle, account_id in found.items():
+                set_account_id(db, "x", handle, account_id)
+        sources = collector.sources()
+        platform.warnings.extend(collector.warnings)
+        return sources
+
+    platform.prepare = prepare
+    return platform
+
+
+def _reddit_platform(config: Config, settings: dict[str, str], *, clock, sleep,
+                     console: Console) -> Platform:
+    from collectors import reddit  # praw is imported only when Reddit is configured
+
+    platform = Platform("reddit", prepare=lambda db: [])
+
+    def prepare(db: Database) -> list[Source]:
+        try:
+            client = reddit.make_reddit(settings, user_agent=config.collector.reddit_user_agent)
+        except Exception as exc:  # praw's MissingRequiredAttributeException and friends
+            platform.warnings.append(
+                "Reddit disabled: no usable praw credentials (set praw_client_id and "
+                "praw_client_secret, plus praw_username/praw_password or praw_refresh_token, "
+                f"or a [reddit] table in .streamlit/secrets.toml): {type(exc).__name__}")
+            return []
+        collector = reddit.RedditCollector(client, list(config.brands), config.collector,
+                                           clock=clock, sleep=sleep)
+        sources = collector.sources()
+        platform.warnings.extend(collector.warnings)
+        return sources
+
+    platform.prepare = prepare
+    return platform
