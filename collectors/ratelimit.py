@@ -19,6 +19,16 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
+def real_sleep(seconds: float) -> None:
+    """``time.sleep`` looked up at call time (so tests can patch it)."""
+    time.sleep(seconds)
+
+
+def real_clock() -> float:
+    """``time.time`` looked up at call time."""
+    return time.time()
+
+
 class RateLimited(Exception):
     """A 429 whose reset is further away than we are willing to wait."""
 
@@ -61,8 +71,8 @@ class Throttle:
     """Keeps at least ``min_interval`` seconds between calls (X enforces an
     undocumented per-second limit on top of the 15-minute windows)."""
 
-    def __init__(self, min_interval: float, *, clock: Clock = time.monotonic,
-                 sleep: Sleep = time.sleep, log: WaitLog | None = None):
+    def __init__(self, min_interval: float, *, clock: Clock = real_clock,
+                 sleep: Sleep = real_sleep, log: WaitLog | None = None):
         self.min_interval = min_interval
         self._clock, self._sleep = clock, sleep
         self._last: float | None = None
@@ -88,7 +98,7 @@ class ReadBudget:
     cap: int | None
     month: str = ""
     reads: int = 0
-    clock: Clock = field(default=time.time, repr=False)
+    clock: Clock = field(default=real_clock, repr=False)
 
     def _roll(self) -> None:
         month = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m")
@@ -131,8 +141,8 @@ def call_with_retries(
     classify: Callable[[BaseException], Verdict],
     attempts: int,
     max_rate_limit_wait: float,
-    clock: Clock = time.time,
-    sleep: Sleep = time.sleep,
+    clock: Clock = real_clock,
+    sleep: Sleep = real_sleep,
     log: WaitLog | None = None,
 ) -> T:
     """Call ``fn``; on a rate-limit error sleep until its reset time (60 s if the

@@ -29,7 +29,6 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +40,15 @@ from praw.models import Comment, Message, Submission
 
 from collectors.base import Message as StoredMessage
 from collectors.base import PollResult, Rejected, Source
-from collectors.ratelimit import BadPayload, Sleep, Verdict, WaitLog, call_with_retries
+from collectors.ratelimit import (
+    BadPayload,
+    Sleep,
+    Verdict,
+    WaitLog,
+    call_with_retries,
+    real_clock,
+    real_sleep,
+)
 from config import BrandConfig, CollectorSettings
 from store.timeutil import utc_now
 
@@ -186,7 +193,7 @@ def parse_items(items: Iterable[Any], ctx: RedditContext) -> tuple[list[StoredMe
 
 # --- errors ---------------------------------------------------------------------
 
-def classify_reddit_error(exc: BaseException, clock: Callable[[], float] = time.time) -> Verdict:
+def classify_reddit_error(exc: BaseException, clock: Callable[[], float] = real_clock) -> Verdict:
     """Rate limit (reset from Reddit's relative ``x-ratelimit-reset``),
     transient (5xx, network, unreadable body) or fatal."""
     if isinstance(exc, prawcore.TooManyRequests):
@@ -214,8 +221,8 @@ class RedditCollector:
     """Builds the Reddit sources of the configured brands."""
 
     def __init__(self, reddit: praw.Reddit, brands: list[BrandConfig],
-                 settings: CollectorSettings, *, clock: Callable[[], float] = time.time,
-                 sleep: Sleep = time.sleep):
+                 settings: CollectorSettings, *, clock: Callable[[], float] = real_clock,
+                 sleep: Sleep = real_sleep):
         self.reddit = reddit
         self.brands = [b for b in brands if b.reddit]
         self.settings = settings

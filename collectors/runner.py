@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from collectors.credentials import (
     reddit_settings,
     x_credentials,
 )
-from collectors.ratelimit import BadPayload, ReadBudget, Sleep
+from collectors.ratelimit import BadPayload, ReadBudget, Sleep, real_clock, real_sleep
 from config import Config
 from store.brands import account_ids, ensure_brand_accounts, set_account_id, upsert_brands
 from store.db import transaction
@@ -96,8 +95,8 @@ class Runner:
         only: str | None = None,
         scrub: Callable[[str | None], str | None] | None = None,
         console: Console | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = real_clock,
+        sleep: Sleep = real_sleep,
         base_backoff_s: float = 60.0,
         max_backoff_s: float = 3600.0,
     ):
@@ -261,8 +260,8 @@ def build_platforms(
     *,
     env: Mapping[str, str] | None = None,
     secrets_path: Path | None = None,
-    clock: Callable[[], float] = time.time,
-    sleep: Sleep = time.sleep,
+    clock: Callable[[], float] = real_clock,
+    sleep: Sleep = real_sleep,
     console: Console | None = None,
 ) -> tuple[list[Platform], Scrubber]:
     """The X and Reddit platforms the config and credentials allow, and a

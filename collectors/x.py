@@ -31,7 +31,6 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +50,8 @@ from collectors.ratelimit import (
     Verdict,
     WaitLog,
     call_with_retries,
+    real_clock,
+    real_sleep,
 )
 from config import BrandConfig, CollectorSettings
 from store.timeutil import utc_now
@@ -319,8 +320,8 @@ class XCollector:
         app_auth: bool,
         user_auth: bool,
         budget: ReadBudget | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = real_clock,
+        sleep: Sleep = real_sleep,
     ):
         self.client = client
         self.brands = [b for b in brands if b.x]
@@ -453,11 +454,12 @@ class XCollector:
                          *, default_kind: str, timeline_owner: str | None,
                          exclude: list[str] | None = None) -> Source:
         def fetch(since_id: str | None, token: str | None) -> dict:
+            extra = {"exclude": exclude} if exclude else {}
             return self._call(
                 method, count_reads=self.settings.page_size, id=account_id,
                 since_id=since_id, pagination_token=token,
-                max_results=self.settings.page_size, tweet_fields=TWEET_FIELDS,
-                expansions=EXPANSIONS, user_fields=USER_FIELDS, exclude=exclude)
+                max_results=max(5, self.settings.page_size), tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS, user_fields=USER_FIELDS, **extra)
 
         def parse(page: Page) -> tuple[list[Message], list[Rejected]]:
             ctx = XContext(brand.key, name, self._brand_ids(), timeline_owner=timeline_owner)

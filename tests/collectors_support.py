@@ -1,0 +1,83 @@
+"""Shared helpers for the collector tests: locating the real recorded traffic,
+VCR configurations that replay it, a fake clock, and small builders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import vcr
+
+from config import parse_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = Path(__file__).resolve().parent / "cassettes"
+
+
+def shared_data() -> Path:
+    """``../shared/data`` relative to the repo root (for a git worktree one level
+    deeper, ``../../shared/data``; ``$REPLYWATCH_SHARED_DATA`` overrides). Fails
+    the test loudly when missing: these tests exist to check real traffic."""
+    candidates = [Path(os.environ["REPLYWATCH_SHARED_DATA"])] if os.environ.get(
+        "REPLYWATCH_SHARED_DATA") else []
+    candidates += [REPO_ROOT.parent / "shared" / "data",
+                   REPO_ROOT.parent.parent / "shared" / "data"]
+    for candidate in candidates:
+        if (candidate / "x_api_cassettes").is_dir():
+            return candidate
+    pytest.fail(f"real API recordings not found (looked in {', '.join(map(str, candidates))})")
+
+
+def x_vcr(**kwargs) -> vcr.VCR:
+    """Replays the tweepy YAML cassettes (gzip bodies need decoding)."""
+    return vcr.VCR(decode_compressed_response=True, match_on=("method", "path"),
+                   record_mode="none", **kwargs)
+
+
+PAGE_TOKENS = ("pagination_token", "next_token")
+
+
+def page_token_matcher(r1, r2) -> None:
+    """Requests match only if they carry the same page token (or none)."""
+    q1, q2 = dict(r1.query), dict(r2.query)
+    for name in PAGE_TOKENS:
+        assert q1.get(name) == q2.get(name), f"{name}: {q1.get(name)} != {q2.get(name)}"
+
+
+def json_vcr(**kwargs) -> vcr.VCR:
+    """Replays JSON cassettes (praw's recordings and ours): method + path, and
+    for ours also the page token."""
+    config = vcr.VCR(serializer="json", decode_compressed_response=True,
+                     match_on=("method", "path", "page_token"), record_mode="none", **kwargs)
+    config.register_matcher("page_token", page_token_matcher)
+    return config
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps on it."""
+
+    def __init__(self, start: float = 1_800_000_000.0):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, "negative sleep"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def acme_config(**collector):
+    """The configuration the hand-made cassettes were written for."""
+    return parse_config({
+        "collector": {"x_min_request_interval_s": 1.0, **collector},
+        "brands": {"acme": {
+            "name": "Acme", "timezone": "America/Sao_Paulo",
+            "business_hours": {"mon": ["09:00", "18:00"]}, "sla": {"first_response_minutes": 60},
+            "x": {"handles": ["AcmeHelp"], "keywords": ["acme store"], "direct_messages": True},
+            "reddit": {"account": "AcmeHelp", "subreddits": ["acme"], "keywords": ["acme"]},
+        }},
+    })
