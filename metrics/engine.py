@@ -1,21 +1,43 @@
 """Conversation engine: derives reply status and response times from messages.
 
-Runs whenever messages arrive (and on demand), over the conversations they
-touched, and stores its results on ``conversations`` so that every report is
-an aggregate query over indexed columns.
+Runs whenever messages arrive (``pipeline.ingest`` calls
+:func:`recompute_conversations` inside its write transaction), and on demand
+(:func:`recompute_brand` after a brand's business hours change,
+:func:`recompute_all`). It stores its results on ``conversations`` and keeps
+the ``response_rollup`` table current, so every report is an aggregate over
+indexed columns. Definitions: ``docs/metrics.md``.
+
+Who is who: a message is the *brand's* when it is outbound or written by one
+of the brand accounts (``brand_accounts``); every other inbound message is a
+*customer* message that needs a response. Messages are taken in time order;
+at equal timestamps (one-second resolution) customer messages come first, so
+a brand message stamped in the same second as a customer message answers it.
+
+Turns: a run of customer messages followed by a brand message is one turn;
+the first turn's wait is the *first response time*, later turns' waits are
+*next response times*. The clock starts at the turn's first customer message
+(default) or its last one (brand setting ``clock_start = "last"``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
+from metrics.business_hours import BusinessCalendar
+from metrics.rollup import refresh_rollup
 from store.timeutil import iso_utc, utc_now
 
 CHUNK = 500
 TERMINAL_STATUSES = ("spam", "ignored")
+#: Statuses in which a waiting customer is owed a reply (SLA clock running).
+AWAITING_STATUSES = ("new", "open")
+SLA_STATES = ("ok", "at_risk", "breached")
 
 
 @dataclass
@@ -28,36 +50,52 @@ class _Derived:
     first_customer_message_id: int | None = None
     first_response_at: int | None = None
     first_response_message_id: int | None = None
+    first_response_start_at: int | None = None
     last_customer_at: int | None = None
     last_brand_at: int | None = None
     awaiting_since: int | None = None
+    awaiting_clock_start: int | None = None
     unanswered_count: int = 0
     brand_reply_count: int = 0
     brand: str | None = None
     mention_brand: str | None = None
     customer_handle: str | None = None
+    #: (clock start, response time) of every answered turn after the first.
+    next_responses: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _derive(rows: list[tuple], brand_by_handle: dict[tuple[str, str], str]) -> _Derived:
-    """Rows: (id, direction, created_ts, brand, author_handle, mentions, platform),
-    in time order."""
+def _derive(rows: list[tuple], brand_by_handle: Mapping[tuple[str, str], str],
+            clock_start: str = "first") -> _Derived:
+    """Rows: (id, direction, created_ts, brand, author_handle, mentions, platform)."""
+    tagged = []
+    for row in rows:
+        message_id, direction, ts, brand, author, _mentions, platform = row
+        account_brand = brand_by_handle.get((platform, (author or "").lower()))
+        is_brand = direction == "outbound" or account_brand is not None
+        tagged.append((ts, 1 if is_brand else 0, message_id, is_brand,
+                       brand or account_brand, row))
+    tagged.sort(key=lambda t: t[:3])
     d = _Derived()
-    for message_id, direction, ts, brand, author, mentions, platform in rows:
+    turn_first: int | None = None
+    turn_last: int | None = None
+    for ts, _, message_id, is_brand, brand, row in tagged:
+        _id, _direction, _ts, _brand, author, mentions, platform = row
         d.message_count += 1
         if d.first_message_at is None:
             d.first_message_at = ts
-        if direction == "inbound":
+        if not is_brand:
             d.inbound_count += 1
             if d.first_customer_at is None:
                 d.first_customer_at, d.first_customer_message_id = ts, message_id
                 d.customer_handle = author
             d.last_customer_at = ts
-            if d.awaiting_since is None:
-                d.awaiting_since = ts
+            if turn_first is None:
+                turn_first = ts
+            turn_last = ts
             d.unanswered_count += 1
             if d.mention_brand is None:
                 d.mention_brand = brand or next(
-                    (brand_by_handle[(platform, h)] for h in mentions.split()
+                    (brand_by_handle[(platform, h)] for h in (mentions or "").split()
                      if (platform, h) in brand_by_handle),
                     None,
                 )
@@ -65,14 +103,21 @@ def _derive(rows: list[tuple], brand_by_handle: dict[tuple[str, str], str]) -> _
             d.outbound_count += 1
             d.brand = d.brand or brand
             d.last_brand_at = ts
-            # A brand message answers every customer message before it (same
-            # second included: timestamps have one-second resolution).
-            d.awaiting_since = None
-            d.unanswered_count = 0
             if d.first_customer_at is not None:
                 d.brand_reply_count += 1
+            if turn_first is not None:
+                start = turn_first if clock_start == "first" else turn_last
+                assert start is not None
                 if d.first_response_at is None:
                     d.first_response_at, d.first_response_message_id = ts, message_id
+                    d.first_response_start_at = start
+                else:
+                    d.next_responses.append((start, ts))
+            turn_first = turn_last = None
+            d.unanswered_count = 0
+    if turn_first is not None:
+        d.awaiting_since = turn_first
+        d.awaiting_clock_start = turn_first if clock_start == "first" else turn_last
     d.brand = d.brand or d.mention_brand
     return d
 
@@ -95,87 +140,213 @@ def _next_status(status: str, changed_at: int | None, d: _Derived) -> tuple[str,
     return status, False
 
 
+class CalendarCache:
+    """Business calendars by brand key, built once per recompute run. A brand
+    without a row (or the None brand) gets the default: 24/7 UTC, 60-min SLA."""
+
+    def __init__(self, db: Database):
+        self._rows = {
+            key: (timezone, settings)
+            for key, timezone, settings in db.execute(
+                "SELECT key, timezone, settings FROM brands")
+        }
+        self._calendars: dict[str | None, BusinessCalendar] = {}
+
+    def get(self, brand: str | None) -> BusinessCalendar:
+        """The calendar of ``brand``; raises ``ValueError`` naming the brand if
+        its settings are unusable (the surrounding transaction rolls back and
+        nothing is lost)."""
+        calendar = self._calendars.get(brand)
+        if calendar is None:
+            timezone, settings = self._rows.get(brand, ("UTC", "{}")) if brand else ("UTC", "{}")
+            try:
+                calendar = BusinessCalendar.from_settings(timezone, settings)
+            except ValueError as exc:
+                raise ValueError(f"brand {brand!r}: {exc}") from None
+            self._calendars[brand] = calendar
+        return calendar
+
+
+def _measure(d: _Derived, status: str, calendar: BusinessCalendar) -> dict[str, Any]:
+    """Calendar/business response times, SLA deadlines and brand-local period
+    columns for one conversation."""
+    out: dict[str, Any] = {
+        "first_response_start_at": d.first_response_start_at,
+        "first_response_seconds": None,
+        "first_response_business_seconds": None,
+        "first_response_sla_met": None,
+        "sla_due_at": None,
+        "sla_at_risk_at": None,
+        "local_date": None,
+        "local_hour_of_week": None,
+        "next_response_count": len(d.next_responses),
+        "next_response_seconds_total": sum(end - start for start, end in d.next_responses),
+        "next_response_business_seconds_total": sum(
+            calendar.business_seconds(start, end) for start, end in d.next_responses),
+    }
+    if d.first_customer_at is not None:
+        out["local_date"] = calendar.local_date(d.first_customer_at).isoformat()
+        out["local_hour_of_week"] = calendar.hour_of_week(d.first_customer_at)
+    if d.first_response_at is not None and d.first_response_start_at is not None:
+        business = calendar.business_seconds(d.first_response_start_at, d.first_response_at)
+        out["first_response_seconds"] = d.first_response_at - d.first_response_start_at
+        out["first_response_business_seconds"] = business
+        out["first_response_sla_met"] = int(business <= calendar.sla_first_response_seconds)
+    if d.awaiting_clock_start is not None and status in AWAITING_STATUSES:
+        sla = (calendar.sla_first_response_seconds if d.first_response_at is None
+               else calendar.sla_next_response_seconds)
+        out["sla_due_at"] = calendar.add_business_seconds(d.awaiting_clock_start, sla)
+        out["sla_at_risk_at"] = calendar.add_business_seconds(
+            d.awaiting_clock_start, math.ceil(sla * calendar.at_risk_fraction))
+    return out
+
+
 def recompute_conversations(db: Database, conversation_ids: Iterable[int]) -> int:
     """Recompute the derived fields of the given conversations from their
-    messages. Returns how many conversations were updated. Call it inside the
-    same transaction as the message writes that made it necessary."""
+    messages (status transitions, first/next response times in calendar and
+    business seconds, SLA deadlines, brand-local date and hour-of-week), then
+    rebuild the rollup rows they affect. Returns how many conversations were
+    updated. Call it inside the same transaction as the writes that made it
+    necessary (new messages, a status change, a brand settings change).
+    Raises ``ValueError`` if a brand's business-hours settings are unusable."""
     ids = sorted(set(conversation_ids))
-    if not ids:
-        return 0
-    brand_by_handle = {
-        (platform, handle.lower()): brand
-        for platform, handle, brand in db.execute(
-            "SELECT platform, handle, brand FROM brand_accounts")
-    }
-    now = iso_utc(utc_now())
     updated = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        messages: dict[int, list[tuple]] = {}
-        for row in db.execute(
-            f"""SELECT conversation_id, id, direction, created_ts, brand, author_handle,
-                       mentions, platform
-                FROM messages WHERE conversation_id IN ({marks})
-                ORDER BY conversation_id, created_ts, id""",
-            chunk,
-        ):
-            messages.setdefault(row[0], []).append(row[1:])
-        current = {
-            row[0]: row[1:]
-            for row in db.execute(
-                f"SELECT id, status, status_changed_at, reopened_count, brand "
-                f"FROM conversations WHERE id IN ({marks})",
-                chunk,
-            )
+    if ids:
+        brand_by_handle = {
+            (platform, handle.lower()): brand
+            for platform, handle, brand in db.execute(
+                "SELECT platform, handle, brand FROM brand_accounts")
         }
-        updates = []
-        for conversation_id, rows in messages.items():
-            if conversation_id not in current:
-                continue
-            status, changed_at, reopened_count, stored_brand = current[conversation_id]
-            d = _derive(rows, brand_by_handle)
-            new_status, reopened = _next_status(status, changed_at, d)
-            if new_status != status:
-                changed_at = d.last_customer_at if reopened or new_status == "open" else (
-                    d.last_brand_at)
-            first_response_seconds = (
-                d.first_response_at - d.first_customer_at
-                if d.first_response_at is not None else None
-            )
-            updates.append({
-                "id": conversation_id,
-                "brand": d.brand or stored_brand,
-                "customer_handle": d.customer_handle,
-                "status": new_status,
-                "status_changed_at": changed_at,
-                "reopened_count": reopened_count + (1 if reopened else 0),
-                "needs_response": int(d.inbound_count > 0 and new_status not in TERMINAL_STATUSES),
-                "message_count": d.message_count,
-                "inbound_count": d.inbound_count,
-                "outbound_count": d.outbound_count,
-                "first_message_at": d.first_message_at,
-                "first_customer_at": d.first_customer_at,
-                "first_customer_message_id": d.first_customer_message_id,
-                "first_response_at": d.first_response_at,
-                "first_response_message_id": d.first_response_message_id,
-                "first_response_seconds": first_response_seconds,
-                "last_customer_at": d.last_customer_at,
-                "last_brand_at": d.last_brand_at,
-                "awaiting_since": d.awaiting_since,
-                "unanswered_count": d.unanswered_count,
-                "brand_reply_count": d.brand_reply_count,
-                "updated_at": now,
-            })
-        if updates:
-            columns = [c for c in updates[0] if c != "id"]
-            db.conn.executemany(
-                f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} "
-                "WHERE id = :id",
-                updates,
-            )
-            updated += len(updates)
+        calendars = CalendarCache(db)
+        now = iso_utc(utc_now())
+        for start in range(0, len(ids), CHUNK):
+            updated += _recompute_chunk(db, ids[start:start + CHUNK], brand_by_handle,
+                                        calendars, now)
+    refresh_rollup(db)
     return updated
+
+
+def _recompute_chunk(db: Database, chunk: list[int],
+                     brand_by_handle: Mapping[tuple[str, str], str],
+                     calendars: CalendarCache, now: str) -> int:
+    marks = ",".join("?" * len(chunk))
+    messages: dict[int, list[tuple]] = {}
+    for row in db.execute(
+        f"""SELECT conversation_id, id, direction, created_ts, brand, author_handle,
+                   mentions, platform
+            FROM messages WHERE conversation_id IN ({marks})""",
+        chunk,
+    ):
+        messages.setdefault(row[0], []).append(row[1:])
+    current = {
+        row[0]: row[1:]
+        for row in db.execute(
+            f"SELECT id, status, status_changed_at, reopened_count, brand "
+            f"FROM conversations WHERE id IN ({marks})",
+            chunk,
+        )
+    }
+    updates = []
+    for conversation_id, rows in messages.items():
+        if conversation_id not in current:
+            continue
+        status, changed_at, reopened_count, stored_brand = current[conversation_id]
+        brand_hint = stored_brand
+        calendar = calendars.get(brand_hint)
+        d = _derive(rows, brand_by_handle, calendar.clock_start)
+        brand = d.brand or stored_brand
+        if brand != brand_hint:
+            calendar = calendars.get(brand)
+            if calendar.clock_start != calendars.get(brand_hint).clock_start:
+                d = _derive(rows, brand_by_handle, calendar.clock_start)
+        new_status, reopened = _next_status(status, changed_at, d)
+        if new_status != status:
+            changed_at = d.last_customer_at if reopened or new_status == "open" else (
+                d.last_brand_at)
+        update = {
+            "id": conversation_id,
+            "brand": brand,
+            "customer_handle": d.customer_handle,
+            "status": new_status,
+            "status_changed_at": changed_at,
+            "reopened_count": reopened_count + (1 if reopened else 0),
+            "needs_response": int(d.inbound_count > 0 and new_status not in TERMINAL_STATUSES),
+            "message_count": d.message_count,
+            "inbound_count": d.inbound_count,
+            "outbound_count": d.outbound_count,
+            "first_message_at": d.first_message_at,
+            "first_customer_at": d.first_customer_at,
+            "first_customer_message_id": d.first_customer_message_id,
+            "first_response_at": d.first_response_at,
+            "first_response_message_id": d.first_response_message_id,
+            "last_customer_at": d.last_customer_at,
+            "last_brand_at": d.last_brand_at,
+            "awaiting_since": d.awaiting_since,
+            "unanswered_count": d.unanswered_count,
+            "brand_reply_count": d.brand_reply_count,
+            "updated_at": now,
+        }
+        update.update(_measure(d, new_status, calendar))
+        updates.append(update)
+    if updates:
+        columns = [c for c in updates[0] if c != "id"]
+        db.conn.executemany(
+            f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} "
+            "WHERE id = :id",
+            updates,
+        )
+    return len(updates)
+
+
+def recompute_brand(db: Database, brand: str) -> int:
+    """Recompute every conversation of ``brand`` (call after its timezone,
+    business hours, holidays or SLA change), in one transaction. Returns the
+    number of conversations updated."""
+    from store.db import transaction
+
+    with transaction(db):
+        ids = [r[0] for r in db.execute("SELECT id FROM conversations WHERE brand = ?", (brand,))]
+        return recompute_conversations(db, ids)
+
+
+def recompute_all(db: Database) -> int:
+    """Recompute every conversation (after an upgrade or a definitions change),
+    in one transaction. Returns the number of conversations updated."""
+    from store.db import transaction
+
+    with transaction(db):
+        ids = [r[0] for r in db.execute("SELECT id FROM conversations")]
+        return recompute_conversations(db, ids)
+
+
+def _as_ts(now: datetime | int | float | None) -> int:
+    if now is None:
+        return int(utc_now().timestamp())
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware (or unix seconds)")
+        return int(now.timestamp())
+    return int(now)
+
+
+def sla_state(conversation: Mapping[str, Any], now: datetime | int | float | None = None,
+              ) -> str | None:
+    """SLA state of a conversation row (a mapping with ``sla_due_at`` and
+    ``sla_at_risk_at``, unix seconds) at ``now`` (aware datetime or unix
+    seconds; default: the current time): ``"breached"`` once the deadline has
+    passed, ``"at_risk"`` from the at-risk moment (``sla.at_risk_fraction`` of
+    the SLA in business time), else ``"ok"``. Returns None when nobody is
+    waiting for a reply (answered, closed, spam, ignored)."""
+    due = conversation.get("sla_due_at")
+    if due is None:
+        return None
+    moment = _as_ts(now)
+    if moment >= due:
+        return "breached"
+    at_risk = conversation.get("sla_at_risk_at")
+    if at_risk is not None and moment >= at_risk:
+        return "at_risk"
+    return "ok"
 
 
 def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> None:

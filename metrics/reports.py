@@ -1,0 +1,550 @@
+"""Response-time reports: the Python API the dashboard and the CLI call.
+
+Every function reads what the engine stored (``conversations`` and the exact
+daily ``response_rollup``); none loads whole tables. Definitions (who needs a
+response, median, nearest-rank p90, within-threshold shares, business time,
+SLA, first-contact resolution) are in ``docs/metrics.md`` and
+:mod:`metrics.stats`.
+
+Periods. A conversation belongs to the brand-local date of its first customer
+message (``conversations.local_date``, computed in the brand's timezone at
+recompute time), so "day", "week" (ISO, starting Monday) and "month" mean the
+brand's own calendar even when brands sit in different timezones.
+``since``/``until`` accept:
+
+- a ``date`` or ``"YYYY-MM-DD"``: brand-local dates, both ends inclusive;
+- an aware ``datetime`` or ISO datetime string with offset: instants,
+  ``since <= first customer message < until``.
+
+Date bounds are answered from the rollup (fast); instant bounds, and grouping
+by agent or hour of week, from ``conversations`` rows. Both paths compute the
+same statistics with the same code (tests check they agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlite_utils import Database
+
+from metrics import stats
+from metrics.engine import sla_state
+from metrics.rollup import decode_values, refresh_rollup, rollup_is_current
+from store.db import transaction
+from store.timeutil import utc_now
+
+GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
+ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "day", "week", "month"})
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+BADGE_WINDOW = timedelta(days=7)
+#: (upper bound in seconds, label) for the public badge, first match wins.
+BADGE_LABELS: tuple[tuple[float, str], ...] = (
+    (15 * 60, "typically replies within minutes"),
+    (3600, "typically replies within an hour"),
+    (4 * 3600, "typically replies within a few hours"),
+    (24 * 3600, "typically replies within a day"),
+    (float("inf"), "typically replies within a few days"),
+)
+#: Distribution buckets (upper bounds in seconds; the last bucket is open).
+DISTRIBUTION_EDGES: tuple[int, ...] = (
+    5 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 48 * 3600)
+
+# Base-path SQL expressions for each group key (all over indexed/stored columns).
+_KEY_SQL = {
+    "brand": "brand",
+    "platform": "platform",
+    "channel": "channel",
+    "agent": "assignee",
+    "day": "local_date",
+    "week": "date(local_date, 'weekday 0', '-6 days')",
+    "month": "substr(local_date, 1, 7)",
+    "hour": "local_hour_of_week",
+}
+
+
+# --- arguments ----------------------------------------------------------------
+
+def parse_by(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Normalise ``by`` ("brand", "brand,day", ("brand", "day"), None/"" for one
+    overall row). Raises ``ValueError`` for an unknown key."""
+    if by is None:
+        return ()
+    parts = [p.strip() for p in by.split(",")] if isinstance(by, str) else [str(p) for p in by]
+    keys = tuple(p for p in parts if p)
+    unknown = [k for k in keys if k not in GROUP_KEYS]
+    if unknown:
+        raise ValueError(f"unknown grouping {unknown}; choose from {', '.join(GROUP_KEYS)}")
+    return tuple(dict.fromkeys(keys))
+
+
+def _bound(value: date | datetime | str | None, name: str) -> date | int | None:
+    """A date (brand-local, inclusive) or an instant (unix seconds)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else _bound(
+                datetime.fromisoformat(text.replace("Z", "+00:00")), name)
+        except ValueError:
+            raise ValueError(f"{name}: {value!r} is neither YYYY-MM-DD nor an ISO "
+                             "datetime with offset") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name}: datetime must be timezone-aware (or pass a date)")
+        return int(value.timestamp())
+    if isinstance(value, date):
+        return value
+    raise ValueError(f"{name}: expected a date, datetime or ISO string, got {value!r}")
+
+
+@dataclass
+class _Filters:
+    since: date | int | None = None
+    until: date | int | None = None
+    brand: str | None = None
+    platform: str | None = None
+    channel: str | None = None
+
+    @property
+    def by_dates_only(self) -> bool:
+        return not isinstance(self.since, int) and not isinstance(self.until, int)
+
+    def where(self, *, rollup: bool) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for bound, op in ((self.since, ">="), (self.until, "<=")):
+            if isinstance(bound, date):
+                clauses.append(f"local_date {op} ?")
+                params.append(bound.isoformat())
+            elif isinstance(bound, int):
+                clauses.append("first_customer_at >= ?" if op == ">=" else "first_customer_at < ?")
+                params.append(bound)
+        for column in ("brand", "platform", "channel"):
+            value = getattr(self, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if not rollup:
+            clauses.append("needs_response = 1")
+        return clauses, params
+
+
+def _filters(since, until, brand, platform, channel) -> _Filters:
+    if channel is not None and channel not in ("public", "private"):
+        raise ValueError(f"channel must be 'public' or 'private', got {channel!r}")
+    return _Filters(_bound(since, "since"), _bound(until, "until"), brand, platform, channel)
+
+
+# --- accumulation -------------------------------------------------------------
+
+@dataclass
+class _Group:
+    conversations: int = 0
+    answered: int = 0
+    calendar_parts: list[np.ndarray] = field(default_factory=list)
+    business_parts: list[np.ndarray] = field(default_factory=list)
+    sla_met: int = 0
+    closed: int = 0
+    first_contact_resolved: int = 0
+    next_response_count: int = 0
+    next_response_seconds_total: int = 0
+    next_response_business_seconds_total: int = 0
+
+
+def _ensure_rollup_current(db: Database) -> None:
+    # A conversation changed outside the engine (e.g. a triage action that did
+    # not call recompute) leaves dirty keys; fold them in before reading.
+    if not rollup_is_current(db):
+        with transaction(db):
+            refresh_rollup(db)
+
+
+def _week_start(day: str) -> str:
+    parsed = date.fromisoformat(day)
+    return (parsed - timedelta(days=parsed.weekday())).isoformat()
+
+
+def _rollup_key_values(keys: tuple[str, ...], brand: str, platform: str, channel: str,
+                       day: str) -> tuple:
+    values = []
+    for key in keys:
+        if key == "brand":
+            values.append(brand or None)
+        elif key == "platform":
+            values.append(platform)
+        elif key == "channel":
+            values.append(channel)
+        elif key == "day":
+            values.append(day)
+        elif key == "week":
+            values.append(_week_start(day))
+        else:  # month
+            values.append(day[:7])
+    return tuple(values)
+
+
+def _collect_from_rollup(db: Database, keys: tuple[str, ...], filters: _Filters,
+                         ) -> dict[tuple, _Group]:
+    clauses, params = filters.where(rollup=True)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    groups: dict[tuple, _Group] = {}
+    for row in db.execute(
+        f"""SELECT brand, platform, channel, local_date, conversations, answered,
+                   first_response_values, business_first_response_values, sla_met, closed,
+                   first_contact_resolved, next_response_count, next_response_seconds_total,
+                   next_response_business_seconds_total
+            FROM response_rollup {where}""",
+        params,
+    ):
+        key = _rollup_key_values(keys, *row[:4])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group()
+        group.conversations += row[4]
+        group.answered += row[5]
+        group.calendar_parts.append(decode_values(row[6]))
+        group.business_parts.append(decode_values(row[7]))
+        group.sla_met += row[8]
+        group.closed += row[9]
+        group.first_contact_resolved += row[10]
+        group.next_response_count += row[11]
+        group.next_response_seconds_total += row[12]
+        group.next_response_business_seconds_total += row[13]
+    return groups
+
+
+def _collect_from_conversations(db: Database, keys: tuple[str, ...], filters: _Filters,
+                                ) -> dict[tuple, _Group]:
+    clauses, params = filters.where(rollup=False)
+    key_sql = [_KEY_SQL[k] for k in keys]
+    columns = ", ".join([*key_sql, "first_response_seconds", "first_response_business_seconds",
+                         "first_response_sla_met", "status = 'closed'",
+                         "status = 'closed' AND brand_reply_count = 1 AND reopened_count = 0",
+                         "next_response_count", "next_response_seconds_total",
+                         "next_response_business_seconds_total"])
+    width = len(keys)
+    lists: dict[tuple, tuple[list[int], list[int]]] = {}
+    groups: dict[tuple, _Group] = {}
+    for row in db.execute(
+        f"SELECT {columns} FROM conversations WHERE {' AND '.join(clauses)}", params,
+    ):
+        key = tuple(row[:width])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group()
+            lists[key] = ([], [])
+        (frt, business, met, closed, resolved, next_count, next_total,
+         next_business) = row[width:]
+        group.conversations += 1
+        if frt is not None:
+            group.answered += 1
+            lists[key][0].append(frt)
+            lists[key][1].append(business)
+        group.sla_met += met or 0
+        group.closed += closed
+        group.first_contact_resolved += resolved
+        group.next_response_count += next_count
+        group.next_response_seconds_total += next_total
+        group.next_response_business_seconds_total += next_business
+    for key, (calendar, business) in lists.items():
+        groups[key].calendar_parts = [np.sort(np.asarray(calendar, dtype=np.int64))]
+        groups[key].business_parts = [np.sort(np.asarray(business, dtype=np.int64))]
+    return groups
+
+
+def _collect(db: Database, keys: tuple[str, ...], filters: _Filters, *,
+             force_base: bool = False) -> dict[tuple, _Group]:
+    if not force_base and set(keys) <= ROLLUP_KEYS and filters.by_dates_only:
+        _ensure_rollup_current(db)
+        return _collect_from_rollup(db, keys, filters)
+    return _collect_from_conversations(db, keys, filters)
+
+
+# --- rows -----------------------------------------------------------------------
+
+def _key_fields(keys: tuple[str, ...], values: tuple) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, value in zip(keys, values, strict=True):
+        if key == "hour":
+            fields["hour_of_week"] = value
+            fields["weekday"] = WEEKDAY_NAMES[value // 24] if value is not None else None
+            fields["hour"] = value % 24 if value is not None else None
+        else:
+            fields[key] = value
+    return fields
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _row(keys: tuple[str, ...], values: tuple, group: _Group, thresholds: Sequence[int],
+         business_hours: bool) -> dict[str, Any]:
+    calendar = stats.sorted_values(group.calendar_parts)
+    business = stats.sorted_values(group.business_parts)
+    row = _key_fields(keys, values)
+    row.update({
+        "conversations": group.conversations,
+        "answered": group.answered,
+        "response_rate": _share(group.answered, group.conversations),
+        "first_response_median_s": stats.median(calendar),
+        "first_response_p90_s": stats.p90(calendar),
+        "first_response_mean_s": stats.mean(calendar),
+        "business_first_response_median_s": stats.median(business),
+        "business_first_response_p90_s": stats.p90(business),
+        "business_first_response_mean_s": stats.mean(business),
+    })
+    names = [stats.threshold_key(t) for t in thresholds]
+    row.update(zip(names, stats.within_shares(calendar, thresholds), strict=True))
+    row.update(zip([f"business_{n}" for n in names],
+                   stats.within_shares(business, thresholds), strict=True))
+    row.update({
+        "within_sla": _share(group.sla_met, group.answered),
+        "closed": group.closed,
+        "first_contact_resolution": _share(group.first_contact_resolved, group.closed),
+        "next_responses": group.next_response_count,
+        "next_response_mean_s": _share(group.next_response_seconds_total,
+                                       group.next_response_count),
+        "business_next_response_mean_s": _share(group.next_response_business_seconds_total,
+                                                group.next_response_count),
+        "basis": "business" if business_hours else "calendar",
+    })
+    return row
+
+
+def _sort_key(values: tuple) -> tuple:
+    # None (no brand, no agent) sorts last; mixed types never meet in one column.
+    return tuple((v is None, v if v is not None else 0) for v in values)
+
+
+def response_time_report(
+    db: Database,
+    *,
+    by: str | Sequence[str] | None = "brand",
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    business_hours: bool = False,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+    thresholds: Sequence[int] = stats.DEFAULT_THRESHOLDS,
+) -> list[dict[str, Any]]:
+    """Response times of conversations that needed a response, one dict per
+    group, sorted by the group keys.
+
+    ``by``: any of brand, platform, channel, agent, day, week, month, hour
+    (hour of week), alone or combined ("brand,day"); None/"" for one overall
+    row. Each row holds its group keys (``hour`` gives ``hour_of_week``,
+    ``weekday``, ``hour``), ``conversations``, ``answered``,
+    ``response_rate``, ``first_response_median_s``/``_p90_s``/``_mean_s``,
+    their ``business_`` twins, ``within_15m``/``within_1h``/``within_24h``
+    (share of answered conversations answered within the threshold; keys
+    follow ``thresholds``) and ``business_within_*``, ``within_sla``,
+    ``closed``, ``first_contact_resolution``, ``next_responses``,
+    ``next_response_mean_s`` (+ business) and ``basis``. Calendar and business
+    figures are always both present; ``business_hours`` only records which
+    the caller means to show (``basis``). Times are seconds (None when no
+    conversation of the group was answered). Raises ``ValueError`` for an
+    unknown grouping, channel or unparsable bound."""
+    keys = parse_by(by)
+    filters = _filters(since, until, brand, platform, channel)
+    thresholds = tuple(int(t) for t in thresholds)
+    groups = _collect(db, keys, filters)
+    return [_row(keys, values, groups[values], thresholds, business_hours)
+            for values in sorted(groups, key=_sort_key)]
+
+
+def hour_of_week(
+    db: Database,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+) -> list[dict[str, Any]]:
+    """168 rows (Monday 00h .. Sunday 23h, brand-local time of the first
+    customer message): ``hour_of_week``, ``weekday``, ``hour``,
+    ``conversations`` (volume needing a response), ``answered``,
+    ``first_response_median_s`` and ``business_first_response_median_s``
+    (None where nothing was answered). Empty hours are included with zeros."""
+    rows = {row["hour_of_week"]: row for row in response_time_report(
+        db, by="hour", since=since, until=until, brand=brand, platform=platform,
+        channel=channel)}
+    out = []
+    for slot in range(168):
+        row = rows.get(slot, {})
+        out.append({
+            "hour_of_week": slot,
+            "weekday": WEEKDAY_NAMES[slot // 24],
+            "hour": slot % 24,
+            "conversations": row.get("conversations", 0),
+            "answered": row.get("answered", 0),
+            "first_response_median_s": row.get("first_response_median_s"),
+            "business_first_response_median_s": row.get("business_first_response_median_s"),
+        })
+    return out
+
+
+def _bucket_label(lower: int, upper: int | None) -> str:
+    def human(seconds: int) -> str:
+        if seconds % 86400 == 0:
+            return f"{seconds // 86400}d"
+        if seconds % 3600 == 0:
+            return f"{seconds // 3600}h"
+        return f"{seconds // 60}m"
+    if upper is None:
+        return f"> {human(lower)}"
+    return f"<= {human(upper)}" if lower == 0 else f"{human(lower)}-{human(upper)}"
+
+
+def frt_distribution(
+    db: Database,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+    business_hours: bool = False,
+    edges: Sequence[int] = DISTRIBUTION_EDGES,
+) -> list[dict[str, Any]]:
+    """Histogram of first-response times of answered conversations: one dict
+    per bucket with ``bucket`` (label), ``lower_s`` (exclusive, 0 inclusive),
+    ``upper_s`` (inclusive; None for the open last bucket), ``count`` and
+    ``share``. Business seconds when ``business_hours``."""
+    filters = _filters(since, until, brand, platform, channel)
+    groups = _collect(db, (), filters)
+    group = groups.get((), _Group())
+    values = stats.sorted_values(group.business_parts if business_hours
+                                 else group.calendar_parts)
+    bounds = [int(e) for e in edges]
+    cumulative = [0, *(int(c) for c in np.searchsorted(values, bounds, side="right")),
+                  len(values)]
+    lowers = [0, *bounds]
+    uppers: list[int | None] = [*bounds, None]
+    return [
+        {"bucket": _bucket_label(lower, upper), "lower_s": lower, "upper_s": upper,
+         "count": cumulative[i + 1] - cumulative[i],
+         "share": _share(cumulative[i + 1] - cumulative[i], len(values))}
+        for i, (lower, upper) in enumerate(zip(lowers, uppers, strict=True))
+    ]
+
+
+# --- live state -------------------------------------------------------------------
+
+def _now_ts(now: datetime | int | float | None) -> int:
+    if now is None:
+        return int(utc_now().timestamp())
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return int(now.timestamp())
+    return int(now)
+
+
+def waiting_conversations(
+    db: Database,
+    *,
+    brand: str | None = None,
+    platform: str | None = None,
+    now: datetime | int | float | None = None,
+    limit: int | None = 100,
+) -> list[dict[str, Any]]:
+    """Conversations waiting for a reply now (status new/open, last word from
+    the customer), oldest first: id, brand, platform, channel,
+    customer_handle, status, assignee, awaiting_since, ``age_s`` (calendar
+    seconds waited so far), sla_due_at and ``sla_state``."""
+    moment = _now_ts(now)
+    clauses = ["needs_response = 1", "status IN ('new', 'open')", "awaiting_since IS NOT NULL"]
+    params: list[Any] = []
+    for column, value in (("brand", brand), ("platform", platform)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    sql = (
+        "SELECT id, brand, platform, channel, customer_handle, status, assignee, "
+        "awaiting_since, sla_due_at, sla_at_risk_at FROM conversations "
+        f"WHERE {' AND '.join(clauses)} ORDER BY awaiting_since, id"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    out = []
+    for row in db.execute(sql, params):
+        item = dict(zip(("id", "brand", "platform", "channel", "customer_handle", "status",
+                         "assignee", "awaiting_since", "sla_due_at", "sla_at_risk_at"),
+                        row, strict=True))
+        item["age_s"] = max(0, moment - item["awaiting_since"])
+        item["sla_state"] = sla_state(item, moment)
+        out.append(item)
+    return out
+
+
+def kpis(
+    db: Database,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    now: datetime | int | float | None = None,
+) -> dict[str, Any]:
+    """Headline figures for a period: the overall report row (conversations,
+    answered, response_rate, median/p90/mean first response in calendar and
+    business seconds, within_* shares, ``within_sla``,
+    ``first_contact_resolution``) plus the live queue as of ``now`` (not
+    limited to the period): ``waiting``, ``oldest_waiting_s`` and
+    ``sla_ok``/``sla_at_risk``/``sla_breached`` counts."""
+    report = response_time_report(db, by=None, since=since, until=until, brand=brand,
+                                  platform=platform)
+    empty_row = _row((), (), _Group(), stats.DEFAULT_THRESHOLDS, False)
+    result = dict(report[0] if report else empty_row)
+    result.pop("basis", None)
+    moment = _now_ts(now)
+    waiting = waiting_conversations(db, brand=brand, platform=platform, now=moment, limit=None)
+    result["waiting"] = len(waiting)
+    result["oldest_waiting_s"] = waiting[0]["age_s"] if waiting else None
+    for state in ("ok", "at_risk", "breached"):
+        result[f"sla_{state}"] = sum(1 for w in waiting if w["sla_state"] == state)
+    return result
+
+
+def public_badge(
+    db: Database,
+    *,
+    brand: str | None = None,
+    now: datetime | int | float | None = None,
+) -> dict[str, Any]:
+    """The response badge a customer would see, like the one on Facebook
+    business pages: over conversations whose first customer message falls in
+    the 7 days before ``now`` (all brands when ``brand`` is None): ``brand``,
+    ``since``/``until`` (unix seconds), ``conversations``, ``answered``,
+    ``response_rate``, ``typical_response_s`` (median calendar first response:
+    customers wait in calendar time) and ``label`` ("typically replies within
+    an hour"; ``None`` when nothing was answered in the window). Conversations
+    still unanswered count against the rate, as they do on Facebook."""
+    until_ts = _now_ts(now)
+    since_ts = until_ts - int(BADGE_WINDOW.total_seconds())
+    filters = _Filters(since=since_ts, until=until_ts + 1, brand=brand)
+    group = _collect(db, (), filters).get((), _Group())
+    values = stats.sorted_values(group.calendar_parts)
+    typical = stats.median(values)
+    label = None
+    if typical is not None:
+        label = next(text for limit, text in BADGE_LABELS if typical <= limit)
+    return {
+        "brand": brand,
+        "since": since_ts,
+        "until": until_ts,
+        "conversations": group.conversations,
+        "answered": group.answered,
+        "response_rate": _share(group.answered, group.conversations),
+        "typical_response_s": typical,
+        "label": label,
+    }

@@ -1,0 +1,85 @@
+"""The daily response-time rollup: one row per (brand, platform, channel,
+brand-local date) holding counts and the *sorted* first-response times of
+that day's conversations (calendar and business seconds).
+
+Medians and percentiles cannot be added up from daily medians, so the rollup
+keeps the values themselves (little-endian int64 blobs, already sorted);
+a report merges the rows it needs and reads exact ranks. It is derived data:
+triggers on ``conversations`` mark changed keys in ``response_rollup_dirty``
+and :func:`refresh_rollup` rebuilds exactly those rows, so it stays correct
+whoever changes a conversation (the engine, a triage action, a merge).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlite_utils import Database
+
+VALUE_DTYPE = np.dtype("<i8")
+
+
+def encode_values(values: list[int] | np.ndarray) -> bytes:
+    """Sorted little-endian int64 bytes of ``values``."""
+    return np.sort(np.asarray(values, dtype=VALUE_DTYPE)).tobytes()
+
+
+def decode_values(blob: bytes | None) -> np.ndarray:
+    """The int64 array stored by :func:`encode_values` (read-only view)."""
+    if not blob:
+        return np.empty(0, dtype=np.int64)
+    return np.frombuffer(blob, dtype=VALUE_DTYPE)
+
+
+def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_date: str) -> None:
+    conn = db.conn
+    params = (brand or None, platform, channel, local_date)
+    rows = conn.execute(
+        """
+        SELECT first_response_seconds, first_response_business_seconds, first_response_sla_met,
+               status, brand_reply_count, reopened_count, next_response_count,
+               next_response_seconds_total, next_response_business_seconds_total
+        FROM conversations
+        WHERE brand IS ? AND platform = ? AND channel = ? AND local_date = ?
+          AND needs_response = 1
+        """,
+        params,
+    ).fetchall()
+    conn.execute(
+        "DELETE FROM response_rollup WHERE brand = ? AND platform = ? AND channel = ? "
+        "AND local_date = ?",
+        (brand, platform, channel, local_date),
+    )
+    if not rows:
+        return
+    calendar = [r[0] for r in rows if r[0] is not None]
+    business = [r[1] for r in rows if r[0] is not None]
+    closed = [r for r in rows if r[3] == "closed"]
+    conn.execute(
+        "INSERT INTO response_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            brand, platform, channel, local_date,
+            len(rows), len(calendar), encode_values(calendar), encode_values(business),
+            sum(1 for r in rows if r[2] == 1),
+            len(closed),
+            sum(1 for r in closed if r[4] == 1 and r[5] == 0),
+            sum(r[6] for r in rows), sum(r[7] for r in rows), sum(r[8] for r in rows),
+        ),
+    )
+
+
+def refresh_rollup(db: Database) -> int:
+    """Rebuild every rollup row marked dirty and clear the marks. Call inside
+    a write transaction (the engine does, at the end of each recompute).
+    Returns how many keys were rebuilt."""
+    keys = db.conn.execute(
+        "SELECT brand, platform, channel, local_date FROM response_rollup_dirty").fetchall()
+    for key in keys:
+        _rebuild_key(db, *key)
+    if keys:
+        db.conn.execute("DELETE FROM response_rollup_dirty")
+    return len(keys)
+
+
+def rollup_is_current(db: Database) -> bool:
+    """True when no conversation change is waiting to be folded into the rollup."""
+    return db.conn.execute("SELECT 1 FROM response_rollup_dirty LIMIT 1").fetchone() is None
