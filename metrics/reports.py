@@ -114,23 +114,27 @@ class _Filters:
     def by_dates_only(self) -> bool:
         return not isinstance(self.since, int) and not isinstance(self.until, int)
 
-    def where(self, *, rollup: bool) -> tuple[list[str], list[Any]]:
+    def where(self, *, rollup: bool, alias: str = "") -> tuple[list[str], list[Any]]:
+        """SQL conditions and parameters. ``rollup=False`` adds the
+        needs-response condition (the rollup only holds such conversations);
+        ``alias`` prefixes column names (for joins)."""
+        p = f"{alias}." if alias else ""
         clauses: list[str] = []
         params: list[Any] = []
         for bound, op in ((self.since, ">="), (self.until, "<=")):
             if isinstance(bound, date):
-                clauses.append(f"local_date {op} ?")
+                clauses.append(f"{p}local_date {op} ?")
                 params.append(bound.isoformat())
             elif isinstance(bound, int):
-                clauses.append("first_customer_at >= ?" if op == ">=" else "first_customer_at < ?")
+                clauses.append(f"{p}first_customer_at {'>=' if op == '>=' else '<'} ?")
                 params.append(bound)
         for column in ("brand", "platform", "channel"):
             value = getattr(self, column)
             if value is not None:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"{p}{column} = ?")
                 params.append(value)
         if not rollup:
-            clauses.append("needs_response = 1")
+            clauses.append(f"{p}needs_response = 1")
         return clauses, params
 
 

@@ -1,0 +1,305 @@
+"""Exports: one row per conversation, and response-time benchmarks per brand
+and period, as CSV, XLSX, Parquet or JSON.
+
+Each export has a file variant (``out`` is a path or a writable binary file)
+and a ``*_to_bytes`` variant for download buttons; both run the same code.
+Rows are streamed from SQLite in chunks: nothing loads a whole table.
+
+Spreadsheet safety: customer text is untrusted. In CSV and XLSX every text
+value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets
+a leading ``'`` (:func:`neutralise_formula`) so Excel and LibreOffice show it
+instead of running it; Parquet and JSON are data formats and keep text as
+written. CSV is UTF-8 with a byte-order mark so Excel reads Portuguese
+accents correctly. Times are ISO-8601 UTC strings (``2017-10-31T22:10:47Z``)
+in every format; durations are integer seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlite_utils import Database
+
+from metrics import stats
+from metrics.reports import _filters, response_time_report
+from store.timeutil import from_ts, iso_utc
+
+EXPORT_FORMATS = ("csv", "xlsx", "parquet", "json")
+CHUNK_ROWS = 5_000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 cannot hold these control characters; openpyxl refuses them.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+Column = tuple[str, str]  # (name, kind: "int" | "float" | "str")
+
+CONVERSATION_COLUMNS: tuple[Column, ...] = (
+    ("conversation_id", "int"),
+    ("platform", "str"),
+    ("brand", "str"),
+    ("channel", "str"),
+    ("customer_handle", "str"),
+    ("first_message_external_id", "str"),
+    ("first_response_external_id", "str"),
+    ("url", "str"),
+    ("first_customer_at", "str"),
+    ("local_date", "str"),
+    ("first_response_at", "str"),
+    ("first_response_seconds", "int"),
+    ("first_response_business_seconds", "int"),
+    ("status", "str"),
+    ("needs_response", "int"),
+    ("assignee", "str"),
+    ("tags", "str"),
+    ("sentiment", "float"),
+    ("urgency", "int"),
+    ("message_count", "int"),
+    ("next_response_count", "int"),
+    ("first_message_text", "str"),
+)
+
+_CONVERSATION_SQL = """
+SELECT c.id, c.platform, c.brand, c.channel, c.customer_handle, fm.external_id,
+       fr.external_id, fm.url, c.first_customer_at, c.local_date, c.first_response_at,
+       c.first_response_seconds, c.first_response_business_seconds, c.status,
+       c.needs_response, c.assignee, c.tags, c.last_compound, c.max_urgency,
+       c.message_count, c.next_response_count, fm.text
+FROM conversations c
+LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
+LEFT JOIN messages fr ON fr.id = c.first_response_message_id
+"""
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Return ``value`` with a leading ``'`` if it is text that a spreadsheet
+    would read as a formula (starts with ``=``, ``+``, ``-``, ``@``, tab or
+    CR); anything else (numbers, None, ordinary text) comes back unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+# --- row sources ----------------------------------------------------------------
+
+def _iso(ts: int | None) -> str | None:
+    return iso_utc(from_ts(ts)) if ts is not None else None
+
+
+def _conversation_rows(db: Database, since, until, brand) -> Iterator[tuple]:
+    # Arguments are checked before the generator starts, so a bad bound fails
+    # before any file is opened.
+    filters = _filters(since, until, brand, None, None)
+    return _conversation_rows_from(db, filters)
+
+
+def _conversation_rows_from(db: Database, filters) -> Iterator[tuple]:
+    clauses, params = filters.where(rollup=True, alias="c")
+    clauses.append("c.inbound_count > 0")
+    cursor = db.conn.execute(
+        f"{_CONVERSATION_SQL} WHERE {' AND '.join(clauses)} ORDER BY c.first_customer_at, c.id",
+        params,
+    )
+    while True:
+        chunk = cursor.fetchmany(CHUNK_ROWS)
+        if not chunk:
+            return
+        for row in chunk:
+            row = list(row)
+            row[8], row[10] = _iso(row[8]), _iso(row[10])
+            yield tuple(row)
+
+
+BENCHMARK_PERIODS = ("day", "week", "month")
+
+
+def _benchmark_columns(thresholds: Sequence[int]) -> tuple[Column, ...]:
+    names = [stats.threshold_key(t) for t in thresholds]
+    return (
+        ("brand", "str"), ("period", "str"), ("period_start", "str"),
+        ("conversations", "int"), ("answered", "int"), ("response_rate", "float"),
+        ("first_response_median_s", "float"), ("first_response_p90_s", "int"),
+        ("first_response_mean_s", "float"),
+        ("business_first_response_median_s", "float"), ("business_first_response_p90_s", "int"),
+        ("business_first_response_mean_s", "float"),
+        *((n, "float") for n in names), *((f"business_{n}", "float") for n in names),
+        ("within_sla", "float"), ("closed", "int"), ("first_contact_resolution", "float"),
+        ("next_responses", "int"), ("next_response_mean_s", "float"),
+        ("business_next_response_mean_s", "float"),
+    )
+
+
+def _benchmark_rows(db: Database, period: str, since, until, brand,
+                    columns: Sequence[Column], thresholds: Sequence[int]) -> list[tuple]:
+    if period not in BENCHMARK_PERIODS:
+        raise ValueError(f"period must be one of {BENCHMARK_PERIODS}, got {period!r}")
+    # One row per brand and period: small, so it is built in full.
+    out = []
+    for row in response_time_report(db, by=("brand", period), since=since, until=until,
+                                     brand=brand, thresholds=thresholds):
+        row = {**row, "period": period, "period_start": row[period]}
+        out.append(tuple(row.get(name) for name, _ in columns))
+    return out
+
+
+# --- writers ------------------------------------------------------------------------
+
+def _write_csv(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]) -> None:
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow([name for name, _ in columns])
+        for row in rows:
+            writer.writerow(["" if v is None else neutralise_formula(v) for v in row])
+        text.flush()
+    finally:
+        text.detach()  # leave ``out`` open: the caller owns it
+
+
+def _xlsx_cell(value: Any) -> Any:
+    value = neutralise_formula(value)
+    if isinstance(value, str):
+        value = _XLSX_ILLEGAL.sub("\ufffd", value)
+    return value
+
+
+def _write_xlsx(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes],
+                sheet: str) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.append([name for name, _ in columns])
+    for row in rows:
+        worksheet.append([_xlsx_cell(v) for v in row])
+    workbook.save(out)
+
+
+def _write_parquet(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}
+    schema = pa.schema([(name, types[kind]) for name, kind in columns])
+    with pq.ParquetWriter(out, schema) as writer:
+        batch: list[tuple] = []
+
+        def flush() -> None:
+            arrays = [pa.array([r[i] for r in batch], type=schema.field(i).type)
+                      for i in range(len(columns))]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            batch.clear()
+
+        wrote = False
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= CHUNK_ROWS:
+                flush()
+                wrote = True
+        if batch or not wrote:
+            flush()  # an empty export still gets a file with the schema
+
+
+def _write_json(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]) -> None:
+    names = [name for name, _ in columns]
+    out.write(b"[")
+    first = True
+    for row in rows:
+        out.write(b"\n" if first else b",\n")
+        out.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+                  .encode("utf-8"))
+        first = False
+    out.write(b"\n]\n")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+
+
+def _write(fmt: str, rows: Iterable[tuple], columns: Sequence[Column],
+           out: str | os.PathLike[str] | IO[bytes], sheet: str) -> None:
+    _check_format(fmt)
+    writers: dict[str, Callable[[IO[bytes]], None]] = {
+        "csv": lambda f: _write_csv(rows, columns, f),
+        "xlsx": lambda f: _write_xlsx(rows, columns, f, sheet),
+        "parquet": lambda f: _write_parquet(rows, columns, f),
+        "json": lambda f: _write_json(rows, columns, f),
+    }
+    if isinstance(out, str | os.PathLike):
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write to a temporary name and rename, so a failed export never
+        # leaves a half-written file where a good one is expected.
+        partial = path.with_name(path.name + ".partial")
+        try:
+            with open(partial, "wb") as handle:
+                writers[fmt](handle)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+    else:
+        writers[fmt](out)
+
+
+# --- public API -------------------------------------------------------------------------
+
+def export_conversations(
+    db: Database,
+    fmt: str,
+    out: str | os.PathLike[str] | IO[bytes],
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+) -> None:
+    """Write one row per conversation with a customer message (columns:
+    :data:`CONVERSATION_COLUMNS`; ``sentiment`` is ``last_compound``,
+    ``urgency`` is ``max_urgency``) as ``fmt`` (csv, xlsx, parquet, json) to
+    ``out`` (a path, written atomically, or a binary file). ``since``/``until``
+    as in :func:`metrics.reports.response_time_report`. Raises ``ValueError``
+    for an unknown format or bad bound."""
+    _check_format(fmt)
+    _write(fmt, _conversation_rows(db, since, until, brand), CONVERSATION_COLUMNS, out,
+           "conversations")
+
+
+def export_conversations_to_bytes(db: Database, fmt: str, **filters: Any) -> bytes:
+    """:func:`export_conversations` into memory (for a download button)."""
+    buffer = io.BytesIO()
+    export_conversations(db, fmt, buffer, **filters)
+    return buffer.getvalue()
+
+
+def export_benchmarks(
+    db: Database,
+    fmt: str,
+    out: str | os.PathLike[str] | IO[bytes],
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    period: str = "week",
+    thresholds: Sequence[int] = stats.DEFAULT_THRESHOLDS,
+) -> None:
+    """Write the benchmark table: one row per brand and ``period`` (day, week
+    starting Monday, or month; brand-local) with the figures of
+    :func:`metrics.reports.response_time_report` (calendar and business). Same
+    formats, destinations and errors as :func:`export_conversations`."""
+    _check_format(fmt)
+    columns = _benchmark_columns(thresholds)
+    _write(fmt, _benchmark_rows(db, period, since, until, brand, columns, thresholds), columns,
+           out, "benchmarks")
+
+
+def export_benchmarks_to_bytes(db: Database, fmt: str, **options: Any) -> bytes:
+    """:func:`export_benchmarks` into memory (for a download button)."""
+    buffer = io.BytesIO()
+    export_benchmarks(db, fmt, buffer, **options)
+    return buffer.getvalue()
