@@ -134,7 +134,8 @@ class _Filters:
                 clauses.append(f"{p}{column} = ?")
                 params.append(value)
         if not rollup:
-            clauses.append(f"{p}needs_response = 1")
+            # status too: a triage action may mark spam before the engine runs
+            clauses.append(f"{p}needs_response = 1 AND {p}status NOT IN ('spam', 'ignored')")
         return clauses, params
 
 

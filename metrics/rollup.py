@@ -40,7 +40,7 @@ def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_da
                next_response_seconds_total, next_response_business_seconds_total
         FROM conversations
         WHERE brand IS ? AND platform = ? AND channel = ? AND local_date = ?
-          AND needs_response = 1
+          AND needs_response = 1 AND status NOT IN ('spam', 'ignored')
         """,
         params,
     ).fetchall()
