@@ -263,5 +263,170 @@ def stats(db_path: Path | None) -> None:
         click.echo(f"{name:14} {value:>10,}")
 
 
+# --- metrics: reports, exports, recompute ---------------------------------------
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = float(seconds)
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+@main.group()
+def report() -> None:
+    """Response-time reports (definitions: docs/metrics.md)."""
+
+
+@report.command(name="response-times")
+@click.option("--by", default="brand", show_default=True,
+              help="Group by brand, platform, channel, agent, day, week or hour (hour of week); "
+                   "combine with commas, e.g. brand,day.")
+@click.option("--since", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")
+@click.option("--until", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")
+@click.option("--brand", default=None, help="Only this brand key.")
+@click.option("--business-hours", is_flag=True, help="Show business-time figures in the table.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@db_option
+def report_response_times(by: str, since: str | None, until: str | None, brand: str | None,
+                          business_hours: bool, fmt: str, db_path: Path | None) -> None:
+    """First-response times, response rate and within-threshold shares per group.
+    JSON is a list of rows with times in seconds (keys: docs/metrics.md)."""
+    import csv
+    import json
+
+    from metrics.exports import neutralise_formula
+    from metrics.reports import parse_by, response_time_report
+
+    db = open_database(db_path)
+    try:
+        keys = parse_by(by)
+        rows = response_time_report(db, by=keys, since=since, until=until, brand=brand,
+                                    business_hours=business_hours)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
+        return
+    from rich.table import Table
+
+    prefix = "business_" if business_hours else ""
+    title = "First response times (" + ("business hours" if business_hours else "calendar") + ")"
+    table = Table(title=title)
+    key_columns = [k for k in rows[0] if k not in _REPORT_VALUE_KEYS] if rows else list(keys)
+    for name in [*key_columns, "conv.", "answered", "rate", "median", "p90", "mean",
+                 "<=15m", "<=1h", "<=24h"]:
+        table.add_column(name, justify="left" if name in key_columns else "right")
+    for row in rows:
+        table.add_row(
+            *("-" if row[k] is None else str(row[k]) for k in key_columns),
+            f"{row['conversations']:,}", f"{row['answered']:,}", _percent(row["response_rate"]),
+            _duration(row[f"{prefix}first_response_median_s"]),
+            _duration(row[f"{prefix}first_response_p90_s"]),
+            _duration(row[f"{prefix}first_response_mean_s"]),
+            _percent(row[f"{prefix}within_15m"]), _percent(row[f"{prefix}within_1h"]),
+            _percent(row[f"{prefix}within_24h"]),
+        )
+    # Piped output has no terminal width; do not squeeze the table into 80 columns.
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+_REPORT_VALUE_KEYS = frozenset({
+    "conversations", "answered", "response_rate", "first_response_median_s",
+    "first_response_p90_s", "first_response_mean_s", "business_first_response_median_s",
+    "business_first_response_p90_s", "business_first_response_mean_s", "within_15m",
+    "within_1h", "within_24h", "business_within_15m", "business_within_1h",
+    "business_within_24h", "within_sla", "closed", "first_contact_resolution",
+    "next_responses", "next_response_mean_s", "business_next_response_mean_s", "basis",
+    "hour_of_week",
+})
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Write conversations or benchmarks to CSV, XLSX, Parquet or JSON."""
+
+
+def _export_options(command):
+    command = click.option("--brand", default=None, help="Only this brand key.")(command)
+    command = click.option("--until", default=None,
+                           help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")(command)
+    command = click.option("--since", default=None,
+                           help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")(command)
+    command = click.option("--out", "out", required=True,
+                           type=click.Path(dir_okay=False, path_type=Path),
+                           help="File to write (replaced atomically).")(command)
+    command = click.option("--format", "fmt", required=True,
+                           type=click.Choice(["csv", "xlsx", "parquet", "json"]))(command)
+    return db_option(command)
+
+
+@export_group.command(name="conversations")
+@_export_options
+def export_conversations_command(fmt: str, out: Path, since: str | None, until: str | None,
+                                 brand: str | None, db_path: Path | None) -> None:
+    """One row per conversation: ids, brand, platform, channel, customer, first
+    message and first response times (calendar and business), status, assignee,
+    sentiment, urgency."""
+    from metrics.exports import export_conversations
+
+    try:
+        export_conversations(open_database(db_path), fmt, out, since=since, until=until,
+                             brand=brand)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {out}")
+
+
+@export_group.command(name="benchmarks")
+@_export_options
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week",
+              show_default=True, help="Brand-local period of each row.")
+def export_benchmarks_command(fmt: str, out: Path, since: str | None, until: str | None,
+                              brand: str | None, db_path: Path | None, period: str) -> None:
+    """Response-time benchmark table: one row per brand and period."""
+    from metrics.exports import export_benchmarks
+
+    try:
+        export_benchmarks(open_database(db_path), fmt, out, since=since, until=until,
+                          brand=brand, period=period)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.option("--brand", default=None, help="Only this brand (after changing its settings).")
+@db_option
+def recompute(brand: str | None, db_path: Path | None) -> None:
+    """Recompute response times, SLA deadlines and the rollup (after business
+    hours, holidays, SLA or timezone changes)."""
+    from metrics.engine import recompute_all, recompute_brand
+
+    db = open_database(db_path)
+    try:
+        count = recompute_brand(db, brand) if brand else recompute_all(db)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"recomputed {count:,} conversations")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
