@@ -206,6 +206,8 @@ def m002_response_metrics(db: Database) -> None:
         CREATE INDEX idx_conversations_rollup_key
             ON conversations (brand, platform, channel, local_date);
         CREATE INDEX idx_conversations_local_date ON conversations (local_date);
+        CREATE INDEX idx_conversations_badge ON conversations
+            (first_customer_at, needs_response, status, first_response_seconds);
         CREATE INDEX idx_conversations_assignee ON conversations (assignee, local_date);
         CREATE INDEX idx_conversations_sla ON conversations (sla_due_at)
             WHERE sla_due_at IS NOT NULL;

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from collectors.imports import TWCS_SOURCE, read_twcs
-from metrics import recompute_brand, response_time_report
+from metrics import public_badge, recompute_brand, response_time_report
 from pipeline import import_batches
 from store.db import open_database
 
@@ -189,3 +189,14 @@ def test_business_time_matches_second_by_second_count(twcs_db):
     # the report's business figures now differ from calendar ones for this brand
     (row,) = response_time_report(twcs_db, by="brand", brand=brand)
     assert row["business_first_response_mean_s"] < row["first_response_mean_s"]
+
+
+def test_badge_agrees_with_the_report_over_the_same_window(twcs_db):
+    now = int(datetime(2017, 11, 1, 12, tzinfo=UTC).timestamp())
+    badge = public_badge(twcs_db, now=now)
+    (row,) = response_time_report(
+        twcs_db, by=None, since=datetime.fromtimestamp(now - 7 * 86400, UTC),
+        until=datetime.fromtimestamp(now + 1, UTC))
+    assert badge["conversations"] == row["conversations"] > 100
+    assert badge["answered"] == row["answered"]
+    assert badge["typical_response_s"] == row["first_response_median_s"]
