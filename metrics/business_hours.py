@@ -58,16 +58,23 @@ def _parse_clock(text: str, *, where: str) -> int:
 
 
 def _parse_day(value: Any, *, where: str) -> tuple[tuple[int, int], ...]:
-    """A day's intervals: a list of 'HH:MM-HH:MM' strings (or one string),
-    merged where they overlap. An empty list means closed."""
+    """A day's intervals, merged where they overlap; an empty list means closed.
+    Accepted forms: ``["09:00-12:00", "13:00-18:00"]`` (or one such string),
+    a single ``["09:00", "18:00"]`` start/end pair, or a list of such pairs."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple):
         raise ValueError(f"{where}: expected a list of 'HH:MM-HH:MM' strings, got {value!r}")
+    if len(value) == 2 and all(isinstance(v, str) and "-" not in v for v in value):
+        value = [value]  # one ["09:00", "18:00"] pair
     spans = []
     for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2 and all(
+                isinstance(v, str) for v in item):
+            item = f"{item[0]}-{item[1]}"
         if not isinstance(item, str) or item.count("-") != 1:
-            raise ValueError(f"{where}: {item!r} is not 'HH:MM-HH:MM'")
+            raise ValueError(f"{where}: {item!r} is not 'HH:MM-HH:MM' or a "
+                             "['HH:MM', 'HH:MM'] pair")
         start_text, end_text = item.split("-")
         start = _parse_clock(start_text, where=where)
         end = _parse_clock(end_text, where=where)

@@ -57,6 +57,15 @@ def test_overnight_wait_counts_only_open_hours():
     assert cal.business_seconds(ts(2024, 5, 14, 16, 30), ts(2024, 5, 15, 8, 20)) == 50 * 60
 
 
+def test_start_end_pairs_are_accepted_as_in_the_example_toml():
+    pairs = BusinessCalendar.from_settings("UTC", {"business_hours": {
+        "mon": ["09:00", "18:00"], "tue": [["09:00", "12:00"], ["13:00", "18:00"]]}})
+    strings = BusinessCalendar.from_settings("UTC", {"business_hours": {
+        "mon": ["09:00-18:00"], "tue": ["09:00-12:00", "13:00-18:00"]}})
+    assert pairs.weekly == strings.weekly
+    assert pairs.weekly[0] == ((540, 1080),) and pairs.weekly[1] == ((540, 720), (780, 1080))
+
+
 def test_saturday_half_day():
     cal = BusinessCalendar.from_settings("UTC", {"business_hours": WEEKDAYS_9_18_SAT})
     # Sat 12:00 -> Mon 10:00: 1 h on Saturday + 1 h on Monday
