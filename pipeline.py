@@ -14,6 +14,7 @@ from collectors.base import Message, Rejected
 from collectors.imports import ImportBatch
 from metrics.engine import recompute_conversations, refresh_score_aggregates
 from sentiment.store_scoring import score_messages, score_pending
+from store.alerts import queue_urgent_alerts
 from store.brands import ensure_brand_accounts
 from store.db import transaction
 from store.dead_letters import add_dead_letter
@@ -31,6 +32,7 @@ class IngestResult:
     rejected: int = 0
     new_message_ids: list[int] = field(default_factory=list)
     urgent_message_ids: list[int] = field(default_factory=list)
+    alerts_queued: int = 0
     conversations: set[int] = field(default_factory=set)
 
 
@@ -75,6 +77,10 @@ def ingest(
             # Scored after threading: urgency needs the conversation context.
             result.urgent_message_ids = score_messages(db, result.new_message_ids)
             refresh_score_aggregates(db, result.conversations)
+            # Queued in this transaction, sent by notify.dispatch_pending after
+            # it commits: a crash never loses an alert, a slow target never
+            # holds the write lock.
+            result.alerts_queued = queue_urgent_alerts(db, result.new_message_ids)
         if cursor is not None:
             set_cursor(db, source, cursor)
     return result

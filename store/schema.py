@@ -265,3 +265,61 @@ def m002_response_metrics(db: Database) -> None:
         END""",
     ):
         db.execute(trigger)
+
+
+@migrations()
+def m010_alerts(db: Database) -> None:
+    """Urgent-complaint alerts: one row per conversation (``alerts``), the
+    notifications sent for them (``alert_digests``, ``alert_deliveries``) and
+    per brand+target rate-limit/backoff state (``alert_targets``). Targets are
+    named by a key such as ``REPLYWATCH_ALERTS_AURORA#0:slack`` — never by the
+    apprise URL, which carries secrets."""
+    _run(
+        db,
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL UNIQUE,
+            brand TEXT,
+            message_id INTEGER NOT NULL REFERENCES messages(id),
+            urgency INTEGER NOT NULL,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            created_ts INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            digest_id INTEGER,
+            detail TEXT
+        );
+        CREATE INDEX idx_alerts_status ON alerts (status, brand, created_ts);
+        CREATE INDEX idx_alerts_message ON alerts (message_id);
+        CREATE TABLE alert_digests (
+            id INTEGER PRIMARY KEY,
+            brand TEXT,
+            target TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            alert_count INTEGER NOT NULL
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            target TEXT NOT NULL,
+            digest_id INTEGER NOT NULL REFERENCES alert_digests(id),
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (alert_id, target)
+        );
+        CREATE TABLE alert_targets (
+            brand TEXT NOT NULL,
+            target TEXT NOT NULL,
+            last_sent_ts INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt_ts INTEGER,
+            last_error TEXT,
+            last_error_at TEXT,
+            lease_until INTEGER,
+            PRIMARY KEY (brand, target)
+        )
+        """,
+    )
