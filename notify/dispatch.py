@@ -295,13 +295,14 @@ def _record(db: Database, job: _Job, error: str | None, moment: datetime, now_ts
         result.timed_out += 1
     message = redact(f"{job.target.display} ({job.target.key}): {error}")[:500]
     failures = target_states(db).get((job.brand, job.target.key), {}).get("failures", 0)
-    result.gave_up += record_failure(
-        db, job.brand, job.target.key, job.alert_ids, error=message, now=moment,
-        next_attempt_ts=now_ts + _backoff(failures), max_attempts=MAX_ATTEMPTS)
+    retry_at = now_ts + _backoff(failures)
+    gave_up = record_failure(db, job.brand, job.target.key, job.alert_ids, error=message,
+                             now=moment, next_attempt_ts=retry_at, max_attempts=MAX_ATTEMPTS)
+    result.gave_up += gave_up
     result.failures += 1
     result.errors.append(message)
-    log.warning("alert to %s for brand %s failed, will retry: %s", job.target.display,
-                job.brand or "-", message)
+    log.warning("alert for brand %s failed (%s); retry in %d s%s", job.brand or "-", message,
+                retry_at - now_ts, f", {gave_up} alert(s) given up" if gave_up else "")
 
 
 @dataclass(frozen=True)
