@@ -55,7 +55,7 @@ SEND_TIMEOUT = 5.0
 #: Backoff after a failed send to a target: 30 s, 1 min, 2 min, ... capped at 1 h.
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
-#: Failed attempts after which an alert is marked ``failed`` (about 4 h of retries).
+#: Failed attempts after which an alert is marked ``failed`` (about 3 h of backoff).
 MAX_ATTEMPTS = 10
 #: How long a dispatcher owns a brand+target while sending (crash recovery).
 LEASE_SECONDS = 120
