@@ -235,7 +235,10 @@ def dispatch_pending(
     run in parallel threads and the call returns after at most about
     ``timeout`` seconds of sending, whatever the targets do. ``send`` replaces
     apprise (tests); ``env`` replaces ``os.environ``. Never raises for a
-    target's failure; database errors do propagate."""
+    target's failure; database errors do propagate. Refuses (RuntimeError)
+    to run inside an open transaction: sending would hold the write lock."""
+    if db.conn.in_transaction:
+        raise RuntimeError("dispatch_pending must run after the ingest transaction commits")
     started = time.monotonic()
     moment = to_utc(now or utc_now())
     now_ts = int(moment.timestamp())
@@ -259,6 +262,7 @@ def _send_all(jobs: list[_Job], send: Sender, timeout: float,
               send_timeout: float) -> list[str | None]:
     """Run the sends in worker threads; per job None (delivered), an error
     message, or ``_CANCELLED`` when it never started before the deadline."""
+    install_log_filter()  # before any thread can log a URL
     pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs)),
                               thread_name_prefix="replywatch-alert")
     futures = [pool.submit(send, job.target.url, job.title, job.body, send_timeout)

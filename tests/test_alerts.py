@@ -410,3 +410,8 @@ def test_send_test_reports_each_target(db):
     assert [(o.key, o.error is None) for o in outcomes] == [
         (f"{ENV_NAME}#0:json", True), (f"{ENV_NAME}#1:json", False)]
     assert "bad5678" not in outcomes[1].error
+
+
+def test_dispatch_refuses_to_run_inside_a_transaction(db):
+    with transaction(db), pytest.raises(RuntimeError, match="after the ingest transaction"):
+        dispatch_pending(db, env=ENV, send=Recorder(), now=NOW)
