@@ -30,8 +30,10 @@ def queue_urgent_alerts(db: Database, message_ids: Sequence[int], *,
     is not spam/ignored and has no alert yet, whose brand has not switched
     alerts off (``alerts.enabled: false``) and which is not older than the
     brand's ``alerts.max_age_seconds`` (default one day). At most one alert per
-    conversation, for its most urgent message. Meant to run inside the ingest
-    transaction, after scoring. Returns how many alerts were queued."""
+    conversation, for its most urgent message; an alert that was dropped
+    before reaching anyone (conversation answered first, expired) is re-armed
+    by a later urgent message. Meant to run inside the ingest transaction,
+    after scoring. Returns how many alerts were queued or re-armed."""
     if not message_ids:
         return 0
     moment = to_utc(now or utc_now())
@@ -58,9 +60,18 @@ def queue_urgent_alerts(db: Database, message_ids: Sequence[int], *,
           -- a merged conversation may hold a message whose alert was queued
           -- under the conversation id it had before the merge
           AND NOT EXISTS (SELECT 1 FROM messages am JOIN alerts a ON a.message_id = am.id
-                          WHERE am.conversation_id = m.conversation_id)
+                          WHERE am.conversation_id = m.conversation_id
+                            AND a.status != 'skipped')
         ORDER BY s.urgency DESC, m.created_ts, m.id
-        ON CONFLICT (conversation_id) DO NOTHING
+        ON CONFLICT (conversation_id) DO UPDATE SET
+            brand = excluded.brand, message_id = excluded.message_id,
+            urgency = excluded.urgency, reasons = excluded.reasons,
+            created_at = excluded.created_at, created_ts = excluded.created_ts,
+            status = 'pending', attempts = 0, last_error = NULL, sent_at = NULL,
+            digest_id = NULL, detail = NULL
+        -- re-arm only an alert that was dropped without reaching anyone
+        WHERE alerts.status = 'skipped'
+          AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = alerts.id)
         """,
         {"ids": json.dumps([int(i) for i in message_ids]), "now_iso": iso_utc(moment),
          "now_ts": now_ts},

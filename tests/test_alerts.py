@@ -415,3 +415,21 @@ def test_send_test_reports_each_target(db):
 def test_dispatch_refuses_to_run_inside_a_transaction(db):
     with transaction(db), pytest.raises(RuntimeError, match="after the ingest transaction"):
         dispatch_pending(db, env=ENV, send=Recorder(), now=NOW)
+
+
+def test_an_alert_dropped_unsent_is_rearmed_by_a_new_urgent_message(db):
+    setup_brand(db)
+    first = stored(db, "1", minutes=30)
+    queue(db, first)
+    set_status(db, first, "replied")  # answered before the alert went out
+    sender = Recorder()
+    assert dispatch_pending(db, env=ENV, send=sender, now=NOW).skipped == 1
+    set_status(db, first, "open")  # the customer is back, and furious
+    again = stored(db, "2", parent="1", author="c1", urgency=97)
+    assert queue(db, again) == 1
+    result = dispatch_pending(db, env=ENV, send=sender, now=NOW)
+    assert result.alerts_sent == 1 and len(sender.calls) == 1
+    assert db.execute("SELECT message_id, urgency, status FROM alerts").fetchall() == [
+        (again, 97, "sent")]
+    # Sent once: the conversation is never announced again.
+    assert queue(db, stored(db, "3", parent="2", author="c1", urgency=99)) == 0
