@@ -180,6 +180,8 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
     for name_ in PASS_THROUGH_TABLES:
         if name_ in table:
             settings[name_] = _table(table[name_], where, f"{prefix}.{name_}")
+    if "alerts" in settings:
+        _refuse_alert_urls(settings["alerts"], where, f"{prefix}.alerts")
     x = _x(_table(table["x"], where, f"{prefix}.x"), where, f"{prefix}.x") if "x" in table else None
     reddit = (_reddit(_table(table["reddit"], where, f"{prefix}.reddit"), where,
                       f"{prefix}.reddit") if "reddit" in table else None)
@@ -279,6 +281,19 @@ def _refuse_secrets(data: Any, where: str, prefix: str) -> None:
                 f"{where}: {label}: credentials are not read from this file; set them as "
                 "environment variables or in .streamlit/secrets.toml (docs/collectors.md)")
         _refuse_secrets(value, where, label)
+
+
+def _refuse_alert_urls(table: dict[str, Any], where: str, prefix: str) -> None:
+    """Apprise URLs carry tokens and brands.settings is stored in the database:
+    the alerts table may only name an environment variable (docs/alerts.md).
+    The offending value is never echoed."""
+    urls = table.get("urls")
+    literal = urls is not None and not (isinstance(urls, str) and urls.startswith("env:"))
+    if literal or any(isinstance(v, str) and "://" in v for v in table.values()):
+        raise ConfigError(
+            f"{where}: {prefix}: alert URLs carry secrets and are not read from this file; "
+            'put them in an environment variable and set urls_env = "REPLYWATCH_ALERTS_..." '
+            "(docs/alerts.md)")
 
 
 def _only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:

@@ -433,3 +433,19 @@ def test_an_alert_dropped_unsent_is_rearmed_by_a_new_urgent_message(db):
         (again, 97, "sent")]
     # Sent once: the conversation is never announced again.
     assert queue(db, stored(db, "3", parent="2", author="c1", urgency=99)) == 0
+
+
+def test_config_loader_refuses_literal_alert_urls():
+    from config import ConfigError, parse_config
+
+    def brand(alerts):
+        return {"brands": {"aurora": {"x": {"handles": ["LojaAurora"]}, "alerts": alerts}}}
+
+    for alerts in ({"urls": [f"slack://T/B/{TOKEN}"]}, {"urls": f"json://h/{TOKEN}"},
+                   {"webhook": f"https://hooks.example/{TOKEN}"}):
+        with pytest.raises(ConfigError, match="alert URLs carry secrets") as refused:
+            parse_config(brand(alerts))
+        assert TOKEN not in str(refused.value)
+    accepted = parse_config(brand({"urls_env": ENV_NAME, "min_interval_seconds": 60}))
+    assert accepted.brands[0].settings["alerts"]["urls_env"] == ENV_NAME
+    assert parse_config(brand({"urls": f"env:{ENV_NAME}"})).brands[0].settings["alerts"]
