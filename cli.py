@@ -237,7 +237,8 @@ def collect(once: bool, every: float | None, only: str | None, config_path: Path
         raise click.ClickException("no source can run: configure credentials "
                                    "(docs/collectors.md)")
     runner = Runner(db, platforms, ingest, only=only, scrub=scrubber, console=console,
-                    max_backoff_s=config.collector.max_source_backoff_s)
+                    max_backoff_s=config.collector.max_source_backoff_s,
+                    after_poll=lambda: _dispatch_alerts(db))
     try:
         runner.run(every or config.collector.every_seconds, polls=1 if once else None)
     except KeyboardInterrupt:
@@ -449,6 +450,21 @@ def alerts_test(brand: str, db_path: Path | None) -> None:
         click.echo(f"{outcome.target:20} {outcome.key:40} {state}")
     if any(o.error for o in outcomes):
         raise click.ClickException("some alert targets failed")
+
+
+def _dispatch_alerts(db) -> None:
+    """Send due alerts after a collector poll; a problem is reported, never raised,
+    so alerting can not stop collection (the alerts stay pending)."""
+    from notify import dispatch_pending, redact
+
+    try:
+        result = dispatch_pending(db)
+    except Exception as exc:  # noqa: BLE001 - collection must go on
+        console.print(f"[yellow]alerts[/]: not sent this time ({redact(str(exc))[:300]})")
+        return
+    if result.notifications or result.failures:
+        console.print(f"alerts: {result.notifications} notification(s) sent, "
+                      f"{result.failures} failed (retried later)", highlight=False)
 
 
 @alerts_group.command(name="dispatch")

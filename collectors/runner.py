@@ -99,8 +99,12 @@ class Runner:
         sleep: Sleep = real_sleep,
         base_backoff_s: float = 60.0,
         max_backoff_s: float = 3600.0,
+        after_poll: Callable[[], None] | None = None,
     ):
         self.db = db
+        # Called after every poll, outside any transaction (the CLI sends
+        # pending alerts here); collectors themselves know nothing of alerts.
+        self.after_poll = after_poll
         self.platforms = [p for p in platforms
                           if matches(p.name, only) or (only or "").startswith(p.name + ":")]
         self.ingest = ingest
@@ -125,6 +129,8 @@ class Runner:
                 if matches(source.name, self.only):
                     outcomes.append(self._poll_source(source))
         self._summary(outcomes)
+        if self.after_poll is not None:
+            self.after_poll()
         return outcomes
 
     def _prepared(self, platform: Platform, outcomes: list[SourceOutcome]) -> list[Source]:

@@ -32,7 +32,7 @@ from notify.format import format_waiting, safe_link
 from notify.redact import register_secret
 from pipeline import ingest
 from store.alerts import claim_target
-from store.db import transaction
+from store.db import open_database, transaction
 from store.timeutil import utc_now
 from tests.alerts_support import ENV_NAME, TOKEN, setup_brand, webhook_receiver
 
@@ -449,3 +449,26 @@ def test_config_loader_refuses_literal_alert_urls():
     accepted = parse_config(brand({"urls_env": ENV_NAME, "min_interval_seconds": 60}))
     assert accepted.brands[0].settings["alerts"]["urls_env"] == ENV_NAME
     assert parse_config(brand({"urls": f"env:{ENV_NAME}"})).brands[0].settings["alerts"]
+
+
+def test_collector_loop_dispatches_after_each_poll_and_survives_errors(db, db_path, capsys,
+                                                                      monkeypatch):
+    import cli
+    from collectors.runner import Runner
+
+    calls = []
+    runner = Runner(db, [], ingest, after_poll=lambda: calls.append("dispatch"))
+    runner.poll_once()
+    runner.poll_once()
+    assert calls == ["dispatch", "dispatch"]
+
+    setup_brand(db)
+    queue(db, stored(db, "1"))
+    with webhook_receiver() as receiver:
+        monkeypatch.setenv(ENV_NAME, receiver.url)
+        cli._dispatch_alerts(db)  # what `replywatch collect` runs after each poll
+        assert len(receiver.requests) == 1
+    broken = open_database(db_path)
+    broken.close()
+    cli._dispatch_alerts(broken)  # a database error is reported, not raised
+    assert "alerts: not sent this time" in capsys.readouterr().err
