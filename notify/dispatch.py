@@ -50,8 +50,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds one dispatch may spend sending, in total (the collector waits for it).
 DEFAULT_TIMEOUT = 8.0
-#: Connect and read timeout handed to each apprise notification.
-SEND_TIMEOUT = 5.0
+#: Connect and read timeout handed to each apprise notification (both together
+#: stay under DEFAULT_TIMEOUT, so a slow target is cut by its own timeout).
+SEND_TIMEOUT = 3.0
 #: Backoff after a failed send to a target: 30 s, 1 min, 2 min, ... capped at 1 h.
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
