@@ -245,6 +245,18 @@ def collect(once: bool, every: float | None, only: str | None, config_path: Path
         console.print("stopped; everything fetched so far is stored")
 
 
+@main.command(name="hash-password")
+@click.password_option(help="The password (asked twice if not given).")
+def hash_password_command(password: str) -> None:
+    """Print a bcrypt hash for a local dashboard account in .streamlit/secrets.toml."""
+    from access import hash_password
+
+    try:
+        click.echo(hash_password(password))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.command()
 @db_option
 def stats(db_path: Path | None) -> None:
