@@ -323,3 +323,37 @@ def m010_alerts(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m011_messages_fts(db: Database) -> None:
+    """Full-text index over message text and author for the triage search.
+
+    External-content FTS5 (no second copy of the text), kept in step by
+    triggers; ``remove_diacritics`` lets "nao" find "não". Updates that only
+    move a message between conversations do not touch the index."""
+    # Trigger bodies contain ";", so these are executed one by one, not via _run.
+    statements = [
+        """CREATE VIRTUAL TABLE messages_fts USING fts5(
+            text, author_handle, author_name,
+            content='messages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2')""",
+        """CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, text, author_handle, author_name)
+            VALUES (new.id, new.text, new.author_handle, new.author_name);
+        END""",
+        """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text, author_handle, author_name)
+            VALUES ('delete', old.id, old.text, old.author_handle, old.author_name);
+        END""",
+        """CREATE TRIGGER messages_fts_update
+        AFTER UPDATE OF text, author_handle, author_name ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text, author_handle, author_name)
+            VALUES ('delete', old.id, old.text, old.author_handle, old.author_name);
+            INSERT INTO messages_fts (rowid, text, author_handle, author_name)
+            VALUES (new.id, new.text, new.author_handle, new.author_name);
+        END""",
+        "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -1,0 +1,42 @@
+"""Small lookup queries for filter choices and the shared date range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def brands(db: Database) -> list[dict[str, Any]]:
+    """Every brand as ``{"key", "name", "timezone"}``, sorted by name."""
+    return [
+        {"key": k, "name": n, "timezone": tz}
+        for k, n, tz in db.execute("SELECT key, name, timezone FROM brands ORDER BY name, key")
+    ]
+
+
+def platforms(db: Database) -> list[str]:
+    """Platforms that have conversations."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT platform FROM conversations ORDER BY 1")]
+
+
+def languages(db: Database) -> list[str]:
+    """Languages the scorer has assigned, most common first (at most 30)."""
+    return [r[0] for r in db.execute(
+        "SELECT language FROM scores GROUP BY language ORDER BY count(*) DESC LIMIT 30")]
+
+
+def data_span(db: Database) -> tuple[int | None, int | None]:
+    """(first, last) message time, unix seconds, from the created_ts index;
+    (None, None) on an empty database."""
+    # Two queries: SQLite answers a lone min() or max() from the index, but
+    # scans the table for both in one SELECT.
+    first = db.execute("SELECT min(created_ts) FROM messages").fetchone()[0]
+    last = db.execute("SELECT max(created_ts) FROM messages").fetchone()[0]
+    return first, last
+
+
+def has_messages(db: Database) -> bool:
+    """True once anything has been collected or imported."""
+    return db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is not None

@@ -1,0 +1,388 @@
+"""The triage queue and the actions people take on it.
+
+The queue is the set of conversations waiting for the brand, most urgent and
+longest-waiting first. Actions (assign, tag, note, status changes) are written
+at once, each with an ``audit_log`` entry, in one transaction; a status change
+also recomputes the conversation's derived fields in that transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from metrics.engine import recompute_conversations
+from store.db import transaction
+from store.schema import CONVERSATION_STATUSES
+from store.timeutil import iso_utc, utc_now
+
+#: Statuses that mean "still waiting for us" (the default queue).
+WAITING_STATUSES = ("new", "open")
+#: Statuses a person may set. "open" is what "reopen" sets.
+SETTABLE_STATUSES = ("open", "replied", "closed", "spam", "ignored")
+#: Sentinel for the assignee filter: conversations nobody has taken.
+UNASSIGNED = "\x00unassigned"
+MAX_TAG_LENGTH = 50
+MAX_ASSIGNEE_LENGTH = 100
+MAX_NOTE_LENGTH = 5000
+MAX_QUEUE_PAGE = 1000
+
+# Urgency of a conversation: the stored maximum if the scorer keeps one,
+# else the maximum over its scored customer messages. coalesce() evaluates
+# lazily in SQLite, so the subquery only runs where max_urgency is NULL.
+_URGENCY = """coalesce(c.max_urgency, (
+    SELECT max(s.urgency) FROM messages m JOIN scores s ON s.message_id = m.id
+    WHERE m.conversation_id = c.id AND m.direction = 'inbound'), 0)"""
+_URGENT = """EXISTS (
+    SELECT 1 FROM messages m JOIN scores s ON s.message_id = m.id
+    WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND s.urgent = 1)"""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the triage queue shows. ``None`` means "any"."""
+
+    brand: str | None = None
+    platform: str | None = None
+    channel: str | None = None
+    statuses: tuple[str, ...] = WAITING_STATUSES
+    assignee: str | None = None  # a name, or UNASSIGNED
+    urgent_only: bool = False
+    language: str | None = None
+    search: str | None = None
+
+
+def fts_literal(text: str) -> str:
+    """Turn free text into an FTS5 query that matches its words literally
+    (every token quoted, quotes doubled), so no character is syntax."""
+    tokens = [t for t in text.split() if t]
+    return " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["c.inbound_count > 0"]
+    params: list[Any] = []
+    statuses = [s for s in flt.statuses if s in CONVERSATION_STATUSES]
+    if not statuses:
+        raise ValueError("at least one valid status is needed")
+    clauses.append(f"c.status IN ({', '.join('?' * len(statuses))})")
+    params += statuses
+    if set(statuses) <= set(WAITING_STATUSES):
+        clauses.append("c.needs_response = 1")
+    for column, value in (("brand", flt.brand), ("platform", flt.platform),
+                          ("channel", flt.channel)):
+        if value:
+            clauses.append(f"c.{column} = ?")
+            params.append(value)
+    if flt.assignee == UNASSIGNED:
+        clauses.append("c.assignee IS NULL")
+    elif flt.assignee:
+        clauses.append("c.assignee = ?")
+        params.append(flt.assignee)
+    if flt.urgent_only:
+        clauses.append(_URGENT)
+    if flt.language:
+        clauses.append(
+            """EXISTS (SELECT 1 FROM messages m LEFT JOIN scores s ON s.message_id = m.id
+                WHERE m.conversation_id = c.id AND m.direction = 'inbound'
+                  AND coalesce(s.language, m.lang) = ?)""")
+        params.append(flt.language)
+    if search_query:
+        clauses.append(
+            """c.id IN (SELECT m.conversation_id FROM messages_fts
+                JOIN messages m ON m.id = messages_fts.rowid
+                WHERE messages_fts MATCH ?)""")
+        params.append(search_query)
+    return " AND ".join(clauses), params
+
+
+def _with_search_fallback(db: Database, flt: QueueFilter, run):
+    """Run ``run(where, params)`` with the search as FTS5 syntax; if SQLite
+    rejects the syntax, run it again with the words matched literally."""
+    search = (flt.search or "").strip() or None
+    try:
+        return run(*_where(flt, search))
+    except sqlite3.OperationalError as exc:
+        if not search or "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower():
+            raise
+        literal = fts_literal(search)
+        return run(*_where(flt, literal or None))
+
+
+def queue_count(db: Database, flt: QueueFilter) -> int:
+    """Return how many conversations match ``flt``."""
+    def run(where: str, params: list[Any]) -> int:
+        return db.execute(f"SELECT count(*) FROM conversations c WHERE {where}",
+                          params).fetchone()[0]
+    return _with_search_fallback(db, flt, run)
+
+
+def queue(
+    db: Database, flt: QueueFilter, *, now: int | None = None, limit: int = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Return one page of the queue: urgent conversations first, then the
+    longest-waiting, then the most urgent score. Each row is the conversation
+    plus its latest customer message (``text``, ``url``, ``language``,
+    ``compound``, ``label``) and the urgency with the reasons of its most
+    urgent message, and ``waiting_seconds`` at ``now`` (unix seconds).
+    Search text that is not valid FTS5 syntax is searched literally."""
+    now = int(time.time()) if now is None else now
+    limit = max(1, min(int(limit), MAX_QUEUE_PAGE))
+
+    def run(where: str, params: list[Any]) -> list[tuple]:
+        return db.execute(
+            f"""SELECT c.id, c.platform, c.brand, c.channel, c.customer_handle, c.status,
+                       c.assignee, c.tags, c.awaiting_since, c.first_customer_at,
+                       c.sla_due_at, c.unanswered_count, c.message_count,
+                       c.first_response_at, c.status_changed_at,
+                       {_URGENCY} AS urgency, {_URGENT} AS urgent
+                FROM conversations c WHERE {where}
+                ORDER BY urgent DESC, c.awaiting_since IS NULL, c.awaiting_since,
+                         urgency DESC, c.id
+                LIMIT ? OFFSET ?""",
+            [*params, limit, max(0, int(offset))],
+        ).fetchall()
+
+    rows = _with_search_fallback(db, flt, run)
+    columns = ["id", "platform", "brand", "channel", "customer_handle", "status", "assignee",
+               "tags", "awaiting_since", "first_customer_at", "sla_due_at",
+               "unanswered_count", "message_count", "first_response_at",
+               "status_changed_at", "urgency", "urgent"]
+    result = []
+    for values in rows:
+        row = dict(zip(columns, values, strict=True))
+        row["tags"] = _tags(row["tags"])
+        row["urgent"] = bool(row["urgent"])
+        row["waiting_seconds"] = (
+            max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None)
+        row.update(_focus_message(db, row["id"]))
+        result.append(row)
+    return result
+
+
+def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
+    """The latest customer message, and the reasons of the most urgent one."""
+    messages = db.execute(
+        """SELECT m.id, m.text, m.url, m.author_name, m.author_handle, m.created_ts,
+                  coalesce(s.language, m.lang), s.compound, s.label, s.urgency, s.reasons
+           FROM messages m LEFT JOIN scores s ON s.message_id = m.id
+           WHERE m.conversation_id = ? AND m.direction = 'inbound'
+           ORDER BY m.created_ts DESC, m.id DESC LIMIT 50""",
+        (conversation_id,),
+    ).fetchall()
+    if not messages:
+        return {"message_id": None, "text": "", "url": None, "author_name": None,
+                "language": None, "compound": None, "label": None, "reasons": []}
+    latest = messages[0]
+    most_urgent = max(messages, key=lambda m: (m[9] is not None, m[9] or 0))
+    return {
+        "message_id": latest[0], "text": latest[1], "url": latest[2],
+        "author_name": latest[3] or latest[4], "message_at": latest[5],
+        "language": latest[6], "compound": latest[7], "label": latest[8],
+        "reasons": _reasons(most_urgent[10]),
+    }
+
+
+def _tags(value: str | None) -> list[str]:
+    try:
+        tags = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def _reasons(value: str | None) -> list[str]:
+    try:
+        reasons = json.loads(value or "[]")
+    except ValueError:
+        return [str(value)]
+    return [str(r) for r in reasons] if isinstance(reasons, list) else [str(reasons)]
+
+
+def urgent_waiting_ids(db: Database, flt: QueueFilter, *, limit: int = 500) -> list[int]:
+    """Ids of urgent conversations in the queue (newest first), for the
+    "new urgent item" announcement."""
+    urgent = QueueFilter(**{**flt.__dict__, "urgent_only": True})
+
+    def run(where: str, params: list[Any]) -> list[int]:
+        return [r[0] for r in db.execute(
+            f"SELECT c.id FROM conversations c WHERE {where} "
+            "ORDER BY c.awaiting_since DESC LIMIT ?", [*params, limit])]
+    return _with_search_fallback(db, urgent, run)
+
+
+# --- actions ----------------------------------------------------------------
+
+def _ids(conversation_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(i) for i in conversation_ids})
+    if not ids:
+        raise ValueError("no conversation selected")
+    return ids
+
+
+def _existing(db: Database, ids: Sequence[int]) -> dict[int, tuple]:
+    marks = ", ".join("?" * len(ids))
+    rows = db.execute(
+        f"SELECT id, status, assignee, tags FROM conversations WHERE id IN ({marks})", ids)
+    found = {r[0]: r[1:] for r in rows}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValueError(f"unknown conversation ids: {missing}")
+    return found
+
+
+def _audit(db: Database, actor: str, action: str, conversation_id: int,
+           detail: dict[str, Any], at: str) -> None:
+    db.conn.execute(
+        "INSERT INTO audit_log (at, actor, action, conversation_id, detail) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (at, actor, action, conversation_id, json.dumps(detail, ensure_ascii=False,
+                                                        sort_keys=True)),
+    )
+
+
+def _actor(actor: str) -> str:
+    actor = (actor or "").strip()
+    if not actor:
+        raise ValueError("an actor is required for the audit log")
+    return actor[:MAX_ASSIGNEE_LENGTH]
+
+
+def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, actor: str,
+               now: int | None = None) -> int:
+    """Set the status of the given conversations (one of
+    :data:`SETTABLE_STATUSES`; "open" reopens), stamp ``status_changed_at`` with
+    ``now`` so that only customer messages after it reopen them, audit each
+    change and recompute the conversations, all in one transaction. Returns
+    how many changed. Refuses unknown statuses and unknown ids."""
+    if status not in SETTABLE_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(SETTABLE_STATUSES)}")
+    ids, actor = _ids(conversation_ids), _actor(actor)
+    now = int(time.time()) if now is None else int(now)
+    at = iso_utc(utc_now())
+    with transaction(db):
+        current = _existing(db, ids)
+        changed = [i for i in ids if current[i][0] != status]
+        db.conn.executemany(
+            "UPDATE conversations SET status = ?, status_changed_at = ?, updated_at = ? "
+            "WHERE id = ?",
+            [(status, now, at, i) for i in changed],
+        )
+        for i in changed:
+            _audit(db, actor, "status", i, {"from": current[i][0], "to": status}, at)
+        recompute_conversations(db, changed)
+    return len(changed)
+
+
+def assign(db: Database, conversation_ids: Iterable[int], assignee: str | None, *,
+           actor: str) -> int:
+    """Assign the conversations to ``assignee`` (empty or None unassigns).
+    Returns how many changed."""
+    ids, actor = _ids(conversation_ids), _actor(actor)
+    assignee = (assignee or "").strip()[:MAX_ASSIGNEE_LENGTH] or None
+    at = iso_utc(utc_now())
+    with transaction(db):
+        current = _existing(db, ids)
+        changed = [i for i in ids if current[i][1] != assignee]
+        db.conn.executemany("UPDATE conversations SET assignee = ?, updated_at = ? WHERE id = ?",
+                            [(assignee, at, i) for i in changed])
+        for i in changed:
+            _audit(db, actor, "assign", i, {"from": current[i][1], "to": assignee}, at)
+    return len(changed)
+
+
+def _clean_tag(tag: str) -> str:
+    tag = " ".join((tag or "").split())
+    if not tag:
+        raise ValueError("a tag cannot be empty")
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ValueError(f"a tag is at most {MAX_TAG_LENGTH} characters")
+    return tag
+
+
+def add_tag(db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str) -> int:
+    """Add ``tag`` to the conversations (kept once). Returns how many changed."""
+    return _change_tags(db, conversation_ids, _clean_tag(tag), actor=actor, add=True)
+
+
+def remove_tag(db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str) -> int:
+    """Remove ``tag`` from the conversations. Returns how many changed."""
+    return _change_tags(db, conversation_ids, _clean_tag(tag), actor=actor, add=False)
+
+
+def _change_tags(db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str,
+                 add: bool) -> int:
+    ids, actor = _ids(conversation_ids), _actor(actor)
+    at = iso_utc(utc_now())
+    changed = 0
+    with transaction(db):
+        current = _existing(db, ids)
+        for i in ids:
+            tags = _tags(current[i][2])
+            if add == (tag in tags):
+                continue
+            tags = [*tags, tag] if add else [t for t in tags if t != tag]
+            db.conn.execute("UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?",
+                            (json.dumps(tags, ensure_ascii=False), at, i))
+            _audit(db, actor, "tag" if add else "untag", i, {"tag": tag}, at)
+            changed += 1
+    return changed
+
+
+def add_note(db: Database, conversation_ids: Iterable[int], text: str, *, actor: str) -> int:
+    """Attach a note to each conversation. Refuses empty notes and notes over
+    :data:`MAX_NOTE_LENGTH` characters. Returns how many notes were written."""
+    ids, actor = _ids(conversation_ids), _actor(actor)
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("a note cannot be empty")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValueError(f"a note is at most {MAX_NOTE_LENGTH} characters")
+    at = iso_utc(utc_now())
+    with transaction(db):
+        _existing(db, ids)
+        for i in ids:
+            note_id = db.conn.execute(
+                "INSERT INTO notes (conversation_id, at, author, text) VALUES (?, ?, ?, ?)",
+                (i, at, actor, text)).lastrowid
+            _audit(db, actor, "note", i, {"note_id": note_id}, at)
+    return len(ids)
+
+
+# --- detail -----------------------------------------------------------------
+
+def conversation_detail(db: Database, conversation_id: int, *, limit: int = 100
+                        ) -> dict[str, Any]:
+    """The messages (oldest first, at most ``limit``), notes and audit trail of
+    one conversation. Raises ``ValueError`` for an unknown id."""
+    _existing(db, [conversation_id])
+    messages = [
+        dict(zip(("id", "created_ts", "direction", "author", "text", "url", "label",
+                  "urgency"), r, strict=True))
+        for r in db.execute(
+            """SELECT m.id, m.created_ts, m.direction, coalesce(m.author_name, m.author_handle),
+                      m.text, m.url, s.label, s.urgency
+               FROM messages m LEFT JOIN scores s ON s.message_id = m.id
+               WHERE m.conversation_id = ? ORDER BY m.created_ts, m.id LIMIT ?""",
+            (conversation_id, limit))
+    ]
+    notes = [dict(zip(("at", "author", "text"), r, strict=True)) for r in db.execute(
+        "SELECT at, author, text FROM notes WHERE conversation_id = ? ORDER BY id DESC LIMIT 50",
+        (conversation_id,))]
+    audit = [dict(zip(("at", "actor", "action", "detail"), r, strict=True)) for r in db.execute(
+        "SELECT at, actor, action, detail FROM audit_log WHERE conversation_id = ? "
+        "ORDER BY id DESC LIMIT 50", (conversation_id,))]
+    return {"messages": messages, "notes": notes, "audit": audit}
+
+
+def assignees(db: Database) -> list[str]:
+    """Everyone who has been assigned a conversation, sorted."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT assignee FROM conversations WHERE assignee IS NOT NULL ORDER BY 1")]
