@@ -1,0 +1,28 @@
+"""replywatch dashboard: ``streamlit run dashboard.py`` (or ``replywatch dashboard``).
+
+Page config, the shared sidebar scope and navigation over the pages in
+``views/``; each page is its own module.
+"""
+
+import streamlit as st
+
+from views import _common as common
+
+st.set_page_config(page_title="replywatch", page_icon="💬", layout="wide")
+
+PAGES = [
+    st.Page("views/triage.py", title="Triage", icon=":material/inbox:", url_path="triage",
+            default=True),
+    st.Page("views/response_times.py", title="Response times", icon=":material/timer:",
+            url_path="response-times"),
+    st.Page("views/sentiment.py", title="Sentiment", icon=":material/mood:",
+            url_path="sentiment"),
+    st.Page("views/benchmarks.py", title="Benchmarks & export",
+            icon=":material/leaderboard:", url_path="benchmarks"),
+    st.Page("views/sources.py", title="Sources", icon=":material/sensors:",
+            url_path="sources"),
+]
+
+page = st.navigation(PAGES)
+common.render_sidebar()
+page.run()

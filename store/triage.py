@@ -108,8 +108,11 @@ def _with_search_fallback(db: Database, flt: QueueFilter, run):
     search = (flt.search or "").strip() or None
     try:
         return run(*_where(flt, search))
-    except sqlite3.OperationalError as exc:
-        if not search or "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower():
+    except sqlite3.OperationalError:
+        # FTS5 reports bad syntax in several ways ("syntax error", "unterminated
+        # string", "no such column" for "word:"...). Any error with a search
+        # retries literally; an unrelated error will simply happen again.
+        if not search:
             raise
         literal = fts_literal(search)
         return run(*_where(flt, literal or None))

@@ -1,0 +1,1 @@
+"""Streamlit pages of the dashboard, one module each (see dashboard.py)."""

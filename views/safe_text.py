@@ -1,0 +1,63 @@
+"""Making untrusted text (posts, names, payloads) safe to show.
+
+The pages show user text through widgets that never interpret it
+(st.dataframe, st.text, st.code). Where text has to go into Markdown (short
+captions), :func:`escape_markdown` neutralises every Markdown and HTML
+construct; links are only offered for http(s) URLs (:func:`safe_url`).
+This module does not import Streamlit, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+# Every character that starts or ends Markdown syntax in Streamlit's renderer
+# (CommonMark + GFM + Streamlit's :color[] / :material/ directives and $ math).
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:$=^])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape_markdown(text: str | None, *, max_length: int | None = None) -> str:
+    """Return ``text`` escaped so that Markdown shows it literally: HTML
+    special characters become entities (no tags, no ``<script>``), every
+    Markdown punctuation mark is backslash-escaped (no links, images,
+    emphasis, lists, headings, tables, math or Streamlit directives), control
+    characters are dropped and line breaks are kept as hard breaks. Bare URLs
+    are also broken so the renderer cannot autolink them."""
+    text = _CONTROL.sub("", text or "")
+    if max_length is not None and len(text) > max_length:
+        text = text[: max(0, max_length - 1)] + "…"
+    text = html.escape(text, quote=True)
+    # The entities html.escape just made must stay intact, so they are
+    # matched first and kept; every other Markdown punctuation mark gets a
+    # backslash.
+    text = re.sub(r"&(amp|lt|gt|quot|#x27);|" + _MARKDOWN_SPECIALS.pattern,
+                  lambda m: m.group(0) if m.group(1) else "\\" + m.group(2), text)
+    # Autolinks (www.x.com, http://x) need "://" or "www."; the escaped ":" and
+    # "." above already break them.
+    return "  \n".join(text.splitlines()) if "\n" in text else text
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return ``url`` if it is an absolute http(s) URL with a host, else None
+    (refuses ``javascript:``, ``data:``, relative and malformed URLs)."""
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    if _CONTROL.search(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def plain_handle(handle: str | None, *, max_length: int = 40) -> str:
+    """A handle reduced to letters, digits, ``_``, ``.`` and ``-`` (for labels
+    of widgets whose label rendering we do not control)."""
+    return re.sub(r"[^\w.\-]", "", handle or "")[:max_length]
