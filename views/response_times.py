@@ -1,2 +1,167 @@
+"""Response times: KPI tiles, trend, distribution, hour-of-week heatmap and
+breakdowns, in calendar or business time. Numbers come from ``metrics``
+through :mod:`views._metrics_api`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
-st.title("todo")
+
+from views import _common as common
+from views import _metrics_api as metrics_api
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel",
+              "agent": "Agent"}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _call(path: str, name: str, **kwargs: Any) -> Any:
+    return metrics_api.call(name, common.conn(), **kwargs)
+
+
+def _minutes(seconds: float | None) -> str:
+    return common.duration(seconds)
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
+    cols = st.columns(6)
+    cols[0].metric("Median first response", _minutes(kpis.get("first_response_median_s")))
+    cols[1].metric("p90 first response", _minutes(kpis.get("first_response_p90_s")))
+    cols[2].metric("Response rate", _share(kpis.get("response_rate")))
+    cols[3].metric("Within SLA", _share(kpis.get("within_sla")))
+    waiting = kpis.get("waiting", kpis.get("open"))
+    cols[4].metric("Waiting now", "—" if waiting is None else f"{waiting:,}")
+    if badge:
+        cols[5].metric("Public badge (7 days)", str(badge.get("label") or "—"),
+                       help=f"response rate {_share(badge.get('response_rate'))}, typically "
+                            f"{_minutes(badge.get('typical_seconds'))}")
+
+
+def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
+    frame = pd.DataFrame(rows)
+    key = next((k for k in ("day", "date", "week", "period") if k in frame.columns), None)
+    if frame.empty or key is None:
+        return None
+    figure = go.Figure()
+    for column, name in ((f"{prefix}_median_s", "median"), (f"{prefix}_p90_s", "p90")):
+        if column in frame.columns:
+            figure.add_scatter(x=frame[key].astype(str), y=frame[column] / 60, name=name,
+                               mode="lines+markers")
+    if "conversations" in frame.columns:
+        figure.add_bar(x=frame[key].astype(str), y=frame["conversations"], name="conversations",
+                       yaxis="y2", opacity=0.25)
+    figure.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="minutes",
+                         yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                                 "title": "conversations"},
+                         legend={"orientation": "h", "y": 1.15})
+    return figure
+
+
+def _distribution(rows: Any) -> go.Figure | None:
+    frame = pd.DataFrame(rows if isinstance(rows, list) else [])
+    if frame.empty:
+        return None
+    label = next((c for c in ("bucket", "label", "range") if c in frame.columns), frame.columns[0])
+    value = next((c for c in ("conversations", "count", "n") if c in frame.columns),
+                 frame.columns[-1])
+    figure = go.Figure(go.Bar(x=frame[label].astype(str), y=frame[value]))
+    figure.update_layout(height=300, margin={"t": 20, "b": 10}, yaxis_title=value)
+    return figure
+
+
+def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
+    frame = pd.DataFrame(rows)
+    if frame.empty or not {"weekday", "hour"} <= set(frame.columns):
+        return None
+    volume = frame.pivot_table(index="weekday", columns="hour", values="conversations",
+                               aggfunc="sum").reindex(index=range(7), columns=range(24))
+    metric = f"{prefix}_median_s"
+    response = (frame.pivot_table(index="weekday", columns="hour", values=metric, aggfunc="mean")
+                .reindex(index=range(7), columns=range(24)) / 60
+                if metric in frame.columns else None)
+    figure = go.Figure(go.Heatmap(
+        z=volume.values, x=list(range(24)), y=WEEKDAYS, colorscale="Blues",
+        customdata=response.values if response is not None else None,
+        hovertemplate="%{y} %{x}:00<br>conversations: %{z}"
+                      + ("<br>median first response: %{customdata:.0f} min"
+                         if response is not None else "") + "<extra></extra>",
+        colorbar={"title": "volume"}))
+    figure.update_layout(height=320, margin={"t": 20, "b": 10}, xaxis_title="hour",
+                         yaxis_autorange="reversed")
+    return figure
+
+
+st.title("Response times")
+if not metrics_api.available("response_time_report", "kpis"):
+    common.empty_state(f"{metrics_api.UNAVAILABLE_MESSAGE}: the response-time reports land "
+                       "with the metrics module.")
+    for module, error in metrics_api.import_errors().items():
+        st.caption(f"metrics.{module}: {error}")
+    st.stop()
+if not common.has_data():
+    common.empty_state()
+    st.stop()
+
+scope = common.scope()
+path = common.db_path()
+now = int(time.time())
+business = st.toggle("Business hours", key="rt_business",
+                     help="Count only each brand's business hours (holidays excluded).")
+prefix = "business_first_response" if business else "first_response"
+window = {"since": scope.since, "until": scope.until, "brand": scope.brand}
+st.caption(f"Conversations whose first customer message falls between {scope.start} and "
+           f"{scope.end} ({scope.timezone}); {'business' if business else 'calendar'} time.")
+
+kpis = _call(path, "kpis", **window, platform=None, now=now // 60 * 60)
+badge = (_call(path, "public_badge", brand=scope.brand, now=now // 60 * 60)
+         if metrics_api.available("public_badge") else None)
+if business:  # the tiles follow the toggle where metrics provides both
+    kpis = {**kpis, **{k.replace("business_", ""): v for k, v in kpis.items()
+                       if k.startswith("business_first_response")}}
+_tiles(kpis, badge)
+
+st.subheader("Trend")
+trend = _trend(_call(path, "response_time_report", by="day", business_hours=business,
+                     **window), prefix)
+if trend is None:
+    st.info("No conversations in this period.")
+else:
+    st.plotly_chart(trend, key="rt_trend")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Distribution")
+    if metrics_api.available("frt_distribution"):
+        figure = _distribution(_call(path, "frt_distribution", business_hours=business,
+                                     **window))
+        if figure is not None:
+            st.plotly_chart(figure, key="rt_distribution")
+with right:
+    st.subheader("Volume by hour of week")
+    if metrics_api.available("hour_of_week"):
+        figure = _heatmap(_call(path, "hour_of_week", **window), prefix)
+        if figure is not None:
+            st.plotly_chart(figure, key="rt_heatmap")
+
+st.subheader("Breakdown")
+by = st.segmented_control("By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by",
+                          default="brand") or "brand"
+rows = _call(path, "response_time_report", by=by, business_hours=business, **window)
+if rows:
+    frame = pd.DataFrame(rows)
+    for column in [c for c in frame.columns if c.endswith("_s")]:
+        frame[column] = frame[column] / 60
+    frame.columns = [c[:-2] + " (min)" if c.endswith("_s") else c for c in frame.columns]
+    st.dataframe(frame, hide_index=True, column_config={
+        "response_rate": st.column_config.NumberColumn(format="percent")})
+else:
+    st.info("No conversations in this period.")

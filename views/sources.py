@@ -1,2 +1,81 @@
+"""Sources: each collector's health and the dead letters it left."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
-st.title("todo")
+
+from store import sources
+from views import _common as common
+
+# Keys a collector may use in collector_health.details for the X monthly read
+# budget (the X collector records its usage there).
+USAGE_KEYS = ("monthly_reads", "monthly_read_usage", "reads_this_month", "monthly_usage")
+CAP_KEYS = ("monthly_read_cap", "monthly_cap", "read_cap", "cap")
+
+
+def _first(details: dict, keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        value = details.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+st.title("Sources")
+db = common.conn()
+health = sources.collector_health(db)
+counts = sources.dead_letter_counts(db)
+
+st.subheader("Collectors")
+if not health:
+    common.empty_state("No collector has run yet: configure a source and run "
+                       "`replywatch collect` (or `replywatch demo`).")
+else:
+    table = []
+    for row in health:
+        used, cap = _first(row["details"], USAGE_KEYS), _first(row["details"], CAP_KEYS)
+        failing = row["consecutive_failures"] > 0
+        table.append({
+            "source": row["source"],
+            "state": "🔴 failing" if failing else "🟢 ok",
+            "last poll (UTC)": row["last_poll_at"] or "",
+            "last success (UTC)": row["last_success_at"] or "",
+            "items last poll": row["items_fetched"],
+            "items total": row["items_total"],
+            "rate-limit waits (s)": round(row["rate_limit_wait_s"], 1),
+            "failures in a row": row["consecutive_failures"],
+            "monthly reads": (used / cap if used is not None and cap else None),
+            "reads / cap": (f"{used:,.0f} / {cap:,.0f}" if used is not None and cap else ""),
+            "last error": row["last_error"] or "",
+            "last error at": row["last_error_at"] or "",
+            "dead letters": counts.get(row["source"], 0),
+        })
+    st.dataframe(pd.DataFrame(table), hide_index=True, column_config={
+        "monthly reads": st.column_config.ProgressColumn(
+            "monthly reads", min_value=0.0, max_value=1.0, format="percent",
+            help="X API reads this month against the plan's cap"),
+        "last error": st.column_config.TextColumn(width="large"),
+    })
+
+st.subheader("Dead letters")
+if not counts:
+    st.success("No dead letters: every item collected so far was stored.")
+else:
+    st.caption("Items that could not be parsed or stored, kept with their error. "
+               "Payloads are shown as plain text.")
+    choice = st.selectbox("Source", [None, *counts],
+                          format_func=lambda s: "All sources" if s is None
+                          else f"{s} ({counts[s]:,})", key="dl_source")
+    letters = sources.dead_letters(db, source=choice, limit=200)
+    frame = pd.DataFrame([{**r, "payload": r["payload"][:500]} for r in letters])
+    st.dataframe(frame, hide_index=True, column_config={
+        "error": st.column_config.TextColumn(width="medium"),
+        "payload": st.column_config.TextColumn(width="large")})
+    ids = [r["id"] for r in letters]
+    shown = st.selectbox("Show the full payload of", ids, key="dl_id",
+                         format_func=lambda i: f"#{i}")
+    letter = next((r for r in letters if r["id"] == shown), None)
+    if letter:
+        st.text(letter["error"])
+        st.code(letter["payload"], language=None, wrap_lines=True)
