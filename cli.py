@@ -259,6 +259,32 @@ def hash_password_command(password: str) -> None:
 
 @main.command()
 @db_option
+@click.option("--port", default=8501, show_default=True, help="Port to serve on.")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Address to bind (localhost only by default).")
+def dashboard(db_path: Path | None, port: int, address: str) -> None:
+    """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
+    from dashboard_launcher import run_dashboard
+
+    path = resolve_db_path(db_path)
+    open_database(path).close()  # create and migrate before the server starts
+    process = run_dashboard(path, port=port, address=address)
+    console.print(f"Dashboard: [bold]http://{address}:{port}[/]  ({path}; Ctrl-C stops it)")
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        try:
+            code = process.wait(timeout=10)
+        except Exception:
+            process.kill()
+            code = process.wait()
+    if code not in (0, -15, None):
+        raise click.ClickException(f"streamlit exited with status {code}")
+
+
+@main.command()
+@db_option
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""
     db = open_database(db_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 UNAVAILABLE_MESSAGE = "metrics not available yet"
@@ -75,3 +76,28 @@ def sla_state(row: dict[str, Any], now: int | None = None) -> str | None:
     if now - waiting_since >= AT_RISK_FRACTION * allowed:
         return "at risk"
     return "ok"
+
+
+@dataclass(frozen=True)
+class Download:
+    """One download button: label, file name, MIME type and a callable that
+    builds the bytes only when the button is clicked."""
+
+    label: str
+    file_name: str
+    mime: str
+    data: Callable[[], bytes]
+
+
+MIME = {"csv": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "parquet": "application/vnd.apache.parquet", "json": "application/json"}
+
+
+def export_downloads(**window: Any) -> list[Download]:
+    """Every export the CLI offers, as lazy downloads (empty until
+    ``metrics.exports`` is installed)."""
+    exports = _modules.get("exports")
+    if exports is None:
+        return []
+    return []

@@ -1,0 +1,188 @@
+"""store.triage: queue order and filters, search, actions with audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from dashboard_seed import seed
+
+from collectors.base import Message
+from pipeline import ingest
+from store import triage
+from store.db import open_database
+from store.triage import QueueFilter
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    path = tmp_path / "seeded.db"
+    facts = seed(path, now=NOW)
+    db = open_database(path)
+    yield db, facts["conversation"]
+    db.close()
+
+
+def _ids(rows):
+    return [r["id"] for r in rows]
+
+
+def test_queue_puts_urgent_first_then_longest_waiting(seeded):
+    db, conv = seeded
+    rows = triage.queue(db, QueueFilter(), now=int(NOW.timestamp()))
+    # evil tweet (urgent), then dan (waiting since -2h30), then eve (-30 min).
+    assert _ids(rows) == [conv["7"], conv["8"], conv["9"]]
+    first = rows[0]
+    assert first["urgent"] is True and first["urgency"] == 90
+    assert first["reasons"] == ["late order", "<b>bold</b>"]
+    assert first["language"] == "en" and first["label"] == "negative"
+    assert first["waiting_seconds"] == 3 * 3600
+    assert rows[1]["waiting_seconds"] == 3 * 3600 - 30 * 60
+    assert triage.queue_count(db, QueueFilter()) == 3
+
+
+def test_filters_narrow_the_queue(seeded):
+    db, conv = seeded
+    assert _ids(triage.queue(db, QueueFilter(brand="globex"))) == [conv["8"]]
+    assert _ids(triage.queue(db, QueueFilter(urgent_only=True))) == [conv["7"]]
+    assert triage.queue(db, QueueFilter(language="pt")) == []
+    assert triage.queue(db, QueueFilter(channel="private")) == []
+    replied = triage.queue(db, QueueFilter(statuses=("replied",)))
+    assert sorted(_ids(replied)) == sorted({conv["1"], conv["3"], conv["5"]})
+    assert _ids(triage.queue(db, QueueFilter(statuses=("replied",), language="pt"))) == [
+        conv["3"]]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("refund", ["8"]),
+    ("refund OR love", ["8", "9"]),        # valid FTS5 syntax is used as such
+    ("lov*", ["9"]),
+    ('"where is', ["8"]),                  # unterminated string: searched literally
+    ("refund:", ["8"]),                    # column-filter syntax error: literal
+    ("NEAR(", []),
+    ("<script>", ["7"]),
+    ("mallory", ["7"]),                    # author handle is indexed too
+    ("(((", []),
+])
+def test_search_uses_fts_and_falls_back_to_literal(seeded, query, expected):
+    db, conv = seeded
+    rows = triage.queue(db, QueueFilter(search=query))
+    assert sorted(_ids(rows)) == sorted(conv[e] for e in expected)
+    assert triage.queue_count(db, QueueFilter(search=query)) == len(expected)
+
+
+def test_search_ignores_accents(seeded):
+    db, conv = seeded
+    rows = triage.queue(db, QueueFilter(search="cobranca", statuses=("replied",)))
+    assert _ids(rows) == [conv["3"]]
+
+
+def _audit(db, conversation_id):
+    return [(a, actor, json.loads(d)) for a, actor, d in db.execute(
+        "SELECT action, actor, detail FROM audit_log WHERE conversation_id = ? ORDER BY id",
+        (conversation_id,))]
+
+
+def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
+    db, conv = seeded
+    target = conv["8"]
+    before = int(NOW.timestamp())
+    assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 1
+    status, changed_at, needs = db.execute(
+        "SELECT status, status_changed_at, needs_response FROM conversations WHERE id = ?",
+        (target,)).fetchone()
+    assert (status, changed_at) == ("replied", before)
+    assert target not in _ids(triage.queue(db, QueueFilter()))
+    assert _audit(db, target) == [("status", "ana", {"from": "new", "to": "replied"})]
+    # Setting the same status again changes nothing and logs nothing.
+    assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 0
+    assert len(_audit(db, target)) == 1
+
+
+def test_customer_writing_after_a_manual_status_reopens_it(seeded):
+    db, conv = seeded
+    target = conv["8"]
+    triage.set_status(db, [target], "closed", actor="ana", now=int(NOW.timestamp()))
+    later = Message(platform="x", external_id="8b", created_at=NOW + timedelta(minutes=5),
+                    text="@globex hello??", direction="inbound", kind="reply",
+                    channel="public", source="test", author_handle="dan", in_reply_to_id="8")
+    ingest(db, [later], source="test")
+    status, reopened = db.execute(
+        "SELECT status, reopened_count FROM conversations WHERE id = ?", (target,)).fetchone()
+    assert (status, reopened) == ("open", 1)
+    assert target in _ids(triage.queue(db, QueueFilter()))
+
+
+def test_a_recompute_does_not_undo_a_manual_status(seeded):
+    db, conv = seeded
+    target = conv["7"]
+    triage.set_status(db, [target], "spam", actor="ana", now=int(NOW.timestamp()))
+    # An unrelated, older customer message arriving late must not reopen it.
+    late = Message(platform="x", external_id="7old", created_at=NOW - timedelta(hours=4),
+                   text="earlier", direction="inbound", kind="reply", channel="public",
+                   source="test", author_handle="mallory", in_reply_to_id="7")
+    ingest(db, [late], source="test")
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (target,)).fetchone()[0] == "spam"
+    triage.set_status(db, [target], "open", actor="bo", now=int(NOW.timestamp()) + 1)
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (target,)).fetchone()[0] == "open"
+
+
+def test_bulk_assign_tag_note_are_audited(seeded):
+    db, conv = seeded
+    ids = [conv["7"], conv["8"]]
+    assert triage.assign(db, ids, "  Bia ", actor="ana") == 2
+    assert triage.add_tag(db, ids, "refund", actor="ana") == 2
+    assert triage.add_tag(db, ids, "refund", actor="ana") == 0  # kept once
+    assert triage.add_note(db, ids, "called the courier", actor="ana") == 2
+    assert triage.remove_tag(db, [conv["7"]], "refund", actor="ana") == 1
+    rows = {r["id"]: r for r in triage.queue(db, QueueFilter())}
+    assert rows[conv["7"]]["assignee"] == "Bia" and rows[conv["7"]]["tags"] == []
+    assert rows[conv["8"]]["tags"] == ["refund"]
+    assert _ids(triage.queue(db, QueueFilter(assignee="Bia"))) == ids
+    assert _ids(triage.queue(db, QueueFilter(assignee=triage.UNASSIGNED))) == [conv["9"]]
+    actions = [a for a, _, _ in _audit(db, conv["7"])]
+    assert actions == ["assign", "tag", "note", "untag"]
+    detail = triage.conversation_detail(db, conv["8"])
+    assert detail["notes"][0]["text"] == "called the courier"
+    assert [m["direction"] for m in detail["messages"]] == ["inbound"]
+    assert triage.assign(db, ids, "", actor="ana") == 2  # unassign
+    assert triage.assignees(db) == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda db, i: triage.set_status(db, [i], "deleted", actor="a"),
+    lambda db, i: triage.set_status(db, [], "closed", actor="a"),
+    lambda db, i: triage.set_status(db, [999999], "closed", actor="a"),
+    lambda db, i: triage.set_status(db, [i], "closed", actor=" "),
+    lambda db, i: triage.add_tag(db, [i], "  ", actor="a"),
+    lambda db, i: triage.add_tag(db, [i], "x" * 51, actor="a"),
+    lambda db, i: triage.add_note(db, [i], "", actor="a"),
+    lambda db, i: triage.add_note(db, [i], "x" * 5001, actor="a"),
+])
+def test_bad_actions_are_refused_and_change_nothing(seeded, call):
+    db, conv = seeded
+    before = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    snapshot = db.execute("SELECT * FROM conversations ORDER BY id").fetchall()
+    with pytest.raises(ValueError):
+        call(db, conv["7"])
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before
+    assert db.execute("SELECT * FROM conversations ORDER BY id").fetchall() == snapshot
+
+
+def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
+    db, conv = seeded
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("engine failed")
+
+    monkeypatch.setattr(triage, "recompute_conversations", boom)
+    with pytest.raises(RuntimeError):
+        triage.set_status(db, [conv["7"]], "closed", actor="a")
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (conv["7"],)).fetchone()[0] == "new"
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
