@@ -64,11 +64,11 @@ def test_triage_lists_the_queue_urgent_first_with_inert_text(seeded):
     assert evil["message"] == EVIL_TEXT  # shown verbatim, as data
     assert evil["urgency"] == 90 and evil["urgent"] == "⚠️"
     assert evil["reasons"] == "late order; <b>bold</b>"
-    assert evil["SLA"] == "🔴 breached"      # waiting 3 h against the 1 h fallback
+    assert evil["SLA"] == "breached"      # waiting 3 h against the 1 h fallback
     assert pd.isna(evil["post"])             # javascript: URL is not linked
     assert frame.iloc[1]["post"] == "https://x.com/dan/status/8"
     # Waiting 3 h, 2 h 30 and 30 min against the 1 h fallback target.
-    assert list(frame["SLA"]) == ["🔴 breached", "🔴 breached", "🟢 ok"]
+    assert list(frame["SLA"]) == ["breached", "breached", "ok"]
     assert "3 conversation(s) match" in " ".join(c.value for c in at.caption)
 
 
@@ -166,7 +166,7 @@ def test_sources_page_shows_health_and_inert_dead_letters(seeded):
     health = at.dataframe[0].value.set_index("source")
     assert health.loc["x:acme", "reads / cap"] == "4,000 / 10,000"
     assert health.loc["x:acme", "monthly reads"] == pytest.approx(0.4)
-    assert health.loc["reddit:acme", "state"] == "🔴 failing"
+    assert health.loc["reddit:acme", "state"] == "failing"
     assert health.loc["reddit:acme", "last error"] == "HTTP 503 <b>down</b>"
     assert at.code[0].value == '{"text": "<script>alert(2)</script>"}'
 

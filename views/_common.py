@@ -19,8 +19,19 @@ ALL = "__all__"
 DEFAULT_DAYS = 30
 PLATFORM_ICONS = {"x": "𝕏", "twitter": "𝕏", "reddit": "👽", "instagram": "📷",
                   "facebook": "📘", "email": "✉️"}
-SLA_ICONS = {"ok": "🟢 ok", "at risk": "🟠 at risk", "breached": "🔴 breached"}
-SLA_COLOURS = {"ok": "#d9f2e3", "at risk": "#ffe9c7", "breached": "#ffd6d6"}
+# Colour-coded by cell style rather than emoji: emoji fonts are not everywhere
+# (headless browsers, some Linux desktops) and the grid then shows empty boxes.
+STATE_STYLES = {
+    "ok": "background-color: #d9f2e3; color: #135c32",
+    "at risk": "background-color: #ffe9c7; color: #7a4a00",
+    "breached": "background-color: #ffd6d6; color: #8a1010",
+    "failing": "background-color: #ffd6d6; color: #8a1010",
+}
+
+
+def state_style(value: object) -> str:
+    """Pandas Styler callback: the colours of an SLA or health state cell."""
+    return STATE_STYLES.get(str(value), "")
 
 _local = threading.local()
 

@@ -38,7 +38,7 @@ else:
         failing = row["consecutive_failures"] > 0
         table.append({
             "source": row["source"],
-            "state": "🔴 failing" if failing else "🟢 ok",
+            "state": "failing" if failing else "ok",
             "last poll (UTC)": row["last_poll_at"] or "",
             "last success (UTC)": row["last_success_at"] or "",
             "items last poll": row["items_fetched"],
@@ -51,12 +51,14 @@ else:
             "last error at": row["last_error_at"] or "",
             "dead letters": counts.get(row["source"], 0),
         })
-    st.dataframe(pd.DataFrame(table), hide_index=True, column_config={
-        "monthly reads": st.column_config.ProgressColumn(
-            "monthly reads", min_value=0.0, max_value=1.0, format="percent",
-            help="X API reads this month against the plan's cap"),
-        "last error": st.column_config.TextColumn(width="large"),
-    })
+    frame = pd.DataFrame(table)
+    st.dataframe(frame.style.map(common.state_style, subset=["state"]), hide_index=True,
+                 column_config={
+                     "monthly reads": st.column_config.ProgressColumn(
+                         "monthly reads", min_value=0.0, max_value=1.0, format="percent",
+                         help="X API reads this month against the plan's cap"),
+                     "last error": st.column_config.TextColumn(width="large"),
+                 })
 
 st.subheader("Dead letters")
 if not counts:

@@ -100,6 +100,8 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
         records.append({
             "id": r["id"],
             "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
+            "SLA": sla or "",
+            "waiting": common.duration(r["waiting_seconds"]),
             "customer": r.get("author_name") or r.get("customer_handle") or "",
             "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
             "lang": r.get("language") or "",
@@ -108,8 +110,6 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
             "urgency": int(r["urgency"] or 0),
             "urgent": "⚠️" if r["urgent"] else "",
             "reasons": "; ".join(r.get("reasons") or []),
-            "waiting": common.duration(r["waiting_seconds"]),
-            "SLA": common.SLA_ICONS.get(sla, sla or ""),
             "status": r["status"],
             "assignee": r.get("assignee") or "",
             "tags": ", ".join(r.get("tags") or []),
@@ -118,13 +118,6 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
             "post": safe_url(r.get("url")),
         })
     return pd.DataFrame.from_records(records)
-
-
-def _sla_style(value: str) -> str:
-    for state, colour in common.SLA_COLOURS.items():
-        if value.endswith(state):
-            return f"background-color: {colour}"
-    return ""
 
 
 def _announce_urgent(flt: store_triage.QueueFilter) -> None:
@@ -162,7 +155,7 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
         # them, the old row-index selection cannot point at the wrong rows.
         table_key = "tri_table_" + hashlib.sha1(repr(ids).encode()).hexdigest()[:12]
         event = st.dataframe(
-            frame.style.map(_sla_style, subset=["SLA"]), key=table_key, hide_index=True,
+            frame.style.map(common.state_style, subset=["SLA"]), key=table_key, hide_index=True,
             on_select="rerun", selection_mode="multi-row",
             column_config={
                 "id": st.column_config.NumberColumn("#", width="small", format="%d"),
@@ -219,6 +212,11 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         url = next((safe_url(r.get("url")) for r in rows if r["id"] == conversation_id), None)
         if url:
             st.link_button("Open original post ↗", url)
+        latest = next((m for m in reversed(detail["messages"]) if m["direction"] == "inbound"),
+                      None)
+        if latest:
+            st.caption("Latest customer message (plain text)")
+            st.text(latest["text"])
         st.dataframe(pd.DataFrame([{
             "at": common.when(m["created_ts"], tz), "from": m["direction"],
             "author": m["author"] or "", "text": m["text"], "sentiment": m["label"] or "",

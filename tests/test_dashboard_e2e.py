@@ -1,0 +1,169 @@
+"""End to end: a real `streamlit run` server (started by the same launcher as
+`replywatch dashboard`) driven by Playwright in Debian's chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from dashboard_seed import seed
+
+from dashboard_launcher import run_dashboard
+from store.db import open_database
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = {"triage": "Triage", "response-times": "Response times", "sentiment": "Sentiment",
+         "benchmarks": "Benchmarks & export", "sources": "Sources"}
+
+if CHROMIUM is None:
+    pytest.skip("END-TO-END TESTS SKIPPED: Debian chromium is not installed "
+                "(apt-get install -y chromium); CI installs it.", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(base: str, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    facts = seed(path, now=datetime.now(UTC))
+    port = free_port()
+    process = run_dashboard(path, port=port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base, path, facts["conversation"]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def settled(page) -> None:
+    """Wait until the script run has finished and nothing is pending."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+
+def open_page(page, base: str, path: str) -> None:
+    # The default page (Triage) lives at "/", not at its url_path.
+    page.goto(f"{base}/" if path == "triage" else f"{base}/{path}")
+    page.get_by_role("heading", name=PAGES[path]).first.wait_for()
+    settled(page)
+
+
+def select_conversation(page, conversation_id: int) -> None:
+    box = page.locator('[data-testid="stMultiSelect"]').filter(
+        has_text="Selected conversations")
+    box.locator("input").click()
+    page.get_by_role("option", name=f"#{conversation_id} ").click()
+    page.keyboard.press("Escape")
+    settled(page)
+
+
+def status_of(path: Path, conversation_id: int) -> str:
+    db = open_database(path)
+    try:
+        return db.execute("SELECT status FROM conversations WHERE id = ?",
+                          (conversation_id,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_mark_replied_in_the_browser_survives_a_reload(server, page):
+    base, path, conv = server
+    target = conv["8"]
+    open_page(page, base, "triage")
+    assert page.get_by_text("3 conversation(s) match").count() == 1
+    select_conversation(page, target)
+    page.get_by_role("button", name="Mark replied").click()
+    page.get_by_text("1 conversation(s) marked replied").wait_for()
+    assert status_of(path, target) == "replied"
+    page.reload()
+    page.get_by_role("heading", name="Triage").first.wait_for()
+    settled(page)
+    page.get_by_text("2 conversation(s) match").wait_for()
+    assert status_of(path, target) == "replied"
+
+
+def test_hostile_tweet_renders_as_inert_text(server, page):
+    base, _, conv = server
+    open_page(page, base, "triage")
+    select_conversation(page, conv["7"])  # opens the detail panel with st.text
+    shown = page.locator('[data-testid="stText"]').filter(has_text="<script>alert(1)</script>")
+    shown.first.wait_for()
+    text = shown.first.inner_text()
+    assert "[click](javascript:alert(1))" in text and "![x](http://evil/x.png)" in text
+    injected = page.evaluate("""() => ({
+        scripts: [...document.querySelectorAll('script')]
+                 .filter(s => (s.textContent || '').includes('alert(')).length,
+        jsLinks: [...document.querySelectorAll('a[href]')]
+                 .filter(a => a.getAttribute('href').trim().toLowerCase()
+                              .startsWith('javascript:')).length,
+        evilImages: [...document.querySelectorAll('img')]
+                 .filter(i => (i.getAttribute('src') || '').includes('evil')).length,
+    })""")
+    assert injected == {"scripts": 0, "jsLinks": 0, "evilImages": 0}
+    page.screenshot(path=str(ARTIFACTS / "triage-detail.png"), full_page=True)
+
+
+def test_every_page_renders_and_sentiment_has_a_plotly_chart(server, page):
+    base, _, _ = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in PAGES:
+        open_page(page, base, path)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        if path == "sentiment":
+            page.locator(".js-plotly-plot").first.wait_for()
+            assert page.locator(".js-plotly-plot").count() >= 2
+        page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
