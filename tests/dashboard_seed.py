@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from collectors.base import Message
+from metrics.engine import refresh_score_aggregates
 from pipeline import ingest
 from store.brands import ensure_brand_accounts
 from store.db import open_database, transaction
@@ -41,7 +42,8 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
       4 acme: the evil tweet, unanswered (urgent)       -> waiting
       5 globex: "where is my refund", unanswered         -> waiting
       6 acme: "love it, thanks", unanswered, not urgent  -> waiting
-    Scores are written by hand (label, compound, urgency, urgent, reasons).
+    Customer-message scores are written by hand (label, compound, urgency,
+    urgent, reasons) over what the real scorer stored during ingestion.
     """
     db = open_database(path)
     with transaction(db):
@@ -80,8 +82,14 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
             db.conn.execute(
                 "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, "
                 "reasons, scorer, version, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'test', "
-                "'1', '2024-01-01T00:00:00Z')",
+                "'1', '2024-01-01T00:00:00Z') ON CONFLICT (message_id) DO UPDATE SET "
+                "language = excluded.language, compound = excluded.compound, "
+                "label = excluded.label, urgency = excluded.urgency, urgent = excluded.urgent, "
+                "reasons = excluded.reasons, scorer = excluded.scorer",
                 (message_id, lang, compound, label, urgency, urgent, json.dumps(reasons)))
+        # Ingestion scored the messages with the real scorer; the hand-made
+        # scores above replace them, so the conversation aggregates follow.
+        refresh_score_aggregates(db, result.conversations)
         record_health(db, "x:acme", ok=True, items=12,
                       details={"monthly_reads": 4000, "monthly_read_cap": 10000})
         record_health(db, "reddit:acme", ok=False, error="HTTP 503 <b>down</b>")
