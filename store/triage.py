@@ -32,6 +32,7 @@ MAX_TAG_LENGTH = 50
 MAX_ASSIGNEE_LENGTH = 100
 MAX_NOTE_LENGTH = 5000
 MAX_QUEUE_PAGE = 1000
+OPTIONAL_COLUMNS = ("sla_at_risk_at",)
 
 # Urgency of a conversation: the stored maximum if the scorer keeps one,
 # else the maximum over its scored customer messages. coalesce() evaluates
@@ -138,6 +139,9 @@ def queue(
     Search text that is not valid FTS5 syntax is searched literally."""
     now = int(time.time()) if now is None else now
     limit = max(1, min(int(limit), MAX_QUEUE_PAGE))
+    # Columns later migrations may add (the metrics engine's SLA at-risk time).
+    optional = [c for c in OPTIONAL_COLUMNS if c in _conversation_columns(db)]
+    extra = "".join(f", c.{c}" for c in optional)
 
     def run(where: str, params: list[Any]) -> list[tuple]:
         return db.execute(
@@ -145,7 +149,7 @@ def queue(
                        c.assignee, c.tags, c.awaiting_since, c.first_customer_at,
                        c.sla_due_at, c.unanswered_count, c.message_count,
                        c.first_response_at, c.status_changed_at,
-                       {_URGENCY} AS urgency, {_URGENT} AS urgent
+                       {_URGENCY} AS urgency, {_URGENT} AS urgent{extra}
                 FROM conversations c WHERE {where}
                 ORDER BY urgent DESC, c.awaiting_since IS NULL, c.awaiting_since,
                          urgency DESC, c.id
@@ -157,7 +161,7 @@ def queue(
     columns = ["id", "platform", "brand", "channel", "customer_handle", "status", "assignee",
                "tags", "awaiting_since", "first_customer_at", "sla_due_at",
                "unanswered_count", "message_count", "first_response_at",
-               "status_changed_at", "urgency", "urgent"]
+               "status_changed_at", "urgency", "urgent", *optional]
     result = []
     for values in rows:
         row = dict(zip(columns, values, strict=True))
@@ -168,6 +172,10 @@ def queue(
         row.update(_focus_message(db, row["id"]))
         result.append(row)
     return result
+
+
+def _conversation_columns(db: Database) -> set[str]:
+    return {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
 
 
 def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:

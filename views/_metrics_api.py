@@ -59,13 +59,15 @@ def call(name: str, *args: Any, **kwargs: Any) -> Any:
 
 def sla_state(row: dict[str, Any], now: int | None = None) -> str | None:
     """'ok', 'at risk' or 'breached' for a waiting conversation (None if it is
-    not waiting). Uses ``metrics.sla_state`` when present; until then a
+    not waiting). Uses ``metrics.sla_state`` (business-hours aware, from the
+    stored ``sla_due_at``/``sla_at_risk_at``) when present; without it a
     fallback: past ``sla_due_at`` (or one hour of waiting when no due time is
     stored) is breached, past 75 % of the time allowed is at risk."""
     now = int(time.time()) if now is None else now
     function = _find("sla_state")
     if function is not None:
-        return function(row, now)
+        state = function(row, now)
+        return state.replace("_", " ") if isinstance(state, str) else state
     waiting_since = row.get("awaiting_since")
     if waiting_since is None:
         return None
@@ -94,10 +96,65 @@ MIME = {"csv": "text/csv",
         "parquet": "application/vnd.apache.parquet", "json": "application/json"}
 
 
-def export_downloads(**window: Any) -> list[Download]:
-    """Every export the CLI offers, as lazy downloads (empty until
-    ``metrics.exports`` is installed)."""
+
+def export_formats() -> tuple[str, ...]:
+    """The file formats the exports offer (empty without ``metrics.exports``)."""
     exports = _modules.get("exports")
-    if exports is None:
+    return tuple(getattr(exports, "EXPORT_FORMATS", ())) if exports is not None else ()
+
+
+def export_downloads(connect: Callable[[], Any], *, since: Any, until: Any,
+                     brand: str | None, period: str = "week") -> list[Download]:
+    """Every export the CLI offers (``replywatch export conversations`` and
+    ``export benchmarks``, every format), as lazy downloads built by the same
+    ``metrics.exports`` functions. ``connect`` returns a database connection
+    for the thread that builds the file. Empty until ``metrics.exports`` is
+    installed."""
+    if not available("export_conversations_to_bytes", "export_benchmarks_to_bytes"):
         return []
-    return []
+    suffix = f"{since}_{until}" + (f"_{brand}" if brand else "")
+    downloads = []
+    for fmt in export_formats():
+        downloads.append(Download(
+            f"Conversations ({fmt})", f"conversations_{suffix}.{fmt}", MIME.get(fmt, "bin"),
+            lambda fmt=fmt: call("export_conversations_to_bytes", connect(), fmt,
+                                 since=since, until=until, brand=brand)))
+    for fmt in export_formats():
+        downloads.append(Download(
+            f"Benchmarks by {period} ({fmt})", f"benchmarks_{period}_{suffix}.{fmt}",
+            MIME.get(fmt, "bin"),
+            lambda fmt=fmt: call("export_benchmarks_to_bytes", connect(), fmt, since=since,
+                                 until=until, brand=brand, period=period)))
+    return downloads
+
+
+PERCENT_COLUMNS = ("response rate", "within 15m", "within 1h", "within 24h", "within SLA",
+                   "response rate (previous)", "response rate change")
+MINUTE_COLUMNS = ("median (min)", "p90 (min)", "mean (min)", "median (min) (previous)",
+                  "median (min) change")
+
+
+def report_table(rows: list[dict[str, Any]], key: str, *, business: bool):
+    """A response-time report as a display table: the group ``key``, volumes,
+    rates, and median/p90/mean in minutes for the chosen basis (calendar or
+    business). Returns a pandas DataFrame (empty if ``rows`` is)."""
+    import pandas as pd
+
+    p = "business_" if business else ""
+    names = {key: key, "conversations": "conversations", "answered": "answered",
+             "response_rate": "response rate",
+             f"{p}first_response_median_s": "median (min)",
+             f"{p}first_response_p90_s": "p90 (min)",
+             f"{p}first_response_mean_s": "mean (min)",
+             f"{p}within_15m": "within 15m", f"{p}within_1h": "within 1h",
+             f"{p}within_24h": "within 24h", "within_sla": "within SLA"}
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
+    if key in frame.columns:
+        frame[key] = frame[key].fillna("(none)")
+    for column in ("median (min)", "p90 (min)", "mean (min)"):
+        if column in frame.columns:
+            frame[column] = (frame[column].astype(float) / 60).round(1)
+    return frame

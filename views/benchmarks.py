@@ -4,6 +4,7 @@ comparison, and download buttons for every export the CLI offers (the same
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -13,7 +14,6 @@ from views import _common as common
 from views import _metrics_api as metrics_api
 
 GROUPS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
-COMPARED = ("first_response_median_s", "first_response_p90_s", "response_rate")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -21,21 +21,18 @@ def _report(path: str, **kwargs: Any) -> list[dict[str, Any]]:
     return metrics_api.call("response_time_report", common.conn(), **kwargs)
 
 
-def _table(current: list[dict], previous: list[dict], key: str, prefix: str) -> pd.DataFrame:
-    frame = pd.DataFrame(current)
-    if frame.empty:
+def _table(current: list[dict], previous: list[dict], key: str, business: bool
+           ) -> pd.DataFrame:
+    frame = metrics_api.report_table(current, key, business=business)
+    before = metrics_api.report_table(previous, key, business=business)
+    if frame.empty or before.empty:
         return frame
-    before = pd.DataFrame(previous)
-    for name in COMPARED:
-        column = name.replace("first_response", prefix)
-        if before.empty or column not in before.columns or column not in frame.columns:
-            continue
-        merged = frame[[key]].merge(before[[key, column]], on=key, how="left")
-        frame[f"{column} (previous)"] = merged[column].to_numpy()
-        frame[f"{column} change"] = frame[column] - merged[column].to_numpy()
-    for column in [c for c in frame.columns if "_s" in c and frame[c].dtype != object]:
-        frame[column] = frame[column] / 60
-    frame.columns = [c.replace("_s", " (min)") if "_s" in c else c for c in frame.columns]
+    before = before[[key, "median (min)", "response rate"]].rename(columns={
+        "median (min)": "median (min) (previous)", "response rate": "response rate (previous)"})
+    frame = frame.merge(before, on=key, how="left")
+    frame["median (min) change"] = (frame["median (min)"]
+                                    - frame["median (min) (previous)"]).round(1)
+    frame["response rate change"] = frame["response rate"] - frame["response rate (previous)"]
     return frame
 
 
@@ -56,28 +53,38 @@ cols = st.columns([2, 2, 3])
 group = cols[0].selectbox("Compare", list(GROUPS), format_func=GROUPS.get, key="bm_group")
 business = cols[1].toggle("Business hours", key="bm_business")
 compare = cols[2].toggle("Compare with the previous period", value=True, key="bm_compare")
-prefix = "business_first_response" if business else "first_response"
-length = scope.until - scope.since
 window = {"by": group, "business_hours": business,
           "brand": scope.brand if group != "brand" else None}
-current = _report(path, since=scope.since, until=scope.until, **window)
-previous = (_report(path, since=scope.since - length, until=scope.since, **window)
+# Brand-local dates, both ends inclusive (see metrics.reports).
+current = _report(path, since=scope.start, until=scope.end, **window)
+previous_end = scope.start - timedelta(days=1)
+previous_start = previous_end - timedelta(days=scope.days - 1)
+previous = (_report(path, since=previous_start, until=previous_end, **window)
             if compare else [])
-st.caption(f"{scope.start} to {scope.end} ({scope.timezone})"
-           + (f", against the {scope.days} days before" if compare else "")
+st.caption(f"{scope.start} to {scope.end} (each brand's local dates)"
+           + (f", against {previous_start} to {previous_end}" if compare else "")
            + ". Click a column header to sort.")
-table = _table(current, previous, group, prefix)
+table = _table(current, previous, group, business)
 if table.empty:
     st.info("No conversations in this period.")
 else:
+    sort_by = st.selectbox("Sort by", [c for c in table.columns if c != group],
+                           index=list(table.columns).index("conversations") - 1
+                           if "conversations" in table.columns else 0)
+    table = table.sort_values(sort_by, ascending=sort_by in ("median (min)", "p90 (min)",
+                                                             "mean (min)"),
+                              na_position="last")
     st.dataframe(table, hide_index=True, column_config={
-        "response_rate": st.column_config.NumberColumn(format="percent"),
-        "response_rate (previous)": st.column_config.NumberColumn(format="percent"),
-        "response_rate change": st.column_config.NumberColumn(format="percent")})
+        c: st.column_config.NumberColumn(format="percent")
+        for c in metrics_api.PERCENT_COLUMNS if c in table.columns})
 
 st.subheader("Downloads")
-exports = metrics_api.export_downloads(since=scope.since, until=scope.until, brand=scope.brand,
-                                       business_hours=business)
+period = st.segmented_control("Benchmark rows per", ["day", "week", "month"], default="week",
+                              key="bm_period") or "week"
+st.caption("The same files as `replywatch export conversations|benchmarks`, for the period "
+           "and brand in the sidebar.")
+exports = metrics_api.export_downloads(common.conn, since=scope.start, until=scope.end,
+                                       brand=scope.brand, period=period)
 if not exports:
     st.info(f"{metrics_api.UNAVAILABLE_MESSAGE}: exports land with the metrics module.")
 download_columns = st.columns(max(1, min(4, len(exports))))

@@ -41,14 +41,17 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
     waiting = kpis.get("waiting", kpis.get("open"))
     cols[4].metric("Waiting now", "—" if waiting is None else f"{waiting:,}")
     if badge:
-        cols[5].metric("Public badge (7 days)", str(badge.get("label") or "—"),
-                       help=f"response rate {_share(badge.get('response_rate'))}, typically "
-                            f"{_minutes(badge.get('typical_seconds'))}")
+        typical = badge.get("typical_response_s", badge.get("typical_seconds"))
+        cols[5].metric("Public badge (7 days)", _share(badge.get("response_rate")),
+                       help="Share of last week's conversations answered, and the typical "
+                            "(median) first response customers saw.")
+        cols[5].caption(str(badge.get("label") or "no replies in the last 7 days")
+                        + (f" ({_minutes(typical)})" if typical is not None else ""))
 
 
 def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
     frame = pd.DataFrame(rows)
-    key = next((k for k in ("day", "date", "week", "period") if k in frame.columns), None)
+    key = next((k for k in ("day", "week", "month") if k in frame.columns), None)
     if frame.empty or key is None:
         return None
     figure = go.Figure()
@@ -68,26 +71,32 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
 
 def _distribution(rows: Any) -> go.Figure | None:
     frame = pd.DataFrame(rows if isinstance(rows, list) else [])
-    if frame.empty:
+    if frame.empty or not {"bucket", "count"} <= set(frame.columns):
         return None
-    label = next((c for c in ("bucket", "label", "range") if c in frame.columns), frame.columns[0])
-    value = next((c for c in ("conversations", "count", "n") if c in frame.columns),
-                 frame.columns[-1])
-    figure = go.Figure(go.Bar(x=frame[label].astype(str), y=frame[value]))
-    figure.update_layout(height=300, margin={"t": 20, "b": 10}, yaxis_title=value)
+    figure = go.Figure(go.Bar(
+        x=frame["bucket"].astype(str), y=frame["count"],
+        customdata=frame["share"] if "share" in frame.columns else None,
+        hovertemplate="%{x}: %{y} conversations"
+                      + (" (%{customdata:.0%})" if "share" in frame.columns else "")
+                      + "<extra></extra>"))
+    figure.update_layout(height=320, margin={"t": 20, "b": 10},
+                         xaxis_title="first response time", yaxis_title="answered conversations")
     return figure
 
 
 def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
     frame = pd.DataFrame(rows)
-    if frame.empty or not {"weekday", "hour"} <= set(frame.columns):
+    if frame.empty or not {"hour_of_week", "conversations"} <= set(frame.columns):
         return None
-    volume = frame.pivot_table(index="weekday", columns="hour", values="conversations",
+    frame["day_index"] = frame["hour_of_week"] // 24
+    frame["hour_index"] = frame["hour_of_week"] % 24
+    volume = frame.pivot_table(index="day_index", columns="hour_index", values="conversations",
                                aggfunc="sum").reindex(index=range(7), columns=range(24))
     metric = f"{prefix}_median_s"
-    response = (frame.pivot_table(index="weekday", columns="hour", values=metric, aggfunc="mean")
-                .reindex(index=range(7), columns=range(24)) / 60
-                if metric in frame.columns else None)
+    response = (frame.pivot_table(index="day_index", columns="hour_index", values=metric,
+                                  aggfunc="mean", dropna=False)
+                .reindex(index=range(7), columns=range(24)).astype(float) / 60
+                if metric in frame.columns and frame[metric].notna().any() else None)
     figure = go.Figure(go.Heatmap(
         z=volume.values, x=list(range(24)), y=WEEKDAYS, colorscale="Blues",
         customdata=response.values if response is not None else None,
@@ -113,19 +122,22 @@ if not common.has_data():
 
 scope = common.scope()
 path = common.db_path()
-now = int(time.time())
+now = int(time.time()) // 60 * 60  # to the minute, so the cache can help
 business = st.toggle("Business hours", key="rt_business",
                      help="Count only each brand's business hours (holidays excluded).")
 prefix = "business_first_response" if business else "first_response"
-window = {"since": scope.since, "until": scope.until, "brand": scope.brand}
+# Dates, not instants: metrics counts a conversation on the brand-local date
+# of its first customer message (each brand's own calendar).
+window = {"since": scope.start, "until": scope.end, "brand": scope.brand}
 st.caption(f"Conversations whose first customer message falls between {scope.start} and "
-           f"{scope.end} ({scope.timezone}); {'business' if business else 'calendar'} time.")
+           f"{scope.end} (each brand's local date); "
+           f"{'business' if business else 'calendar'} time. Definitions: docs/metrics.md.")
 
-kpis = _call(path, "kpis", **window, platform=None, now=now // 60 * 60)
-badge = (_call(path, "public_badge", brand=scope.brand, now=now // 60 * 60)
+kpis = _call(path, "kpis", **window, platform=None, now=now)
+badge = (_call(path, "public_badge", brand=scope.brand, now=now)
          if metrics_api.available("public_badge") else None)
 if business:  # the tiles follow the toggle where metrics provides both
-    kpis = {**kpis, **{k.replace("business_", ""): v for k, v in kpis.items()
+    kpis = {**kpis, **{k.replace("business_", "", 1): v for k, v in kpis.items()
                        if k.startswith("business_first_response")}}
 _tiles(kpis, badge)
 
@@ -156,12 +168,10 @@ st.subheader("Breakdown")
 by = st.segmented_control("By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by",
                           default="brand") or "brand"
 rows = _call(path, "response_time_report", by=by, business_hours=business, **window)
-if rows:
-    frame = pd.DataFrame(rows)
-    for column in [c for c in frame.columns if c.endswith("_s")]:
-        frame[column] = frame[column] / 60
-    frame.columns = [c[:-2] + " (min)" if c.endswith("_s") else c for c in frame.columns]
-    st.dataframe(frame, hide_index=True, column_config={
-        "response_rate": st.column_config.NumberColumn(format="percent")})
-else:
+table = metrics_api.report_table(rows, by, business=business)
+if table.empty:
     st.info("No conversations in this period.")
+else:
+    st.dataframe(table, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="percent")
+        for c in metrics_api.PERCENT_COLUMNS if c in table.columns})
