@@ -357,3 +357,11 @@ def m011_messages_fts(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@migrations()
+def m003_scores_urgent_index(db: Database) -> None:
+    """Index urgent scores by urgency: the triage queue reads the lowest
+    urgency that was ever flagged urgent to skip conversations that cannot
+    hold an urgent message without looking at their messages."""
+    db.execute("CREATE INDEX idx_scores_urgent ON scores (urgent, urgency)")

@@ -40,9 +40,15 @@ OPTIONAL_COLUMNS = ("sla_at_risk_at",)
 _URGENCY = """coalesce(c.max_urgency, (
     SELECT max(s.urgency) FROM messages m JOIN scores s ON s.message_id = m.id
     WHERE m.conversation_id = c.id AND m.direction = 'inbound'), 0)"""
-_URGENT = """EXISTS (
+# A conversation is urgent if any of its customer messages is. The EXISTS is
+# only evaluated where the stored max_urgency reaches the lowest urgency ever
+# flagged urgent (one index lookup, done once per query): on a large queue
+# that skips most conversations without touching their messages.
+_URGENT = """CASE WHEN coalesce(c.max_urgency, 101) < (
+        SELECT coalesce(min(urgency), 101) FROM scores WHERE urgent = 1)
+    THEN 0 ELSE EXISTS (
     SELECT 1 FROM messages m JOIN scores s ON s.message_id = m.id
-    WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND s.urgent = 1)"""
+    WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND s.urgent = 1) END"""
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,30 @@ def test_sources_page_shows_health_and_inert_dead_letters(seeded):
 def test_metrics_pages_degrade_without_metrics(seeded, page):
     at = _app(page)
     assert "metrics not available yet" in " ".join(i.value for i in at.info)
+
+
+def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seeded):
+    path, conv = seeded
+    at = _app()
+    at.text_input(key="tri_search").set_value("acme").run()
+    at.multiselect(key="tri_selected").set_value([conv["9"]]).run()
+    assert not at.toast
+    db = open_database(path)
+    from collectors.base import Message
+    from pipeline import ingest
+
+    result = ingest(db, [Message(
+        platform="x", external_id="urgent-1", created_at=datetime.now(UTC), direction="inbound",
+        text="@acme URGENT my card was charged twice, refund now!!", kind="mention",
+        channel="public", source="test", author_handle="zoe")], source="test")
+    new_id = db.execute("SELECT conversation_id FROM messages WHERE external_id = 'urgent-1'"
+                        ).fetchone()[0]
+    # Whatever the real scorer said, make it urgent for this test.
+    db.conn.execute("UPDATE scores SET urgent = 1, urgency = 95 WHERE message_id = ?",
+                    (result.new_message_ids[0],))
+    db.conn.commit()
+    at.run()  # what the fragment's timer does
+    assert [t.value for t in at.toast] == [f"1 new urgent conversation(s): #{new_id}"]
+    assert at.text_input(key="tri_search").value == "acme"
+    assert at.multiselect(key="tri_selected").value == [conv["9"]]
+    assert new_id in list(_queue(at)["id"])
