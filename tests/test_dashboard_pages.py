@@ -195,9 +195,13 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
         channel="public", source="test", author_handle="zoe")], source="test")
     new_id = db.execute("SELECT conversation_id FROM messages WHERE external_id = 'urgent-1'"
                         ).fetchone()[0]
-    # Whatever the real scorer said, make it urgent for this test.
+    # Whatever the real scorer said, make it urgent for this test (and keep the
+    # conversation aggregates in step, as the scorer does).
+    from metrics.engine import refresh_score_aggregates
+
     db.conn.execute("UPDATE scores SET urgent = 1, urgency = 95 WHERE message_id = ?",
                     (result.new_message_ids[0],))
+    refresh_score_aggregates(db, [new_id])
     db.conn.commit()
     at.run()  # what the fragment's timer does
     assert [t.value for t in at.toast] == [f"1 new urgent conversation(s): #{new_id}"]
