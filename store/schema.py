@@ -360,7 +360,7 @@ def m011_messages_fts(db: Database) -> None:
 
 
 @migrations()
-def m003_scores_urgent_index(db: Database) -> None:
+def m012_scores_urgent_index(db: Database) -> None:
     """Index urgent scores by urgency: the triage queue reads the lowest
     urgency that was ever flagged urgent to skip conversations that cannot
     hold an urgent message without looking at their messages."""
