@@ -33,7 +33,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from dashboard_launcher import run_dashboard  # noqa: E402
 from store.db import open_database, transaction  # noqa: E402
@@ -249,7 +248,7 @@ def main() -> None:
     search_sql_s = time.perf_counter() - t
     db.close()
 
-    from dashboard_seed import seed  # the 9-message test dataset, as the baseline
+    from tests.dashboard_seed import seed  # the 9-message test dataset, as the baseline
 
     small = Path(tempfile.mkdtemp()) / "baseline.db"
     seed(small)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dashboard_seed import seed
 
 from dashboard_launcher import run_dashboard
 from store.db import open_database
+from tests.dashboard_seed import seed
 
 pytestmark = pytest.mark.e2e
 

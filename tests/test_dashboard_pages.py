@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dashboard_seed import EVIL_TEXT, seed
 from streamlit.testing.v1 import AppTest
 
 from store.db import DB_ENV_VAR, open_database
+from tests.dashboard_seed import EVIL_TEXT, seed
 from views import _metrics_api
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -171,12 +171,65 @@ def test_sources_page_shows_health_and_inert_dead_letters(seeded):
     assert at.code[0].value == '{"text": "<script>alert(2)</script>"}'
 
 
-@pytest.mark.skipif(_metrics_api.available("response_time_report"),
-                    reason="metrics present: covered by the metrics page tests")
-@pytest.mark.parametrize("page", ["views/response_times.py", "views/benchmarks.py"])
-def test_metrics_pages_degrade_without_metrics(seeded, page):
-    at = _app(page)
-    assert "metrics not available yet" in " ".join(i.value for i in at.info)
+def _one_day(at: AppTest) -> AppTest:
+    at.date_input(key="period").set_value((date(2024, 5, 6), date(2024, 5, 6))).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_response_times_page_numbers(seeded):
+    at = _one_day(_app("views/response_times.py"))
+    # 2024-05-06: FRT 600 s (globex), 1800 s and 7200 s (acme); the three live
+    # conversations are waiting and unanswered in the badge's 7 days.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Median first response": "30m", "p90 first response": "2h 00m",
+                       "Response rate": "100%", "Within SLA": "67%", "Waiting now": "3",
+                       "Public badge (7 days)": "0%"}
+    assert len(at.get("plotly_chart")) == 3  # trend, distribution, heatmap
+    table = at.dataframe[0].value.set_index("brand")
+    assert table.loc["acme", "conversations"] == 2
+    assert table.loc["acme", "median (min)"] == 75.0   # median of 30 and 120 minutes
+    assert table.loc["globex", "p90 (min)"] == 10.0
+    at.toggle(key="rt_business").set_value(True).run()
+    assert not at.exception
+    assert "business time" in " ".join(c.value for c in at.caption)
+    for by in ("platform", "channel", "agent"):
+        at.button_group(key="rt_by").set_value(by).run()
+        assert not at.exception, by
+        assert by in at.dataframe[0].value.columns
+
+
+def test_benchmarks_page_compares_periods_and_downloads_cli_files(seeded, tmp_path):
+    path, _ = seeded
+    at = _app("views/benchmarks.py")
+    at.date_input(key="period").set_value((date(2024, 5, 7), date(2024, 5, 7))).run()
+    assert "No conversations in this period." in [i.value for i in at.info]
+    at.date_input(key="period").set_value((date(2024, 5, 6), date(2024, 5, 7))).run()
+    table = at.dataframe[0].value.set_index("brand")
+    assert list(table.index) == ["acme", "globex"]  # sorted by volume
+    assert table.loc["acme", "response rate"] == 1.0
+    labels = sorted(b.label for b in at.get("download_button"))
+    assert labels == sorted([f"{kind} ({fmt})" for kind in ("Conversations",
+                                                           "Benchmarks by week")
+                             for fmt in ("csv", "xlsx", "parquet", "json")])
+
+    # The download bytes are the CLI's output for the same period and brand.
+    from click.testing import CliRunner
+
+    from cli import main
+
+    db = open_database(path)
+    downloads = {d.label: d for d in _metrics_api.export_downloads(
+        lambda: db, since=date(2024, 5, 6), until=date(2024, 5, 7), brand=None)}
+    for kind, label in (("conversations", "Conversations (csv)"),
+                        ("benchmarks", "Benchmarks by week (csv)")):
+        out = tmp_path / f"{kind}.csv"
+        result = CliRunner().invoke(main, ["export", kind, "--format", "csv", "--out",
+                                           str(out), "--since", "2024-05-06", "--until",
+                                           "2024-05-07", "--db", str(path)])
+        assert result.exit_code == 0, result.output
+        assert downloads[label].data() == out.read_bytes()
+        assert out.read_bytes().count(b"\n") > 1
 
 
 def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seeded):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from dashboard_seed import BASE, seed
 
 from metrics import trends
 from store.db import open_database
+from tests.dashboard_seed import BASE, seed
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 DAY = (int(BASE.timestamp()), int(BASE.timestamp()) + 86400)  # 2024-05-06 09:00 + 24h

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dashboard_seed import seed
 
 from collectors.base import Message
 from pipeline import ingest
 from store import triage
 from store.db import open_database
 from store.triage import QueueFilter
+from tests.dashboard_seed import seed
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
