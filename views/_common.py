@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from store import lookups
 from store.db import open_database, resolve_db_path
+from views.safe_text import escape_markdown
 
 EMPTY_HINT = "no data yet: run `replywatch collect` or `replywatch demo`"
 ALL = "__all__"
@@ -97,7 +98,7 @@ def _brands(path: str) -> list[dict]:
     return lookups.brands(conn())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=15, show_spinner=False)
 def _span(path: str) -> tuple[int | None, int | None]:
     return lookups.data_span(conn())
 
@@ -135,7 +136,7 @@ def render_sidebar() -> None:
             st.session_state["period"] = _default_period(ZoneInfo(st.session_state["timezone"]))
         st.date_input("Period", key="period")
         st.caption(f"Times shown in **{st.session_state['timezone']}** · database "
-                   f"`{resolve_db_path().name}`")
+                   f"{escape_markdown(resolve_db_path().name)}")
 
 
 def _valid_zone(name: str | None) -> bool:

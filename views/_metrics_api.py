@@ -154,6 +154,9 @@ def report_table(rows: list[dict[str, Any]], key: str, *, business: bool):
     frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
     if key in frame.columns:
         frame[key] = frame[key].fillna("(none)")
+    for column in frame.columns:
+        if column != key:  # None (nothing answered) becomes NaN: an empty cell
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
     for column in ("median (min)", "p90 (min)", "mean (min)"):
         if column in frame.columns:
             frame[column] = (frame[column].astype(float) / 60).round(1)

@@ -112,9 +112,12 @@ def _drilldown(scope: common.Scope, daily: pd.DataFrame, picked: tuple[str | Non
     st.subheader("Messages behind a point")
     st.caption("Click a bar or point above, or pick a day here.")
     day_choices = [d for d in daily.index if daily.loc[d, "messages"] > 0] or list(daily.index)
-    if picked[0]:
+    # A chart selection persists across reruns: apply it only when it changes,
+    # so the day and sentiment pickers stay usable afterwards.
+    if picked[0] and st.session_state.get("sent_last_pick") != picked:
         st.session_state["sent_day"] = date.fromisoformat(picked[0])
         st.session_state["sent_label"] = picked[1] or "all"
+    st.session_state["sent_last_pick"] = picked
     current = st.session_state.get("sent_day")
     if not isinstance(current, date) or not scope.start <= current <= scope.end:
         st.session_state["sent_day"] = day_choices[-1]

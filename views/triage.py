@@ -12,7 +12,7 @@ from store import lookups
 from store import triage as store_triage
 from views import _common as common
 from views import _metrics_api as metrics_api
-from views.safe_text import plain_handle, safe_url
+from views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200
@@ -74,7 +74,9 @@ def _act(kind: str, value: str | None = None) -> None:
         elif kind == "assign":
             assignee = st.session_state.get("tri_assign_to") or None
             n = store_triage.assign(db, ids, assignee, actor=who)
-            message = f"{n} conversation(s) assigned to {assignee or 'nobody'}"
+            # st.success renders Markdown: the typed name is escaped.
+            message = (f"{n} conversation(s) assigned to "
+                       f"{escape_markdown(assignee) if assignee else 'nobody'}")
             _choices.clear()
         elif kind == "tag":
             n = store_triage.add_tag(db, ids, st.session_state.get("tri_tag") or "", actor=who)
