@@ -166,4 +166,10 @@ def test_every_page_renders_and_sentiment_has_a_plotly_chart(server, page):
         if path == "sentiment":
             page.locator(".js-plotly-plot").first.wait_for()
             assert page.locator(".js-plotly-plot").count() >= 2
+        if path == "triage":
+            page.get_by_role("button", name="Mark replied").wait_for()
+        # Lazily loaded widgets (the grid, buttons) draw after the script run.
+        for grid in page.locator('[data-testid="stDataFrame"]').all():
+            grid.locator("canvas").first.wait_for()
+        page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
