@@ -278,7 +278,9 @@ def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, ac
     :data:`SETTABLE_STATUSES`; "open" reopens), stamp ``status_changed_at`` with
     ``now`` so that only customer messages after it reopen them, audit each
     change and recompute the conversations, all in one transaction. Returns
-    how many changed. Refuses unknown statuses and unknown ids."""
+    how many now have ``status`` (the engine keeps a reopened conversation
+    "replied" when the brand had the last word; the audit entry records the
+    result). Refuses unknown statuses and unknown ids."""
     if status not in SETTABLE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(SETTABLE_STATUSES)}")
     ids, actor = _ids(conversation_ids), _actor(actor)
@@ -292,10 +294,14 @@ def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, ac
             "WHERE id = ?",
             [(status, now, at, i) for i in changed],
         )
-        for i in changed:
-            _audit(db, actor, "status", i, {"from": current[i][0], "to": status}, at)
         recompute_conversations(db, changed)
-    return len(changed)
+        # The engine may overrule a person: reopening a conversation whose last
+        # word is the brand's leaves it "replied". The audit says what stuck.
+        final = _existing(db, changed) if changed else {}
+        for i in changed:
+            _audit(db, actor, "status", i,
+                   {"from": current[i][0], "to": status, "result": final[i][0]}, at)
+    return sum(1 for i in changed if final[i][0] == status)
 
 
 def assign(db: Database, conversation_ids: Iterable[int], assignee: str | None, *,

@@ -96,7 +96,8 @@ def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
         (target,)).fetchone()
     assert (status, changed_at) == ("replied", before)
     assert target not in _ids(triage.queue(db, QueueFilter()))
-    assert _audit(db, target) == [("status", "ana", {"from": "new", "to": "replied"})]
+    assert _audit(db, target) == [("status", "ana", {"from": "new", "to": "replied",
+                                                     "result": "replied"})]
     # Setting the same status again changes nothing and logs nothing.
     assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 0
     assert len(_audit(db, target)) == 1
@@ -186,3 +187,13 @@ def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
     assert db.execute("SELECT status FROM conversations WHERE id = ?",
                       (conv["7"],)).fetchone()[0] == "new"
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
+
+
+def test_reopening_a_conversation_the_brand_answered_last_is_reported(seeded):
+    db, conv = seeded
+    target = conv["1"]  # the brand's reply is the last message
+    assert triage.set_status(db, [target], "open", actor="ana") == 0
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (target,)).fetchone()[0] == "replied"
+    assert _audit(db, target) == [("status", "ana", {"from": "replied", "to": "open",
+                                                     "result": "replied"})]

@@ -71,6 +71,9 @@ def _act(kind: str, value: str | None = None) -> None:
         if kind == "status":
             n = store_triage.set_status(db, ids, value or "", actor=who)
             message = f"{n} conversation(s) marked {value}"
+            if n < len(ids):
+                message += (f"; {len(ids) - n} unchanged (already {value}, or answered last "
+                            "by the brand, which keeps them replied)")
         elif kind == "assign":
             assignee = st.session_state.get("tri_assign_to") or None
             n = store_triage.assign(db, ids, assignee, actor=who)
