@@ -129,7 +129,12 @@ def _next_status(status: str, changed_at: int | None, d: _Derived) -> tuple[str,
     if status in TERMINAL_STATUSES or d.inbound_count == 0:
         return status, False
     if d.awaiting_since is None:  # the brand had the last word
-        return ("replied" if status in ("new", "open") else status), False
+        # ... but a person who reopened it after that reply keeps it open.
+        brand_spoke_since = changed_at is None or (
+            d.last_brand_at is not None and d.last_brand_at >= changed_at)
+        if status in ("new", "open") and brand_spoke_since:
+            return "replied", False
+        return status, False
     customer_wrote_since = changed_at is None or (
         d.last_customer_at is not None and d.last_customer_at > changed_at
     )

@@ -189,11 +189,19 @@ def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
 
 
-def test_reopening_a_conversation_the_brand_answered_last_is_reported(seeded):
+def test_reopening_a_conversation_the_brand_answered_last_stays_open(seeded):
     db, conv = seeded
     target = conv["1"]  # the brand's reply is the last message
-    assert triage.set_status(db, [target], "open", actor="ana") == 0
+    assert triage.set_status(db, [target], "open", actor="ana") == 1
     assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (target,)).fetchone()[0] == "replied"
+                      (target,)).fetchone()[0] == "open"
     assert _audit(db, target) == [("status", "ana", {"from": "replied", "to": "open",
-                                                     "result": "replied"})]
+                                                     "result": "open"})]
+    # a later recompute (any new message elsewhere) does not undo the person's choice
+    from metrics.engine import recompute_conversations
+    from store.db import transaction
+
+    with transaction(db):
+        recompute_conversations(db, [target])
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (target,)).fetchone()[0] == "open"
