@@ -7,8 +7,10 @@ Page config, the shared sidebar scope and navigation over the pages in
 import streamlit as st
 
 from views import _common as common
+from views.auth import render_user_box, require_user
 
 st.set_page_config(page_title="replywatch", page_icon="💬", layout="wide")
+user = require_user()
 
 PAGES = [
     st.Page("views/triage.py", title="Triage", icon=":material/inbox:", url_path="triage",
@@ -23,6 +25,10 @@ PAGES = [
             url_path="sources"),
 ]
 
+if user.can("admin"):
+    PAGES.append(st.Page("views/admin.py", title="Admin", icon=":material/settings:",
+                         url_path="admin"))
 page = st.navigation(PAGES)
+render_user_box(user)
 common.render_sidebar()
 page.run()

@@ -192,5 +192,12 @@ def when(ts: int | None, tz: ZoneInfo) -> str:
 
 
 def actor() -> str:
-    """Who is acting, for the audit log: the logged-in user, else "local"."""
-    return str(st.session_state.get("username") or "local")
+    """Who is acting, for the audit log: the signed-in user, else "local"."""
+    user = st.session_state.get("auth_user")
+    return user.name if user is not None else "local"
+
+
+def can(role: str) -> bool:
+    """True if the signed-in user (or local access) has ``role`` or higher."""
+    user = st.session_state.get("auth_user")
+    return user is None or user.can(role)

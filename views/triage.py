@@ -65,6 +65,8 @@ def _act(kind: str, value: str | None = None) -> None:
     ids = _selected()
     db = common.conn()
     try:
+        if not common.can("agent"):
+            raise ValueError("triage actions need the agent role")
         if not ids:
             raise ValueError("select one or more conversations first")
         who = common.actor()
@@ -72,8 +74,7 @@ def _act(kind: str, value: str | None = None) -> None:
             n = store_triage.set_status(db, ids, value or "", actor=who)
             message = f"{n} conversation(s) marked {value}"
             if n < len(ids):
-                message += (f"; {len(ids) - n} unchanged (already {value}, or answered last "
-                            "by the brand, which keeps them replied)")
+                message += f"; {len(ids) - n} unchanged"
         elif kind == "assign":
             assignee = st.session_state.get("tri_assign_to") or None
             n = store_triage.assign(db, ids, assignee, actor=who)
@@ -137,6 +138,27 @@ def _announce_urgent(flt: store_triage.QueueFilter) -> None:
     st.session_state["tri_seen_urgent"] = ids
 
 
+def _action_buttons() -> None:
+    """Status, assign, tag and note actions on the selected conversations."""
+    cols = st.columns(5)
+    for col, (label, status) in zip(cols, [("Mark replied", "replied"), ("Close", "closed"),
+                                           ("Spam", "spam"), ("Ignore", "ignored"),
+                                           ("Reopen", "open")], strict=True):
+        col.button(label, key=f"tri_btn_{status}", on_click=_act, args=("status", status),
+                   width="stretch", type="primary" if status == "replied" else
+                   "secondary")
+    cols = st.columns(3)
+    with cols[0]:
+        st.text_input("Assign to", key="tri_assign_to", placeholder="name (empty: unassign)")
+        st.button("Assign", key="tri_btn_assign", on_click=_act, args=("assign",))
+    with cols[1]:
+        st.text_input("Tag", key="tri_tag", placeholder="e.g. refund")
+        st.button("Add tag", key="tri_btn_tag", on_click=_act, args=("tag",))
+    with cols[2]:
+        st.text_area("Note", key="tri_note", height=68)
+        st.button("Add note", key="tri_btn_note", on_click=_act, args=("note",))
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     """The queue, the selection and the actions; refreshes on its own."""
@@ -184,23 +206,10 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
                    format_func=lambda i: labels.get(i, f"#{i}"),
                    placeholder="tick rows in the table or pick ids here")
 
-    cols = st.columns(5)
-    for col, (label, status) in zip(cols, [("Mark replied", "replied"), ("Close", "closed"),
-                                           ("Spam", "spam"), ("Ignore", "ignored"),
-                                           ("Reopen", "open")], strict=True):
-        col.button(label, key=f"tri_btn_{status}", on_click=_act, args=("status", status),
-                   width="stretch", type="primary" if status == "replied" else
-                   "secondary")
-    cols = st.columns(3)
-    with cols[0]:
-        st.text_input("Assign to", key="tri_assign_to", placeholder="name (empty: unassign)")
-        st.button("Assign", key="tri_btn_assign", on_click=_act, args=("assign",))
-    with cols[1]:
-        st.text_input("Tag", key="tri_tag", placeholder="e.g. refund")
-        st.button("Add tag", key="tri_btn_tag", on_click=_act, args=("tag",))
-    with cols[2]:
-        st.text_area("Note", key="tri_note", height=68)
-        st.button("Add note", key="tri_btn_note", on_click=_act, args=("note",))
+    if common.can("agent"):
+        _action_buttons()
+    else:
+        st.info("Your role can view the queue; triage actions need the agent role.")
 
     chosen = _selected()
     if chosen:

@@ -1,0 +1,90 @@
+"""Sign-in gate for the dashboard: single sign-on (``st.login``), local
+accounts, or — with neither configured — local-only access. Role rules live
+in :mod:`access`; this module only talks to Streamlit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+import access
+from access import User
+
+USER_KEY = "auth_user"
+
+
+def _secrets() -> Mapping[str, Any]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, Exception):  # no secrets.toml: nothing configured
+        return {}
+
+
+def _login_form(users: Mapping[str, Any]) -> None:
+    st.title("replywatch")
+    with st.form("login"):
+        name = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        try:
+            user = access.verify_local_user(users, name, password)
+        except ValueError as exc:
+            st.error(f"Sign-in is misconfigured: {exc}")
+            return
+        if user is None:
+            st.error("Unknown user name or wrong password.")
+            return
+        st.session_state[USER_KEY] = user
+        st.rerun()
+
+
+def require_user() -> User:
+    """Return the signed-in user, or draw the sign-in screen and stop the run."""
+    secrets = _secrets()
+    settings = secrets.get("replywatch") or {}
+    if USER_KEY in st.session_state:
+        return st.session_state[USER_KEY]
+    if "auth" in secrets:  # OpenID Connect via st.login
+        if not st.user.is_logged_in:
+            st.title("replywatch")
+            st.button("Sign in", on_click=st.login, type="primary")
+            st.stop()
+        role = access.role_for_email(settings.get("roles") or {}, st.user.get("email"))
+        if role is None:
+            st.error("Your account has no role in replywatch. Ask an admin to add it.")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
+        user = User(str(st.user.get("email")), role)
+        st.session_state[USER_KEY] = user
+        return user
+    users = settings.get("users")
+    if users:
+        _login_form(users)
+        st.stop()
+    address = st.get_option("server.address")
+    if not access.may_serve_unauthenticated(address, os.environ.get(
+            access.ALLOW_UNAUTHENTICATED_ENV)):
+        st.error(
+            f"No sign-in is configured, so replywatch only serves 127.0.0.1, but this server "
+            f"listens on {address or 'all addresses'}. Configure sign-in (docs/security.md), "
+            f"or set {access.ALLOW_UNAUTHENTICATED_ENV}=1 to override.")
+        st.stop()
+    return User("local", "admin")
+
+
+def render_user_box(user: User) -> None:
+    """Who is signed in, with a sign-out button, in the sidebar."""
+    with st.sidebar:
+        if user.name == "local":
+            st.caption("No sign-in configured: local access only (127.0.0.1).")
+            return
+        st.caption(f"Signed in as {user.name} ({user.role})")
+        if st.button("Sign out"):
+            st.session_state.pop(USER_KEY, None)
+            if st.user.is_logged_in:
+                st.logout()
+            st.rerun()
