@@ -184,6 +184,16 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
         with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
             for batch in feed.history(utc_now(), days=days):
                 seeded += ingest(db, batch, source=DEMO_SOURCE).inserted
+        # Like a real team, the simulated agents have closed most of the old
+        # backlog (thank-yous, resolved elsewhere); some stays, as it does.
+        from random import Random
+
+        from store.triage import set_status, stale_waiting_ids
+
+        stale = stale_waiting_ids(db, waiting_since_before=int(time.time()) - 3 * 86400)
+        closed = [i for i in stale if Random(seed * 1_000_003 + i).random() < 0.85]
+        if closed:
+            set_status(db, closed, "closed", actor="demo-agent")
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
     if not no_dashboard:

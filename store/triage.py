@@ -278,9 +278,8 @@ def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, ac
     :data:`SETTABLE_STATUSES`; "open" reopens), stamp ``status_changed_at`` with
     ``now`` so that only customer messages after it reopen them, audit each
     change and recompute the conversations, all in one transaction. Returns
-    how many now have ``status`` (the engine keeps a reopened conversation
-    "replied" when the brand had the last word; the audit entry records the
-    result). Refuses unknown statuses and unknown ids."""
+    how many now have ``status`` (the audit entry records the resulting
+    status). Refuses unknown statuses and unknown ids."""
     if status not in SETTABLE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(SETTABLE_STATUSES)}")
     ids, actor = _ids(conversation_ids), _actor(actor)
@@ -295,8 +294,7 @@ def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, ac
             [(status, now, at, i) for i in changed],
         )
         recompute_conversations(db, changed)
-        # The engine may overrule a person: reopening a conversation whose last
-        # word is the brand's leaves it "replied". The audit says what stuck.
+        # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
         for i in changed:
             _audit(db, actor, "status", i,
@@ -409,3 +407,11 @@ def assignees(db: Database) -> list[str]:
     """Everyone who has been assigned a conversation, sorted."""
     return [r[0] for r in db.execute(
         "SELECT DISTINCT assignee FROM conversations WHERE assignee IS NOT NULL ORDER BY 1")]
+
+
+def stale_waiting_ids(db: Database, *, waiting_since_before: int) -> list[int]:
+    """Ids of conversations still waiting (new or open) whose customer has
+    been waiting since before ``waiting_since_before`` (unix seconds)."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM conversations WHERE status IN ('new', 'open') AND needs_response = 1 "
+        "AND awaiting_since < ? ORDER BY id", (waiting_since_before,))]
