@@ -121,6 +121,16 @@ def thread_pending(db: Database) -> set[int]:
     conn.execute("CREATE TEMP TABLE pending_messages (id INTEGER PRIMARY KEY)")
     conn.execute(
         "INSERT INTO temp.pending_messages SELECT id FROM messages WHERE conversation_id IS NULL")
+    # Every message is threaded exactly once, in the transaction that stores
+    # it (or, for bulk imports, the one that finishes them): the moment to add
+    # it to the full-text index.
+    conn.execute(
+        """
+        INSERT INTO messages_fts (rowid, text, author_handle, author_name)
+        SELECT m.id, m.text, m.author_handle, m.author_name
+        FROM temp.pending_messages p JOIN messages m ON m.id = p.id
+        """
+    )
 
     def propagate_from_parents() -> int:
         # Repeat so that chains of replies resolve top-down, one level a pass.

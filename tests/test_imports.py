@@ -40,6 +40,11 @@ def test_twcs_bare_carriage_returns_are_kept(db, twcs_slice):
     import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
     text = db.execute("SELECT text FROM messages WHERE external_id = '3399'").fetchone()[0]
     assert text.startswith("@AskPayPal \r\rI just love the start of email")
+    # bulk-imported rows are in the full-text index once the import finishes
+    found = db.execute("SELECT m.external_id FROM messages_fts f JOIN messages m "
+                       "ON m.id = f.rowid WHERE messages_fts MATCH '\"start of email\"'"
+                       ).fetchall()
+    assert found == [("3399",)]
     # its neighbours are intact rows, not fragments of it
     assert db.execute(
         "SELECT direction, in_reply_to_id FROM messages WHERE external_id = '3398'"
