@@ -60,7 +60,11 @@ def ingest(
                 if missing:
                     raise ValueError(f"missing required fields: {', '.join(missing)}")
             except (TypeError, ValueError, AttributeError, OverflowError) as exc:
-                add_dead_letter(db, source, repr(message), f"unstorable message: {exc}")
+                # Keep the original payload when there is one: it is what a
+                # person can fix and re-import.
+                payload = getattr(message, "raw", None)
+                add_dead_letter(db, source, repr(message) if payload is None else payload,
+                                f"unstorable message: {exc}")
                 result.rejected += 1
             else:
                 rows.append(row)
@@ -68,6 +72,9 @@ def ingest(
             add_dead_letter(db, source, item.payload, item.error)
             result.rejected += 1
         inserted = insert_messages(db, rows, thread=not defer_threading)
+        for row, error in inserted.refused:
+            add_dead_letter(db, source, row, f"refused by the store: {error}")
+            result.rejected += 1
         result.inserted = inserted.inserted
         result.duplicates = inserted.duplicates
         result.new_message_ids = inserted.new_message_ids

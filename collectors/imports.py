@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,15 @@ DEFAULT_BATCH_SIZE = 5_000
 
 # twcs has bare carriage returns inside unquoted fields (tweet 3399). The csv
 # module refuses them, so they are swapped for a private-use character while
-# parsing and restored afterwards: the text is kept exactly as published.
+# parsing and restored afterwards: the text is kept exactly as published. The
+# stand-in is one that does not occur in the record, so a tweet that really
+# contains that character keeps it.
 _BARE_CR = re.compile(r"\r(?!\n)")
-_CR_STAND_IN = "\ue000"
+_STAND_INS = tuple(chr(c) for c in range(0xE000, 0xE100))
+
+
+def _stand_in_for(text: str) -> str:
+    return next(c for c in _STAND_INS if c not in text)
 
 
 @dataclass
@@ -67,7 +73,7 @@ def _tweet_id(value: str) -> str:
     value = value.strip()
     if value.endswith(".0"):
         value = value[:-2]
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValueError(f"not a tweet id: {value!r}")
     return value
 
@@ -89,7 +95,7 @@ def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
         raise ValueError(f"bad created_at {record.get('created_at')!r}") from exc
     parent = (record.get("in_response_to_tweet_id") or "").strip()
     inbound = inbound_flag == "True"
-    text = (record.get("text") or "").replace(_CR_STAND_IN, "\r")
+    text = record.get("text") or ""
     return Message(
         platform="x",
         external_id=tweet_id,
@@ -108,33 +114,105 @@ def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
 
 
 class _RecordingLines:
-    """Feeds lines to ``csv.reader`` while remembering the raw text of the
-    current record (for dead letters) and the bytes consumed (for progress)."""
+    """Feeds lines to ``csv.reader`` while remembering the raw text and line
+    numbers of the current record (for dead letters), the bytes consumed (for
+    progress), and lines pushed back to be read again."""
 
     def __init__(self, binary: io.BufferedReader):
         self._binary = binary
         self._text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="\n")
-        self.current: list[str] = []
+        self._pushed: list[tuple[int, str]] = []  # a stack: last item is read next
+        self._line_number = 0
+        self.current: list[tuple[int, str]] = []
+        self.stand_in: str | None = None  # replaced bare CRs in the current record
+        self.ambiguous = False  # a later line of the record contains the stand-in
 
     def __iter__(self) -> Iterator[str]:
-        for line in self._text:
-            self.current.append(line)
-            yield _BARE_CR.sub(_CR_STAND_IN, line) if "\r" in line else line
+        # A fresh generator per csv.reader; all state lives on self, so a new
+        # reader can continue where a previous one stopped.
+        while True:
+            if self._pushed:
+                number, line = self._pushed.pop()
+            else:
+                line = self._text.readline()
+                if not line:
+                    return
+                self._line_number += 1
+                number = self._line_number
+            if self.stand_in is not None and self.stand_in in line:
+                self.ambiguous = True
+            self.current.append((number, line))
+            if "\r" in line and _BARE_CR.search(line):
+                if self.stand_in is None:
+                    self.stand_in = _stand_in_for("".join(text for _, text in self.current))
+                line = _BARE_CR.sub(self.stand_in, line)
+            yield line
 
-    def take_record(self) -> str:
-        text = "".join(self.current)
-        self.current = []
-        return text
+    def take_record(self) -> tuple[str, int, int, str | None, bool]:
+        """Return (raw text, first line, last line, stand-in, ambiguous) of the
+        record just read, and start a new one."""
+        lines = self.current
+        first, last = (lines[0][0], lines[-1][0]) if lines else (self._line_number,) * 2
+        record = ("".join(line for _, line in lines), first, last, self.stand_in, self.ambiguous)
+        self.current, self.stand_in, self.ambiguous = [], None, False
+        self._last_lines = lines
+        return record
+
+    def reread_after_first_line(self) -> int:
+        """Push back every line of the record just taken except its first, so
+        they are parsed again as records of their own. Returns how many."""
+        rest = self._last_lines[1:]
+        self._pushed.extend(reversed(rest))
+        return len(rest)
 
     @property
     def bytes_read(self) -> int:
         return self._binary.tell()
 
 
+def _reparse(raw: str) -> list[str]:
+    """Parse one record's raw text alone, with a stand-in for bare CRs chosen
+    knowing the whole record (the streaming choice turned out ambiguous)."""
+    stand_in = _stand_in_for(raw)
+    rows = list(csv.reader(io.StringIO(_BARE_CR.sub(stand_in, raw), newline="\n")))
+    row = rows[0] if len(rows) == 1 else []
+    return [field.replace(stand_in, "\r") for field in row]
+
+
+def _suspect_multiline(row: list[str], raw: str, index: dict[str, int],
+                       width: int) -> str | None:
+    """Only a tweet's text may run over several lines. Return why a multi-line
+    record is really several rows glued by a stray quote, or None if it is a
+    genuine multi-line tweet."""
+    text_at = index["text"]
+    if any("\n" in value for i, value in enumerate(row) if i != text_at):
+        return "line break inside a field other than text (a stray quote?)"
+    for line in raw.split("\n")[1:]:
+        if ("True," in line or "False," in line) and _is_twcs_row(line, index, width):
+            return "a later line of this record is a row of its own (a stray quote?)"
+    return None
+
+
+def _is_twcs_row(line: str, index: dict[str, int], width: int) -> bool:
+    try:
+        rows = list(csv.reader([line]))
+        if len(rows) != 1 or len(rows[0]) != width:
+            return False
+        parse_twcs_row({name: rows[0][i] for name, i in index.items()})
+    except (csv.Error, ValueError):
+        return False
+    return True
+
+
 def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ImportBatch]:
     """Stream a twcs-format CSV as batches. Accepts the Kaggle file (header
     ``tweet_id,…``) and variants with a leading index column. Raises
-    ``ValueError`` if the header lacks a twcs column."""
+    ``ValueError`` if the header lacks a twcs column.
+
+    A rejected record that spans several lines (typically a stray quote that
+    made the CSV parser read the following rows into one field) is
+    dead-lettered by its first line only; the lines after it are parsed again,
+    so one broken row never takes its neighbours with it."""
     with open(path, "rb") as binary:
         lines = _RecordingLines(binary)
         reader = csv.reader(lines)
@@ -150,30 +228,44 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iter
         width = len(header)
         batch = ImportBatch()
         while True:
+            error = None
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                batch.rejected.append(Rejected(lines.take_record(), f"line {reader.line_num}: "
-                                                                  f"unreadable CSV: {exc}"))
+                row, error = [], f"unreadable CSV: {exc}"
+            raw, first, last, stand_in, ambiguous = lines.take_record()
+            if error is None and not row:
                 continue
-            raw = lines.take_record()
-            if not row:
-                continue
-            if len(row) != width:
-                batch.rejected.append(Rejected(
-                    raw, f"line {reader.line_num}: expected {width} fields, got {len(row)}"))
-            else:
+            if error is None and ambiguous:
+                row = _reparse(raw)
+            elif stand_in is not None:
+                row = [value.replace(stand_in, "\r") for value in row]
+            message = None
+            if error is None and len(row) != width:
+                error = f"expected {width} fields, got {len(row)}"
+            if error is None and last > first:
+                error = _suspect_multiline(row, raw, index, width)
+            if error is None:
                 try:
                     message = parse_twcs_row({name: row[i] for name, i in index.items()}, raw)
                 except ValueError as exc:
-                    batch.rejected.append(Rejected(raw, f"line {reader.line_num}: {exc}"))
-                else:
-                    batch.messages.append(message)
-                    if message.direction == "outbound":
-                        batch.brand_accounts.add(("x", message.author_handle or "",
-                                                  message.brand or ""))
+                    error = str(exc)
+            if message is not None:
+                batch.messages.append(message)
+                if message.direction == "outbound":
+                    batch.brand_accounts.add(("x", message.author_handle or "",
+                                              message.brand or ""))
+            elif last > first:
+                raw = raw.split("\n", 1)[0] + "\n"
+                reread = lines.reread_after_first_line()
+                batch.rejected.append(Rejected(raw, (
+                    f"line {first}: {error} (the record ran on to line {last}; "
+                    f"{reread} line(s) after the first read again)")))
+                reader = csv.reader(lines)
+            else:
+                batch.rejected.append(Rejected(raw, f"line {first}: {error}"))
             if len(batch.messages) + len(batch.rejected) >= batch_size:
                 batch.bytes_read = lines.bytes_read
                 yield batch
@@ -193,7 +285,10 @@ def parse_jsonl_record(record: Any) -> Message:
     Raises ``ValueError`` with the reason when the object does not fit."""
     if not isinstance(record, dict):
         raise ValueError("each line must be a JSON object")
-    missing = [k for k in JSONL_REQUIRED if record.get(k) in (None, "")]
+    # text may be empty (an image-only post still needs an answer); the other
+    # required fields may not.
+    missing = [k for k in JSONL_REQUIRED
+               if record.get(k) is None or (record.get(k) == "" and k != "text")]
     if missing:
         raise ValueError(f"missing required fields: {', '.join(missing)}")
     direction = record["direction"]
@@ -208,9 +303,13 @@ def parse_jsonl_record(record: Any) -> Message:
         raise ValueError(f"created_at is not ISO-8601: {record['created_at']!r}") from exc
     if created.tzinfo is None:
         raise ValueError("created_at needs a UTC offset (e.g. 2024-05-01T12:00:00Z)")
+    try:
+        created.astimezone(UTC).timestamp()
+    except (OverflowError, ValueError) as exc:
+        raise ValueError(f"created_at is out of range: {record['created_at']!r}") from exc
     followers = record.get("author_followers")
-    if followers is not None and not isinstance(followers, int):
-        raise ValueError("author_followers must be an integer")
+    if followers is not None and (type(followers) is not int or not 0 <= followers < 2**63):
+        raise ValueError("author_followers must be a non-negative 64-bit integer")
     if not isinstance(record["text"], str):
         raise ValueError("text must be a string")
     return Message(
@@ -239,6 +338,19 @@ def _opt_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+# A JSON string can spell an unpaired UTF-16 surrogate ("\ud800"), which
+# Python accepts but UTF-8 (and so SQLite) cannot store.
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(record: Any) -> None:
+    """Raise ``ValueError`` if any string in ``record`` has an unpaired surrogate."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text contains an unpaired UTF-16 surrogate escape") from exc
+
+
 def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ImportBatch]:
     """Stream a JSONL file (one message object per line) as batches; blank
     lines are skipped, bad lines are rejected with their line number."""
@@ -248,7 +360,13 @@ def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ite
             if not line.strip():
                 continue
             try:
-                message = parse_jsonl_record(json.loads(line.decode("utf-8")))
+                text = line.decode("utf-8")
+                record = json.loads(text)
+                if "\\u" in text and _LONE_SURROGATE.search(text):
+                    _refuse_lone_surrogates(record)
+                message = parse_jsonl_record(record)
+            except RecursionError:
+                batch.rejected.append(Rejected(line, f"line {number}: JSON nested too deeply"))
             except (ValueError, UnicodeDecodeError) as exc:
                 batch.rejected.append(Rejected(line, f"line {number}: {exc}"))
             else:

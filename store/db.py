@@ -80,3 +80,23 @@ def transaction(db: Database) -> Iterator[Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+@contextmanager
+def savepoint(db: Database, name: str = "replywatch_sp") -> Iterator[Database]:
+    """Run a block as a savepoint inside the current transaction: on an
+    exception only the block's writes are undone and the exception goes on.
+    Lets a batch fall back to item-by-item work without losing the rest of the
+    transaction. Refuses (``RuntimeError``) outside a transaction."""
+    conn = db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("savepoint() needs an open transaction")
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield db
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    else:
+        conn.execute(f"RELEASE {name}")

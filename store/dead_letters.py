@@ -22,9 +22,16 @@ def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool
     else:
         text = json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True)
     key = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Unpaired surrogates cannot be stored as UTF-8: keep them visible as
+        # escapes rather than lose the payload.
+        text = text.encode("utf-8", errors="backslashreplace").decode("utf-8")
     cursor = db.conn.execute(
         "INSERT INTO dead_letters (source, received_at, error, payload, payload_key) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, payload_key) DO NOTHING",
-        (source, iso_utc(utc_now()), error[:2000], text, key),
+        (source, iso_utc(utc_now()),
+         error[:2000].encode("utf-8", "backslashreplace").decode("utf-8"), text, key),
     )
     return cursor.rowcount == 1

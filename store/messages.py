@@ -9,6 +9,7 @@ conversation, which is merged into the parent's once the parent arrives.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from store.db import savepoint
 from store.timeutil import iso_utc, utc_now
 
 MESSAGE_COLUMNS = (
@@ -40,6 +42,15 @@ class InsertResult:
     duplicates: int = 0
     new_message_ids: list[int] = field(default_factory=list)
     touched_conversation_ids: set[int] = field(default_factory=set)
+    #: rows SQLite would not take (a broken CHECK, an unencodable string, an
+    #: integer too large...), as (row, reason); the caller dead-letters them.
+    refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+# Errors that mean "this row cannot be stored", as opposed to errors of the
+# database itself (locked, I/O), which must propagate.
+_ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
+               sqlite3.DataError, UnicodeEncodeError, OverflowError)
 
 
 def missing_fields(row: Mapping[str, Any]) -> list[str]:
@@ -72,6 +83,11 @@ _DEFAULTS.update(text="", mentions="", is_demo=0)
 _RAW = MESSAGE_COLUMNS.index("raw")
 _FETCHED_AT = MESSAGE_COLUMNS.index("fetched_at")
 _IS_DEMO = MESSAGE_COLUMNS.index("is_demo")
+_INSERT_SQL = (
+    f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in MESSAGE_COLUMNS)}) "
+    "ON CONFLICT (platform, external_id) DO NOTHING"
+)
 _NOT_NULL_TEXT = (MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("mentions"))
 
 
@@ -86,25 +102,32 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any]], *,
     pass ``thread=False`` and call :func:`thread_pending` once at the end; a
     message left unthreaded by an interrupted import is threaded by the next
     call of either. Raises ``ValueError`` for a row missing required fields
-    (callers validate first and dead-letter bad items)."""
+    (callers validate first and dead-letter bad items); rows SQLite refuses
+    are returned in ``refused`` and the others are stored."""
     prepared = [_prepare(row) for row in rows]
     result = InsertResult()
     if prepared:
         conn = db.conn
         max_before = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-        placeholders = ", ".join("?" for _ in MESSAGE_COLUMNS)
-        conn.executemany(
-            f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({placeholders}) "
-            "ON CONFLICT (platform, external_id) DO NOTHING",
-            prepared,
-        )
+        try:
+            with savepoint(db, "insert_batch"):
+                conn.executemany(_INSERT_SQL, prepared)
+        except _ROW_ERRORS:
+            # One bad row must not sink the batch: find it, store the rest.
+            for values in prepared:
+                try:
+                    with savepoint(db, "insert_row"):
+                        conn.execute(_INSERT_SQL, values)
+                except _ROW_ERRORS as exc:
+                    result.refused.append((dict(zip(MESSAGE_COLUMNS, values, strict=True)),
+                                           f"{type(exc).__name__}: {exc}"))
         # Rowids of rows inserted inside this write transaction are all above
         # the maximum seen at its start, so this finds exactly the new rows.
         result.new_message_ids = [
             r[0] for r in conn.execute("SELECT id FROM messages WHERE id > ?", (max_before,))
         ]
         result.inserted = len(result.new_message_ids)
-        result.duplicates = len(prepared) - result.inserted
+        result.duplicates = len(prepared) - result.inserted - len(result.refused)
     if thread:
         result.touched_conversation_ids = thread_pending(db)
     return result
