@@ -33,7 +33,13 @@ def import_group() -> None:
     """Load messages from files."""
 
 
-def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool) -> None:
+batch_size_option = click.option(
+    "--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True,
+    help="Rows per transaction (an interrupted import keeps every committed batch).")
+
+
+def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool,
+                batch_size: int = 5_000) -> None:
     from pipeline import import_batches
 
     db = open_database(db_path)
@@ -59,8 +65,8 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
                             counts=f"{seen['scored']:,} messages scored")
 
         try:
-            totals = import_batches(db, reader(path), source=source, on_progress=advance,
-                                    score=score, on_scored=scored)
+            totals = import_batches(db, reader(path, batch_size=batch_size), source=source,
+                                    on_progress=advance, score=score, on_scored=scored)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -80,22 +86,24 @@ score_option = click.option(
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
 @score_option
-def import_twcs(path: Path, db_path: Path | None, score: bool) -> None:
+@batch_size_option
+def import_twcs(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
     """Import a "Customer Support on Twitter" (twcs.csv) file."""
     from collectors.imports import TWCS_SOURCE, read_twcs
 
-    _run_import(db_path, path, read_twcs, TWCS_SOURCE, score)
+    _run_import(db_path, path, read_twcs, TWCS_SOURCE, score, batch_size)
 
 
 @import_group.command(name="jsonl")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
 @score_option
-def import_jsonl(path: Path, db_path: Path | None, score: bool) -> None:
+@batch_size_option
+def import_jsonl(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
     """Import messages from a JSONL file (schema: docs/import-jsonl.md)."""
     from collectors.imports import JSONL_SOURCE, read_jsonl
 
-    _run_import(db_path, path, read_jsonl, JSONL_SOURCE, score)
+    _run_import(db_path, path, read_jsonl, JSONL_SOURCE, score, batch_size)
 
 
 @main.command()
