@@ -552,5 +552,42 @@ def alerts_status(db_path: Path | None) -> None:
         click.echo(f"{status:10} {counts.get(status, 0):>8,}")
 
 
+@main.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--force", is_flag=True, help="Overwrite DESTINATION if it exists.")
+def backup(destination: Path, db_path: Path | None, force: bool) -> None:
+    """Write a consistent copy of the database to DESTINATION while collectors
+    keep running (owner-only file). Restore it with `replywatch restore`."""
+    from store.backup import backup_database
+
+    try:
+        result = backup_database(resolve_db_path(db_path), destination, overwrite=force)
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup: {result.path} ({result.size_bytes / 2**20:,.1f} MiB, "
+               f"{result.messages:,} messages, {result.seconds:.1f} s)")
+
+
+@main.command()
+@click.argument("backup_path", metavar="BACKUP",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@click.option("--force", is_flag=True,
+              help="Replace an existing database (a copy of it is kept beside it first).")
+def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
+    """Restore the database from BACKUP (made by `replywatch backup`), then
+    apply newer migrations. Stop collectors and the dashboard first."""
+    from store.backup import restore_database
+
+    try:
+        result = restore_database(backup_path, resolve_db_path(db_path), force=force)
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result.previous_copy:
+        click.echo(f"previous database kept as {result.previous_copy}")
+    click.echo(f"restored {result.messages:,} messages into {result.path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
