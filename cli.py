@@ -589,5 +589,107 @@ def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
     click.echo(f"restored {result.messages:,} messages into {result.path}")
 
 
+def _default_actor() -> str:
+    import os
+
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+
+
+actor_option = click.option(
+    "--actor", default=_default_actor, show_default="$USER",
+    help="Who is doing this, for the audit log.")
+subject_options = [
+    click.option("--author", "handle", required=True,
+                 help="The customer's handle (or author id) on the platform."),
+    click.option("--platform", default=None, help="Only this platform (default: all)."),
+]
+
+
+def _subject(func):
+    for option in reversed(subject_options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@_subject
+@db_option
+@actor_option
+@click.option("--vacuum", is_flag=True,
+              help="Also rebuild the database file (VACUUM): slower, blocks writers meanwhile.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget(handle: str, platform: str | None, db_path: Path | None, actor: str, vacuum: bool,
+           yes: bool) -> None:
+    """Erase a customer's personal data (LGPD/GDPR right to erasure), keeping
+    anonymous counts and response times. Backups made before keep the data:
+    see docs/security.md."""
+    from store.privacy import forget_author
+
+    if not yes:
+        click.confirm(f"Erase the personal data of {handle!r}"
+                      f"{' on ' + platform if platform else ' on every platform'}? "
+                      "This cannot be undone", abort=True)
+    db = open_database(db_path)
+    try:
+        result = forget_author(db, handle, platform=platform, actor=actor, vacuum=vacuum)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"erased {result.messages:,} messages, scrubbed the handle from "
+               f"{result.mentions_scrubbed:,} others, cleared {result.payloads_cleared:,} raw "
+               f"payloads, {result.conversations:,} conversations, {result.notes:,} notes, "
+               f"{result.dead_letters:,} dead letters"
+               + ("" if result.checkpoint_complete else
+                  " (WAL still in use by a reader: run again later to truncate it)"))
+
+
+@main.command(name="export-subject")
+@_subject
+@db_option
+@actor_option
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the JSON here (owner-only file); default: stdout.")
+def export_subject_command(handle: str, platform: str | None, db_path: Path | None, actor: str,
+                           out_path: Path | None) -> None:
+    """Export everything stored about a customer as JSON (LGPD/GDPR right of access)."""
+    import json
+    import os
+
+    from store.privacy import export_subject
+
+    db = open_database(db_path)
+    try:
+        data = export_subject(db, handle, platform=platform, actor=actor)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if out_path is None:
+        click.echo(text)
+        return
+    try:
+        fd = os.open(out_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{out_path} exists; choose another --out") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle_out:
+        handle_out.write(text + "\n")
+    console.print(f"{len(data['messages']):,} messages, {len(data['conversations']):,} "
+                  f"conversations -> {out_path}")
+
+
+@main.command()
+@click.option("--raw-older-than", "days", type=click.FloatRange(min=0), required=True,
+              help="Clear raw payloads of messages older than DAYS and delete dead letters "
+                   "received more than DAYS ago.")
+@db_option
+@actor_option
+def prune(days: float, db_path: Path | None, actor: str) -> None:
+    """Retention: drop raw payloads and dead letters older than N days."""
+    from store.privacy import prune_raw
+
+    db = open_database(db_path)
+    result = prune_raw(db, days, actor=actor)
+    click.echo(f"cleared {result.raw_cleared:,} raw payloads, deleted "
+               f"{result.dead_letters_deleted:,} dead letters older than {days:g} days")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -374,3 +374,16 @@ def m013_fts_indexed_with_threading(db: Database) -> None:
     per-row trigger: one set-based insert per batch is ~13x cheaper, and bulk
     imports index the whole file at once when they finish."""
     db.execute("DROP TRIGGER IF EXISTS messages_fts_insert")
+
+
+@migrations()
+def m014_privacy(db: Database) -> None:
+    """Mark messages erased on a data subject's request (``erased_at``) and
+    index dead letters by age for retention pruning."""
+    _run(
+        db,
+        """
+        ALTER TABLE messages ADD COLUMN erased_at TEXT;
+        CREATE INDEX idx_dead_letters_received ON dead_letters (received_at)
+        """,
+    )

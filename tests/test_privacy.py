@@ -1,0 +1,174 @@
+"""Privacy commands (LGPD/GDPR): forget, export-subject, prune."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from collectors.base import Message
+from collectors.imports import TWCS_SOURCE, read_twcs
+from metrics.engine import recompute_conversations
+from pipeline import import_batches, ingest
+from store.db import transaction
+from store.dead_letters import add_dead_letter
+from store.privacy import ERASED, export_subject, forget_author, prune_raw, subject_hash
+from tests.crash_harness import store_signature
+
+SUBJECT = "115712"  # a real customer of the slice (the sprintcare thread)
+THEIR_TEXT = "and how do you propose we do that"  # one of their tweets
+
+
+@pytest.fixture
+def imported(db, twcs_slice):
+    import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
+    conversation = db.execute("SELECT id FROM conversations WHERE customer_handle = ?",
+                              (SUBJECT,)).fetchone()[0]
+    with transaction(db):
+        db.conn.execute("INSERT INTO notes (conversation_id, at, author, text) VALUES "
+                        "(?, '2024-01-01T00:00:00Z', 'agent1', 'called 115712, lives in Recife')",
+                        (conversation,))
+        add_dead_letter(db, TWCS_SOURCE, "99,x,115712,True,garbled row", "bad row")
+        add_dead_letter(db, TWCS_SOURCE, "98,x,1157120,True,someone else", "bad row")
+        first = db.execute("SELECT id FROM messages WHERE author_handle = ? LIMIT 1",
+                           (SUBJECT,)).fetchone()[0]
+        db.conn.execute(
+            "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons,"
+            " scorer, version, scored_at) VALUES (?, 'en', -0.5, 'negative', 40, 0, ?, 'vader',"
+            " '1', '2024-01-01T00:00:00Z')",
+            (first, json.dumps(["quoted: how do you propose"])))
+    # an API-style message with a large raw payload (stored in overflow pages)
+    dm = Message(platform="x", external_id="dm-1", created_at=datetime(2017, 11, 1, tzinfo=UTC),
+                 text="my address is Rua das Flores 12", direction="inbound", kind="dm",
+                 channel="private", source="test", author_handle=SUBJECT, thread_ref="dm-115712",
+                 raw={"user": SUBJECT, "bio": "PAYLOAD-MARK " * 2000})
+    ingest(db, [dm], source="test")
+    return db
+
+
+def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, twcs_slice):
+    db = imported
+    own = db.execute("SELECT count(*) FROM messages WHERE author_handle = ?",
+                     (SUBJECT,)).fetchone()[0]
+    assert own > 0
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # their text now sits in the main file
+    assert THEIR_TEXT.encode() in db_path.read_bytes()
+    before = store_signature(db_path)
+
+    result = forget_author(db, SUBJECT, platform="x", actor="dpo")
+
+    assert result.messages == own and result.conversations >= 1
+    assert result.notes == 1 and result.dead_letters == 1 and result.checkpoint_complete
+    # counts, statuses, response times and threading are untouched...
+    assert store_signature(db_path) == before
+    # ... and stay so when the engine recomputes everything from the tombstones
+    with transaction(db):
+        recompute_conversations(db, [r[0] for r in db.execute("SELECT id FROM conversations")])
+    assert store_signature(db_path) == before
+
+    q = lambda sql, *p: db.execute(sql, p).fetchall()  # noqa: E731
+    assert q("SELECT count(*) FROM messages WHERE author_handle = ? OR author_id = ?",
+             SUBJECT, SUBJECT) == [(0,)]
+    assert q("SELECT count(*) FROM messages WHERE erased_at IS NOT NULL") == [(own,)]
+    assert q("SELECT DISTINCT text, raw, url, author_name FROM messages "
+             "WHERE erased_at IS NOT NULL") == [(ERASED, None, None, None)]
+    assert q("SELECT count(*) FROM messages WHERE text LIKE '%@115712%' "
+             "OR ' ' || mentions || ' ' LIKE '% 115712 %'") == [(0,)]
+    assert q("SELECT count(*) FROM conversations WHERE customer_handle = ?", SUBJECT) == [(0,)]
+    assert q("SELECT text FROM notes") == [(ERASED,)]
+    assert q("SELECT reasons FROM scores") == [("[]",)]
+    assert sorted(q("SELECT payload FROM dead_letters")) == [
+        ("98,x,1157120,True,someone else",), (ERASED,)]
+    # the brand's mention in their tweets is kept (it attributes the conversation)
+    kept = set(q("SELECT DISTINCT mentions FROM messages WHERE erased_at IS NOT NULL"))
+    assert ("sprintcare",) in kept and kept <= {("sprintcare",), ("",)}
+    # the audit log says what happened without saying about whom
+    actor, detail = q("SELECT actor, detail FROM audit_log WHERE action = 'privacy.forget'")[0]
+    assert actor == "dpo" and SUBJECT not in detail and THEIR_TEXT not in detail
+    assert json.loads(detail)["subject_sha256"] == subject_hash(SUBJECT, "x")
+    # secure_delete + checkpoint: the erased text is gone from the files' bytes
+    files = b"".join(p.read_bytes() for p in db_path.parent.glob(f"{db_path.name}*"))
+    assert THEIR_TEXT.encode() not in files
+    assert b"lives in Recife" not in files
+    assert b"PAYLOAD-MARK" not in files and b"Rua das Flores" not in files
+
+    # re-importing the same file cannot bring the data back
+    again = import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
+    assert again.inserted == 0
+    assert q("SELECT count(*) FROM messages WHERE author_handle = ?", SUBJECT) == [(0,)]
+
+
+def test_forget_refuses_brands_and_empty_handles(imported):
+    with pytest.raises(ValueError, match="brand account"):
+        forget_author(imported, "@SprintCare", actor="dpo")
+    with pytest.raises(ValueError, match="handle is required"):
+        forget_author(imported, " @ ", actor="dpo")
+
+
+def test_export_subject_gives_their_data_and_is_audited(imported, db_path, tmp_path):
+    data = export_subject(imported, "@115712", actor="dpo")
+    own = imported.execute("SELECT count(*) FROM messages WHERE author_handle = ?",
+                           (SUBJECT,)).fetchone()[0]
+    assert len(data["messages"]) == own
+    assert any(m["text"] == "@sprintcare " + THEIR_TEXT for m in data["messages"])
+    assert all(m["author_handle"] == SUBJECT for m in data["messages"])
+    assert any(m["sentiment_label"] == "negative" for m in data["messages"])
+    assert data["conversations"] and data["replies_from_brands"]
+    assert data["notes"][0]["text"] == "called 115712, lives in Recife"
+    assert [d["payload"] for d in data["dead_letters"]] == ["99,x,115712,True,garbled row"]
+    detail = imported.execute("SELECT detail FROM audit_log WHERE action = 'privacy.export'"
+                              ).fetchone()[0]
+    assert SUBJECT not in detail
+
+    out = tmp_path / "subject.json"
+    runner = CliRunner()
+    result = runner.invoke(main, ["export-subject", "--author", SUBJECT, "--db", str(db_path),
+                                  "--out", str(out), "--actor", "dpo"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert len(json.loads(out.read_text(encoding="utf-8"))["messages"]) == own
+    result = runner.invoke(main, ["export-subject", "--author", SUBJECT, "--db", str(db_path),
+                                  "--out", str(out)])
+    assert result.exit_code != 0 and "exists" in result.output
+
+    result = runner.invoke(main, ["forget", "--author", SUBJECT, "--db", str(db_path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"erased {own} messages" in result.output
+    after = export_subject(imported, SUBJECT, actor="dpo")
+    assert after["messages"] == [] and after["conversations"] == []
+
+
+def test_prune_clears_old_raw_payloads_and_dead_letters(db, db_path):
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+
+    def message(ext: str, age_days: int) -> Message:
+        return Message(platform="x", external_id=ext, created_at=now - timedelta(days=age_days),
+                       text="hi", direction="inbound", kind="mention", channel="public",
+                       source="test", author_handle="c", raw={"id": ext, "user": "c"})
+
+    ingest(db, [message("old", 40), message("edge", 29), message("new", 1)], source="test")
+    with transaction(db):
+        add_dead_letter(db, "test", "old junk", "bad")
+        add_dead_letter(db, "test", "new junk", "bad")
+        db.conn.execute("UPDATE dead_letters SET received_at = ? WHERE payload = 'old junk'",
+                        ((now - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
+        db.conn.execute("UPDATE dead_letters SET received_at = ? WHERE payload = 'new junk'",
+                        ((now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
+
+    result = prune_raw(db, 30, actor="cron", now_ts=int(now.timestamp()))
+
+    assert (result.raw_cleared, result.dead_letters_deleted) == (1, 1)
+    raws = dict(db.execute("SELECT external_id, raw IS NOT NULL FROM messages").fetchall())
+    assert raws == {"old": 0, "edge": 1, "new": 1}
+    assert db.execute("SELECT payload FROM dead_letters").fetchall() == [("new junk",)]
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 3  # messages stay
+    assert db.execute("SELECT actor FROM audit_log WHERE action = 'privacy.prune'"
+                      ).fetchone() == ("cron",)
+    result = CliRunner().invoke(main, ["prune", "--raw-older-than", "0", "--db", str(db_path)])
+    assert result.exit_code == 0 and "cleared 2 raw payloads" in result.output
+    with pytest.raises(ValueError):
+        prune_raw(db, -1, actor="cron")
