@@ -123,7 +123,8 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
     - their messages become tombstones: text ``[erased]``; author id, handle,
       name and followers, raw payload, URL and thread reference removed;
       mentions kept only where they name a brand account; ``erased_at`` set;
-      the reasons of their sentiment scores removed (scores stay, anonymous);
+      the reasons of their sentiment scores and alerts removed (scores stay,
+      anonymous), and their pending alerts skipped;
     - other messages lose ``@handle`` in their text and mentions, and the raw
       payloads of messages in their conversations are removed;
     - their conversations lose ``customer_handle``; notes on them are erased;
@@ -161,6 +162,13 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
                      for id_, platform_, mentions in rows])
                 db.conn.execute(f"UPDATE scores SET reasons = '[]' "
                                 f"WHERE message_id IN ({_marks(own)})", own)
+                # No notification should go out about erased content.
+                db.conn.execute(
+                    f"""UPDATE alerts SET reasons = '[]',
+                            detail = CASE WHEN status = 'pending' THEN 'erased on request'
+                                          ELSE detail END,
+                            status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
+                        WHERE message_id IN ({_marks(own)})""", own)
                 result.messages = len(own)
             # Other people's messages that name them (brand replies "@maria ...").
             mentioning = db.execute(

@@ -31,7 +31,9 @@ def _dump(path: Path) -> dict[str, list[tuple]]:
     try:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in tables}
+        # sorted in Python: some tables are WITHOUT ROWID
+        return {t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr)
+                for t in tables}
     finally:
         conn.close()
 

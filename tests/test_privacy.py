@@ -36,11 +36,11 @@ def imported(db, twcs_slice):
         add_dead_letter(db, TWCS_SOURCE, "98,x,1157120,True,someone else", "bad row")
         first = db.execute("SELECT id FROM messages WHERE author_handle = ? LIMIT 1",
                            (SUBJECT,)).fetchone()[0]
-        db.conn.execute(
-            "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons,"
-            " scorer, version, scored_at) VALUES (?, 'en', -0.5, 'negative', 40, 0, ?, 'vader',"
-            " '1', '2024-01-01T00:00:00Z')",
-            (first, json.dumps(["quoted: how do you propose"])))
+        db.conn.execute("UPDATE scores SET label = 'negative', reasons = ? WHERE message_id = ?",
+                        (json.dumps(["quoted: how do you propose"]), first))
+        db.conn.execute("INSERT INTO alerts (conversation_id, message_id, urgency, reasons, "
+                        "created_at, created_ts) VALUES (?, ?, 80, ?, '2024-01-01T00:00:00Z', 0)",
+                        (conversation, first, json.dumps(["quoted: how do you propose"])))
     # an API-style message with a large raw payload (stored in overflow pages)
     dm = Message(platform="x", external_id="dm-1", created_at=datetime(2017, 11, 1, tzinfo=UTC),
                  text="my address is Rua das Flores 12", direction="inbound", kind="dm",
@@ -80,7 +80,13 @@ def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, 
              "OR ' ' || mentions || ' ' LIKE '% 115712 %'") == [(0,)]
     assert q("SELECT count(*) FROM conversations WHERE customer_handle = ?", SUBJECT) == [(0,)]
     assert q("SELECT text FROM notes") == [(ERASED,)]
-    assert q("SELECT reasons FROM scores") == [("[]",)]
+    assert q("SELECT DISTINCT s.reasons FROM scores s JOIN messages m ON m.id = s.message_id "
+             "WHERE m.erased_at IS NOT NULL") == [("[]",)]
+    assert q("SELECT count(*) FROM scores") == [(5001,)]  # scores stay: trends unchanged
+    assert q("SELECT reasons, status, detail FROM alerts") == [
+        ("[]", "skipped", "erased on request")]
+    assert b"quoted: how do you propose" not in b"".join(
+        p.read_bytes() for p in db_path.parent.glob(f"{db_path.name}*"))
     assert sorted(q("SELECT payload FROM dead_letters")) == [
         ("98,x,1157120,True,someone else",), (ERASED,)]
     # the brand's mention in their tweets is kept (it attributes the conversation)
