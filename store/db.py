@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +65,34 @@ def configure_connection(db: Database) -> None:
     db.execute("PRAGMA foreign_keys = ON")
 
 
+#: While waiting for the write lock, try again this often (seconds, jittered).
+LOCK_POLL_SECONDS = 0.002
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting up to the busy timeout for the write lock.
+
+    SQLite's own busy handler backs off to one retry per 100 ms, so a writer
+    committing batch after batch with short gaps between them (a bulk import,
+    a collector catching up) can starve a waiting agent's one-row update for
+    seconds. Polling every couple of milliseconds catches those gaps."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(LOCK_POLL_SECONDS * random.uniform(0.5, 1.5))
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """Run a block in one write transaction (``BEGIN IMMEDIATE``), committing
@@ -72,7 +103,7 @@ def transaction(db: Database) -> Iterator[Database]:
         # Already inside a transaction (nested call): let the outer one decide.
         yield db
         return
-    conn.execute("BEGIN IMMEDIATE")
+    _begin_immediate(conn)
     try:
         yield db
     except BaseException:

@@ -40,9 +40,9 @@ def _connect(db_path: Path) -> sqlite3.Connection:
 
 def store_signature(db_path: Path) -> dict:
     """A canonical picture of the store that does not depend on row ids:
-    counts, and per conversation (keyed by its root message's external id)
-    the reply status, first response time and message count, plus which
-    conversation every message belongs to."""
+    counts, every message's sentiment score, and per conversation (keyed by
+    its root message's external id) the reply status, first response time and
+    message count, plus which conversation every message belongs to."""
     conn = _connect(db_path)
     try:
         q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
@@ -60,8 +60,15 @@ def store_signature(db_path: Path) -> dict:
                    LEFT JOIN conversations c ON c.id = m.conversation_id
                    LEFT JOIN messages r ON r.id = c.root_message_id""")
         }
+        scores = {
+            (platform, external_id): (label, urgency, compound)
+            for platform, external_id, label, urgency, compound in conn.execute(
+                """SELECT m.platform, m.external_id, s.label, s.urgency, s.compound
+                   FROM scores s JOIN messages m ON m.id = s.message_id""")
+        }
         return {
             "messages": q("SELECT count(*) FROM messages"),
+            "scores": scores,
             "distinct_messages": q(
                 "SELECT count(*) FROM (SELECT DISTINCT platform, external_id FROM messages)"),
             "unthreaded": q("SELECT count(*) FROM messages WHERE conversation_id IS NULL"),
@@ -74,10 +81,11 @@ def store_signature(db_path: Path) -> dict:
         conn.close()
 
 
-def store_state(db_path: Path, expected_messages: int) -> str:
+def store_state(db_path: Path, expected_messages: int, *, scored: bool = True) -> str:
     """Where an interrupted run left the store: ``empty`` (nothing committed),
     ``partial`` (some batches), ``unthreaded`` (all messages, threading not
-    committed) or ``complete``. Raises AssertionError if SQLite's integrity
+    committed), ``unscored`` (threaded, sentiment scoring unfinished; only
+    if ``scored``) or ``complete``. Raises AssertionError if SQLite's integrity
     check fails."""
     if not db_path.exists():
         return "empty"
@@ -91,13 +99,18 @@ def store_state(db_path: Path, expected_messages: int) -> str:
         count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         unthreaded = conn.execute(
             "SELECT count(*) FROM messages WHERE conversation_id IS NULL").fetchone()[0]
+        unscored = conn.execute(
+            "SELECT count(*) FROM messages m WHERE NOT EXISTS "
+            "(SELECT 1 FROM scores s WHERE s.message_id = m.id)").fetchone()[0]
     finally:
         conn.close()
     if count == 0:
         return "empty"
     if count < expected_messages:
         return "partial"
-    return "unthreaded" if unthreaded else "complete"
+    if unthreaded:
+        return "unthreaded"
+    return "unscored" if unscored and scored else "complete"
 
 
 @dataclass
