@@ -239,7 +239,11 @@ def _write(fmt: str, rows: Iterable[tuple], columns: Sequence[Column],
         # leaves a half-written file where a good one is expected.
         partial = path.with_name(path.name + ".partial")
         try:
-            with open(partial, "wb") as handle:
+            # Exports hold customers' handles and texts: owner-only, like the
+            # database itself.
+            partial.unlink(missing_ok=True)
+            fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as handle:
                 writers[fmt](handle)
             partial.replace(path)
         finally:

@@ -178,3 +178,20 @@ def test_prune_clears_old_raw_payloads_and_dead_letters(db, db_path):
     assert result.exit_code == 0 and "cleared 2 raw payloads" in result.output
     with pytest.raises(ValueError):
         prune_raw(db, -1, actor="cron")
+
+
+def test_database_backups_and_exports_are_owner_only(imported, db_path, tmp_path):
+    runner = CliRunner()
+    written = []
+    for fmt in ("csv", "xlsx", "parquet", "json"):
+        out = tmp_path / f"conversations.{fmt}"
+        result = runner.invoke(main, ["export", "conversations", "--format", fmt, "--out",
+                                      str(out), "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        written.append(out)
+    result = runner.invoke(main, ["backup", str(tmp_path / "b.db"), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    written.append(tmp_path / "b.db")
+    written += [p for p in db_path.parent.glob(f"{db_path.name}*")]  # db, -wal, -shm
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
+        p.name: 0o600 for p in written}
