@@ -99,6 +99,53 @@ def _checkpoint(db: Database) -> bool:
     return busy == 0
 
 
+class _SearchIndex:
+    """Keeps the triage search's full-text index (``messages_fts``, external
+    content, filled when a message is threaded) in step with erasure, and
+    purges the erased words from it physically.
+
+    The index's own update trigger would also run for messages not indexed
+    yet (an import interrupted before threading), which corrupts an
+    external-content index; so the trigger is set aside for the erasure and
+    only indexed messages are taken out and put back (with their new text).
+    FTS5 only marks deleted entries; ``optimize`` merges the index so the
+    erased words are gone from the file, not just from search results."""
+
+    TRIGGER = "messages_fts_update"
+
+    def __init__(self, db: Database, message_ids: list[int]):
+        self.db = db
+        self.present = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone() is not None
+        self.ids = [r[0] for r in db.execute(
+            f"SELECT id FROM messages WHERE id IN ({_marks(message_ids)}) "
+            "AND conversation_id IS NOT NULL", message_ids)] if self.present else []
+        row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                         (self.TRIGGER,)).fetchone()
+        self.trigger_sql = row[0] if row else None
+
+    def remove(self) -> None:
+        if not self.present:
+            return
+        if self.trigger_sql:
+            self.db.conn.execute(f"DROP TRIGGER {self.TRIGGER}")
+        self.db.conn.execute(
+            "INSERT INTO messages_fts (messages_fts, rowid, text, author_handle, author_name) "
+            "SELECT 'delete', id, text, author_handle, author_name FROM messages "
+            f"WHERE id IN ({_marks(self.ids)})", self.ids)
+
+    def restore(self) -> None:
+        if not self.present:
+            return
+        self.db.conn.execute(
+            "INSERT INTO messages_fts (rowid, text, author_handle, author_name) "
+            "SELECT id, text, author_handle, author_name FROM messages "
+            f"WHERE id IN ({_marks(self.ids)})", self.ids)
+        if self.trigger_sql:
+            self.db.conn.execute(self.trigger_sql)
+        self.db.conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+
+
 class _SecureDelete:
     """``PRAGMA secure_delete`` on for the block: SQLite overwrites deleted
     and replaced content with zeros instead of leaving it in free space."""
@@ -128,7 +175,8 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
     - other messages lose ``@handle`` in their text and mentions, and the raw
       payloads of messages in their conversations are removed;
     - their conversations lose ``customer_handle``; notes on them are erased;
-    - dead letters that name them are erased.
+    - dead letters that name them are erased;
+    - the search index forgets the erased words (see :class:`_SearchIndex`).
 
     Counts, statuses and response times are unchanged. Runs in one
     transaction with ``secure_delete`` on, then checkpoints the WAL (and runs
@@ -149,6 +197,22 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
                 "SELECT platform, handle FROM brand_accounts")}
             own = _subject_message_ids(db, handle, platform)
             conversations = _customer_conversation_ids(db, handle, platform)
+            # Other people's messages that name them (brand replies "@maria ...").
+            own_set = set(own)
+            mentioning = db.execute(
+                "SELECT id, text, mentions FROM messages "
+                "WHERE (text LIKE ? ESCAPE '\\' OR (' ' || mentions || ' ') LIKE ?)" + clause,
+                ("%@" + _like_escape(handle) + "%", f"% {handle.lower()} %", *params)).fetchall()
+            updates = []
+            for id_, text, mentions in mentioning:
+                if id_ in own_set:
+                    continue
+                new_text = mention.sub("@" + ERASED, text)
+                new_mentions = " ".join(m for m in mentions.split() if m != handle.lower())
+                if new_text != text or new_mentions != mentions:
+                    updates.append((new_text, new_mentions, id_))
+            search_index = _SearchIndex(db, own + [u[2] for u in updates])
+            search_index.remove()
             if own:
                 rows = db.execute(f"SELECT id, platform, mentions FROM messages "
                                   f"WHERE id IN ({_marks(own)})", own).fetchall()
@@ -170,20 +234,10 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
                             status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
                         WHERE message_id IN ({_marks(own)})""", own)
                 result.messages = len(own)
-            # Other people's messages that name them (brand replies "@maria ...").
-            mentioning = db.execute(
-                "SELECT id, text, mentions FROM messages WHERE erased_at IS NULL "
-                "AND (text LIKE ? ESCAPE '\\' OR (' ' || mentions || ' ') LIKE ?)" + clause,
-                ("%@" + _like_escape(handle) + "%", f"% {handle.lower()} %", *params)).fetchall()
-            updates = []
-            for id_, text, mentions in mentioning:
-                new_text = mention.sub("@" + ERASED, text)
-                new_mentions = " ".join(m for m in mentions.split() if m != handle.lower())
-                if new_text != text or new_mentions != mentions:
-                    updates.append((new_text, new_mentions, id_))
             db.conn.executemany(
                 "UPDATE messages SET text = ?, mentions = ?, raw = NULL WHERE id = ?", updates)
             result.mentions_scrubbed = len(updates)
+            search_index.restore()
             if conversations:
                 marks = _marks(conversations)
                 result.payloads_cleared = db.conn.execute(

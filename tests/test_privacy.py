@@ -13,7 +13,7 @@ from cli import main
 from collectors.base import Message
 from collectors.imports import TWCS_SOURCE, read_twcs
 from metrics.engine import recompute_conversations
-from pipeline import import_batches, ingest
+from pipeline import finish_threading, import_batches, ingest
 from store.db import transaction
 from store.dead_letters import add_dead_letter
 from store.privacy import ERASED, export_subject, forget_author, prune_raw, subject_hash
@@ -43,10 +43,16 @@ def imported(db, twcs_slice):
                         (conversation, first, json.dumps(["quoted: how do you propose"])))
     # an API-style message with a large raw payload (stored in overflow pages)
     dm = Message(platform="x", external_id="dm-1", created_at=datetime(2017, 11, 1, tzinfo=UTC),
-                 text="my address is Rua das Flores 12", direction="inbound", kind="dm",
+                 text="my address is Rua das Flores 12 qzvxkeyword", direction="inbound", kind="dm",
                  channel="private", source="test", author_handle=SUBJECT, thread_ref="dm-115712",
                  raw={"user": SUBJECT, "bio": "PAYLOAD-MARK " * 2000})
     ingest(db, [dm], source="test")
+    # and one left unthreaded (and so not yet in the search index) by an
+    # interrupted import
+    late = Message(platform="x", external_id="late-1", text="unthreaded qzvxlateword",
+                   created_at=datetime(2017, 11, 2, tzinfo=UTC), direction="inbound",
+                   kind="mention", channel="public", source="test", author_handle=SUBJECT)
+    ingest(db, [late], source="test", defer_threading=True)
     return db
 
 
@@ -101,6 +107,16 @@ def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, 
     assert THEIR_TEXT.encode() not in files
     assert b"lives in Recife" not in files
     assert b"PAYLOAD-MARK" not in files and b"Rua das Flores" not in files
+    # the triage search forgets them too, in results and in the index's bytes
+    fts = lambda term: q("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?",  # noqa: E731
+                         term)[0][0]
+    assert fts("qzvxkeyword") == 0 and fts("flores") == 0 and fts("115712") == 0
+    assert fts("erased") > 0
+    assert b"vxkeyword" not in files
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    finish_threading(db)  # the interrupted import finishes: indexed as erased
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    assert fts("qzvxlateword") == 0
 
     # re-importing the same file cannot bring the data back
     again = import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
