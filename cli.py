@@ -323,16 +323,9 @@ def stats(db_path: Path | None) -> None:
 # --- metrics: reports, exports, recompute ---------------------------------------
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = float(seconds)
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
+    from metrics.formatting import duration
+
+    return duration(seconds, missing="-")
 
 
 def _percent(share: float | None) -> str:

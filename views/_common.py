@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from sqlite_utils import Database
 
+from metrics.formatting import duration as format_duration
 from store import lookups
 from store.db import open_database, resolve_db_path
 from views.safe_text import escape_markdown
@@ -174,16 +175,7 @@ def empty_state(message: str = EMPTY_HINT) -> None:
 
 def duration(seconds: float | int | None) -> str:
     """Human duration: 45s, 12m, 3h 05m, 2d 4h; '—' for None."""
-    if seconds is None:
-        return "—"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+    return format_duration(seconds)
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:

@@ -10,21 +10,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import metrics
 from views import _common as common
-from views import _metrics_api as metrics_api
+from views import _reports as reports
 
 GROUPS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _report(path: str, **kwargs: Any) -> list[dict[str, Any]]:
-    return metrics_api.call("response_time_report", common.conn(), **kwargs)
+    return metrics.response_time_report(common.conn(), **kwargs)
 
 
 def _table(current: list[dict], previous: list[dict], key: str, business: bool
            ) -> pd.DataFrame:
-    frame = metrics_api.report_table(current, key, business=business)
-    before = metrics_api.report_table(previous, key, business=business)
+    frame = reports.report_table(current, key, business=business)
+    before = reports.report_table(previous, key, business=business)
     if frame.empty or before.empty:
         return frame
     before = before[[key, "median (min)", "response rate"]].rename(columns={
@@ -37,12 +38,6 @@ def _table(current: list[dict], previous: list[dict], key: str, business: bool
 
 
 st.title("Benchmarks & export")
-if not metrics_api.available("response_time_report"):
-    common.empty_state(f"{metrics_api.UNAVAILABLE_MESSAGE}: benchmarks and exports land with "
-                       "the metrics module.")
-    for module, error in metrics_api.import_errors().items():
-        st.caption(f"metrics.{module}: {error}")
-    st.stop()
 if not common.has_data():
     common.empty_state()
     st.stop()
@@ -76,17 +71,15 @@ else:
                               na_position="last")
     st.dataframe(table, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="percent")
-        for c in metrics_api.PERCENT_COLUMNS if c in table.columns})
+        for c in reports.PERCENT_COLUMNS if c in table.columns})
 
 st.subheader("Downloads")
 period = st.segmented_control("Benchmark rows per", ["day", "week", "month"], default="week",
                               key="bm_period") or "week"
 st.caption("The same files as `replywatch export conversations|benchmarks`, for the period "
            "and brand in the sidebar.")
-exports = metrics_api.export_downloads(common.conn, since=scope.start, until=scope.end,
-                                       brand=scope.brand, period=period)
-if not exports:
-    st.info(f"{metrics_api.UNAVAILABLE_MESSAGE}: exports land with the metrics module.")
+exports = reports.export_downloads(common.conn, since=scope.start, until=scope.end,
+                                   brand=scope.brand, period=period)
 download_columns = st.columns(max(1, min(4, len(exports))))
 for i, item in enumerate(exports):
     download_columns[i % len(download_columns)].download_button(

@@ -1,6 +1,5 @@
 """Response times: KPI tiles, trend, distribution, hour-of-week heatmap and
-breakdowns, in calendar or business time. Numbers come from ``metrics``
-through :mod:`views._metrics_api`."""
+breakdowns, in calendar or business time. Numbers come from ``metrics``."""
 
 from __future__ import annotations
 
@@ -11,8 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import metrics
 from views import _common as common
-from views import _metrics_api as metrics_api
+from views import _reports as reports
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel",
@@ -21,7 +21,7 @@ BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel",
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _call(path: str, name: str, **kwargs: Any) -> Any:
-    return metrics_api.call(name, common.conn(), **kwargs)
+    return getattr(metrics, name)(common.conn(), **kwargs)
 
 
 def _minutes(seconds: float | None) -> str:
@@ -110,12 +110,6 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
 
 
 st.title("Response times")
-if not metrics_api.available("response_time_report", "kpis"):
-    common.empty_state(f"{metrics_api.UNAVAILABLE_MESSAGE}: the response-time reports land "
-                       "with the metrics module.")
-    for module, error in metrics_api.import_errors().items():
-        st.caption(f"metrics.{module}: {error}")
-    st.stop()
 if not common.has_data():
     common.empty_state()
     st.stop()
@@ -134,8 +128,7 @@ st.caption(f"Conversations whose first customer message falls between {scope.sta
            f"{'business' if business else 'calendar'} time. Definitions: docs/metrics.md.")
 
 kpis = _call(path, "kpis", **window, platform=None, now=now)
-badge = (_call(path, "public_badge", brand=scope.brand, now=now)
-         if metrics_api.available("public_badge") else None)
+badge = _call(path, "public_badge", brand=scope.brand, now=now)
 if business:  # the tiles follow the toggle where metrics provides both
     kpis = {**kpis, **{k.replace("business_", "", 1): v for k, v in kpis.items()
                        if k.startswith("business_first_response")}}
@@ -152,26 +145,23 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("Distribution")
-    if metrics_api.available("frt_distribution"):
-        figure = _distribution(_call(path, "frt_distribution", business_hours=business,
-                                     **window))
-        if figure is not None:
-            st.plotly_chart(figure, key="rt_distribution")
+    figure = _distribution(_call(path, "frt_distribution", business_hours=business, **window))
+    if figure is not None:
+        st.plotly_chart(figure, key="rt_distribution")
 with right:
     st.subheader("Volume by hour of week")
-    if metrics_api.available("hour_of_week"):
-        figure = _heatmap(_call(path, "hour_of_week", **window), prefix)
-        if figure is not None:
-            st.plotly_chart(figure, key="rt_heatmap")
+    figure = _heatmap(_call(path, "hour_of_week", **window), prefix)
+    if figure is not None:
+        st.plotly_chart(figure, key="rt_heatmap")
 
 st.subheader("Breakdown")
 by = st.segmented_control("By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by",
                           default="brand") or "brand"
 rows = _call(path, "response_time_report", by=by, business_hours=business, **window)
-table = metrics_api.report_table(rows, by, business=business)
+table = reports.report_table(rows, by, business=business)
 if table.empty:
     st.info("No conversations in this period.")
 else:
     st.dataframe(table, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="percent")
-        for c in metrics_api.PERCENT_COLUMNS if c in table.columns})
+        for c in reports.PERCENT_COLUMNS if c in table.columns})

@@ -8,10 +8,10 @@ import time
 import pandas as pd
 import streamlit as st
 
+from metrics import sla_state
 from store import lookups
 from store import triage as store_triage
 from views import _common as common
-from views import _metrics_api as metrics_api
 from views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
@@ -98,10 +98,15 @@ def _act(kind: str, value: str | None = None) -> None:
         st.session_state["tri_flash"] = ("success", message)
 
 
+def _sla_label(row: dict, now: int) -> str | None:
+    state = sla_state(row, now)
+    return state.replace("_", " ") if isinstance(state, str) else state
+
+
 def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
     records = []
     for r in rows:
-        sla = metrics_api.sla_state(r, now) if r["status"] in ("new", "open") else None
+        sla = _sla_label(r, now) if r["status"] in ("new", "open") else None
         compound = r.get("compound")
         records.append({
             "id": r["id"],
