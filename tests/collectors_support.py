@@ -3,30 +3,14 @@ VCR configurations that replay it, a fake clock, and small builders."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 import vcr
 
 from config import parse_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
-
-
-def shared_data() -> Path:
-    """``../shared/data`` relative to the repo root (for a git worktree one level
-    deeper, ``../../shared/data``; ``$REPLYWATCH_SHARED_DATA`` overrides). Fails
-    the test loudly when missing: these tests exist to check real traffic."""
-    candidates = [Path(os.environ["REPLYWATCH_SHARED_DATA"])] if os.environ.get(
-        "REPLYWATCH_SHARED_DATA") else []
-    candidates += [REPO_ROOT.parent / "shared" / "data",
-                   REPO_ROOT.parent.parent / "shared" / "data"]
-    for candidate in candidates:
-        if (candidate / "x_api_cassettes").is_dir():
-            return candidate
-    pytest.fail(f"real API recordings not found (looked in {', '.join(map(str, candidates))})")
 
 
 def x_vcr(**kwargs) -> vcr.VCR:

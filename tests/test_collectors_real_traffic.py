@@ -20,12 +20,12 @@ from collectors.reddit import RedditContext, item_to_message, parse_items, plain
 from config import BrandConfig, CollectorSettings, XWatch
 from pipeline import ingest
 from store.db import open_database
-from tests.collectors_support import FakeTime, json_vcr, shared_data, x_vcr
+from tests.collectors_support import FakeTime, json_vcr, x_vcr
 
 
-@pytest.fixture(scope="module")
-def data():
-    return shared_data()
+@pytest.fixture
+def data(shared_data):
+    return shared_data
 
 
 def x_collector(handle: str, account_id: str, fake: FakeTime, **settings) -> x.XCollector:
