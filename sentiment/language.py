@@ -28,6 +28,8 @@ _HANDLE = re.compile(r"(?<!\w)@\w+")
 # Keep the hashtag's word ("#atendimento" is evidence) but drop the marker.
 _HASH = re.compile(r"(?<!\w)#(?=\w)")
 _LETTER = re.compile(r"[^\W\d_]")
+# "At least MIN_LETTERS letters": stops at the 3rd letter instead of listing them all.
+_ENOUGH_LETTERS = re.compile(r"[^\W\d_]" + r".*?[^\W\d_]" * (MIN_LETTERS - 1), re.DOTALL)
 
 _lock = threading.Lock()
 
@@ -64,9 +66,14 @@ def _identifier(languages: tuple[str, ...]):
 
 def clean_for_detection(text: str) -> str:
     """Return `text` without URLs, @handles and hashtag markers, whitespace collapsed."""
-    text = _URL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
-    text = _HASH.sub("", text)
+    # Each regex pass is skipped when its required literal is absent (same output; a
+    # regex scan costs ~2.5 µs per tweet, the substring test ~0.1 µs).
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" ", text)
+    if "#" in text:
+        text = _HASH.sub("", text)
     return " ".join(text.split())
 
 
@@ -90,9 +97,15 @@ def detect_language(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> 
     "und" for empty, emoji-only, URL/handle-only and too-short texts (< MIN_LETTERS
     letters), and when the identifier is less than MIN_CONFIDENCE sure. Unambiguous
     function words decide first (fast path); py3langid decides everything else.
+    Results are cached per cleaned text (support queues repeat templates that differ
+    only in @handles and links).
     """
-    cleaned = clean_for_detection(text)
-    if len(_LETTER.findall(cleaned, 0, 200)) < MIN_LETTERS:
+    return _detect_cleaned(clean_for_detection(text), tuple(languages))
+
+
+@lru_cache(maxsize=8192)
+def _detect_cleaned(cleaned: str, languages: tuple[str, ...]) -> str:
+    if _ENOUGH_LETTERS.search(cleaned, 0, 200) is None:
         return UNDETERMINED
     quick = _by_stopwords(cleaned, languages)
     if quick:
@@ -100,13 +113,35 @@ def detect_language(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> 
     return _by_model(cleaned, languages)
 
 
+def detect_language_reference(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> str:
+    """The uncached, unoptimised form of `detect_language` (same answers; for tests)."""
+    cleaned = _URL.sub(" ", text)
+    cleaned = _HANDLE.sub(" ", cleaned)
+    cleaned = " ".join(_HASH.sub("", cleaned).split())
+    if len(_LETTER.findall(cleaned, 0, 200)) < MIN_LETTERS:
+        return UNDETERMINED
+    words = _WORD.findall(cleaned.lower())
+    if set(languages) == {"en", "pt"}:
+        en = sum(1 for w in words if w in _STOPWORDS["en"])
+        pt = sum(1 for w in words if w in _STOPWORDS["pt"])
+        if en >= 2 and pt == 0:
+            return "en"
+        if pt >= 2 and en == 0:
+            return "pt"
+    return _by_model(cleaned, languages)
+
+
 def _by_stopwords(cleaned: str, languages: Sequence[str]) -> str | None:
     """Return en/pt when function words decide it unambiguously, else None."""
     if set(languages) != {"en", "pt"}:
         return None
-    words = _WORD.findall(cleaned.lower())
-    en = sum(1 for w in words if w in _STOPWORDS["en"])
-    pt = sum(1 for w in words if w in _STOPWORDS["pt"])
+    en_words, pt_words = _STOPWORDS["en"], _STOPWORDS["pt"]
+    en = pt = 0
+    for word in _WORD.findall(cleaned.lower()):
+        if word in en_words:
+            en += 1
+        if word in pt_words:
+            pt += 1
     if en >= 2 and pt == 0:
         return "en"
     if pt >= 2 and en == 0:

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from LeIA import leia as _leia_module
 
+from .fast_vader import make_special_idioms_check
 from .text import strip_accents
 
 _PUNC_LIST: tuple[str, ...] = tuple(_leia_module.PUNC_LIST)
@@ -86,7 +87,8 @@ _MIN_LEMMA_LEN = 4
 class PortugueseAnalyzer:
     """LeIA-based Portuguese sentiment with negation fixed. Build once: loading is slow."""
 
-    def __init__(self, *, negation: bool = True, lemmas: bool = True, supplement: bool = True):
+    def __init__(self, *, negation: bool = True, lemmas: bool = True, supplement: bool = True,
+                 fast: bool = True):
         from LeIA import leia
 
         self._leia = leia
@@ -119,6 +121,13 @@ class PortugueseAnalyzer:
         # LeIA's own methods (valence window, boosters, punctuation) are reused through
         # this instance; only negation and the loop are replaced.
         self._base._negation_check = self._negation_check
+        if fast:
+            # Same values as LeIA's static method, which lower-cases the whole token list on
+            # every call (`fast=False` keeps LeIA's, as the reference for the tests).
+            self._base._special_idioms_check = make_special_idioms_check(
+                leia.SPECIAL_CASE_IDIOMS, leia.BOOSTER_DICT
+            )
+        self._valence = self._base.sentiment_valence
 
     @property
     def name(self) -> str:
@@ -148,12 +157,13 @@ class PortugueseAnalyzer:
             words = [self._lemma(w) for w in words]
         sentitext = _SentiText(words, leia.allcap_differential(words))
         booster = leia.BOOSTER_DICT
+        valence = self._valence
         sentiments: list[float] = []
         for i, item in enumerate(words):  # position, not words.index(item): LeIA bug 4
             if item.lower() in booster:
                 sentiments.append(0.0)
                 continue
-            self._positional_valence(sentitext, item, i, sentiments)
+            valence(0, sentitext, item, i, sentiments)
         if self.negation:
             self._score_dangling_negators(words, sentiments)
         sentiments = _but_check(words, sentiments)
@@ -176,9 +186,6 @@ class PortugueseAnalyzer:
             window = sentiments[j + 1 : j + 4]
             if not any(window):
                 sentiments[j] = valence
-
-    def _positional_valence(self, sentitext, item: str, i: int, sentiments: list[float]) -> None:
-        self._base.sentiment_valence(0, sentitext, item, i, sentiments)
 
     @lru_cache(maxsize=65536)  # noqa: B019 - one long-lived instance per process
     def _lemma(self, word: str) -> str:

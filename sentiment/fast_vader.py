@@ -1,0 +1,158 @@
+"""VADER 3.3.2 with its per-word hot spots made cheaper, giving the *same* scores.
+
+Profiling `analyze_many` showed three places where vaderSentiment (and LeIA, which copies
+its code) does work proportional to the whole text for every lexicon word:
+
+* `polarity_scores` rebuilds the text character by character (``+=``) to replace emoji,
+  even when the text holds none;
+* `_negation_check` and `_special_idioms_check` lower-case the *whole* token list on each
+  call (up to 3 times per sentiment word), then look at 1-6 tokens of it;
+* `_but_check` lower-cases the whole list again to look for "but".
+
+`FastVader` overrides exactly those methods. Each override computes the same value as the
+original (same tokens, same order of checks, same arithmetic); the original code is still
+used whenever its odd semantics matter (`_but_check` when "but" is present: it updates by
+*value* via ``list.index``). `tests/test_sentiment_fast_paths.py` compares it with plain
+`SentimentIntensityAnalyzer` on the real datasets and on generated text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from vaderSentiment import vaderSentiment as _vader
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
+
+_NEGATE = frozenset(_vader.NEGATE)
+N_SCALAR = _vader.N_SCALAR
+
+
+def _negated(word_lower: str) -> bool:
+    """`vaderSentiment.negated([word])` for one already lower-cased word."""
+    return word_lower in _NEGATE or "n't" in word_lower
+
+
+def make_special_idioms_check(
+    special: Mapping[str, float], booster: Mapping[str, float]
+) -> Callable[[float, list[str], int], float]:
+    """Return `_special_idioms_check` for one (SPECIAL_CASES, BOOSTER_DICT) pair.
+
+    Same result as VADER's/LeIA's static method, which lower-cases every token of the
+    text per call; this one lower-cases only tokens i-3..i+2. Only called with i >= 3
+    (its callers check ``i > start_i`` with start_i == 2), so no index wraps around.
+    """
+
+    def check(valence: float, words: list[str], i: int) -> float:
+        w0 = words[i].lower()
+        w1 = words[i - 1].lower()
+        w2 = words[i - 2].lower()
+        w3 = words[i - 3].lower()
+        onezero = f"{w1} {w0}"
+        twoonezero = f"{w2} {w1} {w0}"
+        twoone = f"{w2} {w1}"
+        threetwoone = f"{w3} {w2} {w1}"
+        threetwo = f"{w3} {w2}"
+        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+            if seq in special:
+                valence = special[seq]
+                break
+        n = len(words)
+        if n - 1 > i:
+            zeroone = f"{w0} {words[i + 1].lower()}"
+            if zeroone in special:
+                valence = special[zeroone]
+        if n - 1 > i + 1:
+            zeroonetwo = f"{w0} {words[i + 1].lower()} {words[i + 2].lower()}"
+            if zeroonetwo in special:
+                valence = special[zeroonetwo]
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in booster:
+                valence = valence + booster[n_gram]
+        return valence
+
+    return check
+
+
+class FastVader(SentimentIntensityAnalyzer):
+    """`SentimentIntensityAnalyzer` giving identical scores with less work per word."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The emoji loop only ever looks at single characters, and every key of VADER's
+        # emoji lexicon is non-ASCII, so a text sharing no character with this set is
+        # returned unchanged by that loop (apart from the final strip()).
+        self._emoji_chars = frozenset(k for k in self.emojis if len(k) == 1)
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """Return VADER's {"neg","neu","pos","compound"}, identical to the parent's."""
+        if self._emoji_chars.isdisjoint(text):
+            text = text.strip()
+        else:
+            text = self._replace_emoji(text)
+        sentitext = SentiText(text)
+        sentiments: list[float] = []
+        words = sentitext.words_and_emoticons
+        booster = _vader.BOOSTER_DICT
+        last = len(words) - 1
+        for i, item in enumerate(words):
+            lower = item.lower()
+            if lower in booster:
+                sentiments.append(0)
+                continue
+            if i < last and lower == "kind" and words[i + 1].lower() == "of":
+                sentiments.append(0)
+                continue
+            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words, sentiments)
+        return self.score_valence(sentiments, text)
+
+    def _replace_emoji(self, text: str) -> str:
+        # The parent's loop, with a list instead of repeated string concatenation.
+        out: list[str] = []
+        prev_space = True
+        emojis = self.emojis
+        for ch in text:
+            if ch in emojis:
+                if not prev_space:
+                    out.append(" ")
+                out.append(emojis[ch])
+                prev_space = False
+            else:
+                out.append(ch)
+                prev_space = ch == " "
+        return "".join(out).strip()
+
+    @staticmethod
+    def _but_check(words_and_emoticons, sentiments):
+        for word in words_and_emoticons:
+            if word.lower() == "but":
+                return SentimentIntensityAnalyzer._but_check(words_and_emoticons, sentiments)
+        return sentiments
+
+    @staticmethod
+    def _negation_check(valence, words_and_emoticons, start_i, i):
+        words = words_and_emoticons
+        if start_i == 0:
+            if _negated(words[i - 1].lower()):
+                valence = valence * N_SCALAR
+        elif start_i == 1:
+            w2, w1 = words[i - 2].lower(), words[i - 1].lower()
+            if w2 == "never" and (w1 == "so" or w1 == "this"):
+                valence = valence * 1.25
+            elif w2 == "without" and w1 == "doubt":
+                pass
+            elif _negated(w2):
+                valence = valence * N_SCALAR
+        elif start_i == 2:
+            w3, w2, w1 = words[i - 3].lower(), words[i - 2].lower(), words[i - 1].lower()
+            if w3 == "never" and (w2 == "so" or w2 == "this") or (w1 == "so" or w1 == "this"):
+                valence = valence * 1.25
+            elif w3 == "without" and (w2 == "doubt" or w1 == "doubt"):
+                pass
+            elif _negated(w3):
+                valence = valence * N_SCALAR
+        return valence
+
+    _special_idioms_check = staticmethod(
+        make_special_idioms_check(_vader.SPECIAL_CASES, _vader.BOOSTER_DICT)
+    )
