@@ -9,7 +9,7 @@ Pure library: no I/O beyond loading the installed lexicons, no store, no UI.
 """
 
 from .analysis import SCORER_VERSION, Analysis, label_for
-from .core import analyze, analyze_many, default_rules
+from .core import analyze, analyze_many, clear_caches, default_rules
 from .language import detect_language
 from .urgency import UrgencyContext, UrgencyRules
 
@@ -20,6 +20,7 @@ __all__ = [
     "UrgencyRules",
     "analyze",
     "analyze_many",
+    "clear_caches",
     "default_rules",
     "detect_language",
     "label_for",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from . import language as _language
 from . import scorers, urgency
 from .analysis import Analysis, label_for
 from .language import DEFAULT_LANGUAGES, UNDETERMINED, detect_language, normalise_language
@@ -18,6 +19,15 @@ TextInput = str | bytes | bytearray | None
 def default_rules() -> UrgencyRules:
     """Return the shared default UrgencyRules (phrase regexes compiled once)."""
     return UrgencyRules()
+
+
+def clear_caches() -> None:
+    """Forget cached per-text results (language per cleaned text).
+
+    Results never depend on the caches; benchmarks call this so that a timed run over
+    unique texts does not profit from an earlier run over the same texts.
+    """
+    _language._detect_cleaned.cache_clear()
 
 
 def analyze(

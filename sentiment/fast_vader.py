@@ -93,6 +93,7 @@ class FastVader(SentimentIntensityAnalyzer):
         sentiments: list[float] = []
         words = sentitext.words_and_emoticons
         booster = _vader.BOOSTER_DICT
+        lexicon = self.lexicon
         last = len(words) - 1
         for i, item in enumerate(words):
             lower = item.lower()
@@ -100,6 +101,11 @@ class FastVader(SentimentIntensityAnalyzer):
                 sentiments.append(0)
                 continue
             if i < last and lower == "kind" and words[i + 1].lower() == "of":
+                sentiments.append(0)
+                continue
+            if lower not in lexicon:
+                # sentiment_valence appends the valence it was given (0) for such words;
+                # skipping the call for them (most words) changes nothing.
                 sentiments.append(0)
                 continue
             sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)

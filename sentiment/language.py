@@ -135,18 +135,22 @@ def _by_stopwords(cleaned: str, languages: Sequence[str]) -> str | None:
     """Return en/pt when function words decide it unambiguously, else None."""
     if set(languages) != {"en", "pt"}:
         return None
-    en_words, pt_words = _STOPWORDS["en"], _STOPWORDS["pt"]
-    en = pt = 0
-    for word in _WORD.findall(cleaned.lower()):
-        if word in en_words:
-            en += 1
-        if word in pt_words:
-            pt += 1
-    if en >= 2 and pt == 0:
+    # Set intersections instead of a Python loop over every word; occurrences are only
+    # counted (list.count) when a single distinct function word was found.
+    words = _WORD.findall(cleaned.lower())
+    distinct = set(words)
+    en_hits = _STOPWORDS["en"].intersection(distinct)
+    pt_hits = _STOPWORDS["pt"].intersection(distinct)
+    if en_hits and not pt_hits and _at_least_two(en_hits, words):
         return "en"
-    if pt >= 2 and en == 0:
+    if pt_hits and not en_hits and _at_least_two(pt_hits, words):
         return "pt"
     return None
+
+
+def _at_least_two(hits: set[str], words: list[str]) -> bool:
+    """Whether the words in `hits` occur at least twice in `words` in total."""
+    return len(hits) >= 2 or words.count(next(iter(hits))) >= 2
 
 
 def _by_model(cleaned: str, languages: Sequence[str]) -> str:

@@ -158,10 +158,17 @@ class PortugueseAnalyzer:
         sentitext = _SentiText(words, leia.allcap_differential(words))
         booster = leia.BOOSTER_DICT
         valence = self._valence
+        lexicon = self.lexicon
         sentiments: list[float] = []
         for i, item in enumerate(words):  # position, not words.index(item): LeIA bug 4
-            if item.lower() in booster:
+            lower = item.lower()
+            if lower in booster:
                 sentiments.append(0.0)
+                continue
+            if lower not in lexicon:
+                # LeIA's sentiment_valence appends the valence it was given (0) for a word
+                # outside the lexicon; skipping the call for those changes nothing.
+                sentiments.append(0)
                 continue
             valence(0, sentitext, item, i, sentiments)
         if self.negation:
