@@ -18,10 +18,11 @@ used whenever its odd semantics matter (`_but_check` when "but" is present: it u
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
 
 from vaderSentiment import vaderSentiment as _vader
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 _NEGATE = frozenset(_vader.NEGATE)
 N_SCALAR = _vader.N_SCALAR
@@ -73,6 +74,25 @@ def make_special_idioms_check(
     return check
 
 
+_PUNCTUATION = string.punctuation
+
+
+class _SentiText:
+    """VADER's SentiText for a str (its token list and cap flag), built without a method
+    call per token: `_strip_punc_if_word` inlined."""
+
+    __slots__ = ("text", "words_and_emoticons", "is_cap_diff")
+
+    def __init__(self, text: str):
+        self.text = text
+        words = []
+        for token in text.split():
+            stripped = token.strip(_PUNCTUATION)
+            words.append(token if len(stripped) <= 2 else stripped)
+        self.words_and_emoticons = words
+        self.is_cap_diff = _vader.allcap_differential(words)
+
+
 class FastVader(SentimentIntensityAnalyzer):
     """`SentimentIntensityAnalyzer` giving identical scores with less work per word."""
 
@@ -89,7 +109,7 @@ class FastVader(SentimentIntensityAnalyzer):
             text = text.strip()
         else:
             text = self._replace_emoji(text)
-        sentitext = SentiText(text)
+        sentitext = _SentiText(text)
         sentiments: list[float] = []
         words = sentitext.words_and_emoticons
         booster = _vader.BOOSTER_DICT

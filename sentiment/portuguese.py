@@ -26,7 +26,6 @@ review words LeIA lacks, valued by their English VADER translation.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from LeIA import leia as _leia_module
 
@@ -82,6 +81,7 @@ _LEMMA_RULES: tuple[tuple[str, str], ...] = (
     ("as", "o"), ("os", "o"), ("a", "o"), ("o", "a"), ("o", "ar"), ("s", ""),
 )
 _MIN_LEMMA_LEN = 4
+_LEMMA_CACHE_SIZE = 65536
 
 
 class PortugueseAnalyzer:
@@ -116,6 +116,8 @@ class PortugueseAnalyzer:
             self.idioms = {}
         self.lexicon = lexicon
         self.lemmas = lemmas
+        # word -> lemma; a plain dict (a per-word lru_cache call cost more than the lookup).
+        self._lemmas: dict[str, str] = {}
         self._base = base
         self._base.lexicon = lexicon
         # LeIA's own methods (valence window, boosters, punctuation) are reused through
@@ -147,14 +149,18 @@ class PortugueseAnalyzer:
         text = strip_accents(text)
         if self.negation:
             text = _NEGATOR_VARIANTS.sub("nao", text)
-        tokens = []
-        for token in text.split():
-            tokens.append(self.emojis.get(token, token))
-        text = " ".join(tokens)
+        if text.isascii():  # every emoji-lexicon key is non-ASCII
+            text = " ".join(text.split())
+        else:
+            emojis = self.emojis
+            text = " ".join([emojis.get(token, token) for token in text.split()])
 
         words = leia_tokens(text)
         if self.lemmas:
-            words = [self._lemma(w) for w in words]
+            cache = self._lemmas
+            if len(cache) > _LEMMA_CACHE_SIZE:  # bound memory in a long-running scorer
+                cache.clear()
+            words = [cache[w] if w in cache else self._lemma_into(cache, w) for w in words]
         sentitext = _SentiText(words, leia.allcap_differential(words))
         booster = leia.BOOSTER_DICT
         valence = self._valence
@@ -194,7 +200,10 @@ class PortugueseAnalyzer:
             if not any(window):
                 sentiments[j] = valence
 
-    @lru_cache(maxsize=65536)  # noqa: B019 - one long-lived instance per process
+    def _lemma_into(self, cache: dict[str, str], word: str) -> str:
+        cache[word] = lemma = self._lemma(word)
+        return lemma
+
     def _lemma(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < _MIN_LEMMA_LEN or lower in self.lexicon or lower in NEGATORS:
