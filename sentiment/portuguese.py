@@ -166,8 +166,9 @@ class PortugueseAnalyzer:
         valence = self._valence
         lexicon = self.lexicon
         sentiments: list[float] = []
+        lowered = [w.lower() for w in words]  # once, shared by the checks below
         for i, item in enumerate(words):  # position, not words.index(item): LeIA bug 4
-            lower = item.lower()
+            lower = lowered[i]
             if lower in booster:
                 sentiments.append(0.0)
                 continue
@@ -178,22 +179,25 @@ class PortugueseAnalyzer:
                 continue
             valence(0, sentitext, item, i, sentiments)
         if self.negation:
-            self._score_dangling_negators(words, sentiments)
-        sentiments = _but_check(words, sentiments)
-        lowered = text.lower()
-        for pattern, valence in self.idioms.items():
-            if pattern.search(lowered):
-                sentiments.append(valence)
+            self._score_dangling_negators(lowered, sentiments)
+        sentiments = _but_check(lowered, sentiments)
+        text_lower = text.lower()
+        for pattern, idiom_valence in self.idioms.items():
+            if pattern.search(text_lower):
+                sentiments.append(idiom_valence)
         return self._base.score_valence(sentiments, text)
 
-    def _score_dangling_negators(self, words: list[str], sentiments: list[float]) -> None:
+    def _score_dangling_negators(self, lowered: list[str], sentiments: list[float]) -> None:
         # A negator with no sentiment word to flip in the next 3 tokens ("não chegou", "não
         # funciona", "não recebi") is itself the complaint: it keeps LeIA's valence for it.
         # Only when it does flip a word does it stay neutral, so "não gostei" is not counted
         # twice. (Without this, removing "nao" from the lexicon lost that cue and cost
         # ~5 points of accuracy on B2W reviews; see docs/sentiment.md.)
-        for j, word in enumerate(words):
-            valence = self._dangling.get(word.lower())
+        dangling = self._dangling
+        if dangling.keys().isdisjoint(lowered):
+            return
+        for j, word in enumerate(lowered):
+            valence = dangling.get(word)
             if valence is None:
                 continue
             window = sentiments[j + 1 : j + 4]
@@ -235,9 +239,9 @@ class PortugueseAnalyzer:
         return valence * NEGATION_SCALAR
 
 
-def _but_check(words: list[str], sentiments: list[float]) -> list[float]:
-    """Halve sentiment before the first contrastive word, boost it by half after."""
-    lower = [str(w).lower() for w in words]
+def _but_check(lower: list[str], sentiments: list[float]) -> list[float]:
+    """Halve sentiment before the first contrastive word (in the lower-cased tokens
+    `lower`), boost it by half after."""
     positions = [lower.index(c) for c in CONTRASTIVE if c in lower]
     if not positions:
         return sentiments
@@ -266,12 +270,14 @@ def leia_tokens(text: str) -> list[str]:
     strip one PUNC_LIST item from either end when what remains is a punctuation-free word
     of the text (trailing form checked first, as LeIA's dict update gives it precedence).
     """
-    words_only = {w for w in _REMOVE_PUNCT.sub("", text).split() if len(w) > 1}
+    words_only: set[str] | None = None  # built only if a token has punctuation at an end
     out = []
     for token in text.split():
         if len(token) <= 1:
             continue
         if token[-1] in _PUNCT_CHARS or token[0] in _PUNCT_CHARS:
+            if words_only is None:
+                words_only = {w for w in _REMOVE_PUNCT.sub("", text).split() if len(w) > 1}
             token = _unpunctuate(token, words_only)
         out.append(token)
     return out

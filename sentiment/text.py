@@ -49,4 +49,8 @@ def strip_accents(text: str) -> str:
 
 def fold(text: str) -> str:
     """Return the matching form of `text`: accent-free, casefolded, ASCII apostrophes."""
+    if text.isascii():
+        # Same result, without str.translate's per-character table lookup: "`" is the
+        # only ASCII character in the table, and strip_accents leaves ASCII alone.
+        return text.replace("`", "'").casefold()
     return strip_accents(text.translate(_APOSTROPHES)).casefold()
