@@ -1,0 +1,126 @@
+"""The speed-ups in sentiment/ must not change a single result.
+
+Each fast path is compared with a slow reference kept for this purpose (plain VADER,
+`detect_language_reference`, LeIA's own idiom check, the original `fold` formula) on
+the real datasets and on generated text; and the whole pipeline's output on a fixed
+real sample is compared with a digest computed by the code *before* the optimisation
+(commit 68005ff).
+"""
+
+import csv
+import hashlib
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from sentiment import UrgencyContext, analyze, analyze_many, clear_caches
+from sentiment.fast_vader import FastVader
+from sentiment.language import detect_language, detect_language_reference
+from sentiment.portuguese import PortugueseAnalyzer
+from sentiment.text import _APOSTROPHES, fold, strip_accents
+
+# sha256 of the JSON of [language, compound, urgency, reasons, scorer] for the sample
+# below, scored three ways (auto-detected, en forced, pt forced; public channel), as
+# computed by the pre-optimisation code at commit 68005ff (SCORER_VERSION 1.0.0).
+PRE_OPTIMISATION_DIGEST = "2e18bd9a05254d49875079d6fd71f908b5e1822d64a92d27686532d001ca6e07"
+
+
+def real_sample(folder, n):
+    """First `n` texts of each dataset: VADER paper tweets, airline tweets, B2W reviews."""
+    with open(folder / "tweets_GroundTruth.txt", encoding="utf-8", newline="") as f:
+        gt = [line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(n), f,
+                                                                        strict=False)]
+    with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
+        air = [row["text"] for _, row in zip(range(n), csv.DictReader(f), strict=False)]
+    with open(folder / "b2w_reviews_10k_pt.csv", encoding="utf-8", newline="") as f:
+        b2w = [f"{row['review_title']}. {row['review_text']}"
+               for _, row in zip(range(n), csv.DictReader(f), strict=False)]
+    texts = gt + air + b2w
+    assert len(texts) == 3 * n
+    return texts
+
+
+@pytest.fixture(scope="module")
+def sample(sentiment_data):
+    return real_sample(sentiment_data, 300)
+
+
+def test_scores_equal_the_pre_optimisation_code(sample):
+    ctx = [UrgencyContext(channel="public")] * len(sample)
+    rows = []
+    for langs in (None, ["en"] * len(sample), ["pt"] * len(sample)):
+        clear_caches()
+        for a in analyze_many(sample, languages=langs, contexts=ctx):
+            rows.append([a.language, a.compound, a.urgency, list(a.reasons), a.scorer])
+    payload = json.dumps(rows, ensure_ascii=False)
+    assert hashlib.sha256(payload.encode()).hexdigest() == PRE_OPTIMISATION_DIGEST
+
+
+def test_analyze_many_equals_analyze_on_real_text(sample):
+    subset = sample[::7]
+    ctxs = [UrgencyContext(channel="public", unanswered_from_author=i % 3) for i in
+            range(len(subset))]
+    clear_caches()
+    batch = analyze_many(subset, contexts=ctxs)
+    clear_caches()
+    assert batch == [analyze(t, context=c) for t, c in zip(subset, ctxs, strict=True)]
+    # and again with the language cache warm: same answers
+    assert analyze_many(subset, contexts=ctxs) == batch
+
+
+def test_fast_vader_equals_plain_vader_on_real_text(sample):
+    plain, fast = SentimentIntensityAnalyzer(), FastVader()
+    texts = sample + [t.upper() for t in sample[:300]]
+    mismatches = [t for t in texts if fast.polarity_scores(t) != plain.polarity_scores(t)]
+    assert mismatches == []
+
+
+# Tokens that exercise every overridden VADER branch: negators, "never so", "without
+# doubt", "but", "kind of", boosters, special-case idioms, emoji, emoticons, caps.
+VADER_WORDS = [
+    "good", "bad", "GREAT", "not", "isn't", "never", "so", "this", "without", "doubt",
+    "but", "BUT", "kind", "of", "very", "extremely", "the", "shit", "bomb", "bad", "ass",
+    "yeah", "right", "cut", "mustard", "no", "least", "at", "sort", "😀", "😡", "💔", ":)",
+    ":(", "!!!", "??", "love", "hate", "😍", "💯", "a", "", "  ", "don't", "nor", "or",
+    "ain't", "coulDN'T", "shouldn't've", "xn't",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(VADER_WORDS) | st.text(max_size=6), max_size=25),
+       st.sampled_from([" ", "", "  ", "\n", ", "]))
+def test_fast_vader_equals_plain_vader_on_generated_text(words, sep):
+    text = sep.join(words)
+    assert FastVader().polarity_scores(text) == _PLAIN.polarity_scores(text)
+
+
+_PLAIN = SentimentIntensityAnalyzer()
+
+
+def test_portuguese_fast_idiom_check_equals_leia_own(sample):
+    fast, reference = PortugueseAnalyzer(), PortugueseAnalyzer(fast=False)
+    assert all(fast.polarity_scores(t) == reference.polarity_scores(t) for t in sample)
+
+
+def test_language_detection_equals_reference_on_real_text(sample):
+    clear_caches()
+    assert [detect_language(t) for t in sample] == [detect_language_reference(t)
+                                                     for t in sample]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "and", "não", "que", "@delta", "#help", "http://x.co/a",
+                                 "WWW.site.com", "é", "1234", "²", "it's", "_", "a"])
+                | st.text(max_size=8), max_size=12))
+def test_language_detection_equals_reference_on_generated_text(words):
+    text = " ".join(words)
+    assert detect_language(text) == detect_language_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.sampled_from(["don`t", "don’t", "ŉ", "NÃO", "Straße"]))
+def test_fold_fast_path_equals_original_formula(text):
+    assert fold(text) == strip_accents(text.translate(_APOSTROPHES)).casefold()
