@@ -631,7 +631,8 @@ def forget(handle: str, platform: str | None, db_path: Path | None, actor: str, 
     click.echo(f"erased {result.messages:,} messages, scrubbed the handle from "
                f"{result.mentions_scrubbed:,} others, cleared {result.payloads_cleared:,} raw "
                f"payloads, {result.conversations:,} conversations, {result.notes:,} notes, "
-               f"{result.dead_letters:,} dead letters"
+               f"{result.dead_letters:,} dead letters, {result.tags_scrubbed:,} tag lists, "
+               f"{result.audit_entries_scrubbed:,} audit entries"
                + ("" if result.checkpoint_complete else
                   " (WAL still in use by a reader: run again later to truncate it)"))
 
