@@ -139,15 +139,16 @@ def analyze(text: str | None, input_path: Path | None, column: str | None,
 @db_option
 @click.option("--all", "rescore_all", is_flag=True,
               help="Re-score every message, not only those scored by another scorer version "
-                   "(use after changing a brand's urgency rules).")
+                   "(use after changing a brand's urgency rules). Erased messages keep "
+                   "their scores.")
 def rescore(db_path: Path | None, rescore_all: bool) -> None:
     """Score stored messages that have no score or an outdated scorer version."""
     from pipeline import score_unscored
+    from store.scores import clear_scores
 
     db = open_database(db_path)
     if rescore_all:
-        db.execute("DELETE FROM scores")
-        db.conn.commit()
+        clear_scores(db)  # erased messages keep the scores erasure left them
     count = score_unscored(db, rescore_old_versions=True)
     click.echo(f"scored {count:,} messages")
 
@@ -630,7 +631,8 @@ def forget(handle: str, platform: str | None, db_path: Path | None, actor: str, 
     click.echo(f"erased {result.messages:,} messages, scrubbed the handle from "
                f"{result.mentions_scrubbed:,} others, cleared {result.payloads_cleared:,} raw "
                f"payloads, {result.conversations:,} conversations, {result.notes:,} notes, "
-               f"{result.dead_letters:,} dead letters"
+               f"{result.dead_letters:,} dead letters, {result.tags_scrubbed:,} tag lists, "
+               f"{result.audit_entries_scrubbed:,} audit entries"
                + ("" if result.checkpoint_complete else
                   " (WAL still in use by a reader: run again later to truncate it)"))
 

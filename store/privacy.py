@@ -36,6 +36,8 @@ class ForgetResult:
     conversations: int = 0
     notes: int = 0
     dead_letters: int = 0
+    tags_scrubbed: int = 0
+    audit_entries_scrubbed: int = 0
     checkpoint_complete: bool = False
 
 
@@ -260,6 +262,8 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
                 db.conn.execute(f"UPDATE dead_letters SET payload = ?, error = ? "
                                 f"WHERE id IN ({_marks(letters)})", (ERASED, ERASED, *letters))
             result.dead_letters = len(letters)
+            result.tags_scrubbed, result.audit_entries_scrubbed = _scrub_triage_text(
+                db, handle, standalone)
             detail = {k: v for k, v in asdict(result).items() if k != "checkpoint_complete"}
             _audit(db, actor, "privacy.forget",
                    {"subject_sha256": subject_hash(handle, platform), "platform": platform,
@@ -269,6 +273,45 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
             db.execute("VACUUM")
             result.checkpoint_complete = _checkpoint(db)
     return result
+
+
+def _scrub_strings(value: Any, pattern: re.Pattern) -> Any:
+    """``value`` (decoded JSON) with ``pattern`` replaced by ``[erased]`` in
+    every string inside it; numbers and keys are left alone."""
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_scrub_strings(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_strings(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _scrub_triage_text(db: Database, handle: str, standalone: re.Pattern) -> tuple[int, int]:
+    """Erase the handle from what people typed in the dashboard and the audit
+    log copied: conversation tags (any conversation: a tag can name a
+    customer) and the string values of audit entries' ``detail`` (tags,
+    assignee names; a note's audit entry holds only the note id). Returns
+    (conversations whose tags changed, audit entries changed)."""
+    like = "%" + _like_escape(handle) + "%"
+    tag_updates = []
+    for id_, tags in db.execute("SELECT id, tags FROM conversations "
+                                "WHERE tags LIKE ? ESCAPE '\\'", (like,)):
+        decoded = _decode_json(tags)
+        scrubbed = _scrub_strings(decoded, standalone)
+        if scrubbed != decoded:
+            tag_updates.append((json.dumps(scrubbed, ensure_ascii=False), id_))
+    db.conn.executemany("UPDATE conversations SET tags = ? WHERE id = ?", tag_updates)
+    audit_updates = []
+    for id_, detail in db.execute("SELECT id, detail FROM audit_log WHERE detail LIKE ? "
+                                  "ESCAPE '\\'", (like,)):
+        decoded = _decode_json(detail)
+        scrubbed = _scrub_strings(decoded, standalone)
+        if scrubbed != decoded:
+            audit_updates.append((json.dumps(scrubbed, ensure_ascii=False, sort_keys=True),
+                                  id_))
+    db.conn.executemany("UPDATE audit_log SET detail = ? WHERE id = ?", audit_updates)
+    return len(tag_updates), len(audit_updates)
 
 
 def _like_escape(text: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from store.db import transaction
 from store.timeutil import iso_utc, utc_now
 
 #: Earlier messages from the same customer count as "unanswered" this long.
@@ -18,12 +19,27 @@ def unscored_message_ids(db: Database, *, limit: int, after_id: int = 0,
                          version: str | None = None) -> list[int]:
     """Ids above ``after_id`` of messages with no score, or (``version`` given)
     a score made by another scorer version, in id order. Callers page with
-    ``after_id`` so each batch does not rescan what is already scored."""
+    ``after_id`` so each batch does not rescan what is already scored.
+
+    Erased messages (``erased_at`` set, text ``[erased]``) are never returned:
+    scoring the tombstone text would replace the score the message had with a
+    neutral one and shift sentiment trends; an erased message keeps the score
+    erasure left it (anonymous: its reasons are cleared), or none."""
     condition = "s.message_id IS NULL" + (" OR s.version != ?" if version else "")
     params: list[Any] = [after_id] + ([version] if version else []) + [limit]
     sql = ("SELECT m.id FROM messages m LEFT JOIN scores s ON s.message_id = m.id "
-           f"WHERE m.id > ? AND ({condition}) ORDER BY m.id LIMIT ?")
+           f"WHERE m.id > ? AND m.erased_at IS NULL AND ({condition}) ORDER BY m.id LIMIT ?")
     return [r[0] for r in db.execute(sql, params)]
+
+
+def clear_scores(db: Database) -> int:
+    """Delete the scores of every message that is not erased, so that a full
+    re-score recomputes them; erased messages keep theirs (see
+    :func:`unscored_message_ids`). Returns how many were deleted."""
+    with transaction(db):
+        return db.conn.execute(
+            "DELETE FROM scores WHERE message_id NOT IN "
+            "(SELECT id FROM messages WHERE erased_at IS NOT NULL)").rowcount
 
 
 def scoring_inputs(db: Database, message_ids: Sequence[int]) -> list[dict[str, Any]]:

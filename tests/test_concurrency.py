@@ -1,6 +1,8 @@
 """Concurrency: a writer ingesting at full speed, readers querying and agents
-changing statuses, all in separate processes on one database file: no
-"database is locked", no lost write."""
+changing statuses through ``store.triage.set_status`` (the dashboard's code
+path), all in separate processes on one database file: no "database is
+locked", no lost write, every agent's last status kept and its audit trail
+exactly its effective changes, in order."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ def test_writer_readers_and_agents_share_the_database(tmp_path, twcs_slice):
           f"2 agents ({len(changes)} status changes); write ms: {fmt(writes)}; "
           f"read ms: {fmt(reads)}")
     assert writes and reads and changes, "every role must have done some work"
+    effective = sum(changed for _, _, changed in changes)
+    print(f"{effective} of {len(changes)} set_status calls changed a status")
+    assert effective > 0, "agents must really change statuses"
     assert result.locked_errors == 0
     assert result.messages_stored == result.messages_expected
     assert result.lost_status_changes == 0

@@ -211,3 +211,81 @@ def test_database_backups_and_exports_are_owner_only(imported, db_path, tmp_path
     written += [p for p in db_path.parent.glob(f"{db_path.name}*")]  # db, -wal, -shm
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
         p.name: 0o600 for p in written}
+
+
+def test_rescore_leaves_erased_tombstones_alone(imported, db_path):
+    """``rescore --all`` (and a scorer-version catch-up) must not score the
+    "[erased]" text: erased messages keep the scores erasure left them, so
+    sentiment trends do not shift, and an erased message that was never
+    scored stays unscored rather than getting an invented neutral score."""
+    db = imported
+    forget_author(db, SUBJECT, platform="x", actor="dpo")
+    q = lambda sql, *p: db.execute(sql, p).fetchall()  # noqa: E731
+    erased_scores = """SELECT m.external_id, s.label, s.compound, s.urgency, s.reasons
+                       FROM messages m JOIN scores s ON s.message_id = m.id
+                       WHERE m.erased_at IS NOT NULL ORDER BY m.external_id"""
+    before = q(erased_scores)
+    labels = "SELECT label, count(*) FROM scores GROUP BY label ORDER BY label"
+    labels_before = q(labels)
+    assert before and any(label != "neutral" for _, label, *_ in before)
+    # late-1 was erased before it was ever scored
+    assert q("SELECT count(*) FROM messages m WHERE m.erased_at IS NOT NULL AND NOT EXISTS "
+             "(SELECT 1 FROM scores s WHERE s.message_id = m.id)") == [(1,)]
+
+    result = CliRunner().invoke(main, ["rescore", "--all", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    scored = int(result.output.split()[1].replace(",", ""))
+    assert scored == q("SELECT count(*) FROM messages WHERE erased_at IS NULL")[0][0]
+    assert q(erased_scores) == before
+    assert q(labels) == labels_before
+    assert q("SELECT count(*) FROM messages m WHERE NOT EXISTS "
+             "(SELECT 1 FROM scores s WHERE s.message_id = m.id)") == [(1,)]
+
+    # an outdated scorer version does not pull tombstones back in either
+    with transaction(db):
+        db.conn.execute("UPDATE scores SET version = 'old' WHERE message_id IN "
+                        "(SELECT id FROM messages WHERE erased_at IS NOT NULL)")
+    result = CliRunner().invoke(main, ["rescore", "--db", str(db_path)])
+    assert result.exit_code == 0 and "scored 0 messages" in result.output, result.output
+    assert [row[:4] for row in q(erased_scores)] == [row[:4] for row in before]
+
+
+def test_dashboard_actions_keep_note_text_out_of_the_audit_and_forget_scrubs_tags(imported):
+    """Triage actions audit-log what changed: a note's entry holds only the
+    note id (never its text); tags and assignee names are recorded as typed,
+    so ``forget`` erases the subject's handle from tags and audit details."""
+    from store.triage import add_note, add_tag, assign, remove_tag
+
+    db = imported
+    theirs = db.execute("SELECT id FROM conversations WHERE customer_handle = ?",
+                        (SUBJECT,)).fetchone()[0]
+    other = db.execute("SELECT id FROM conversations WHERE customer_handle != ? LIMIT 1",
+                       (SUBJECT,)).fetchone()[0]
+    note = "customer 115712 gave phone 5551234 qzvxnoteword"
+    add_note(db, [theirs], note, actor="agent1")
+    add_tag(db, [theirs], "vip 115712", actor="agent1")
+    add_tag(db, [other], "same issue as 115712", actor="agent1")
+    add_tag(db, [other], "billing", actor="agent1")
+    remove_tag(db, [theirs], "vip 115712", actor="agent1")
+    add_tag(db, [theirs], "vip 115712", actor="agent1")
+    assign(db, [theirs], "Bea", actor="agent1")
+    q = lambda sql, *p: db.execute(sql, p).fetchall()  # noqa: E731
+    details = [d for (d,) in q("SELECT detail FROM audit_log")]
+    assert not any("qzvxnoteword" in d or "5551234" in d for d in details)
+    assert sum(SUBJECT in d for d in details) == 4  # tag, tag, untag, tag
+
+    result = forget_author(db, SUBJECT, platform="x", actor="dpo")
+
+    assert (result.tags_scrubbed, result.audit_entries_scrubbed) == (2, 4)
+    assert not any(SUBJECT in d for (d,) in q("SELECT detail FROM audit_log"))
+    assert q("SELECT tags FROM conversations WHERE id = ?", theirs) == [
+        (json.dumps(["vip [erased]"]),)]
+    assert json.loads(q("SELECT tags FROM conversations WHERE id = ?", other)[0][0]) == [
+        "same issue as [erased]", "billing"]
+    actions = q("SELECT action, detail FROM audit_log WHERE conversation_id = ? "
+                "AND action IN ('note', 'assign') ORDER BY id", theirs)
+    assert [a for a, _ in actions] == ["note", "assign"]
+    assert set(json.loads(actions[0][1])) == {"note_id"}
+    assert json.loads(actions[1][1]) == {"from": None, "to": "Bea"}
+    assert q("SELECT text FROM notes WHERE conversation_id = ?", theirs) == [
+        (ERASED,), (ERASED,)]
