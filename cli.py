@@ -89,9 +89,11 @@ score_option = click.option(
 @batch_size_option
 def import_twcs(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
     """Import a "Customer Support on Twitter" (twcs.csv) file."""
+    from functools import partial
+
     from collectors.imports import TWCS_SOURCE, read_twcs
 
-    _run_import(db_path, path, read_twcs, TWCS_SOURCE, score, batch_size)
+    _run_import(db_path, path, partial(read_twcs, as_rows=True), TWCS_SOURCE, score, batch_size)
 
 
 @import_group.command(name="jsonl")

@@ -18,7 +18,13 @@ from store.alerts import queue_urgent_alerts
 from store.brands import ensure_brand_accounts
 from store.db import transaction
 from store.dead_letters import add_dead_letter
-from store.messages import insert_messages, missing_fields, thread_pending
+from store.messages import (
+    MESSAGE_COLUMNS,
+    insert_messages,
+    missing_fields,
+    missing_values,
+    thread_pending,
+)
 from store.scores import conversations_of
 from store.state import set_cursor
 
@@ -38,31 +44,39 @@ class IngestResult:
 
 def ingest(
     db: Database,
-    messages: Sequence[Message | dict[str, Any]],
+    messages: Sequence[Message | dict[str, Any] | tuple],
     *,
     source: str,
     rejected: Iterable[Rejected] = (),
     cursor: dict[str, Any] | None = None,
     defer_threading: bool = False,
 ) -> IngestResult:
-    """Store ``messages`` (skipping duplicates), dead-letter ``rejected`` items and
+    """Store ``messages`` (:class:`Message` objects, row dicts, or row tuples
+    from ``collectors.base.row_values``; duplicates are skipped), dead-letter ``rejected`` items and
     any message the store refuses, recompute the touched conversations and save
     ``cursor`` for ``source`` — all in one transaction, so a crash at any point
     leaves either all of it or none of it. Bulk imports pass
     ``defer_threading=True`` and finish with :func:`finish_threading`."""
     result = IngestResult()
     with transaction(db):
-        rows: list[dict[str, Any]] = []
+        rows: list[dict[str, Any] | tuple] = []
         for message in messages:
             try:
-                row = message.to_row() if isinstance(message, Message) else dict(message)
-                missing = missing_fields(row)
+                if isinstance(message, Message):
+                    row: dict[str, Any] | tuple = message.to_values()
+                    missing = missing_values(row)
+                elif type(message) is tuple:  # already a row (bulk imports)
+                    row = message
+                    missing = missing_values(row)
+                else:
+                    row = dict(message)
+                    missing = missing_fields(row)
                 if missing:
                     raise ValueError(f"missing required fields: {', '.join(missing)}")
             except (TypeError, ValueError, AttributeError, OverflowError) as exc:
                 # Keep the original payload when there is one: it is what a
                 # person can fix and re-import.
-                payload = getattr(message, "raw", None)
+                payload = _payload_of(message)
                 add_dead_letter(db, source, repr(message) if payload is None else payload,
                                 f"unstorable message: {exc}")
                 result.rejected += 1
@@ -91,6 +105,12 @@ def ingest(
         if cursor is not None:
             set_cursor(db, source, cursor)
     return result
+
+
+def _payload_of(message: Any) -> Any:
+    if type(message) is tuple and len(message) == len(MESSAGE_COLUMNS):
+        return message[MESSAGE_COLUMNS.index("raw")]
+    return getattr(message, "raw", None)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
+from store.messages import MESSAGE_COLUMNS
 from store.timeutil import iso_utc, to_utc, utc_now
 
 Direction = Literal["inbound", "outbound"]
@@ -59,36 +60,53 @@ class Message:
     is_demo: bool = False
     fetched_at: datetime | None = None
 
+    def to_values(self) -> tuple:
+        """The row stored in ``messages`` as a tuple in
+        ``store.messages.MESSAGE_COLUMNS`` order (see :func:`row_values`)."""
+        return row_values(
+            self.platform, self.external_id, self.kind, self.channel, self.direction,
+            self.brand, self.author_id, self.author_handle, self.author_name,
+            self.author_followers, self.text, self.lang, self.created_at,
+            self.in_reply_to_id, self.thread_ref, self.url, self.source, self.fetched_at,
+            self.raw, self.is_demo,
+        )
+
     def to_row(self) -> dict[str, Any]:
         """The row stored in ``messages`` (UTC timestamps, mentions extracted)."""
-        created = to_utc(self.created_at)
-        raw = self.raw
-        if raw is not None and not isinstance(raw, str):
-            raw = json.dumps(raw, ensure_ascii=False, default=str)
-        return {
-            "platform": self.platform,
-            "external_id": str(self.external_id),
-            "kind": self.kind,
-            "channel": self.channel,
-            "direction": self.direction,
-            "brand": self.brand,
-            "author_id": self.author_id,
-            "author_handle": self.author_handle,
-            "author_name": self.author_name,
-            "author_followers": self.author_followers,
-            "text": self.text or "",
-            "lang": self.lang,
-            "mentions": " ".join(extract_mentions(self.text)),
-            "created_at": iso_utc(created),
-            "created_ts": int(created.timestamp()),
-            "in_reply_to_id": str(self.in_reply_to_id) if self.in_reply_to_id else None,
-            "thread_ref": str(self.thread_ref) if self.thread_ref else None,
-            "url": self.url,
-            "source": self.source,
-            "fetched_at": _iso_cached(self.fetched_at or utc_now()),
-            "raw": raw,
-            "is_demo": int(self.is_demo),
-        }
+        return dict(zip(MESSAGE_COLUMNS, self.to_values(), strict=True))
+
+
+def row_values(platform: str, external_id: str, kind: str, channel: str, direction: str,
+               brand: str | None, author_id: str | None, author_handle: str | None,
+               author_name: str | None, author_followers: int | None, text: str | None,
+               lang: str | None, created_at: datetime, in_reply_to_id: str | None,
+               thread_ref: str | None, url: str | None, source: str,
+               fetched_at: datetime | None, raw: Any, is_demo: bool) -> tuple:
+    """The one mapping from message fields to a ``messages`` row, as a tuple in
+    ``MESSAGE_COLUMNS`` order: UTC ISO and unix timestamps, mentions extracted,
+    ids as text, ``raw`` as JSON text. :meth:`Message.to_row` and the bulk
+    importers (which skip building :class:`Message` objects) both use it.
+    Raises ``OverflowError``/``ValueError`` for an unrepresentable time."""
+    created = to_utc(created_at)
+    if raw is not None and not isinstance(raw, str):
+        raw = json.dumps(raw, ensure_ascii=False, default=str)
+    text = text or ""
+    return (
+        platform, str(external_id), kind, channel, direction, brand,
+        author_id, author_handle, author_name, author_followers, text, lang,
+        # Most texts have no @: skip the regex for them.
+        " ".join(extract_mentions(text)) if "@" in text else "",
+        created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        int(created.timestamp()),
+        str(in_reply_to_id) if in_reply_to_id else None,
+        str(thread_ref) if thread_ref else None,
+        url, source, _iso_cached(fetched_at or _batch_now()), raw, int(is_demo),
+    )
+
+
+def _batch_now() -> datetime:
+    # utc_now() to the second: equal for a whole batch, so _iso_cached hits.
+    return utc_now().replace(microsecond=0)
 
 
 @dataclass(slots=True)

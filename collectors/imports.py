@@ -18,13 +18,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from collectors.base import Message, Rejected
+from collectors.base import Message, Rejected, row_values
+from store.messages import MESSAGE_COLUMNS
 
 TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id"]  # fmt: skip
 TWCS_SOURCE = "import:twcs"
 JSONL_SOURCE = "import:jsonl"
 DEFAULT_BATCH_SIZE = 5_000
+_DIRECTION, _HANDLE, _BRAND = (MESSAGE_COLUMNS.index(c)
+                               for c in ("direction", "author_handle", "brand"))
 
 # twcs has bare carriage returns inside unquoted fields (tweet 3399). The csv
 # module refuses them, so they are swapped for a private-use character while
@@ -44,7 +47,8 @@ class ImportBatch:
     """One batch read from a file: messages, rejected rows, brand accounts seen
     (``(platform, handle, brand)``) and how far into the file the reader is."""
 
-    messages: list[Message] = field(default_factory=list)
+    #: Message objects, or row tuples when the reader was asked for rows.
+    messages: list[Message | tuple] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     brand_accounts: set[tuple[str, str, str]] = field(default_factory=set)
     bytes_read: int = 0
@@ -78,10 +82,8 @@ def _tweet_id(value: str) -> str:
     return value
 
 
-def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
-    """Turn one twcs record into a :class:`Message`, keeping ``raw`` (the CSV
-    text of the record) as its payload; raises ``ValueError`` with a readable
-    reason if a field is unusable."""
+def _twcs_fields(record: dict[str, str]) -> tuple[str, str, bool, datetime, str | None, str]:
+    """Validate one twcs record: (tweet id, author, inbound, created, parent id, text)."""
     tweet_id = _tweet_id(record.get("tweet_id") or "")
     author = (record.get("author_id") or "").strip()
     if not author:
@@ -94,22 +96,46 @@ def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
     except ValueError as exc:
         raise ValueError(f"bad created_at {record.get('created_at')!r}") from exc
     parent = (record.get("in_response_to_tweet_id") or "").strip()
-    inbound = inbound_flag == "True"
-    text = record.get("text") or ""
+    return (tweet_id, author, inbound_flag == "True", created,
+            _tweet_id(parent) if parent else None, record.get("text") or "")
+
+
+def _twcs_kind(inbound: bool, parent: str | None) -> str:
+    return ("reply" if parent else "mention") if inbound else "reply"
+
+
+def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
+    """Turn one twcs record into a :class:`Message`, keeping ``raw`` (the CSV
+    text of the record) as its payload; raises ``ValueError`` with a readable
+    reason if a field is unusable."""
+    tweet_id, author, inbound, created, parent, text = _twcs_fields(record)
     return Message(
         platform="x",
         external_id=tweet_id,
         created_at=created,
         text=text,
         direction="inbound" if inbound else "outbound",
-        kind=("reply" if parent else "mention") if inbound else "reply",
+        kind=_twcs_kind(inbound, parent),
         channel="public",
         source=TWCS_SOURCE,
         author_id=author,
         author_handle=author,
         brand=None if inbound else author,
-        in_reply_to_id=_tweet_id(parent) if parent else None,
+        in_reply_to_id=parent,
         raw=raw,
+    )
+
+
+def parse_twcs_values(record: dict[str, str], raw: str | None = None) -> tuple:
+    """Like :func:`parse_twcs_row`, but return the stored row as a tuple (the
+    same ``collectors.base.row_values`` mapping ``Message.to_row`` uses)
+    without building a :class:`Message`: the bulk import path."""
+    tweet_id, author, inbound, created, parent, text = _twcs_fields(record)
+    return row_values(
+        "x", tweet_id, _twcs_kind(inbound, parent), "public",
+        "inbound" if inbound else "outbound", None if inbound else author,
+        author, author, None, None, text, None, created, parent, None, None,
+        TWCS_SOURCE, None, raw, False,
     )
 
 
@@ -204,10 +230,13 @@ def _is_twcs_row(line: str, index: dict[str, int], width: int) -> bool:
     return True
 
 
-def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ImportBatch]:
+def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
+              as_rows: bool = False) -> Iterator[ImportBatch]:
     """Stream a twcs-format CSV as batches. Accepts the Kaggle file (header
     ``tweet_id,…``) and variants with a leading index column. Raises
-    ``ValueError`` if the header lacks a twcs column.
+    ``ValueError`` if the header lacks a twcs column. With ``as_rows`` the
+    batches hold row tuples (:func:`parse_twcs_values`) instead of
+    :class:`Message` objects: cheaper, and what ``pipeline.ingest`` stores.
 
     A rejected record that spans several lines (typically a stray quote that
     made the CSV parser read the following rows into one field) is
@@ -226,6 +255,7 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iter
             raise ValueError(f"{path}: not a twcs file, header lacks {', '.join(missing)}")
         index = {name: header.index(name) for name in TWCS_COLUMNS}
         width = len(header)
+        parse = parse_twcs_values if as_rows else parse_twcs_row
         batch = ImportBatch()
         while True:
             error = None
@@ -249,12 +279,15 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iter
                 error = _suspect_multiline(row, raw, index, width)
             if error is None:
                 try:
-                    message = parse_twcs_row({name: row[i] for name, i in index.items()}, raw)
+                    message = parse({name: row[i] for name, i in index.items()}, raw)
                 except ValueError as exc:
                     error = str(exc)
             if message is not None:
                 batch.messages.append(message)
-                if message.direction == "outbound":
+                if as_rows:
+                    if message[_DIRECTION] == "outbound":
+                        batch.brand_accounts.add(("x", message[_HANDLE], message[_BRAND]))
+                elif message.direction == "outbound":
                     batch.brand_accounts.add(("x", message.author_handle or "",
                                               message.brand or ""))
             elif last > first:

@@ -59,6 +59,15 @@ def missing_fields(row: Mapping[str, Any]) -> list[str]:
 
 
 _as_tuple = itemgetter(*MESSAGE_COLUMNS)
+_required_values = itemgetter(*(MESSAGE_COLUMNS.index(c) for c in REQUIRED_COLUMNS))
+
+
+def missing_values(values: tuple) -> list[str]:
+    """Like :func:`missing_fields`, for a row tuple in :data:`MESSAGE_COLUMNS` order."""
+    required = _required_values(values)
+    if None not in required and "" not in required:  # the common case, checked in C
+        return []
+    return [c for c, v in zip(REQUIRED_COLUMNS, required, strict=True) if v in (None, "")]
 
 
 def _prepare(row: Mapping[str, Any]) -> tuple:
@@ -78,6 +87,13 @@ def _prepare(row: Mapping[str, Any]) -> tuple:
     return tuple(values)
 
 
+def _checked(values: tuple) -> tuple:
+    missing = missing_values(values)
+    if missing:
+        raise ValueError(f"message is missing required fields: {', '.join(missing)}")
+    return values
+
+
 _DEFAULTS: dict[str, Any] = dict.fromkeys(MESSAGE_COLUMNS)
 _DEFAULTS.update(text="", mentions="", is_demo=0)
 _RAW = MESSAGE_COLUMNS.index("raw")
@@ -91,9 +107,11 @@ _INSERT_SQL = (
 _NOT_NULL_TEXT = (MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("mentions"))
 
 
-def insert_messages(db: Database, rows: Iterable[Mapping[str, Any]], *,
+def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
                     thread: bool = True) -> InsertResult:
-    """Insert ``rows`` (dicts with :data:`MESSAGE_COLUMNS`) in one statement batch,
+    """Insert ``rows`` (dicts with :data:`MESSAGE_COLUMNS`, or tuples of their
+    values in that order as made by ``collectors.base.row_values``, which are
+    stored as they are) in one statement batch,
     skipping ones already stored, then (unless ``thread`` is False) thread every
     unthreaded message into conversations.
 
@@ -102,9 +120,10 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any]], *,
     pass ``thread=False`` and call :func:`thread_pending` once at the end; a
     message left unthreaded by an interrupted import is threaded by the next
     call of either. Raises ``ValueError`` for a row missing required fields
-    (callers validate first and dead-letter bad items); rows SQLite refuses
+    (callers validate first, :func:`missing_values` for tuples, and
+    dead-letter bad items); rows SQLite refuses
     are returned in ``refused`` and the others are stored."""
-    prepared = [_prepare(row) for row in rows]
+    prepared = [_checked(row) if type(row) is tuple else _prepare(row) for row in rows]
     result = InsertResult()
     if prepared:
         conn = db.conn
