@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from store.db import DB_ENV_VAR, open_database, resolve_db_path
+from store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
 
 console = Console(stderr=True)
 
@@ -40,9 +40,13 @@ batch_size_option = click.option(
 
 def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool,
                 batch_size: int = 5_000) -> None:
+    from functools import partial
+
+    from collectors.background import read_in_background
     from pipeline import import_batches
 
     db = open_database(db_path)
+    tune_for_bulk_load(db)
     total_bytes = path.stat().st_size
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TransferSpeedColumn(),
@@ -65,7 +69,10 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
                             counts=f"{seen['scored']:,} messages scored")
 
         try:
-            totals = import_batches(db, reader(path, batch_size=batch_size), source=source,
+            # Parsed in a second process while this one writes (flat memory:
+            # only a few batches are ever in flight).
+            batches = read_in_background(partial(reader, path, batch_size=batch_size))
+            totals = import_batches(db, batches, source=source,
                                     on_progress=advance, score=score, on_scored=scored)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc

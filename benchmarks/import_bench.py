@@ -4,14 +4,19 @@ file, against a per-row-insert baseline in the same run.
     python benchmarks/import_bench.py [--rows 1000000] [--baseline-rows 20000]
 
 Prints rows/s and peak RSS of the import (run as a child process, so its peak
-memory is measured alone) for a small and the full file, and the ratio to the
-baseline that stores one row per transaction with sqlite-utils' insert().
+memory is measured alone) for a small and the full file with ``--no-score``
+(the loading target), the small file again with scoring (``--scored-full``
+for the full one), and the ratio to the baseline that stores one row per
+transaction with sqlite-utils' insert(). Peak RSS is given for the largest
+process and for the importer's whole process tree (it parses in a second
+process).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import subprocess
@@ -57,17 +62,53 @@ def generate(path: Path, rows: int, *, brands: int = 76, seed: int = 1) -> None:
         writer.writerows(out[:rows])
 
 
-def run_import(csv_path: Path, db_path: Path) -> tuple[float, float]:
-    """Run the real CLI in a child process; return (seconds, peak RSS MiB)."""
+def _tree_rss_mib(root: int) -> float:
+    """Summed RSS of ``root`` and its descendants (shared pages counted in
+    each process, so an upper bound), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 2**20
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, float, float]:
+    """Run the real CLI in a child process; return (seconds, peak RSS MiB of
+    the largest process, peak summed RSS MiB of the importer's process tree:
+    it parses in a second process)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli", "import", "twcs", str(csv_path),
-                    "--db", str(db_path)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "import", "twcs", str(csv_path), "--db", str(db_path),
+         "--score" if score else "--no-score"], cwd=REPO, stdout=subprocess.DEVNULL)
+    tree_peak = 0.0
+    while process.poll() is None:
+        tree_peak = max(tree_peak, _tree_rss_mib(process.pid))
+        time.sleep(0.2)
     elapsed = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"import failed with exit code {process.returncode}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss of children is the max over all children so far: run the small
     # file first so each reading is that run's own peak or larger.
-    return elapsed, max(peak, before) / 1024
+    return elapsed, max(peak, before) / 1024, tree_peak
 
 
 def baseline_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
@@ -97,24 +138,39 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small-rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=20_000)
+    parser.add_argument("--scored-full", action="store_true",
+                        help="also time the full file with scoring (slow: ~10k msg/s)")
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+          f"{os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results = {}
-        for label, rows in (("small", args.small_rows), ("full", args.rows)):
+        runs = [("small", args.small_rows, False), ("full", args.rows, False),
+                ("small", args.small_rows, True)]
+        if args.scored_full:
+            runs.append(("full", args.rows, True))
+        for label, rows, score in runs:
             csv_path = folder / f"{label}.csv"
-            generate(csv_path, rows)
-            seconds, peak = run_import(csv_path, folder / f"{label}.db")
-            results[label] = (rows, seconds, peak)
+            if not csv_path.exists():
+                generate(csv_path, rows)
+            db_path = folder / f"{label}-{'scored' if score else 'unscored'}.db"
+            seconds, peak, tree = run_import(csv_path, db_path, score=score)
+            results[label, score] = (rows, seconds, peak)
             size = csv_path.stat().st_size / 2**20
-            print(f"{label:5}: {rows:>9,} rows ({size:,.0f} MiB) in {seconds:6.1f} s = "
-                  f"{rows / seconds:>8,.0f} rows/s, peak RSS {peak:,.0f} MiB")
+            mode = "--score   " if score else "--no-score"
+            print(f"{label:5} {mode}: {rows:>9,} rows ({size:,.0f} MiB) in {seconds:6.1f} s = "
+                  f"{rows / seconds:>8,.0f} rows/s, peak RSS {peak:,.0f} MiB "
+                  f"(process tree {tree:,.0f} MiB)")
         base_rate = baseline_per_row(folder / "small.csv", folder / "baseline.db",
                                      args.baseline_rows)
-        rows, seconds, _ = results["full"]
+        rows, seconds, _ = results["full", False]
         print(f"baseline (one insert + commit per row, first {args.baseline_rows:,} rows): "
               f"{base_rate:,.0f} rows/s")
-        print(f"ratio full import / baseline: {rows / seconds / base_rate:.1f}x")
+        print(f"ratio full --no-score import / baseline: {rows / seconds / base_rate:.1f}x")
+        print("scored figures include the sentiment phase (docs/sentiment.md); the "
+              "--no-score figures do not")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
