@@ -18,7 +18,6 @@ import argparse
 import csv
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -93,22 +92,24 @@ def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, fl
     """Run the real CLI in a child process; return (seconds, peak RSS MiB of
     the largest process, peak summed RSS MiB of the importer's process tree:
     it parses in a second process)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "import", "twcs", str(csv_path), "--db", str(db_path),
          "--score" if score else "--no-score"], cwd=REPO, stdout=subprocess.DEVNULL)
     tree_peak = 0.0
-    while process.poll() is None:
+    while True:
+        # wait4 gives this child's own rusage (its ru_maxrss covers it and its
+        # reader process), not the maximum over every child this script ran.
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
         tree_peak = max(tree_peak, _tree_rss_mib(process.pid))
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise SystemExit(f"import failed with exit code {process.returncode}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: run the small
-    # file first so each reading is that run's own peak or larger.
-    return elapsed, max(peak, before) / 1024, tree_peak
+    return elapsed, usage.ru_maxrss / 1024, tree_peak
 
 
 def baseline_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
