@@ -182,3 +182,68 @@ def test_ordinal(n, s):
                                          (7800, "2h 10m"), (86400 * 3 + 3600 * 4, "3d 4h")])
 def test_format_duration(sec, s):
     assert format_duration(sec) == s
+
+
+# Phrases added in SCORER_VERSION 1.1.0: each reason on a named example per language.
+@pytest.mark.parametrize(
+    ("text", "language", "reason"),
+    [
+        ("flight delayed 3 hours, any update?", "en", "asks for an update"),
+        ("any news on my ticket?", "en", "asks for an update"),
+        ("alguma atualização do meu pedido?", "pt", "asks for an update"),
+        ("ainda sem previsão de entrega", "pt", "asks for an update"),
+        ("been waiting for days for my package", "en", "still waiting"),
+        ("still no word from your team", "en", "still waiting"),
+        ("estou esperando o técnico desde segunda", "pt", "still waiting"),
+        ("ainda esperando o reembolso", "pt", "still waiting"),
+        ("emailed twice and never heard back", "en", "got no response"),
+        ("liguei 5 vezes e ninguém atende", "pt", "got no response"),
+        ("my order is delayed again", "en", "mentions a delay"),
+        ("another delay on my order", "en", "mentions a delay"),
+        ("a entrega atrasou de novo", "pt", "mentions a delay"),
+        ("you lost my suitcase", "en", "something was lost"),
+        ("os correios perderam minha encomenda", "pt", "something was lost"),
+        ("two items are missing from my box", "en", "something is missing"),
+        ("veio faltando uma peça", "pt", "something is missing"),
+        ("the app is not working since the update", "en", "says it is not working"),
+        ("my card doesn't work at checkout", "en", "says it is not working"),
+        ("o aplicativo não funciona", "pt", "says it is not working"),
+        ("o modem parou de funcionar", "pt", "says it is not working"),
+        ("I can't log in to my account", "en", "cannot log in"),
+        ("não consigo acessar minha conta", "pt", "cannot log in"),
+        ("fui cobrado em dobro", "pt", "billing error"),
+    ],
+)
+def test_new_waiting_and_failure_reasons_fire(text, language, reason):
+    assert reason in reasons(text, language=language)
+
+
+NEW_REASONS = {
+    "asks for an update", "still waiting", "got no response", "mentions a delay",
+    "something was lost", "something is missing", "says it is not working",
+    "cannot log in", "billing error",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("thanks for the quick update!", "en"),
+        ("the new update works great, thanks", "en"),
+        ("delivered a day early, love it", "en"),
+        ("obrigado pela atualização rápida!", "pt"),
+        ("chegou antes do prazo, funciona perfeitamente", "pt"),
+    ],
+)
+def test_new_reasons_do_not_fire_on_clear_non_complaints(text, language):
+    a = analyze(text, language=language)
+    assert not NEW_REASONS & set(a.reasons)
+    assert not a.urgent
+
+
+def test_delay_and_update_request_without_negative_words_reaches_complaint_points():
+    # The docs' example of a complaint the 1.0.0 rules could not see: two distinct
+    # complaint reasons now add 25 + 10 points on top of any sentiment.
+    a = analyze("flight 1234 delayed 3 hours, any update?", language="en")
+    assert {"mentions a delay", "asks for an update"} <= set(a.reasons)
+    assert a.urgency >= 35
