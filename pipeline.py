@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
 
 from collectors.base import Message, Rejected
 from collectors.imports import ImportBatch
-from metrics.engine import recompute_conversations, refresh_score_aggregates
+from metrics.engine import (
+    new_conversation_rows,
+    recompute_conversations,
+    refresh_score_aggregates,
+)
 from sentiment.store_scoring import score_messages, score_pending
 from store.alerts import queue_urgent_alerts
-from store.brands import ensure_brand_accounts
+from store.bulk import BulkLoad
 from store.db import transaction
 from store.dead_letters import add_dead_letter
 from store.messages import (
@@ -23,6 +28,7 @@ from store.messages import (
     insert_messages,
     missing_fields,
     missing_values,
+    prepare_row,
     thread_pending,
 )
 from store.scores import conversations_of
@@ -59,31 +65,9 @@ def ingest(
     ``defer_threading=True`` and finish with :func:`finish_threading`."""
     result = IngestResult()
     with transaction(db):
-        rows: list[dict[str, Any] | tuple] = []
-        for message in messages:
-            try:
-                if isinstance(message, Message):
-                    row: dict[str, Any] | tuple = message.to_values()
-                    missing = missing_values(row)
-                elif type(message) is tuple:  # already a row (bulk imports)
-                    row = message
-                    missing = missing_values(row)
-                else:
-                    row = dict(message)
-                    missing = missing_fields(row)
-                if missing:
-                    raise ValueError(f"missing required fields: {', '.join(missing)}")
-            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
-                # Keep the original payload when there is one: it is what a
-                # person can fix and re-import.
-                payload = _payload_of(message)
-                add_dead_letter(db, source, repr(message) if payload is None else payload,
-                                f"unstorable message: {exc}")
-                result.rejected += 1
-            else:
-                rows.append(row)
-        for item in rejected:
-            add_dead_letter(db, source, item.payload, item.error)
+        rows, unstorable = validated_rows(messages)
+        for payload, error in [*unstorable, *((r.payload, r.error) for r in rejected)]:
+            add_dead_letter(db, source, payload, error)
             result.rejected += 1
         inserted = insert_messages(db, rows, thread=not defer_threading)
         for row, error in inserted.refused:
@@ -105,6 +89,36 @@ def ingest(
         if cursor is not None:
             set_cursor(db, source, cursor)
     return result
+
+
+def validated_rows(messages: Iterable[Message | dict[str, Any] | tuple],
+                   ) -> tuple[list[dict[str, Any] | tuple], list[tuple[Any, str]]]:
+    """Split ``messages`` into storable rows (dicts or tuples) and
+    ``(payload, error)`` pairs for the ones missing required fields or not
+    convertible; the payload is the original raw text when there is one (it
+    is what a person can fix and re-import)."""
+    rows: list[dict[str, Any] | tuple] = []
+    unstorable: list[tuple[Any, str]] = []
+    for message in messages:
+        try:
+            if isinstance(message, Message):
+                row: dict[str, Any] | tuple = message.to_values()
+                missing = missing_values(row)
+            elif type(message) is tuple:  # already a row (bulk imports)
+                row = message
+                missing = missing_values(row)
+            else:
+                row = dict(message)
+                missing = missing_fields(row)
+            if missing:
+                raise ValueError(f"missing required fields: {', '.join(missing)}")
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            payload = _payload_of(message)
+            unstorable.append((repr(message) if payload is None else payload,
+                               f"unstorable message: {exc}"))
+        else:
+            rows.append(row)
+    return rows, unstorable
 
 
 def _payload_of(message: Any) -> Any:
@@ -132,35 +146,37 @@ def import_batches(
     score: bool = True,
     on_scored: Callable[[int], None] | None = None,
 ) -> ImportTotals:
-    """Ingest every batch of a file import, each in its own transaction (so an
-    interrupted import keeps what it committed and a re-run skips it), then
-    thread and measure all of it at once: set-based threading of the whole
-    file is much faster than per batch, and a brand account that appears late
-    in the file is known by then for conversations that only mention it.
-    Scoring follows as its own batched phase (``score=False`` skips it; any
-    later ``rescore`` or ingest catches up)."""
+    """Import a whole file: every batch is staged (see ``store.bulk``), then
+    all of it is stored, threaded and measured in one transaction, each
+    message and conversation written once. An interrupted import stores
+    nothing and a re-run starts over (duplicates are skipped, so nothing is
+    ever stored twice). Scoring follows as its own batched phase
+    (``score=False`` skips it; any later ``rescore`` or ingest catches up)."""
     totals = ImportTotals()
-    for batch in batches:
-        with transaction(db):
-            ensure_brand_accounts(db, batch.brand_accounts)
-            result = ingest(db, batch.messages, source=source, rejected=batch.rejected,
-                            defer_threading=True)
-        totals.inserted += result.inserted
-        totals.duplicates += result.duplicates
-        totals.rejected += result.rejected
-        totals.batches += 1
-        if on_progress:
-            on_progress(batch)
-    finish_threading(db)
+    with BulkLoad(db) as load:
+        for batch in batches:
+            rows, unstorable = validated_rows(batch.messages)
+            # Row dicts (JSONL) become tuples through the store's own mapping.
+            load.add([row if type(row) is tuple else prepare_row(row) for row in rows],
+                     [*unstorable, *((r.payload, r.error) for r in batch.rejected)],
+                     batch.brand_accounts)
+            totals.batches += 1
+            if on_progress:
+                on_progress(batch)
+        result = load.commit(source, partial(new_conversation_rows, db),
+                             partial(recompute_conversations, db))
+    totals.inserted, totals.duplicates = result.inserted, result.duplicates
+    totals.rejected = result.rejected
     if score:
         score_unscored(db, on_batch=on_scored)
     return totals
 
 
 def finish_threading(db: Database) -> int:
-    """Thread every message stored without a conversation (after a bulk import,
-    or one that was interrupted) and recompute the conversations that changed,
-    in one transaction. Returns how many conversations were recomputed."""
+    """Thread every message stored without a conversation (left by an
+    import interrupted under an earlier version, or a private message whose
+    thread was unknown) and recompute the conversations that changed, in one
+    transaction. Returns how many conversations were recomputed."""
     with transaction(db):
         return recompute_conversations(db, thread_pending(db))
 

@@ -109,6 +109,11 @@ def _batch_now() -> datetime:
     return utc_now().replace(microsecond=0)
 
 
+def fetched_now() -> str:
+    """``fetched_at`` for a message read now, as :func:`row_values` stores it."""
+    return _iso_cached(_batch_now())
+
+
 @dataclass(slots=True)
 class Rejected:
     """An item that could not be turned into a message, with why."""

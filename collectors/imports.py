@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from collectors.base import Message, Rejected, row_values
+from collectors.base import Message, Rejected, extract_mentions, fetched_now
 from store.messages import MESSAGE_COLUMNS
 
 TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
@@ -84,20 +85,58 @@ def _tweet_id(value: str) -> str:
 
 def _twcs_fields(record: dict[str, str]) -> tuple[str, str, bool, datetime, str | None, str]:
     """Validate one twcs record: (tweet id, author, inbound, created, parent id, text)."""
-    tweet_id = _tweet_id(record.get("tweet_id") or "")
-    author = (record.get("author_id") or "").strip()
-    if not author:
-        raise ValueError("author_id is empty")
-    inbound_flag = (record.get("inbound") or "").strip()
-    if inbound_flag not in ("True", "False"):
-        raise ValueError(f"inbound must be True or False, got {inbound_flag!r}")
+    tweet_id, author, inbound, created_at, parent, text = _twcs_checked(
+        record.get("tweet_id") or "", record.get("author_id") or "",
+        record.get("inbound") or "", record.get("created_at") or "",
+        record.get("in_response_to_tweet_id") or "", record.get("text") or "")
     try:
-        created = _twcs_time((record.get("created_at") or "").strip())
+        created = _twcs_time(created_at)
     except ValueError as exc:
         raise ValueError(f"bad created_at {record.get('created_at')!r}") from exc
-    parent = (record.get("in_response_to_tweet_id") or "").strip()
-    return (tweet_id, author, inbound_flag == "True", created,
-            _tweet_id(parent) if parent else None, record.get("text") or "")
+    return tweet_id, author, inbound, created, parent, text
+
+
+def _twcs_checked(tweet_id: str, author: str, inbound_flag: str, created_at: str,
+                  parent: str, text: str) -> tuple[str, str, bool, str, str | None, str]:
+    """The validation every twcs record goes through (the timestamp is parsed
+    by the caller). Raises ``ValueError`` with the reason."""
+    tweet_id = _tweet_id(tweet_id)
+    author = author.strip()
+    if not author:
+        raise ValueError("author_id is empty")
+    inbound_flag = inbound_flag.strip()
+    if inbound_flag not in ("True", "False"):
+        raise ValueError(f"inbound must be True or False, got {inbound_flag!r}")
+    parent = parent.strip()
+    return (tweet_id, author, inbound_flag == "True", created_at.strip(),
+            _tweet_id(parent) if parent else None, text)
+
+
+#: (year, month name, day) -> (unix seconds at 00:00 UTC, ISO date); bounded.
+_UTC_DAYS: dict[tuple[str, str, str], tuple[int, str]] = {}
+
+
+def _twcs_utc(value: str) -> tuple[int, str]:
+    """(unix seconds, ISO ``YYYY-MM-DDTHH:MM:SSZ``) of a Twitter timestamp,
+    exactly as ``row_values`` stores ``_twcs_time(value)``. The whole twcs
+    file is in UTC, so the usual case needs one cached date lookup and a few
+    integer operations instead of two datetimes per row."""
+    match = _TWITTER_TIME.match(value)
+    if not match or match[1] not in _MONTHS:
+        raise ValueError(f"not a Twitter timestamp: {value!r}")
+    month, day, hh, mm, ss, sign, oh, om, year = match.groups()
+    if oh != "00" or om != "00" or int(hh) > 23 or int(mm) > 59 or int(ss) > 59:
+        created = _twcs_time(value).astimezone(UTC)  # raises for an impossible time
+        return (int(created.timestamp()),
+                created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z")
+    date = _UTC_DAYS.get((year, month, day))
+    if date is None:
+        midnight = datetime(int(year), _MONTHS[month], int(day), tzinfo=UTC)  # checks the day
+        if len(_UTC_DAYS) > 100_000:
+            _UTC_DAYS.clear()
+        date = _UTC_DAYS[year, month, day] = (int(midnight.timestamp()),
+                                               midnight.date().isoformat())
+    return date[0] + int(hh) * 3600 + int(mm) * 60 + int(ss), f"{date[1]}T{hh}:{mm}:{ss}Z"
 
 
 def _twcs_kind(inbound: bool, parent: str | None) -> str:
@@ -127,15 +166,29 @@ def parse_twcs_row(record: dict[str, str], raw: str | None = None) -> Message:
 
 
 def parse_twcs_values(record: dict[str, str], raw: str | None = None) -> tuple:
-    """Like :func:`parse_twcs_row`, but return the stored row as a tuple (the
-    same ``collectors.base.row_values`` mapping ``Message.to_row`` uses)
-    without building a :class:`Message`: the bulk import path."""
-    tweet_id, author, inbound, created, parent, text = _twcs_fields(record)
-    return row_values(
+    """Like :func:`parse_twcs_row`, but return the stored row as a tuple
+    (what ``collectors.base.row_values`` makes of the same message) without
+    building a :class:`Message`: the bulk import path."""
+    return _twcs_values(record.get("tweet_id") or "", record.get("author_id") or "",
+                        record.get("inbound") or "", record.get("created_at") or "",
+                        record.get("in_response_to_tweet_id") or "",
+                        record.get("text") or "", raw)
+
+
+def _twcs_values(tweet_id: str, author: str, inbound_flag: str, created_at: str,
+                 parent: str, text: str, raw: str | None) -> tuple:
+    tweet_id, author, inbound, created_at, parent, text = _twcs_checked(
+        tweet_id, author, inbound_flag, created_at, parent, text)
+    try:
+        created_ts, created_iso = _twcs_utc(created_at)
+    except ValueError as exc:
+        raise ValueError(f"bad created_at {created_at!r}") from exc
+    return (
         "x", tweet_id, _twcs_kind(inbound, parent), "public",
         "inbound" if inbound else "outbound", None if inbound else author,
-        author, author, None, None, text, None, created, parent, None, None,
-        TWCS_SOURCE, None, raw, False,
+        author, author, None, None, text, None,
+        " ".join(extract_mentions(text)) if "@" in text else "",
+        created_iso, created_ts, parent, None, None, TWCS_SOURCE, fetched_now(), raw, 0,
     )
 
 
@@ -255,7 +308,9 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
             raise ValueError(f"{path}: not a twcs file, header lacks {', '.join(missing)}")
         index = {name: header.index(name) for name in TWCS_COLUMNS}
         width = len(header)
-        parse = parse_twcs_values if as_rows else parse_twcs_row
+        parse = parse_twcs_row
+        itemgetter_fields = itemgetter(*(index[name] for name in (
+            "tweet_id", "author_id", "inbound", "created_at", "in_response_to_tweet_id", "text")))
         batch = ImportBatch()
         while True:
             error = None
@@ -279,7 +334,8 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
                 error = _suspect_multiline(row, raw, index, width)
             if error is None:
                 try:
-                    message = parse({name: row[i] for name, i in index.items()}, raw)
+                    message = (_twcs_values(*itemgetter_fields(row), raw) if as_rows
+                               else parse({name: row[i] for name, i in index.items()}, raw))
                 except ValueError as exc:
                     error = str(exc)
             if message is not None:

@@ -22,7 +22,7 @@ the first turn's wait is the *first response time*, later turns' waits are
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -217,11 +217,7 @@ def recompute_conversations(db: Database, conversation_ids: Iterable[int]) -> in
     ids = sorted(set(conversation_ids))
     updated = 0
     if ids:
-        brand_by_handle = {
-            (platform, handle.lower()): brand
-            for platform, handle, brand in db.execute(
-                "SELECT platform, handle, brand FROM brand_accounts")
-        }
+        brand_by_handle = _brand_by_handle(db)
         calendars = CalendarCache(db)
         now = iso_utc(utc_now())
         for start in range(0, len(ids), CHUNK):
@@ -256,42 +252,9 @@ def _recompute_chunk(db: Database, chunk: list[int],
         if conversation_id not in current:
             continue
         status, changed_at, reopened_count, stored_brand = current[conversation_id]
-        brand_hint = stored_brand
-        calendar = calendars.get(brand_hint)
-        d = _derive(rows, brand_by_handle, calendar.clock_start)
-        brand = d.brand or stored_brand
-        if brand != brand_hint:
-            calendar = calendars.get(brand)
-            if calendar.clock_start != calendars.get(brand_hint).clock_start:
-                d = _derive(rows, brand_by_handle, calendar.clock_start)
-        new_status, reopened = _next_status(status, changed_at, d)
-        if new_status != status:
-            changed_at = d.last_customer_at if reopened or new_status == "open" else (
-                d.last_brand_at)
-        update = {
-            "id": conversation_id,
-            "brand": brand,
-            "customer_handle": d.customer_handle,
-            "status": new_status,
-            "status_changed_at": changed_at,
-            "reopened_count": reopened_count + (1 if reopened else 0),
-            "needs_response": int(d.inbound_count > 0 and new_status not in TERMINAL_STATUSES),
-            "message_count": d.message_count,
-            "inbound_count": d.inbound_count,
-            "outbound_count": d.outbound_count,
-            "first_message_at": d.first_message_at,
-            "first_customer_at": d.first_customer_at,
-            "first_customer_message_id": d.first_customer_message_id,
-            "first_response_at": d.first_response_at,
-            "first_response_message_id": d.first_response_message_id,
-            "last_customer_at": d.last_customer_at,
-            "last_brand_at": d.last_brand_at,
-            "awaiting_since": d.awaiting_since,
-            "unanswered_count": d.unanswered_count,
-            "brand_reply_count": d.brand_reply_count,
-            "updated_at": now,
-        }
-        update.update(_measure(d, new_status, calendar))
+        update = _conversation_values(rows, status, changed_at, reopened_count, stored_brand,
+                                      brand_by_handle, calendars, now)
+        update["id"] = conversation_id
         updates.append(update)
     if updates:
         columns = [c for c in updates[0] if c != "id"]
@@ -301,6 +264,76 @@ def _recompute_chunk(db: Database, chunk: list[int],
             updates,
         )
     return len(updates)
+
+
+def _conversation_values(rows: list[tuple], status: str, changed_at: int | None,
+                         reopened_count: int, stored_brand: str | None,
+                         brand_by_handle: Mapping[tuple[str, str], str],
+                         calendars: CalendarCache, now: str) -> dict[str, Any]:
+    """Every derived column of one conversation from its message rows
+    ``(id, direction, created_ts, brand, author_handle, mentions, platform)``
+    and its current status, status change time, reopen count and brand."""
+    brand_hint = stored_brand
+    calendar = calendars.get(brand_hint)
+    d = _derive(rows, brand_by_handle, calendar.clock_start)
+    brand = d.brand or stored_brand
+    if brand != brand_hint:
+        calendar = calendars.get(brand)
+        if calendar.clock_start != calendars.get(brand_hint).clock_start:
+            d = _derive(rows, brand_by_handle, calendar.clock_start)
+    new_status, reopened = _next_status(status, changed_at, d)
+    if new_status != status:
+        changed_at = d.last_customer_at if reopened or new_status == "open" else (
+            d.last_brand_at)
+    values = {
+        "brand": brand,
+        "customer_handle": d.customer_handle,
+        "status": new_status,
+        "status_changed_at": changed_at,
+        "reopened_count": reopened_count + (1 if reopened else 0),
+        "needs_response": int(d.inbound_count > 0 and new_status not in TERMINAL_STATUSES),
+        "message_count": d.message_count,
+        "inbound_count": d.inbound_count,
+        "outbound_count": d.outbound_count,
+        "first_message_at": d.first_message_at,
+        "first_customer_at": d.first_customer_at,
+        "first_customer_message_id": d.first_customer_message_id,
+        "first_response_at": d.first_response_at,
+        "first_response_message_id": d.first_response_message_id,
+        "last_customer_at": d.last_customer_at,
+        "last_brand_at": d.last_brand_at,
+        "awaiting_since": d.awaiting_since,
+        "unanswered_count": d.unanswered_count,
+        "brand_reply_count": d.brand_reply_count,
+        "updated_at": now,
+    }
+    values.update(_measure(d, new_status, calendar))
+    return values
+
+
+def new_conversation_rows(db: Database, groups: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+    """Complete ``conversations`` rows for conversations that do not exist
+    yet, from groups ``(id, platform, root message id, channel, root brand,
+    message rows)`` (message rows as for :func:`_conversation_values`): what a
+    bulk load inserts, so each conversation is written once. Brand accounts
+    and business calendars are read when the first group is asked for."""
+    brand_by_handle = _brand_by_handle(db)
+    calendars = CalendarCache(db)
+    now = iso_utc(utc_now())
+    for conversation_id, platform, root_id, channel, root_brand, rows in groups:
+        values = _conversation_values(rows, "new", None, 0, root_brand, brand_by_handle,
+                                      calendars, now)
+        values.update(id=conversation_id, platform=platform, root_message_id=root_id,
+                      channel=channel)
+        yield values
+
+
+def _brand_by_handle(db: Database) -> dict[tuple[str, str], str]:
+    return {
+        (platform, handle.lower()): brand
+        for platform, handle, brand in db.execute(
+            "SELECT platform, handle, brand FROM brand_accounts")
+    }
 
 
 def recompute_brand(db: Database, brand: str) -> int:

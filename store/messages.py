@@ -70,7 +70,10 @@ def missing_values(values: tuple) -> list[str]:
     return [c for c, v in zip(REQUIRED_COLUMNS, required, strict=True) if v in (None, "")]
 
 
-def _prepare(row: Mapping[str, Any]) -> tuple:
+def prepare_row(row: Mapping[str, Any]) -> tuple:
+    """The stored tuple (:data:`MESSAGE_COLUMNS` order) of a row dict: defaults
+    filled in, ``raw`` as JSON text. Raises ``ValueError`` if it lacks a
+    required field."""
     missing = missing_fields(row)
     if missing:
         raise ValueError(f"message is missing required fields: {', '.join(missing)}")
@@ -123,7 +126,7 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
     (callers validate first, :func:`missing_values` for tuples, and
     dead-letter bad items); rows SQLite refuses
     are returned in ``refused`` and the others are stored."""
-    prepared = [_checked(row) if type(row) is tuple else _prepare(row) for row in rows]
+    prepared = [_checked(row) if type(row) is tuple else prepare_row(row) for row in rows]
     result = InsertResult()
     if prepared:
         conn = db.conn
@@ -286,6 +289,13 @@ def _merge_orphans(db: Database) -> set[int]:
         WHERE child.conversation_id != parent.conversation_id
         """
     ).fetchall()
+    return merge_pairs(db, pairs)
+
+
+def merge_pairs(db: Database, pairs: Iterable[tuple[int, int]]) -> set[int]:
+    """Merge each ``(child conversation, parent conversation)`` pair, following
+    earlier merges (a parent already absorbed elsewhere is looked up through
+    them). Returns the surviving conversations that absorbed others."""
     absorbed_into: dict[int, int] = {}
 
     def current(conversation_id: int) -> int:
