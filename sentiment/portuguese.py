@@ -143,6 +143,10 @@ class PortugueseAnalyzer:
             parts.append("supplement")
         return "+".join(parts)
 
+    def clear_cache(self) -> None:
+        """Forget the per-word lemma cache (results never depend on it)."""
+        self._lemmas.clear()
+
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Return VADER-style {"neg","neu","pos","compound"} for Portuguese `text`."""
         leia = self._leia
