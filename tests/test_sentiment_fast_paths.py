@@ -185,3 +185,19 @@ def test_phrase_regex_equals_reference_form_on_generated_text(words, sep):
     matcher = PhraseMatcher(entries)
     assert _match_list(matcher._regex, text) == _match_list(
         reference_alternation(entries), text)
+
+
+_PT_TOKENS = ["cat", "cat.", "cat...", ".cat", "—cat", "cat—", "–", "—", "a", "x,", "!!", "?!?",
+              "e-mail", "e-mail,", "'oi'", "a.b.", "ótimo", "ótimo!", "c", "it's", "…", "\"",
+              "(cat)", "cat!!!", "!?!?cat"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PT_TOKENS) | st.text(max_size=5), max_size=15))
+def test_portuguese_tokeniser_equals_leia_sentitext_on_generated_text(words):
+    from LeIA import leia
+
+    from sentiment.portuguese import leia_tokens
+
+    text = " ".join(words)
+    assert leia_tokens(text) == leia.SentiText(text).words_and_emoticons
