@@ -8,8 +8,6 @@ Rules (default weights in `UrgencyRules`; the total is clamped to 0..100):
   first distinct reason, plus `extra_reason_weight` for up to two further distinct ones;
 * public channel and author reach: only when the message is a complaint (negative label
   or a phrase matched) - a public "thank you" from a celebrity is not urgent;
-* praise is not a complaint: in a clearly positive message (compound >= +0.5) complaint
-  phrases add nothing (escalation phrases still do);
 * earlier unanswered messages from the same customer, and a breached SLA: always, since
   "hello??" after two ignored messages is urgent whatever its wording.
 
@@ -70,10 +68,6 @@ class UrgencyRules:
     unanswered_weight: int = 15  # per earlier unanswered message
     unanswered_cap: int = 30
     sla_weight: int = 25
-    # Praise is not a complaint: in a clearly positive message (compound >= PRAISE, the
-    # mirror of the "very negative" band) complaint phrases add nothing ("thanks for the
-    # quick refund!"); escalation phrases and the context rules still count.
-    discount_praise: bool = True
     escalation_phrases: Mapping[str, tuple[Phrase, ...]] = field(
         default_factory=lambda: _default_phrases(defaults.ESCALATION)
     )
@@ -96,17 +90,12 @@ class UrgencyRules:
         """
         rules = base or cls()
         numeric = {f.name for f in fields(cls) if f.type in ("int", int)}
-        flags = {f.name for f in fields(cls) if f.type in ("bool", bool)}
         changes: dict[str, Any] = {}
         escalation = dict(rules.escalation_phrases)
         complaint = dict(rules.complaint_phrases)
         for key, value in mapping.items():
             if key in numeric:
                 changes[key] = _int_in_range(key, value, 0, 100)
-            elif key in flags:
-                if not isinstance(value, bool):
-                    raise ValueError(f"{key} must be true or false, got {value!r}")
-                changes[key] = value
             elif key == "follower_tiers":
                 if not isinstance(value, Sequence) or isinstance(value, str):
                     raise ValueError("follower_tiers must be a list of integers")
@@ -195,9 +184,6 @@ def _parse_phrases(key: str, value: Any) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
-# Compound at or above which a message reads as praise/thanks (mirror of the -0.5
-# "very negative" band; see UrgencyRules.discount_praise).
-PRAISE = 0.5
 _NO_CONTEXT = UrgencyContext()  # frozen, so one shared instance serves every call
 
 
@@ -228,7 +214,6 @@ def evaluate(
         reasons.append(f"{strength} ({compound:.2f})")
 
     hits = rules.matcher(language).reasons(folded_text)
-    praise = rules.discount_praise and compound >= PRAISE
     matched = False
     for tier, weight in (("escalation", rules.escalation_weight),
                          ("complaint", rules.complaint_weight)):
@@ -236,10 +221,7 @@ def evaluate(
         for reason, tag in hits:
             if tag == tier and reason not in reasons and reason not in found:
                 found.append(reason)
-        if found and praise and tier == "complaint":
-            reasons.append(f"very positive ({compound:.2f}): reads as thanks, "
-                           "complaint phrases not counted")
-        elif found:
+        if found:
             matched = True
             points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
             reasons.extend(found)

@@ -28,12 +28,10 @@ from sentiment.text import _APOSTROPHES, fold, strip_accents
 PRE_OPTIMISATION_DIGEST = "2e18bd9a05254d49875079d6fd71f908b5e1822d64a92d27686532d001ca6e07"
 
 # The phrases added in SCORER_VERSION 1.1.0 (waiting/update/no-response/not-working...).
-# Removing them (and switching off 1.2.0's discount_praise) rebuilds the 1.0.0 default
-# rules exactly, so the digest above still
+# Removing them rebuilds the 1.0.0 default rules exactly, so the digest above still
 # checks that the speed-ups changed nothing; new phrases are tested in
 # test_sentiment_urgency.py.
 RULES_1_0 = UrgencyRules.from_mapping({
-    "discount_praise": False,  # the SCORER_VERSION 1.2.0 rule
     "ignore_phrases_en": [
         "still hasn't", "still no", "waiting for hours", "waiting for days",
         "waiting for weeks", "waiting since", "how much longer", "any update*", "any news",
