@@ -39,26 +39,17 @@ class PhraseMatcher:
     def __init__(self, phrases: Sequence[tuple[str, str, str]]):
         self.phrases = tuple(phrases)
         self._reasons: dict[str, tuple[str, str]] = {}
-        # Alternatives are grouped by first character behind one "(?=c)" test, and the
-        # word-start check is done once: Python's re does not build a trie, and trying ~80
-        # alternatives at every position made this the slowest step of analyze() (~10x).
-        # Only phrases sharing a first character can match at the same position, so the
-        # "first listed wins" order is kept inside each group.
-        groups: dict[str, list[str]] = {}
+        # Alternatives are grouped by first character, and the word-start check is done
+        # once per group: Python's re does not build a trie, and trying ~80 alternatives
+        # at every position made this the slowest step of analyze() (~10x). Only phrases
+        # sharing a first character can match at the same position, so the "first listed
+        # wins" order is kept inside each group.
+        groups: dict[str, list[tuple[str, str]]] = {}
         for index, (phrase, reason, tag) in enumerate(self.phrases):
             name = f"p{index}"
-            groups.setdefault(fold(phrase).strip()[0], []).append(
-                f"(?P<{name}>{phrase_pattern(phrase)})"
-            )
+            groups.setdefault(fold(phrase).strip()[0], []).append((name, phrase_pattern(phrase)))
             self._reasons[name] = (reason, tag)
-        branches = [f"(?={re.escape(c)})(?:{'|'.join(alts)})" for c, alts in groups.items()]
-        # A leading class of all first characters rejects most positions in one test
-        # instead of one lookahead per group (~10% faster, same matches).
-        firsts = "".join(re.escape(c) for c in groups)
-        self._regex = (
-            re.compile(rf"(?<!\w)(?=[{firsts}])(?:" + "|".join(branches) + ")")
-            if branches else None
-        )
+        self._regex = re.compile(_alternation(groups)) if groups else None
 
     def reasons(self, folded_text: str) -> list[tuple[str, str]]:
         """Return distinct (reason, tag) pairs of phrases found in `folded_text`, text order.
@@ -71,3 +62,38 @@ class PhraseMatcher:
         for match in self._regex.finditer(folded_text):
             found.setdefault(self._reasons[match.lastgroup or ""], None)
         return list(found)
+
+
+def _alternation(groups: dict[str, list[tuple[str, str]]]) -> str:
+    """Return the regex source matching any grouped (name, pattern) at a word start.
+
+    Each group's first character is written as a plain literal *before* the word-start
+    check ("c(?<!\\wc)" instead of "(?<!\\w)(?=c)c"): when every branch starts with a
+    literal, re compiles a charset prefix and its C search loop skips positions whose
+    character cannot start any phrase, instead of entering the pattern at every
+    position (same matches: the lookbehind still tests the character before "c"). A
+    group whose first character is not a plain literal (e.g. an optional apostrophe)
+    keeps the lookahead form; it is correct, only that speed-up is lost.
+    """
+    branches = []
+    for c, alts in groups.items():
+        lit = re.escape(c)
+        if c != "'" and all(pattern.startswith(lit) for _, pattern in alts):
+            body = "|".join(f"(?P<{name}>{pattern[len(lit):]})" for name, pattern in alts)
+            branches.append(f"{lit}(?<!\\w{lit})(?:{body})")
+        else:
+            body = "|".join(f"(?P<{name}>{pattern})" for name, pattern in alts)
+            branches.append(f"(?<!\\w)(?={lit})(?:{body})")
+    return "(?:" + "|".join(branches) + ")"
+
+
+def reference_alternation(phrases: Sequence[tuple[str, str, str]]) -> re.Pattern[str]:
+    """The previous (slower) form of the combined regex, same group names; for tests."""
+    groups: dict[str, list[str]] = {}
+    for index, (phrase, _reason, _tag) in enumerate(phrases):
+        groups.setdefault(fold(phrase).strip()[0], []).append(
+            f"(?P<p{index}>{phrase_pattern(phrase)})"
+        )
+    branches = [f"(?={re.escape(c)})(?:{'|'.join(alts)})" for c, alts in groups.items()]
+    firsts = "".join(re.escape(c) for c in groups)
+    return re.compile(rf"(?<!\w)(?=[{firsts}])(?:" + "|".join(branches) + ")")

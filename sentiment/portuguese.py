@@ -80,6 +80,12 @@ _LEMMA_RULES: tuple[tuple[str, str], ...] = (
     ("aram", "ar"), ("amos", "ar"), ("ando", "ar"), ("ei", "ar"), ("ou", "ar"),
     ("as", "o"), ("os", "o"), ("a", "o"), ("o", "a"), ("o", "ar"), ("s", ""),
 )
+# The same rules, in the same order, keyed by their suffix's last letter: a word can only
+# end with a suffix that ends with its own last letter, so only those rules are tried.
+_LEMMA_RULES_BY_LAST: dict[str, tuple[tuple[str, str], ...]] = {
+    last: tuple(rule for rule in _LEMMA_RULES if rule[0][-1] == last)
+    for last in {suffix[-1] for suffix, _ in _LEMMA_RULES}
+}
 _MIN_LEMMA_LEN = 4
 _LEMMA_CACHE_SIZE = 65536
 
@@ -108,12 +114,14 @@ class PortugueseAnalyzer:
             english = Vader().lexicon
             for pt, en in SUPPLEMENT_PT_TO_EN.items():
                 lexicon.setdefault(pt, english[en])
-            self.idioms = {
-                re.compile(r"\b" + re.escape(pt) + r"\b"): english[en]
+            # (literal, its word-bounded pattern, valence): the regex only runs when the
+            # literal occurs at all, since the pattern cannot match otherwise.
+            self._idioms = tuple(
+                (pt, re.compile(r"\b" + re.escape(pt) + r"\b"), english[en])
                 for pt, en in IDIOMS_PT_TO_EN.items()
-            }
+            )
         else:
-            self.idioms = {}
+            self._idioms = ()
         self.lexicon = lexicon
         self.lemmas = lemmas
         # word -> lemma; a plain dict (a per-word lru_cache call cost more than the lookup).
@@ -142,6 +150,10 @@ class PortugueseAnalyzer:
         if "pessimo" in self.lexicon:
             parts.append("supplement")
         return "+".join(parts)
+
+    def clear_cache(self) -> None:
+        """Forget the per-word lemma cache (results never depend on it)."""
+        self._lemmas.clear()
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Return VADER-style {"neg","neu","pos","compound"} for Portuguese `text`."""
@@ -182,8 +194,8 @@ class PortugueseAnalyzer:
             self._score_dangling_negators(lowered, sentiments)
         sentiments = _but_check(lowered, sentiments)
         text_lower = text.lower()
-        for pattern, idiom_valence in self.idioms.items():
-            if pattern.search(text_lower):
+        for literal, pattern, idiom_valence in self._idioms:
+            if literal in text_lower and pattern.search(text_lower):
                 sentiments.append(idiom_valence)
         return self._base.score_valence(sentiments, text)
 
@@ -214,7 +226,7 @@ class PortugueseAnalyzer:
             return word
         if lower in self._leia.BOOSTER_DICT or not lower.isalpha():
             return word
-        for suffix, replacement in _LEMMA_RULES:
+        for suffix, replacement in _LEMMA_RULES_BY_LAST.get(lower[-1], ()):
             if lower.endswith(suffix) and len(lower) - len(suffix) >= 3:
                 candidate = lower[: len(lower) - len(suffix)] + replacement
                 if candidate in self.lexicon:
@@ -260,6 +272,12 @@ class _SentiText:
 
 
 _PUNCT_CHARS = frozenset("".join(_PUNC_LIST))
+# The characters LeIA's REGEX_REMOVE_PUNCTUATION deletes (ASCII punctuation).
+_REMOVED = frozenset(c for c in map(chr, range(128)) if _REMOVE_PUNCT.fullmatch(c))
+# (item, length, whether REGEX_REMOVE_PUNCTUATION deletes every character of it)
+_PUNC_ITEMS: tuple[tuple[str, int, bool], ...] = tuple(
+    (p, len(p), _REMOVED.issuperset(p)) for p in _PUNC_LIST
+)
 
 
 def leia_tokens(text: str) -> list[str]:
@@ -270,24 +288,38 @@ def leia_tokens(text: str) -> list[str]:
     strip one PUNC_LIST item from either end when what remains is a punctuation-free word
     of the text (trailing form checked first, as LeIA's dict update gives it precedence).
     """
-    words_only: set[str] | None = None  # built only if a token has punctuation at an end
+    words: list[set[str]] = []  # the text's punctuation-free words, built only if needed
     out = []
     for token in text.split():
         if len(token) <= 1:
             continue
         if token[-1] in _PUNCT_CHARS or token[0] in _PUNCT_CHARS:
-            if words_only is None:
-                words_only = {w for w in _REMOVE_PUNCT.sub("", text).split() if len(w) > 1}
-            token = _unpunctuate(token, words_only)
+            token = _unpunctuate(token, text, words)
         out.append(token)
     return out
 
 
-def _unpunctuate(token: str, words_only: set[str]) -> str:
-    for p in _PUNC_LIST:
-        if token.endswith(p) and token[: -len(p)] in words_only:
-            return token[: -len(p)]
-    for p in _PUNC_LIST:
-        if token.startswith(p) and token[len(p) :] in words_only:
-            return token[len(p) :]
+def _unpunctuate(token: str, text: str, words: list[set[str]]) -> str:
+    for p, n, removable in _PUNC_ITEMS:
+        if token.endswith(p) and _is_text_word(token[:-n], removable, text, words):
+            return token[:-n]
+    for p, n, removable in _PUNC_ITEMS:
+        if token.startswith(p) and _is_text_word(token[n:], removable, text, words):
+            return token[n:]
     return token
+
+
+def _is_text_word(candidate: str, removable: bool, text: str, words: list[set[str]]) -> bool:
+    """Whether `candidate` is in LeIA's words_only set of `text`: the words longer than
+    one character left after REGEX_REMOVE_PUNCTUATION.
+
+    When the stripped item is made only of characters that regex deletes, the token itself
+    becomes `candidate` in that set exactly when `candidate` is longer than one character
+    and has none of those characters (and otherwise no word of the set can equal it), so
+    the set is not needed. Other items ("—", "–") need the set, built once per text.
+    """
+    if removable:
+        return len(candidate) > 1 and _REMOVED.isdisjoint(candidate)
+    if not words:
+        words.append({w for w in _REMOVE_PUNCT.sub("", text).split() if len(w) > 1})
+    return candidate in words[0]

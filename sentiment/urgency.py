@@ -184,6 +184,9 @@ def _parse_phrases(key: str, value: Any) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
+_NO_CONTEXT = UrgencyContext()  # frozen, so one shared instance serves every call
+
+
 def evaluate(
     compound: float,
     folded_text: str,
@@ -196,7 +199,7 @@ def evaluate(
     `folded_text` is the message after `text.fold()`; only matched phrases' reasons
     (never the user's words) end up in the reasons.
     """
-    ctx = context or UrgencyContext()
+    ctx = context or _NO_CONTEXT
     if ctx.is_spam:
         return 0, ("marked as spam: never urgent",)
     if ctx.is_brand_author:

@@ -150,3 +150,54 @@ def test_language_detection_equals_reference_on_generated_text(words):
 @given(st.text(max_size=60) | st.sampled_from(["don`t", "don’t", "ŉ", "NÃO", "Straße"]))
 def test_fold_fast_path_equals_original_formula(text):
     assert fold(text) == strip_accents(text.translate(_APOSTROPHES)).casefold()
+
+
+def _match_list(regex, text):
+    return [(m.lastgroup, m.span()) for m in regex.finditer(text)]
+
+
+def test_phrase_regex_equals_reference_form_on_real_text(sample):
+    from sentiment.phrase_match import reference_alternation
+
+    rules = UrgencyRules()
+    folded = [fold(t) for t in sample]
+    for lang in ("en", "pt", "und"):
+        matcher = rules.matcher(lang)
+        reference = reference_alternation(matcher.phrases)
+        assert [_match_list(matcher._regex, t) for t in folded] == [
+            _match_list(reference, t) for t in folded]
+
+
+_PHRASE_WORDS = ["refund", "refunds", "still", "waiting", "can't", "cant", "log", "in",
+                 "procon", "nao", "chegou", "consumidor.gov", "xrefund", "_sue", "sue",
+                 "'", ".", "-", "\n", "  ", "ripped", "off", "lost", "1lost"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PHRASE_WORDS) | st.text(max_size=5), max_size=12),
+       st.sampled_from([" ", "", "\t", ", "]))
+def test_phrase_regex_equals_reference_form_on_generated_text(words, sep):
+    from sentiment.phrase_match import PhraseMatcher, reference_alternation
+
+    text = fold(sep.join(words))
+    entries = [*UrgencyRules().matcher("und").phrases, ("'quoted", "odd start", "x"),
+               (".dot", "odd start", "x")]
+    matcher = PhraseMatcher(entries)
+    assert _match_list(matcher._regex, text) == _match_list(
+        reference_alternation(entries), text)
+
+
+_PT_TOKENS = ["cat", "cat.", "cat...", ".cat", "—cat", "cat—", "–", "—", "a", "x,", "!!", "?!?",
+              "e-mail", "e-mail,", "'oi'", "a.b.", "ótimo", "ótimo!", "c", "it's", "…", "\"",
+              "(cat)", "cat!!!", "!?!?cat"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PT_TOKENS) | st.text(max_size=5), max_size=15))
+def test_portuguese_tokeniser_equals_leia_sentitext_on_generated_text(words):
+    from LeIA import leia
+
+    from sentiment.portuguese import leia_tokens
+
+    text = " ".join(words)
+    assert leia_tokens(text) == leia.SentiText(text).words_and_emoticons
