@@ -75,6 +75,9 @@ def tune_for_bulk_load(db: Database) -> None:
     """Give this connection a larger (bounded) page cache for a file import.
     Changes nothing about durability or what other connections see."""
     db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    # Let SQLite sort with a helper thread when it builds indexes and orders
+    # rows (bulk loads do both on a million rows at a time).
+    db.execute("PRAGMA threads = 2")
 
 
 #: While waiting for the write lock, try again this often (seconds, jittered).
