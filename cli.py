@@ -35,7 +35,8 @@ def import_group() -> None:
 
 batch_size_option = click.option(
     "--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True,
-    help="Rows per transaction (an interrupted import keeps every committed batch).")
+    help="Rows per batch read from the file and staged; the whole file is then stored "
+         "in one transaction (an interrupted import stores nothing, a re-run starts over).")
 
 
 def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool,
@@ -54,6 +55,7 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
         console=console, transient=False, disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task(path.name, total=total_bytes, counts="")
+        storing = progress.add_task("storing", total=None, counts="", visible=False)
         scoring = progress.add_task("scoring", total=None, counts="", visible=False)
         seen = {"messages": 0, "rejected": 0, "scored": 0}
 
@@ -62,6 +64,11 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
             seen["rejected"] += len(batch.rejected)
             progress.update(task, completed=batch.bytes_read,
                             counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected")
+
+        def store(staged: int) -> None:
+            progress.update(task, completed=total_bytes)
+            progress.update(storing, visible=True,
+                            counts=f"threading and measuring {staged:,} staged rows")
 
         def scored(count: int) -> None:
             seen["scored"] += count
@@ -73,7 +80,8 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
             # only a few batches are ever in flight).
             batches = read_in_background(partial(reader, path, batch_size=batch_size))
             totals = import_batches(db, batches, source=source,
-                                    on_progress=advance, score=score, on_scored=scored)
+                                    on_progress=advance, on_storing=store, score=score,
+                                    on_scored=scored)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -61,8 +61,11 @@ def ingest(
     from ``collectors.base.row_values``; duplicates are skipped), dead-letter ``rejected`` items and
     any message the store refuses, recompute the touched conversations and save
     ``cursor`` for ``source`` — all in one transaction, so a crash at any point
-    leaves either all of it or none of it. Bulk imports pass
-    ``defer_threading=True`` and finish with :func:`finish_threading`."""
+    leaves either all of it or none of it. ``defer_threading=True`` stores
+    without threading (what an import interrupted under versions before the
+    bulk loader left behind); :func:`finish_threading`, the next ingest or
+    the next import threads such messages. File imports use
+    :func:`import_batches`."""
     result = IngestResult()
     with transaction(db):
         rows, unstorable = validated_rows(messages)
@@ -143,6 +146,7 @@ def import_batches(
     *,
     source: str,
     on_progress: Callable[[ImportBatch], None] | None = None,
+    on_storing: Callable[[int], None] | None = None,
     score: bool = True,
     on_scored: Callable[[int], None] | None = None,
 ) -> ImportTotals:
@@ -151,7 +155,8 @@ def import_batches(
     message and conversation written once. An interrupted import stores
     nothing and a re-run starts over (duplicates are skipped, so nothing is
     ever stored twice). Scoring follows as its own batched phase
-    (``score=False`` skips it; any later ``rescore`` or ingest catches up)."""
+    (``score=False`` skips it; any later ``rescore`` or ingest catches up).
+    ``on_storing`` is told how many rows were staged when storing starts."""
     totals = ImportTotals()
     with BulkLoad(db) as load:
         for batch in batches:
@@ -163,6 +168,8 @@ def import_batches(
             totals.batches += 1
             if on_progress:
                 on_progress(batch)
+        if on_storing:
+            on_storing(load.staged)
         result = load.commit(source, partial(new_conversation_rows, db),
                              partial(recompute_conversations, db))
     totals.inserted, totals.duplicates = result.inserted, result.duplicates

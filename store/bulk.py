@@ -173,10 +173,12 @@ class BulkLoad:
         result = BulkResult()
         with transaction(self.db):
             conn = self.db.conn
-            for payload, error in conn.execute("SELECT payload, error FROM stage.rejected"
-                                               ).fetchall():
-                add_dead_letter(self.db, source, payload, error)
-                result.rejected += 1
+            rejected = conn.cursor()
+            rejected.execute("SELECT payload, error FROM stage.rejected")
+            while chunk := rejected.fetchmany(READ_CHUNK):
+                for payload, error in chunk:
+                    add_dead_letter(self.db, source, payload, error)
+                result.rejected += len(chunk)
             ensure_brand_accounts(self.db, sorted(self._accounts))
             stored_before = conn.execute("SELECT count(*) FROM main.messages").fetchone()[0]
             result.duplicates = _drop_duplicates(conn, check_store=stored_before > 0)

@@ -119,10 +119,10 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
     unthreaded message into conversations.
 
     Must be called inside a transaction (see ``store.db.transaction``) so that
-    messages, threading and the caller's cursor commit together. Bulk imports
-    pass ``thread=False`` and call :func:`thread_pending` once at the end; a
-    message left unthreaded by an interrupted import is threaded by the next
-    call of either. Raises ``ValueError`` for a row missing required fields
+    messages, threading and the caller's cursor commit together. With
+    ``thread=False`` the rows stay unthreaded until the next call of this
+    function or :func:`thread_pending` (file imports use ``store.bulk``,
+    which threads set-based). Raises ``ValueError`` for a row missing required fields
     (callers validate first, :func:`missing_values` for tuples, and
     dead-letter bad items); rows SQLite refuses
     are returned in ``refused`` and the others are stored."""
