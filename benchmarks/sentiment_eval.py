@@ -1,6 +1,8 @@
 """Evaluate `sentiment` against real labelled data and print the figures.
 
 Run from the repository root:  python benchmarks/sentiment_eval.py
+Urgency development (DEV half of the airline tweets only, nothing else):
+                               python benchmarks/sentiment_eval.py --dev-only
 
 Datasets are read from <repo>/../shared/data/sentiment (or $REPLYWATCH_SHARED_DATA);
 the script stops with an error if they are missing. Nothing here is tuned: thresholds
@@ -9,7 +11,9 @@ are fixed by principle (VADER's +-0.05) and stated in the output.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import hashlib
 import math
 import os
 import statistics
@@ -85,13 +89,25 @@ def load_b2w(folder: Path) -> list[tuple[str, bool]]:
     return out
 
 
-def load_airline(folder: Path) -> list[tuple[str, bool]]:
-    """(text, truly urgent) where urgent = negative with an ACTIONABLE reason."""
+SPLIT_SEED = "replywatch-urgency-split-v1"
+
+
+def split_of(tweet_id: str) -> str:
+    """Return "DEV" or "TEST" for an airline tweet id (fixed, seeded hash; see
+    docs/sentiment.md, "Urgency 1.2.0: dev/test protocol"). Rows repeating an id land in
+    the same half."""
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{tweet_id}".encode()).hexdigest()
+    return "DEV" if int(digest[:8], 16) % 2 == 0 else "TEST"
+
+
+def load_airline(folder: Path) -> list[tuple[str, bool, str]]:
+    """(text, truly urgent, split) where urgent = negative with an ACTIONABLE reason and
+    split is "DEV" or "TEST" (`split_of`)."""
     out = []
     with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             urgent = row["airline_sentiment"] == "negative" and row["negativereason"] in ACTIONABLE
-            out.append((row["text"], urgent))
+            out.append((row["text"], urgent, split_of(row["tweet_id"])))
     return out
 
 
@@ -185,25 +201,61 @@ def portuguese(reviews: list[tuple[str, bool]]) -> None:
               f"{accuracy(truth, alt):8.3f} {macro_f1(truth, alt):7.3f}")
 
 
-def airline(tweets: list[tuple[str, bool]]) -> None:
+def airline(tweets: list[tuple[str, bool, str]], splits: Sequence[str] = ("DEV", "TEST", "ALL"),
+            dev_threshold: int | None = None) -> None:
+    """Print the urgency curve for each requested split ("DEV", "TEST", "ALL").
+
+    With `dev_threshold` (chosen on DEV), each block also marks that threshold."""
     print(f"\n== Urgent complaints: airline tweets ({len(tweets):,}, all public mentions) ==")
     print("truth: negative with reason in " + ", ".join(sorted(ACTIONABLE)))
-    texts = [t for t, _ in tweets]
-    truth = [u for _, u in tweets]
-    print(f"truly urgent: {sum(truth):,} ({sum(truth) / len(truth):.1%})")
+    print(f"split: sha256('{SPLIT_SEED}:' + tweet_id), first 8 hex digits even -> DEV, "
+          "odd -> TEST")
+    texts = [t for t, _, _ in tweets]
     ctx = UrgencyContext(channel="public")  # no follower counts in this dataset
-    results = analyze_many(texts, contexts=[ctx] * len(texts))
+    # Only the requested halves are scored, so a DEV-only run never computes TEST scores.
+    wanted = [i for i, (_, _, sp) in enumerate(tweets) if "ALL" in splits or sp in splits]
+    scored = analyze_many([texts[i] for i in wanted], contexts=[ctx] * len(wanted))
+    results = dict(zip(wanted, scored, strict=True))
+    for split in splits:
+        idx = [i for i in wanted if split == "ALL" or tweets[i][2] == split]
+        chosen = _curve(split, [results[i] for i in idx], [tweets[i][1] for i in idx])
+        if split == "DEV" and dev_threshold is None:
+            dev_threshold = chosen
+        if dev_threshold is not None and split != "DEV":
+            pred = [results[i].urgency >= dev_threshold for i in idx]
+            truth = [tweets[i][1] for i in idx]
+            prec, rec = _prec_rec(pred, truth)
+            print(f"{split} at the DEV-chosen threshold {dev_threshold}: precision {prec:.3f}, "
+                  f"recall {rec:.3f}")
+
+
+def _prec_rec(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float]:
+    tp = sum(p and t for p, t in zip(pred, truth, strict=True))
+    flagged = sum(pred)
+    return (tp / flagged if flagged else math.nan), tp / sum(truth)
+
+
+def _curve(split: str, results: list, truth: list[bool]) -> int | None:
+    """Print one split's curve; return the threshold with the best precision at recall
+    >= 0.50 (None if no threshold reaches that recall)."""
+    print(f"\n-- {split}: {len(truth):,} tweets, truly urgent {sum(truth):,} "
+          f"({sum(truth) / len(truth):.1%}) --")
     threshold = default_rules().threshold
     print(f"{'threshold':>9} {'flagged':>8} {'precision':>9} {'recall':>7} {'F1':>6}")
+    best: tuple[float, int] | None = None
     for th in range(0, 101, 5):
         pred = [a.urgency >= th for a in results]
-        tp = sum(p and t for p, t in zip(pred, truth, strict=True))
         flagged = sum(pred)
-        prec = tp / flagged if flagged else math.nan
-        rec = tp / sum(truth)
+        prec, rec = _prec_rec(pred, truth)
         f1 = 2 * prec * rec / (prec + rec) if flagged and prec + rec else math.nan
         mark = "  <- default" if th == threshold else ""
         print(f"{th:9d} {flagged:8,d} {prec:9.3f} {rec:7.3f} {f1:6.3f}{mark}")
+        if rec >= 0.5 and flagged and (best is None or prec > best[0]):
+            best = (prec, th)
+    if best:
+        print(f"best precision at recall >= 0.50: {best[0]:.3f} at threshold {best[1]}")
+    else:
+        print("no threshold reaches recall 0.50")
     blind = sum(1 for a, t in zip(results, truth, strict=True) if t and a.urgency == 0)
     print(f"truly urgent with no signal at all (not negative, no phrase): {blind:,} "
           f"({blind / sum(truth):.1%}) - the recall ceiling of these rules on this data")
@@ -212,8 +264,9 @@ def airline(tweets: list[tuple[str, bool]]) -> None:
         for r in a.reasons:
             key = r.split(" (")[0]
             reasons[key] = reasons.get(key, 0) + 1
-    top = sorted(reasons.items(), key=lambda kv: -kv[1])[:12]
+    top = sorted(reasons.items(), key=lambda kv: -kv[1])[:14]
     print("most frequent reasons: " + "; ".join(f"{k} {v}" for k, v in top))
+    return best[1] if best else None
 
 
 def _timed_pair(texts: list[str], runs: int = 5) -> dict[str, float]:
@@ -311,19 +364,27 @@ def language_fast_path(texts: list[str]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dev-only", action="store_true",
+                        help="only the urgency curve on the DEV half of the airline tweets")
+    args = parser.parse_args()
     folder = data_dir()
     print(f"data: {folder}")
+    tweets = load_airline(folder)
+    if args.dev_only:
+        airline(tweets, splits=("DEV",))
+        return
     gt = load_ground_truth(folder)
     reviews = load_b2w(folder)
-    tweets = load_airline(folder)
     english(gt)
     portuguese(reviews)
     airline(tweets)
     # Mix: 4,000 paper tweets + 3,000 airline tweets + 3,000 reviews (in file order).
-    mix = [t for _, t in gt[:4000]] + [t for t, _ in tweets[:3000]] + [t for t, _ in reviews[:3000]]
+    mix = ([t for _, t in gt[:4000]] + [t for t, _, _ in tweets[:3000]]
+           + [t for t, _ in reviews[:3000]])
     throughput(mix)
     realistic_queue(load_twcs_inbound(folder))
-    language_fast_path([t for _, t in gt] + [t for t, _ in tweets] + [t for t, _ in reviews])
+    language_fast_path([t for _, t in gt] + [t for t, _, _ in tweets] + [t for t, _ in reviews])
 
 
 if __name__ == "__main__":
