@@ -8,6 +8,8 @@ Rules (default weights in `UrgencyRules`; the total is clamped to 0..100):
   first distinct reason, plus `extra_reason_weight` for up to two further distinct ones;
 * public channel and author reach: only when the message is a complaint (negative label
   or a phrase matched) - a public "thank you" from a celebrity is not urgent;
+* thanks and praise (1.2.0): a positive message that thanks or praises the brand is
+  closure, so its complaint phrases add nothing (escalation phrases still do);
 * earlier unanswered messages from the same customer, and a breached SLA: always, since
   "hello??" after two ignored messages is urgent whatever its wording.
 
@@ -56,9 +58,12 @@ class UrgencyRules:
     """Weights, threshold and per-language phrase lists. Build custom ones with from_mapping."""
 
     threshold: int = 50
-    negative_weight: int = 40
+    # 1.2.0 weights (were 40 / 25): a named, concrete problem ("never arrived", "can't get
+    # through", "rebook") is stronger evidence of an actionable complaint than tone alone,
+    # so one complaint phrase (+ public) now outranks the most negative tone without one.
+    negative_weight: int = 20
     escalation_weight: int = 35
-    complaint_weight: int = 25
+    complaint_weight: int = 35
     # Each further *distinct* reason in the same tier ("never arrived" + "refund") is more
     # evidence of a real problem, but less than the first; at most two extras count.
     extra_reason_weight: int = 10
@@ -68,11 +73,17 @@ class UrgencyRules:
     unanswered_weight: int = 15  # per earlier unanswered message
     unanswered_cap: int = 30
     sla_weight: int = 25
+    # Thanks/praise in a positive message: complaint phrases add nothing (see PRAISE in
+    # phrases.py). False restores the 1.1.0 behaviour.
+    discount_praise: bool = True
     escalation_phrases: Mapping[str, tuple[Phrase, ...]] = field(
         default_factory=lambda: _default_phrases(defaults.ESCALATION)
     )
     complaint_phrases: Mapping[str, tuple[Phrase, ...]] = field(
         default_factory=lambda: _default_phrases(defaults.COMPLAINT)
+    )
+    praise_phrases: Mapping[str, tuple[Phrase, ...]] = field(
+        default_factory=lambda: _default_phrases(defaults.PRAISE)
     )
 
     @classmethod
@@ -80,30 +91,42 @@ class UrgencyRules:
         """Return rules = `base` (default rules) overridden by a brand config mapping.
 
         Keys: `threshold`, any weight field (`negative_weight`, ...), `follower_tiers`,
-        and per language L in en/pt: `phrases_L` / `escalation_phrases_L` (replace the
-        complaint / escalation list), `extra_phrases_L` / `extra_escalation_phrases_L`
-        (prepended, so they win over generic stems), `ignore_phrases_L` (removed from
-        both). A phrase is a string (reason: 'mentions "<phrase>"') or a table with
-        `phrase` and `reason`. Refuses (ValueError) unknown keys, bad types, out-of-range
-        numbers and invalid phrases, naming the key, so a typo in a brand's TOML fails
-        loudly instead of silently doing nothing.
+        `discount_praise` (true/false), and per language L in en/pt: `phrases_L` /
+        `escalation_phrases_L` / `praise_phrases_L` (replace the complaint / escalation /
+        praise list), `extra_phrases_L` / `extra_escalation_phrases_L` /
+        `extra_praise_phrases_L` (prepended, so they win over generic stems),
+        `ignore_phrases_L` (removed from all three). A phrase is a string (reason:
+        'mentions "<phrase>"') or a table with `phrase` and `reason`. Refuses
+        (ValueError) unknown keys, bad types, out-of-range numbers and invalid phrases,
+        naming the key, so a typo in a brand's TOML fails loudly instead of silently
+        doing nothing.
         """
         rules = base or cls()
         numeric = {f.name for f in fields(cls) if f.type in ("int", int)}
+        flags = {f.name for f in fields(cls) if f.type in ("bool", bool)}
         changes: dict[str, Any] = {}
-        escalation = dict(rules.escalation_phrases)
-        complaint = dict(rules.complaint_phrases)
+        tables = {
+            "escalation": dict(rules.escalation_phrases),
+            "complaint": dict(rules.complaint_phrases),
+            "praise": dict(rules.praise_phrases),
+        }
         for key, value in mapping.items():
             if key in numeric:
                 changes[key] = _int_in_range(key, value, 0, 100)
+            elif key in flags:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false, got {value!r}")
+                changes[key] = value
             elif key == "follower_tiers":
                 if not isinstance(value, Sequence) or isinstance(value, str):
                     raise ValueError("follower_tiers must be a list of integers")
                 tiers = tuple(sorted(_int_in_range(key, v, 1, 10**12) for v in value))
                 changes[key] = tiers
             else:
-                _apply_phrase_key(key, value, escalation, complaint)
-        return replace(rules, escalation_phrases=escalation, complaint_phrases=complaint, **changes)
+                _apply_phrase_key(key, value, tables)
+        return replace(rules, escalation_phrases=tables["escalation"],
+                       complaint_phrases=tables["complaint"],
+                       praise_phrases=tables["praise"], **changes)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -113,16 +136,19 @@ class UrgencyRules:
 
     @cached_property
     def _matchers(self) -> dict[str, PhraseMatcher]:
-        # One compiled regex per language covering both tiers; "und" text is checked
+        # One compiled regex per language covering all tiers; "und" text is checked
         # against every language's phrases. Escalation is listed first, so it wins when
-        # both tiers could match at the same position.
+        # both tiers could match at the same position; praise comes last, so it never
+        # hides a complaint phrase starting at the same place ("thanks for nothing").
+        tiers = [("escalation", self.escalation_phrases), ("complaint", self.complaint_phrases)]
+        if self.discount_praise:
+            tiers.append(("praise", self.praise_phrases))
         out = {}
         for lang in (*LANGUAGES, "und"):
             langs = LANGUAGES if lang == "und" else (lang,)
             entries = [
                 (phrase, reason, tier)
-                for tier, table in (("escalation", self.escalation_phrases),
-                                    ("complaint", self.complaint_phrases))
+                for tier, table in tiers
                 for code in langs
                 for phrase, reason in table.get(code, ())
             ]
@@ -143,24 +169,22 @@ def _int_in_range(key: str, value: Any, low: int, high: int) -> int:
 
 
 def _apply_phrase_key(
-    key: str,
-    value: Any,
-    escalation: dict[str, tuple[Phrase, ...]],
-    complaint: dict[str, tuple[Phrase, ...]],
+    key: str, value: Any, tables: dict[str, dict[str, tuple[Phrase, ...]]]
 ) -> None:
     kind, _, lang = key.rpartition("_")
     if lang not in LANGUAGES or kind not in (
-        "phrases", "escalation_phrases", "extra_phrases", "extra_escalation_phrases",
-        "ignore_phrases",
+        "phrases", "escalation_phrases", "praise_phrases", "extra_phrases",
+        "extra_escalation_phrases", "extra_praise_phrases", "ignore_phrases",
     ):
         raise ValueError(f"unknown urgency setting {key!r}")
     items = _parse_phrases(key, value)
     if kind == "ignore_phrases":
         drop = {phrase_pattern(p) for p, _ in items}
-        for table in (escalation, complaint):
+        for table in tables.values():
             table[lang] = tuple(p for p in table[lang] if phrase_pattern(p[0]) not in drop)
         return
-    table = escalation if "escalation" in kind else complaint
+    tier = next((t for t in ("escalation", "praise") if t in kind), "complaint")
+    table = tables[tier]
     table[lang] = items if not kind.startswith("extra_") else items + tuple(table[lang])
 
 
@@ -184,6 +208,8 @@ def _parse_phrases(key: str, value: Any) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
+# A message at or above VADER's positive band (+0.05) is "positive" (analysis.label_for).
+POSITIVE = 0.05
 _NO_CONTEXT = UrgencyContext()  # frozen, so one shared instance serves every call
 
 
@@ -214,6 +240,9 @@ def evaluate(
         reasons.append(f"{strength} ({compound:.2f})")
 
     hits = rules.matcher(language).reasons(folded_text)
+    # Thanks/praise only discounts a message whose sentiment is positive overall: "thanks,
+    # but my bag is still missing" (negative) stays a complaint.
+    praise = compound >= POSITIVE and any(tag == "praise" for _, tag in hits)
     matched = False
     for tier, weight in (("escalation", rules.escalation_weight),
                          ("complaint", rules.complaint_weight)):
@@ -221,7 +250,9 @@ def evaluate(
         for reason, tag in hits:
             if tag == tier and reason not in reasons and reason not in found:
                 found.append(reason)
-        if found:
+        if found and praise and tier == "complaint":
+            reasons.append("positive and thanks or praises: complaint phrases not counted")
+        elif found:
             matched = True
             points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
             reasons.extend(found)

@@ -19,6 +19,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from sentiment import UrgencyContext, UrgencyRules, analyze, analyze_many, clear_caches
 from sentiment.fast_vader import FastVader
 from sentiment.language import detect_language, detect_language_reference
+from sentiment.phrases import ADDED_IN_1_2
 from sentiment.portuguese import PortugueseAnalyzer
 from sentiment.text import _APOSTROPHES, fold, strip_accents
 
@@ -27,12 +28,16 @@ from sentiment.text import _APOSTROPHES, fold, strip_accents
 # computed by the pre-optimisation code at commit 68005ff (SCORER_VERSION 1.0.0).
 PRE_OPTIMISATION_DIGEST = "2e18bd9a05254d49875079d6fd71f908b5e1822d64a92d27686532d001ca6e07"
 
-# The phrases added in SCORER_VERSION 1.1.0 (waiting/update/no-response/not-working...).
-# Removing them rebuilds the 1.0.0 default rules exactly, so the digest above still
-# checks that the speed-ups changed nothing; new phrases are tested in
-# test_sentiment_urgency.py.
+# The phrases added in SCORER_VERSION 1.1.0 (waiting/update/no-response/not-working...)
+# and 1.2.0 (phrases.ADDED_IN_1_2, appended after the older ones), plus the 1.2.0 weights
+# (negative 20 / complaint 35, were 40 / 25) and praise discount. Undoing them rebuilds
+# the 1.0.0 default rules exactly, so the digest above still checks that the speed-ups
+# changed nothing; new rules are tested in test_sentiment_urgency.py.
 RULES_1_0 = UrgencyRules.from_mapping({
-    "ignore_phrases_en": [
+    "negative_weight": 40,
+    "complaint_weight": 25,
+    "discount_praise": False,
+    "ignore_phrases_en": [p for p, _ in ADDED_IN_1_2["en"]] + [
         "still hasn't", "still no", "waiting for hours", "waiting for days",
         "waiting for weeks", "waiting since", "how much longer", "any update*", "any news",
         "an update on", "no update*", "no information", "no answer", "never heard back",
@@ -42,7 +47,7 @@ RULES_1_0 = UrgencyRules.from_mapping({
         "can't log in", "can't login", "cannot log in", "unable to log in",
         "can't sign in", "locked out",
     ],
-    "ignore_phrases_pt": [
+    "ignore_phrases_pt": [p for p, _ in ADDED_IN_1_2["pt"]] + [
         "ainda esperando", "estou esperando", "to esperando", "esperando ha",
         "aguardando ha", "ate hoje nada", "alguma atualizacao", "alguma novidade",
         "alguma previsao", "nenhuma previsao", "sem previsao", "nenhuma resposta",
