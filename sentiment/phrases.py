@@ -226,7 +226,10 @@ COMPLAINT: dict[str, tuple[Phrase, ...]] = {
 # waiting on the phone, rebooking, being stuck, missing or wrong information, broken
 # self-service, asking for a human, unhelpful support, and complaints about customer
 # service itself. Appended after the 1.1.0 lists, so at one position an older, more
-# specific phrase still wins ("speak to a manager" over "speak to a").
+# specific phrase still wins ("speak to a manager" over "speak to a"). A new phrase must
+# not end where an older one starts, or it would hide it (matches do not overlap):
+# "still not" / "ainda não" were dropped for that ("ainda não recebi" must stay "order
+# never arrived").
 ADDED_IN_1_2: dict[str, tuple[Phrase, ...]] = {
     "en": (
         ("can't get through", "cannot reach support"),
@@ -300,7 +303,6 @@ ADDED_IN_1_2: dict[str, tuple[Phrase, ...]] = {
         ("hr hold", "stuck on hold"),
         ("still have not", "still waiting"),
         ("still has not", "still waiting"),
-        ("still not", "still waiting"),
         ("badcustomerservice", "mentions customer service"),
         ("costumer service", "mentions customer service"),
         ("customer relations", "mentions customer service"),
@@ -363,7 +365,7 @@ ADDED_IN_1_2: dict[str, tuple[Phrase, ...]] = {
         ("tentando contato", "cannot reach support"),
         ("ninguem", "says no one helped"),
         ("horas de espera", "stuck on hold"),
-        ("ainda nao", "still waiting"),
+        ("ainda nada", "still waiting"),
         ("relacionamento com o cliente", "mentions customer service"),
         ("atendimento ao cliente", "mentions customer service"),
         ("central de atendimento", "mentions customer service"),

@@ -247,3 +247,131 @@ def test_delay_and_update_request_without_negative_words_reaches_complaint_point
     a = analyze("flight 1234 delayed 3 hours, any update?", language="en")
     assert {"mentions a delay", "asks for an update"} <= set(a.reasons)
     assert a.urgency >= 35
+
+
+# Rules added in SCORER_VERSION 1.2.0: each new reason on a named English and Portuguese
+# example.
+@pytest.mark.parametrize(
+    ("text", "language", "reason"),
+    [
+        ("I can't get through to anyone on your helpline", "en", "cannot reach support"),
+        ("they hung up and never call back", "en", "cannot reach support"),
+        ("não consigo falar com ninguém do suporte", "pt", "cannot reach support"),
+        ("a ligação caiu e ninguém me retorna", "pt", "cannot reach support"),
+        ("hold time is over an hour", "en", "stuck on hold"),
+        ("o tempo de espera passa de uma hora", "pt", "stuck on hold"),
+        ("I waited two hours at the counter", "en", "still waiting"),
+        ("esperei duas horas no balcão", "pt", "still waiting"),
+        ("I need to reschedule my installation", "en", "needs to rebook or reschedule"),
+        ("preciso reagendar a instalação", "pt", "needs to rebook or reschedule"),
+        ("my order is stuck in processing", "en", "is stuck"),
+        ("meu pedido está travado no sistema", "pt", "is stuck"),
+        ("the parcel is 3 days late", "en", "mentions a delay"),
+        ("a encomenda está com 3 dias de atraso", "pt", "mentions a delay"),
+        ("nobody told me the store was closed", "en", "no or wrong information"),
+        ("ninguém avisou que a loja fechou", "pt", "no or wrong information"),
+        ("the website is down and won't let me pay", "en", "says it is not working"),
+        ("o site está fora do ar", "pt", "says it is not working"),
+        ("I want to speak to a real person", "en", "asks for a human agent"),
+        ("quero falar com um atendente humano", "pt", "asks for a human agent"),
+        ("the chat bot was useless", "en", "says support was no help"),
+        ("o chat foi inútil", "pt", "says support was no help"),
+        ("no one at the store knew anything", "en", "says no one helped"),
+        ("ninguém na loja sabia de nada", "pt", "says no one helped"),
+        ("your customer service is awful", "en", "mentions customer service"),
+        ("o atendimento ao cliente é péssimo", "pt", "mentions customer service"),
+        ("charging me for a cancelled plan is ridiculous", "en", "says it is unacceptable"),
+        ("cobrar por um plano cancelado é ridículo", "pt", "says it is unacceptable"),
+    ],
+)
+def test_reasons_added_in_1_2_fire(text, language, reason):
+    assert reason in reasons(text, language=language)
+
+
+REASONS_1_2 = {
+    "cannot reach support", "stuck on hold", "still waiting", "needs to rebook or reschedule",
+    "is stuck", "mentions a delay", "no or wrong information", "says it is not working",
+    "asks for a human agent", "says support was no help", "says no one helped",
+    "mentions customer service", "says it is unacceptable",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("arrived on time and works perfectly", "en"),
+        ("what time do you open on Sundays?", "en"),
+        ("love the new colours in the spring collection", "en"),
+        ("chegou no prazo e funciona perfeitamente", "pt"),
+        ("que horas vocês abrem no domingo?", "pt"),
+        ("adorei as cores da nova coleção", "pt"),
+    ],
+)
+def test_reasons_added_in_1_2_do_not_fire_on_clear_non_complaints(text, language):
+    a = analyze(text, language=language, context=PUBLIC)
+    assert not REASONS_1_2 & set(a.reasons)
+    assert a.urgency == 0
+
+
+def test_older_specific_phrases_still_win_over_1_2_ones():
+    # 1.2.0 phrases are appended, and none ends where an older one starts.
+    assert "asks for a manager" in reasons("let me speak to a manager", language="en")
+    assert "order never arrived" in reasons("ainda não recebi o pedido", language="pt")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("thanks for the quick refund!", "en"),
+        ("great customer service today, thank you!", "en"),
+        ("obrigado pelo reembolso rápido!", "pt"),
+        ("parabéns pelo atendimento ao cliente, excelente!", "pt"),
+    ],
+)
+def test_positive_thanks_discounts_complaint_phrases(text, language):
+    a = analyze(text, language=language, context=PUBLIC)
+    assert a.label == "positive"
+    assert a.reasons == ("positive and thanks or praises: complaint phrases not counted",)
+    assert a.urgency == 0
+    undiscounted = analyze(text, language=language, context=PUBLIC,
+                           rules=UrgencyRules.from_mapping({"discount_praise": False}))
+    assert undiscounted.urgency > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("thanks for nothing, still no refund", "en"),  # sarcasm: VADER reads it positive
+        ("obrigado por nada, ainda sem reembolso", "pt"),
+        ("thanks, but my package is still missing", "en"),  # negative overall
+        ("obrigado, mas o pedido veio errado e quebrado", "pt"),
+    ],
+)
+def test_sarcastic_or_negative_thanks_is_still_a_complaint(text, language):
+    a = analyze(text, language=language, context=PUBLIC)
+    assert not any("thanks or praises" in r for r in a.reasons)
+    assert a.urgency >= 45
+
+
+def test_praise_does_not_discount_escalation_or_context():
+    ctx = UrgencyContext(channel="public", unanswered_from_author=2)
+    a = analyze("thanks so much, but I will file a chargeback for the refund", context=ctx)
+    assert "mentions a chargeback" in a.reasons
+    assert "3rd unanswered message from this customer" in a.reasons
+    assert a.urgent
+
+
+def test_one_complaint_phrase_outranks_tone_alone():
+    # 1.2.0 weights: a concrete problem counts for more than how angry the words are.
+    angry = analyze("This is the worst, most horrible service. I hate it.", context=PUBLIC)
+    concrete = analyze("I need to reschedule my delivery", context=PUBLIC)
+    assert angry.compound <= -0.9 and concrete.label == "neutral"
+    assert concrete.urgency > angry.urgency
+
+
+def test_praise_settings_from_mapping():
+    rules = UrgencyRules.from_mapping({"extra_praise_phrases_en": ["cheers"]})
+    assert analyze("cheers for the refund, all good", language="en",
+                   rules=rules).urgency == 0
+    with pytest.raises(ValueError, match="discount_praise"):
+        UrgencyRules.from_mapping({"discount_praise": "yes"})
