@@ -3,6 +3,7 @@
 Run from the repository root:  python benchmarks/sentiment_eval.py
 Urgency development (DEV half of the airline tweets only, nothing else):
                                python benchmarks/sentiment_eval.py --dev-only
+Speed only:                    python benchmarks/sentiment_eval.py --throughput-only
 
 Datasets are read from <repo>/../shared/data/sentiment (or $REPLYWATCH_SHARED_DATA);
 the script stops with an error if they are missing. Nothing here is tuned: thresholds
@@ -367,6 +368,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev-only", action="store_true",
                         help="only the urgency curve on the DEV half of the airline tweets")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the two throughput sections (no quality figures)")
     args = parser.parse_args()
     folder = data_dir()
     print(f"data: {folder}")
@@ -376,12 +379,16 @@ def main() -> None:
         return
     gt = load_ground_truth(folder)
     reviews = load_b2w(folder)
-    english(gt)
-    portuguese(reviews)
-    airline(tweets)
     # Mix: 4,000 paper tweets + 3,000 airline tweets + 3,000 reviews (in file order).
     mix = ([t for _, t in gt[:4000]] + [t for t, _, _ in tweets[:3000]]
            + [t for t, _ in reviews[:3000]])
+    if args.throughput_only:
+        throughput(mix)
+        realistic_queue(load_twcs_inbound(folder))
+        return
+    english(gt)
+    portuguese(reviews)
+    airline(tweets)
     throughput(mix)
     realistic_queue(load_twcs_inbound(folder))
     language_fast_path([t for _, t in gt] + [t for t, _, _ in tweets] + [t for t, _ in reviews])

@@ -44,10 +44,14 @@ class PhraseMatcher:
         # at every position made this the slowest step of analyze() (~10x). Only phrases
         # sharing a first character can match at the same position, so the "first listed
         # wins" order is kept inside each group.
-        groups: dict[str, list[tuple[str, str]]] = {}
+        groups: dict[str, list[tuple[str, str, str]]] = {}
         for index, (phrase, reason, tag) in enumerate(self.phrases):
             name = f"p{index}"
-            groups.setdefault(fold(phrase).strip()[0], []).append((name, phrase_pattern(phrase)))
+            folded = fold(phrase).strip()
+            # First word without apostrophes (they are optional in the pattern) and
+            # without the wildcard: used to cluster alternatives (see _clustered).
+            key = folded.rstrip("*").split()[0].replace("'", "")
+            groups.setdefault(folded[0], []).append((name, phrase_pattern(phrase), key))
             self._reasons[name] = (reason, tag)
         self._regex = re.compile(_alternation(groups)) if groups else None
 
@@ -64,7 +68,7 @@ class PhraseMatcher:
         return list(found)
 
 
-def _alternation(groups: dict[str, list[tuple[str, str]]]) -> str:
+def _alternation(groups: dict[str, list[tuple[str, str, str]]]) -> str:
     """Return the regex source matching any grouped (name, pattern) at a word start.
 
     Each group's first character is written as a plain literal *before* the word-start
@@ -78,13 +82,57 @@ def _alternation(groups: dict[str, list[tuple[str, str]]]) -> str:
     branches = []
     for c, alts in groups.items():
         lit = re.escape(c)
-        if c != "'" and all(pattern.startswith(lit) for _, pattern in alts):
-            body = "|".join(f"(?P<{name}>{pattern[len(lit):]})" for name, pattern in alts)
+        if c != "'" and all(pattern.startswith(lit) for _, pattern, _ in alts):
+            body = _clustered([(name, pattern[len(lit):], key) for name, pattern, key in alts])
             branches.append(f"{lit}(?<!\\w{lit})(?:{body})")
         else:
-            body = "|".join(f"(?P<{name}>{pattern})" for name, pattern in alts)
+            body = "|".join(f"(?P<{name}>{pattern})" for name, pattern, _ in alts)
             branches.append(f"(?<!\\w)(?={lit})(?:{body})")
     return "(?:" + "|".join(branches) + ")"
+
+
+def _clustered(alts: list[tuple[str, str, str]]) -> str:
+    """Return the alternation of (name, pattern, first-word key) with alternatives that
+    share a first word tried together under their common literal prefix.
+
+    Exactness: two phrases whose first words (apostrophes removed) are not prefixes of
+    one another can never match at the same position (the text would have to spell both
+    words), so only the order *within* a cluster of prefix-related first words matters
+    ("cancel my" before "cancel*"); that order is kept, and clusters are mutually
+    exclusive, so their order does not matter. Same matches as the flat alternation,
+    but re rejects a whole cluster on its first differing letter instead of trying each
+    phrase (1.2.0 doubled the phrase lists; checked against `reference_alternation`).
+    """
+    clusters: list[list[tuple[str, str, str]]] = []
+    for alt in alts:
+        related = [cl for cl in clusters
+                   if any(k.startswith(alt[2]) or alt[2].startswith(k) for _, _, k in cl)]
+        merged = [a for cl in related for a in cl] + [alt]
+        merged.sort(key=lambda a: int(a[0][1:]))  # names are p<index>: original order
+        clusters = [cl for cl in clusters if not any(cl is r for r in related)] + [merged]
+    out = []
+    for cl in clusters:
+        prefix = _literal_prefix([pattern for _, pattern, _ in cl])
+        body = "|".join(f"(?P<{name}>{pattern[len(prefix):]})" for name, pattern, _ in cl)
+        out.append(f"{prefix}(?:{body})" if prefix else body)
+    return "|".join(out)
+
+
+def _literal_prefix(patterns: list[str]) -> str:
+    """Longest common prefix of regex sources made only of letters/digits and not
+    followed by a quantifier in any of them (so cutting there keeps each regex intact)."""
+    first = patterns[0]
+    n = 0
+    while n < len(first) and first[n].isalnum() and all(
+        len(p) > n and p[n] == first[n] for p in patterns
+    ):
+        n += 1
+    while n and any(len(p) > n and p[n] in "?*+{" for p in patterns):
+        n -= 1
+    # Never consume a whole pattern: every branch keeps its named group non-empty.
+    while n and any(len(p) == n for p in patterns):
+        n -= 1
+    return first[:n]
 
 
 def reference_alternation(phrases: Sequence[tuple[str, str, str]]) -> re.Pattern[str]:
