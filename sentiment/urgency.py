@@ -57,7 +57,9 @@ def _default_phrases(table: dict[str, tuple[Phrase, ...]]) -> dict[str, tuple[Ph
 class UrgencyRules:
     """Weights, threshold and per-language phrase lists. Build custom ones with from_mapping."""
 
-    threshold: int = 50
+    # 35 = one complaint or escalation phrase (35), or tone plus context signals
+    # (unanswered messages, SLA, reach); tone alone (at most 20 + public 10) never is.
+    threshold: int = 35
     # 1.2.0 weights (were 40 / 25): a named, concrete problem ("never arrived", "can't get
     # through", "rebook") is stronger evidence of an actionable complaint than tone alone,
     # so one complaint phrase (+ public) now outranks the most negative tone without one.
