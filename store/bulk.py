@@ -26,6 +26,7 @@ and threaded by ``store.messages.thread_pending`` in the same transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from sqlite_utils import Database
 from store.brands import ensure_brand_accounts
 from store.db import transaction
 from store.dead_letters import add_dead_letter
-from store.messages import MESSAGE_COLUMNS, merge_pairs, thread_pending
+from store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
 
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
 _STAGE_INSERT = (f"INSERT INTO stage.rows ({_COLUMNS}) "
@@ -135,6 +136,7 @@ class BulkLoad:
         the reason; the others are kept."""
         conn = self.db.conn
         self._accounts.update(brand_accounts)
+        rejected = list(rejected)
         conn.execute("BEGIN")
         try:
             try:
@@ -142,20 +144,17 @@ class BulkLoad:
                 conn.executemany(_STAGE_INSERT, rows)
                 conn.execute("RELEASE stage_batch")
                 self.staged += len(rows)
-            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
-                    sqlite3.DataError, UnicodeEncodeError, OverflowError):
+            except ROW_ERRORS:
+                # One bad row must not sink the batch: find it, stage the rest.
                 conn.execute("ROLLBACK TO stage_batch")
                 conn.execute("RELEASE stage_batch")
                 for values in rows:
                     try:
                         conn.execute(_STAGE_INSERT, values)
                         self.staged += 1
-                    except (sqlite3.IntegrityError, sqlite3.ProgrammingError,
-                            sqlite3.InterfaceError, sqlite3.DataError, UnicodeEncodeError,
-                            OverflowError) as exc:
-                        rejected = [*rejected, (
-                            dict(zip(MESSAGE_COLUMNS, values, strict=False)),
-                            f"refused by the store: {type(exc).__name__}: {exc}")]
+                    except ROW_ERRORS as exc:
+                        rejected.append((dict(zip(MESSAGE_COLUMNS, values, strict=False)),
+                                         f"refused by the store: {type(exc).__name__}: {exc}"))
             conn.executemany("INSERT INTO stage.rejected VALUES (?, ?)",
                              [(_storable_payload(p), e) for p, e in rejected])
         except BaseException:
@@ -207,10 +206,9 @@ class BulkLoad:
 
 
 def _storable_payload(payload: Any) -> Any:
+    # Stored as add_dead_letter would store it (its key is computed from this text).
     if isinstance(payload, (str, bytes)) or payload is None:
         return payload
-    import json
-
     return json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True)
 
 

@@ -47,9 +47,9 @@ class InsertResult:
     refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
 
-# Errors that mean "this row cannot be stored", as opposed to errors of the
+#: Errors that mean "this row cannot be stored", as opposed to errors of the
 # database itself (locked, I/O), which must propagate.
-_ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
+ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
                sqlite3.DataError, UnicodeEncodeError, OverflowError)
 
 
@@ -134,13 +134,13 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
         try:
             with savepoint(db, "insert_batch"):
                 conn.executemany(_INSERT_SQL, prepared)
-        except _ROW_ERRORS:
+        except ROW_ERRORS:
             # One bad row must not sink the batch: find it, store the rest.
             for values in prepared:
                 try:
                     with savepoint(db, "insert_row"):
                         conn.execute(_INSERT_SQL, values)
-                except _ROW_ERRORS as exc:
+                except ROW_ERRORS as exc:
                     result.refused.append((dict(zip(MESSAGE_COLUMNS, values, strict=True)),
                                            f"{type(exc).__name__}: {exc}"))
         # Rowids of rows inserted inside this write transaction are all above

@@ -115,9 +115,9 @@ def _dm(external_id: str, when: int, direction: str = "inbound", **fields) -> Me
 
 
 def test_bulk_rows_the_set_based_pass_leaves_are_threaded_and_bad_rows_kept(db):
-    """Private messages that join a thread by reference, an in-file duplicate
-    (the first one wins) and rows the store refuses go through the general
-    path: threaded, skipped, dead-lettered, nothing lost."""
+    """Private messages that join a thread by reference, a reply cycle, an
+    in-file duplicate (the first one wins) and rows the store refuses: threaded
+    by the general path, skipped, dead-lettered; nothing lost."""
     from collectors.imports import ImportBatch
 
     t0 = 1_700_000_000
@@ -125,14 +125,24 @@ def test_bulk_rows_the_set_based_pass_leaves_are_threaded_and_bad_rows_kept(db):
     reply = _dm("d2", t0 + 60, "outbound", thread_ref="thread-9")
     later = _dm("d3", t0 + 3 * 86400, thread_ref="thread-9")  # after 24 h of silence
     duplicate = _dm("d1", t0 + 5, thread_ref="thread-9")
+    # corrupt data: two public posts that answer each other
+    cycle = [Message(platform="x", external_id=a, created_at=datetime.fromtimestamp(t0 + i, UTC),
+                     text=f"loop {a}", direction="inbound", kind="reply", channel="public",
+                     source="test", author_handle="bob", in_reply_to_id=b)
+             for i, (a, b) in enumerate((("c1", "c2"), ("c2", "c1")))]
     batch = ImportBatch(messages=[first.to_values(), reply.to_values(),
                                   duplicate.to_values(), later.to_values(),
+                                  *(m.to_values() for m in cycle),
                                   ("x", "bad", "dm", "nowhere", "inbound", *([None] * 17))],
                         brand_accounts={("x", "brandx", "brandx")})
     totals = import_batches(db, [batch], source="import:jsonl", score=False)
-    assert (totals.inserted, totals.duplicates, totals.rejected) == (3, 1, 1)
+    assert (totals.inserted, totals.duplicates, totals.rejected) == (5, 1, 1)
     rows = dict(db.execute("SELECT external_id, conversation_id FROM messages"))
+    assert None not in rows.values()
     assert rows["d1"] == rows["d2"] != rows["d3"]
+    assert rows["c1"] == rows["c2"] not in (rows["d1"], rows["d3"])
+    assert db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'loop'"
+                      ).fetchone() == (2,)
     assert db.execute("SELECT text FROM messages WHERE external_id = 'd1'").fetchone() == (
         "dm d1",)
     error = db.execute("SELECT error FROM dead_letters").fetchone()[0]
