@@ -142,3 +142,30 @@ def test_cli_rejects_a_file_that_is_not_twcs(tmp_path: Path):
     result = CliRunner().invoke(main, ["import", "twcs", str(path), "--db", str(tmp_path / "d.db")])
     assert result.exit_code != 0
     assert "not a twcs file" in result.output
+
+
+def test_twcs_row_path_matches_the_message_path_for_any_timestamp():
+    """The bulk row path computes times without datetimes for UTC stamps; it
+    must store exactly what the Message path stores, and refuse the same
+    impossible times."""
+    import pytest
+
+    from collectors.imports import parse_twcs_row, parse_twcs_values
+
+    stamps = ["Tue Oct 31 22:10:47 +0000 2017", "Wed Mar 01 00:00:00 +0000 2017",
+              "Sun Dec 31 23:59:59 +0000 2017", "Tue Oct 31 22:10:47 -0300 2017",
+              "Tue Oct 31 02:10:47 +0545 2017", "Thu Feb 29 12:00:00 +0000 2024"]
+    for stamp in stamps:
+        record = {"tweet_id": "7", "author_id": "ana", "inbound": "True", "created_at": stamp,
+                  "text": "hi @Brand", "in_response_to_tweet_id": "6.0"}
+        fast = parse_twcs_values(record, "raw")
+        slow = parse_twcs_row(record, "raw").to_values()
+        fetched = 19  # fetched_at: the moment of reading, not part of the record
+        assert fast[:fetched] + fast[fetched + 1:] == slow[:fetched] + slow[fetched + 1:], stamp
+    for bad in ["Wed Feb 29 12:00:00 +0000 2017", "Tue Oct 31 24:00:00 +0000 2017",
+                "Tue Oct 31 23:59:60 +0000 2017", "Tue Foo 31 23:59:59 +0000 2017"]:
+        record = {"tweet_id": "7", "author_id": "ana", "inbound": "True", "created_at": bad}
+        with pytest.raises(ValueError):
+            parse_twcs_row(record)
+        with pytest.raises(ValueError, match="bad created_at"):
+            parse_twcs_values(record)
