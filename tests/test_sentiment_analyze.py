@@ -5,7 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import SCORER_VERSION, Analysis, UrgencyContext, analyze, analyze_many, label_for
+from sentiment import (
+    SCORER_VERSION,
+    Analysis,
+    UrgencyContext,
+    UrgencyRules,
+    analyze,
+    analyze_many,
+    label_for,
+)
 from sentiment.text import MAX_ANALYSED_CHARS
 
 
@@ -145,5 +153,5 @@ def test_any_input_gives_a_valid_analysis(value):
     assert a.language in {"en", "pt", "und"}
     assert -1.0 <= a.compound <= 1.0
     assert a.label == label_for(a.compound)
-    assert 0 <= a.urgency <= 100 and a.urgent == (a.urgency >= 50)
+    assert 0 <= a.urgency <= 100 and a.urgent == (a.urgency >= UrgencyRules().threshold)
     assert all(isinstance(r, str) and r for r in a.reasons)
