@@ -29,6 +29,9 @@ _HANDLE = re.compile(r"(?<!\w)@\w+")
 _HASH = re.compile(r"(?<!\w)#(?=\w)")
 _LETTER = re.compile(r"[^\W\d_]")
 # "At least MIN_LETTERS letters": stops at the 3rd letter instead of listing them all.
+# Letters of scripts other than Latin (CJK, kana, Hangul, Cyrillic, Greek, Arabic,
+# Hebrew, Thai, Devanagari...): every supported language is written in Latin script.
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")
 _ENOUGH_LETTERS = re.compile(r"[^\W\d_]" + r".*?[^\W\d_]" * (MIN_LETTERS - 1), re.DOTALL)
 
 _lock = threading.Lock()
@@ -106,7 +109,7 @@ def detect_language(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> 
 
 @lru_cache(maxsize=8192)
 def _detect_cleaned(cleaned: str, languages: tuple[str, ...]) -> str:
-    if _ENOUGH_LETTERS.search(cleaned, 0, 200) is None:
+    if _ENOUGH_LETTERS.search(cleaned, 0, 200) is None or _mostly_non_latin(cleaned):
         return UNDETERMINED
     quick = _by_stopwords(cleaned, languages)
     if quick:
@@ -119,7 +122,10 @@ def detect_language_reference(text: str, languages: Sequence[str] = DEFAULT_LANG
     cleaned = _URL.sub(" ", text)
     cleaned = _HANDLE.sub(" ", cleaned)
     cleaned = " ".join(_HASH.sub("", cleaned).split())
-    if len(_LETTER.findall(cleaned, 0, 200)) < MIN_LETTERS:
+    letters = _LETTER.findall(cleaned, 0, 200)
+    if len(letters) < MIN_LETTERS:
+        return UNDETERMINED
+    if sum(1 for c in letters if _NON_LATIN_LETTER.match(c)) * 2 > len(letters):
         return UNDETERMINED
     words = _WORD.findall(cleaned.lower())
     if set(languages) == {"en", "pt"}:
@@ -130,6 +136,16 @@ def detect_language_reference(text: str, languages: Sequence[str] = DEFAULT_LANG
         if pt >= 2 and en == 0:
             return "pt"
     return _by_model(cleaned, languages)
+
+
+def _mostly_non_latin(cleaned: str) -> bool:
+    """True when most letters of the first 200 characters are not Latin script
+    (Japanese, Chinese, Russian, Arabic...): such a text is none of the supported
+    languages, and the restricted identifier would otherwise force it into one."""
+    if cleaned.isascii() or _NON_LATIN_LETTER.search(cleaned, 0, 200) is None:
+        return False
+    head = cleaned[:200]
+    return len(_NON_LATIN_LETTER.findall(head)) * 2 > len(_LETTER.findall(head))
 
 
 def _by_stopwords(cleaned: str, languages: Sequence[str]) -> str | None:

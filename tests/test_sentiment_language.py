@@ -1,7 +1,7 @@
 import pytest
 
 from sentiment import analyze, detect_language
-from sentiment.language import clean_for_detection, normalise_language
+from sentiment.language import clean_for_detection, detect_language_reference, normalise_language
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,30 @@ def test_short_portuguese(text):
 )
 def test_undetermined(text):
     assert detect_language(text) == "und"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real twcs tweets the en/pt-restricted identifier used to call Portuguese
+        "@AmazonHelp 電話で対応してもらいましたが改良されませんでした。",
+        "こんにちは、アマゾン公式です。Fire TV Stickが見れないというのは、どのような状況でしょうか",
+        "Привет, мой заказ не пришёл",
+        "طلبي لم يصل بعد",
+    ],
+)
+def test_text_mostly_in_another_script_is_undetermined(text):
+    # Both supported languages are written in Latin script; the reference
+    # (unoptimised) detector agrees.
+    assert detect_language(text) == detect_language_reference(text) == "und"
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("my order never arrived 😡 注文", "en"),
+    ("meu pedido não chegou, comprei o Fire TV Stick アマゾン", "pt"),
+])
+def test_a_few_foreign_characters_do_not_hide_the_language(text, language):
+    assert detect_language(text) == language
 
 
 def test_cleaning_removes_handles_urls_and_hash_markers():
