@@ -308,8 +308,8 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
             raise ValueError(f"{path}: not a twcs file, header lacks {', '.join(missing)}")
         index = {name: header.index(name) for name in TWCS_COLUMNS}
         width = len(header)
-        parse = parse_twcs_row
-        itemgetter_fields = itemgetter(*(index[name] for name in (
+        # The fields _twcs_values takes, in its parameter order.
+        values_fields = itemgetter(*(index[name] for name in (
             "tweet_id", "author_id", "inbound", "created_at", "in_response_to_tweet_id", "text")))
         batch = ImportBatch()
         while True:
@@ -334,8 +334,8 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
                 error = _suspect_multiline(row, raw, index, width)
             if error is None:
                 try:
-                    message = (_twcs_values(*itemgetter_fields(row), raw) if as_rows
-                               else parse({name: row[i] for name, i in index.items()}, raw))
+                    message = (_twcs_values(*values_fields(row), raw) if as_rows else
+                               parse_twcs_row({name: row[i] for name, i in index.items()}, raw))
                 except ValueError as exc:
                     error = str(exc)
             if message is not None:
