@@ -32,7 +32,10 @@ _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 def extract_mentions(text: str) -> tuple[str, ...]:
     """Return the @handles in ``text``, lower-cased, without the @, in order."""
-    return tuple(dict.fromkeys(m.lower() for m in _HANDLE.findall(text or "")))
+    found = _HANDLE.findall(text or "")
+    if len(found) == 1:  # the usual case, e.g. a reply to one brand
+        return (found[0].lower(),)
+    return tuple(dict.fromkeys(m.lower() for m in found))
 
 
 @dataclass(slots=True)

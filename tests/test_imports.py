@@ -154,7 +154,11 @@ def test_twcs_row_path_matches_the_message_path_for_any_timestamp():
 
     stamps = ["Tue Oct 31 22:10:47 +0000 2017", "Wed Mar 01 00:00:00 +0000 2017",
               "Sun Dec 31 23:59:59 +0000 2017", "Tue Oct 31 22:10:47 -0300 2017",
-              "Tue Oct 31 02:10:47 +0545 2017", "Thu Feb 29 12:00:00 +0000 2024"]
+              "Tue Oct 31 02:10:47 +0545 2017", "Thu Feb 29 12:00:00 +0000 2024",
+              # a date seen before (the cached fast path) with other clocks
+              "Tue Oct 31 00:00:00 +0000 2017", "Tue Oct 31 09:05:01 +0000 2017",
+              # \\d matches any decimal digit: stored as the same ASCII time
+              "Tue Oct 31 22:1\u0663:47 +0000 2017", "Tue Oct \u06631 22:10:47 +0000 2017"]
     for stamp in stamps:
         record = {"tweet_id": "7", "author_id": "ana", "inbound": "True", "created_at": stamp,
                   "text": "hi @Brand", "in_response_to_tweet_id": "6.0"}
@@ -163,7 +167,11 @@ def test_twcs_row_path_matches_the_message_path_for_any_timestamp():
         fetched = 19  # fetched_at: the moment of reading, not part of the record
         assert fast[:fetched] + fast[fetched + 1:] == slow[:fetched] + slow[fetched + 1:], stamp
     for bad in ["Wed Feb 29 12:00:00 +0000 2017", "Tue Oct 31 24:00:00 +0000 2017",
-                "Tue Oct 31 23:59:60 +0000 2017", "Tue Foo 31 23:59:59 +0000 2017"]:
+                "Tue Oct 31 23:59:60 +0000 2017", "Tue Foo 31 23:59:59 +0000 2017",
+                # the date is cached by now; the rest must still be checked
+                "Tue Oct 31 2x:10:47 +0000 2017", "Tue Oct 31 22:10:4\u00b2 +0000 2017",
+                "Tue Oct 31 22-10-47 +0000 2017", "tue Oct 31 22:10:47 +0000 2017",
+                "Tue Oct 31 22:10:47 +0000 2017x", "Tue Oct 31 22:10:47  +000 2017"]:
         record = {"tweet_id": "7", "author_id": "ana", "inbound": "True", "created_at": bad}
         with pytest.raises(ValueError):
             parse_twcs_row(record)
