@@ -80,6 +80,14 @@ def tune_for_bulk_load(db: Database) -> None:
     db.execute("PRAGMA threads = 2")
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True if ``exc`` is SQLite giving up on a lock another connection holds
+    ("database is locked" / "busy") after the busy timeout: nothing was
+    written, and trying again later is the remedy."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc))
+
+
 #: While waiting for the write lock, try again this often (seconds, jittered).
 LOCK_POLL_SECONDS = 0.002
 
@@ -99,7 +107,7 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not is_busy(exc):
                     raise
                 if time.monotonic() >= deadline:
                     raise

@@ -258,3 +258,35 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
     assert at.text_input(key="tri_search").value == "acme"
     assert at.multiselect(key="tri_selected").value == [conv["9"]]
     assert new_id in list(_queue(at)["id"])
+
+
+def test_an_action_while_another_writer_holds_the_database_changes_nothing(seeded,
+                                                                          monkeypatch):
+    """A large import commits in one long transaction; an agent's action that
+    cannot get the write lock in time says so and writes nothing, and works
+    once the lock is free."""
+    import sqlite3
+
+    import store.db
+
+    path, conv = seeded
+    monkeypatch.setattr(store.db, "BUSY_TIMEOUT_MS", 300)
+    at = _app()
+    at.multiselect(key="tri_selected").set_value([conv["8"]]).run()
+    importer = sqlite3.connect(path, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")
+    try:
+        at.button(key="tri_btn_replied").click().run()
+    finally:
+        importer.execute("ROLLBACK")
+        importer.close()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "The database is busy: another writer, such as a large import, held it longer "
+        "than the wait allows. Nothing was changed; try again in a minute."]
+    db = open_database(path)
+    assert db.execute("SELECT status FROM conversations WHERE id = ?",
+                      (conv["8"],)).fetchone()[0] != "replied"
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
+    at.button(key="tri_btn_replied").click().run()
+    assert [s.value for s in at.success] == ["1 conversation(s) marked replied"]

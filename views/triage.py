@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from metrics import sla_state
 from store import lookups
 from store import triage as store_triage
+from store.db import is_busy
 from views import _common as common
 from views.safe_text import escape_markdown, plain_handle, safe_url
 
@@ -94,6 +96,14 @@ def _act(kind: str, value: str | None = None) -> None:
             raise ValueError(f"unknown action {kind}")
     except ValueError as exc:
         st.session_state["tri_flash"] = ("error", str(exc))
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        # Another writer (a large file import commits in one long transaction)
+        # held the database past the busy timeout; the action wrote nothing.
+        st.session_state["tri_flash"] = ("error", (
+            "The database is busy: another writer, such as a large import, held it "
+            "longer than the wait allows. Nothing was changed; try again in a minute."))
     else:
         st.session_state["tri_flash"] = ("success", message)
 
