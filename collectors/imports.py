@@ -147,7 +147,7 @@ def _twcs_utc(value: str) -> tuple[int, str]:
             _UTC_DAYS.clear()
         # A regex match is 30 characters long, so day_key is the checked date.
         date = _UTC_DAYS[day_key] = (int(midnight.timestamp()), midnight.date().isoformat())
-    h, m, s = int(hh), int(mm), int(ss)  # \\d also matches non-ASCII digits
+    h, m, s = int(hh), int(mm), int(ss)  # \d also matches non-ASCII digits
     return date[0] + h * 3600 + m * 60 + s, f"{date[1]}T{h:02d}:{m:02d}:{s:02d}Z"
 
 
