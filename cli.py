@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
+from replywatch.store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
 
 console = Console(stderr=True)
 
@@ -43,8 +43,8 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
                 batch_size: int = 5_000) -> None:
     from functools import partial
 
-    from collectors.background import read_in_background
-    from pipeline import import_batches
+    from replywatch.collectors.background import read_in_background
+    from replywatch.pipeline import import_batches
 
     db = open_database(db_path)
     tune_for_bulk_load(db)
@@ -106,7 +106,7 @@ def import_twcs(path: Path, db_path: Path | None, score: bool, batch_size: int) 
     """Import a "Customer Support on Twitter" (twcs.csv) file."""
     from functools import partial
 
-    from collectors.imports import TWCS_SOURCE, read_twcs
+    from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
 
     _run_import(db_path, path, partial(read_twcs, as_rows=True), TWCS_SOURCE, score, batch_size)
 
@@ -118,7 +118,7 @@ def import_twcs(path: Path, db_path: Path | None, score: bool, batch_size: int) 
 @batch_size_option
 def import_jsonl(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
     """Import messages from a JSONL file (schema: docs/import-jsonl.md)."""
-    from collectors.imports import JSONL_SOURCE, read_jsonl
+    from replywatch.collectors.imports import JSONL_SOURCE, read_jsonl
 
     _run_import(db_path, path, read_jsonl, JSONL_SOURCE, score, batch_size)
 
@@ -135,8 +135,8 @@ def import_jsonl(path: Path, db_path: Path | None, score: bool, batch_size: int)
 def analyze(text: str | None, input_path: Path | None, column: str | None,
             language_column: str | None, output: Path | None, language: str | None) -> None:
     """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
-    from sentiment import analyze as analyze_text
-    from sentiment.cli_support import analyze_csv, format_analysis
+    from replywatch.sentiment import analyze as analyze_text
+    from replywatch.sentiment.cli_support import analyze_csv, format_analysis
 
     if input_path is not None:
         if not column:
@@ -160,8 +160,8 @@ def analyze(text: str | None, input_path: Path | None, column: str | None,
                    "their scores.")
 def rescore(db_path: Path | None, rescore_all: bool) -> None:
     """Score stored messages that have no score or an outdated scorer version."""
-    from pipeline import score_unscored
-    from store.scores import clear_scores
+    from replywatch.pipeline import score_unscored
+    from replywatch.store.scores import clear_scores
 
     db = open_database(db_path)
     if rescore_all:
@@ -189,11 +189,11 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
     feeding new messages. No credentials or network needed."""
     import time
 
-    from collectors.demo import DEMO_SOURCE, DemoFeed
-    from pipeline import ingest
-    from store.brands import ensure_brand_accounts, upsert_brands
-    from store.db import transaction
-    from store.timeutil import utc_now
+    from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed
+    from replywatch.pipeline import ingest
+    from replywatch.store.brands import ensure_brand_accounts, upsert_brands
+    from replywatch.store.db import transaction
+    from replywatch.store.timeutil import utc_now
 
     feed = DemoFeed(seed=seed)
     if db_path.exists() and not keep:
@@ -214,7 +214,7 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
         # backlog (thank-yous, resolved elsewhere); some stays, as it does.
         from random import Random
 
-        from store.triage import set_status, stale_waiting_ids
+        from replywatch.store.triage import set_status, stale_waiting_ids
 
         stale = stale_waiting_ids(db, waiting_since_before=int(time.time()) - 3 * 86400)
         closed = [i for i in stale if Random(seed * 1_000_003 + i).random() < 0.85]
@@ -223,7 +223,7 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
     if not no_dashboard:
-        from dashboard_launcher import run_dashboard
+        from replywatch.dashboard_launcher import run_dashboard
 
         process = run_dashboard(db_path, port=port)
         console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
@@ -258,9 +258,9 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
 def collect(once: bool, every: float | None, only: str | None, config_path: Path,
             db_path: Path | None) -> None:
     """Poll X and Reddit for mentions, DMs and brand replies into the database."""
-    from collectors.runner import Runner, build_platforms, register_brands
-    from config import ConfigError, load_config
-    from pipeline import ingest
+    from replywatch.collectors.runner import Runner, build_platforms, register_brands
+    from replywatch.config import ConfigError, load_config
+    from replywatch.pipeline import ingest
 
     try:
         config = load_config(config_path)
@@ -285,7 +285,7 @@ def collect(once: bool, every: float | None, only: str | None, config_path: Path
 @click.password_option(help="The password (asked twice if not given).")
 def hash_password_command(password: str) -> None:
     """Print a bcrypt hash for a local dashboard account in .streamlit/secrets.toml."""
-    from access import hash_password
+    from replywatch.access import hash_password
 
     try:
         click.echo(hash_password(password))
@@ -300,7 +300,7 @@ def hash_password_command(password: str) -> None:
               help="Address to bind (localhost only by default).")
 def dashboard(db_path: Path | None, port: int, address: str) -> None:
     """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
-    from dashboard_launcher import run_dashboard
+    from replywatch.dashboard_launcher import run_dashboard
 
     path = resolve_db_path(db_path)
     open_database(path).close()  # create and migrate before the server starts
@@ -341,7 +341,7 @@ def stats(db_path: Path | None) -> None:
 # --- metrics: reports, exports, recompute ---------------------------------------
 
 def _duration(seconds: float | None) -> str:
-    from metrics.formatting import duration
+    from replywatch.metrics.formatting import duration
 
     return duration(seconds, missing="-")
 
@@ -373,8 +373,8 @@ def report_response_times(by: str, since: str | None, until: str | None, brand: 
     import csv
     import json
 
-    from metrics.exports import neutralise_formula
-    from metrics.reports import parse_by, response_time_report
+    from replywatch.metrics.exports import neutralise_formula
+    from replywatch.metrics.reports import parse_by, response_time_report
 
     db = open_database(db_path)
     try:
@@ -453,7 +453,7 @@ def export_conversations_command(fmt: str, out: Path, since: str | None, until: 
     """One row per conversation: ids, brand, platform, channel, customer, first
     message and first response times (calendar and business), status, assignee,
     sentiment, urgency."""
-    from metrics.exports import export_conversations
+    from replywatch.metrics.exports import export_conversations
 
     try:
         export_conversations(open_database(db_path), fmt, out, since=since, until=until,
@@ -470,7 +470,7 @@ def export_conversations_command(fmt: str, out: Path, since: str | None, until: 
 def export_benchmarks_command(fmt: str, out: Path, since: str | None, until: str | None,
                               brand: str | None, db_path: Path | None, period: str) -> None:
     """Response-time benchmark table: one row per brand and period."""
-    from metrics.exports import export_benchmarks
+    from replywatch.metrics.exports import export_benchmarks
 
     try:
         export_benchmarks(open_database(db_path), fmt, out, since=since, until=until,
@@ -486,7 +486,7 @@ def export_benchmarks_command(fmt: str, out: Path, since: str | None, until: str
 def recompute(brand: str | None, db_path: Path | None) -> None:
     """Recompute response times, SLA deadlines and the rollup (after business
     hours, holidays, SLA or timezone changes)."""
-    from metrics.engine import recompute_all, recompute_brand
+    from replywatch.metrics.engine import recompute_all, recompute_brand
 
     db = open_database(db_path)
     try:
@@ -505,7 +505,7 @@ def alerts_group() -> None:
 @db_option
 def alerts_test(brand: str, db_path: Path | None) -> None:
     """Send a test notification to every alert target of a brand."""
-    from notify import AlertConfigError, send_test
+    from replywatch.notify import AlertConfigError, send_test
 
     db = open_database(db_path)
     try:
@@ -522,7 +522,7 @@ def alerts_test(brand: str, db_path: Path | None) -> None:
 def _dispatch_alerts(db) -> None:
     """Send due alerts after a collector poll; a problem is reported, never raised,
     so alerting can not stop collection (the alerts stay pending)."""
-    from notify import dispatch_pending, redact
+    from replywatch.notify import dispatch_pending, redact
 
     try:
         result = dispatch_pending(db)
@@ -538,7 +538,7 @@ def _dispatch_alerts(db) -> None:
 @db_option
 def alerts_dispatch(db_path: Path | None) -> None:
     """Send the pending alerts that are due now (rate limits still apply)."""
-    from notify import dispatch_pending
+    from replywatch.notify import dispatch_pending
 
     db = open_database(db_path)
     result = dispatch_pending(db)
@@ -556,7 +556,7 @@ def alerts_dispatch(db_path: Path | None) -> None:
 @db_option
 def alerts_status(db_path: Path | None) -> None:
     """Print alert counts per status (pending, sent, failed, skipped)."""
-    from store.alerts import alert_counts
+    from replywatch.store.alerts import alert_counts
 
     counts = alert_counts(open_database(db_path))
     for status in ("pending", "sent", "failed", "skipped"):
@@ -570,7 +570,7 @@ def alerts_status(db_path: Path | None) -> None:
 def backup(destination: Path, db_path: Path | None, force: bool) -> None:
     """Write a consistent copy of the database to DESTINATION while collectors
     keep running (owner-only file). Restore it with `replywatch restore`."""
-    from store.backup import backup_database
+    from replywatch.store.backup import backup_database
 
     try:
         result = backup_database(resolve_db_path(db_path), destination, overwrite=force)
@@ -589,7 +589,7 @@ def backup(destination: Path, db_path: Path | None, force: bool) -> None:
 def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
     """Restore the database from BACKUP (made by `replywatch backup`), then
     apply newer migrations. Stop collectors and the dashboard first."""
-    from store.backup import restore_database
+    from replywatch.store.backup import restore_database
 
     try:
         result = restore_database(backup_path, resolve_db_path(db_path), force=force)
@@ -634,7 +634,7 @@ def forget(handle: str, platform: str | None, db_path: Path | None, actor: str, 
     """Erase a customer's personal data (LGPD/GDPR right to erasure), keeping
     anonymous counts and response times. Backups made before keep the data:
     see docs/security.md."""
-    from store.privacy import forget_author
+    from replywatch.store.privacy import forget_author
 
     if not yes:
         click.confirm(f"Erase the personal data of {handle!r}"
@@ -666,7 +666,7 @@ def export_subject_command(handle: str, platform: str | None, db_path: Path | No
     import json
     import os
 
-    from store.privacy import export_subject
+    from replywatch.store.privacy import export_subject
 
     db = open_database(db_path)
     try:
@@ -695,7 +695,7 @@ def export_subject_command(handle: str, platform: str | None, db_path: Path | No
 @actor_option
 def prune(days: float, db_path: Path | None, actor: str) -> None:
     """Retention: drop raw payloads and dead letters older than N days."""
-    from store.privacy import prune_raw
+    from replywatch.store.privacy import prune_raw
 
     db = open_database(db_path)
     result = prune_raw(db, days, actor=actor)

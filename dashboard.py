@@ -6,8 +6,8 @@ Page config, the shared sidebar scope and navigation over the pages in
 
 import streamlit as st
 
-from views import _common as common
-from views.auth import render_user_box, require_user
+from replywatch.views import _common as common
+from replywatch.views.auth import render_user_box, require_user
 
 st.set_page_config(page_title="replywatch", page_icon="💬", layout="wide")
 user = require_user()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from store.db import DB_ENV_VAR
+from replywatch.store.db import DB_ENV_VAR
 
 DASHBOARD_SCRIPT = Path(__file__).resolve().parent / "dashboard.py"
 

@@ -11,19 +11,19 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from collectors.base import Message, Rejected
-from collectors.imports import ImportBatch
-from metrics.engine import (
+from replywatch.collectors.base import Message, Rejected
+from replywatch.collectors.imports import ImportBatch
+from replywatch.metrics.engine import (
     new_conversation_rows,
     recompute_conversations,
     refresh_score_aggregates,
 )
-from sentiment.store_scoring import score_messages, score_pending
-from store.alerts import queue_urgent_alerts
-from store.bulk import BulkLoad
-from store.db import transaction
-from store.dead_letters import add_dead_letter
-from store.messages import (
+from replywatch.sentiment.store_scoring import score_messages, score_pending
+from replywatch.store.alerts import queue_urgent_alerts
+from replywatch.store.bulk import BulkLoad
+from replywatch.store.db import transaction
+from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.messages import (
     MESSAGE_COLUMNS,
     insert_messages,
     missing_fields,
@@ -31,8 +31,8 @@ from store.messages import (
     prepare_row,
     thread_pending,
 )
-from store.scores import conversations_of
-from store.state import set_cursor
+from replywatch.store.scores import conversations_of
+from replywatch.store.state import set_cursor
 
 
 @dataclass

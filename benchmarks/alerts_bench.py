@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import pipeline  # noqa: E402
-from notify import apprise_send, dispatch_pending  # noqa: E402
-from store.db import open_database, transaction  # noqa: E402
-from store.timeutil import utc_now  # noqa: E402
+from replywatch import pipeline  # noqa: E402
+from replywatch.notify import apprise_send, dispatch_pending  # noqa: E402
+from replywatch.store.db import open_database, transaction  # noqa: E402
+from replywatch.store.timeutil import utc_now  # noqa: E402
 from tests.alerts_support import ENV_NAME, complaint, setup_brand, webhook_receiver  # noqa: E402
 
 CALM = "@LojaAurora hi, do you ship to Porto? thanks"

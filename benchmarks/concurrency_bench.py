@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.workload import percentiles, run_workload  # noqa: E402
-from collectors.imports import TWCS_SOURCE, read_twcs  # noqa: E402
-from pipeline import import_batches  # noqa: E402
-from store.db import open_database  # noqa: E402
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs  # noqa: E402
+from replywatch.pipeline import import_batches  # noqa: E402
+from replywatch.store.db import open_database  # noqa: E402
 
 SLICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs" / "twcs_head5000.csv"
 

@@ -34,9 +34,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from dashboard_launcher import run_dashboard  # noqa: E402
-from store.db import open_database, transaction  # noqa: E402
-from store.triage import QueueFilter, queue, queue_count  # noqa: E402
+from replywatch.dashboard_launcher import run_dashboard  # noqa: E402
+from replywatch.store.db import open_database, transaction  # noqa: E402
+from replywatch.store.triage import QueueFilter, queue, queue_count  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

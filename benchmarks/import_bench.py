@@ -94,8 +94,9 @@ def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, fl
     it parses in a second process)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "import", "twcs", str(csv_path), "--db", str(db_path),
-         "--score" if score else "--no-score"], cwd=REPO, stdout=subprocess.DEVNULL)
+        [sys.executable, "-m", "replywatch.cli", "import", "twcs", str(csv_path),
+         "--db", str(db_path), "--score" if score else "--no-score"],
+        cwd=REPO, stdout=subprocess.DEVNULL)
     tree_peak = 0.0
     while True:
         # wait4 gives this child's own rusage (its ru_maxrss covers it and its
@@ -117,7 +118,7 @@ def baseline_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
     sys.path.insert(0, str(REPO))
     from sqlite_utils import Database
 
-    from collectors.imports import read_twcs
+    from replywatch.collectors.imports import read_twcs
 
     db = Database(db_path)
     db.execute("PRAGMA journal_mode = WAL")

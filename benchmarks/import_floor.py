@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.import_bench import run_import  # noqa: E402
-from collectors.imports import read_twcs  # noqa: E402
-from store.db import open_database, transaction, tune_for_bulk_load  # noqa: E402
+from replywatch.collectors.imports import read_twcs  # noqa: E402
+from replywatch.store.db import open_database, transaction, tune_for_bulk_load  # noqa: E402
 
 #: Tables an import fills, in the order they are copied.
 IMPORTED_TABLES = ("brands", "brand_accounts", "messages", "conversations", "response_rollup")

@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import metrics.engine as engine  # noqa: E402
-import store.bulk as bulk  # noqa: E402
-from collectors.imports import read_twcs  # noqa: E402
-from store.db import open_database, tune_for_bulk_load  # noqa: E402
+from replywatch.collectors.imports import read_twcs  # noqa: E402
+from replywatch.metrics import engine  # noqa: E402
+from replywatch.store import bulk  # noqa: E402
+from replywatch.store.db import open_database, tune_for_bulk_load  # noqa: E402
 
 PHASES = ("_drop_duplicates", "_thread_staged", "_insert_messages", "_insert_conversations",
           "_write_conversations", "_orphan_pairs", "thread_pending")

@@ -35,9 +35,9 @@ import pandas as pd
 # Run as a script from anywhere: import the checkout this file belongs to.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from metrics import public_badge, recompute_all, response_time_report  # noqa: E402
-from store.db import open_database  # noqa: E402
-from store.timeutil import iso_utc  # noqa: E402
+from replywatch.metrics import public_badge, recompute_all, response_time_report  # noqa: E402
+from replywatch.store.db import open_database  # noqa: E402
+from replywatch.store.timeutil import iso_utc  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 TIMEZONES = ("America/Sao_Paulo", "Europe/Lisbon", "America/New_York", "UTC")

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from LeIA import SentimentIntensityAnalyzer as PlainLeIA  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Vader  # noqa: E402
 
-from sentiment import (  # noqa: E402
+from replywatch.sentiment import (  # noqa: E402
     UrgencyContext,
     analyze_many,
     clear_caches,
@@ -39,8 +39,8 @@ from sentiment import (  # noqa: E402
     scorers,
     urgency,
 )
-from sentiment.portuguese import PortugueseAnalyzer  # noqa: E402
-from sentiment.text import bounded, fold  # noqa: E402
+from replywatch.sentiment.portuguese import PortugueseAnalyzer  # noqa: E402
+from replywatch.sentiment.text import bounded, fold  # noqa: E402
 
 # Negative reasons an agent can act on for that customer now (rebook, refund, trace a bag,
 # answer): open problems. Left out: "Bad Flight", "Flight Attendant Complaints",
@@ -342,7 +342,7 @@ def realistic_queue(texts: list[str]) -> None:
 def load_twcs_inbound(folder: Path) -> list[str]:
     """Customer (inbound) tweet texts of the twcs sample, read with the project's importer
     (the file has bare carriage returns inside fields)."""
-    from collectors.imports import read_twcs
+    from replywatch.collectors.imports import read_twcs
 
     path = folder.parent / "twcs" / "twcs_head5000.csv"
     if not path.is_file():

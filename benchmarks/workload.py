@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from collectors.base import Message  # noqa: E402
-from store.db import open_database  # noqa: E402
+from replywatch.collectors.base import Message  # noqa: E402
+from replywatch.store.db import open_database  # noqa: E402
 
 WRITER_PLATFORM = "bench"
 # Every status a person may set (store.triage.SETTABLE_STATUSES).
@@ -98,8 +98,8 @@ def _wait(start_at: float) -> None:
 def _warm_up(hold: float) -> None:
     """Import what the workers use and hold the process for ``hold`` seconds
     (so the pool starts a process for each warm-up call)."""
-    import pipeline  # noqa: F401
-    import store.triage  # noqa: F401
+    from replywatch import pipeline  # noqa: F401
+    from replywatch.store import triage  # noqa: F401
 
     time.sleep(hold)
 
@@ -107,7 +107,7 @@ def _warm_up(hold: float) -> None:
 def run_writer(db_path: str, writer_no: int, batch_size: int, start_at: float,
                seconds: float) -> WorkerResult:
     """Ingest synthetic batches back to back (each with its cursor) until time is up."""
-    from pipeline import ingest
+    from replywatch.pipeline import ingest
 
     db = open_database(db_path, migrate=False)
     result = WorkerResult("writer")
@@ -161,7 +161,7 @@ def run_agent(db_path: str, agent_no: int, conversation_ids: list[int], start_at
     dashboard's own code path (``store.triage.set_status``: UPDATE, recompute,
     audit entry, one transaction), remembering every call and how many
     conversations it changed, for verification."""
-    from store.triage import set_status
+    from replywatch.store.triage import set_status
 
     db = open_database(db_path, migrate=False)
     rng = random.Random(agent_no)

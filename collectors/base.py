@@ -15,8 +15,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from store.messages import MESSAGE_COLUMNS
-from store.timeutil import iso_utc, to_utc, utc_now
+from replywatch.store.messages import MESSAGE_COLUMNS
+from replywatch.store.timeutil import iso_utc, to_utc, utc_now
 
 Direction = Literal["inbound", "outbound"]
 Channel = Literal["public", "private"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from collectors.base import Message
-from store.timeutil import to_utc
+from replywatch.collectors.base import Message
+from replywatch.store.timeutil import to_utc
 
 DEMO_SOURCE = "demo"
 

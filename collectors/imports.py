@@ -19,8 +19,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from collectors.base import Message, Rejected, extract_mentions, fetched_now
-from store.messages import MESSAGE_COLUMNS
+from replywatch.collectors.base import Message, Rejected, extract_mentions, fetched_now
+from replywatch.store.messages import MESSAGE_COLUMNS
 
 TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id"]  # fmt: skip

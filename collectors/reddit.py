@@ -38,9 +38,9 @@ import praw
 import prawcore
 from praw.models import Comment, Message, Submission
 
-from collectors.base import Message as StoredMessage
-from collectors.base import PollResult, Rejected, Source
-from collectors.ratelimit import (
+from replywatch.collectors.base import Message as StoredMessage
+from replywatch.collectors.base import PollResult, Rejected, Source
+from replywatch.collectors.ratelimit import (
     BadPayload,
     Sleep,
     Verdict,
@@ -49,8 +49,8 @@ from collectors.ratelimit import (
     real_clock,
     real_sleep,
 )
-from config import BrandConfig, CollectorSettings
-from store.timeutil import utc_now
+from replywatch.config import BrandConfig, CollectorSettings
+from replywatch.store.timeutil import utc_now
 
 PLATFORM = "reddit"
 REDDIT = "https://www.reddit.com"

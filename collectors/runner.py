@@ -21,19 +21,24 @@ from rich.console import Console
 from rich.table import Table
 from sqlite_utils import Database
 
-from collectors.base import Rejected, Source
-from collectors.credentials import (
+from replywatch.collectors.base import Rejected, Source
+from replywatch.collectors.credentials import (
     Scrubber,
     read_secrets_file,
     reddit_secret_values,
     reddit_settings,
     x_credentials,
 )
-from collectors.ratelimit import BadPayload, ReadBudget, Sleep, real_clock, real_sleep
-from config import Config
-from store.brands import account_ids, ensure_brand_accounts, set_account_id, upsert_brands
-from store.db import transaction
-from store.state import get_cursor, record_health, set_cursor
+from replywatch.collectors.ratelimit import BadPayload, ReadBudget, Sleep, real_clock, real_sleep
+from replywatch.config import Config
+from replywatch.store.brands import (
+    account_ids,
+    ensure_brand_accounts,
+    set_account_id,
+    upsert_brands,
+)
+from replywatch.store.db import transaction
+from replywatch.store.state import get_cursor, record_health, set_cursor
 
 Ingest = Callable[..., Any]
 
@@ -303,7 +308,7 @@ def build_platforms(
 
 
 def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
-    from collectors import x  # tweepy is imported only when X is configured
+    from replywatch.collectors import x  # tweepy is imported only when X is configured
 
     platform = Platform("x", prepare=lambda db: [])
 
@@ -329,7 +334,7 @@ def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
 
 def _reddit_platform(config: Config, settings: dict[str, str], *, clock, sleep,
                      console: Console) -> Platform:
-    from collectors import reddit  # praw is imported only when Reddit is configured
+    from replywatch.collectors import reddit  # praw is imported only when Reddit is configured
 
     platform = Platform("reddit", prepare=lambda db: [])
 

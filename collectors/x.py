@@ -40,8 +40,8 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from collectors.base import Message, PollResult, Rejected, Source
-from collectors.ratelimit import (
+from replywatch.collectors.base import Message, PollResult, Rejected, Source
+from replywatch.collectors.ratelimit import (
     BadPayload,
     RateLimited,
     ReadBudget,
@@ -53,8 +53,8 @@ from collectors.ratelimit import (
     real_clock,
     real_sleep,
 )
-from config import BrandConfig, CollectorSettings
-from store.timeutil import utc_now
+from replywatch.config import BrandConfig, CollectorSettings
+from replywatch.store.timeutil import utc_now
 
 PLATFORM = "x"
 USAGE_SOURCE = "x:usage"

@@ -15,9 +15,14 @@ The public API (stable; the dashboard and the CLI depend on these names):
 Definitions: ``docs/metrics.md``.
 """
 
-from metrics.business_hours import BusinessCalendar, validate_settings
-from metrics.engine import recompute_all, recompute_brand, recompute_conversations, sla_state
-from metrics.exports import (
+from replywatch.metrics.business_hours import BusinessCalendar, validate_settings
+from replywatch.metrics.engine import (
+    recompute_all,
+    recompute_brand,
+    recompute_conversations,
+    sla_state,
+)
+from replywatch.metrics.exports import (
     EXPORT_FORMATS,
     export_benchmarks,
     export_benchmarks_to_bytes,
@@ -25,7 +30,7 @@ from metrics.exports import (
     export_conversations_to_bytes,
     neutralise_formula,
 )
-from metrics.reports import (
+from replywatch.metrics.reports import (
     frt_distribution,
     hour_of_week,
     kpis,

@@ -29,9 +29,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from metrics.business_hours import BusinessCalendar
-from metrics.rollup import refresh_rollup
-from store.timeutil import iso_utc, utc_now
+from replywatch.metrics.business_hours import BusinessCalendar
+from replywatch.metrics.rollup import refresh_rollup
+from replywatch.store.timeutil import iso_utc, utc_now
 
 CHUNK = 500
 TERMINAL_STATUSES = ("spam", "ignored")
@@ -340,7 +340,7 @@ def recompute_brand(db: Database, brand: str) -> int:
     """Recompute every conversation of ``brand`` (call after its timezone,
     business hours, holidays or SLA change), in one transaction. Returns the
     number of conversations updated."""
-    from store.db import transaction
+    from replywatch.store.db import transaction
 
     with transaction(db):
         ids = [r[0] for r in db.execute("SELECT id FROM conversations WHERE brand = ?", (brand,))]
@@ -350,7 +350,7 @@ def recompute_brand(db: Database, brand: str) -> int:
 def recompute_all(db: Database) -> int:
     """Recompute every conversation (after an upgrade or a definitions change),
     in one transaction. Returns the number of conversations updated."""
-    from store.db import transaction
+    from replywatch.store.db import transaction
 
     with transaction(db):
         ids = [r[0] for r in db.execute("SELECT id FROM conversations")]

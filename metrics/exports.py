@@ -28,9 +28,9 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from metrics import stats
-from metrics.reports import _filters, response_time_report
-from store.timeutil import from_ts, iso_utc
+from replywatch.metrics import stats
+from replywatch.metrics.reports import _filters, response_time_report
+from replywatch.store.timeutil import from_ts, iso_utc
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet", "json")
 CHUNK_ROWS = 5_000

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from metrics import stats
-from metrics.engine import sla_state
-from metrics.rollup import decode_values, refresh_rollup, rollup_is_current
-from store.db import transaction
-from store.timeutil import utc_now
+from replywatch.metrics import stats
+from replywatch.metrics.engine import sla_state
+from replywatch.metrics.rollup import decode_values, refresh_rollup, rollup_is_current
+from replywatch.store.db import transaction
+from replywatch.store.timeutil import utc_now
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
 ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "day", "week", "month"})

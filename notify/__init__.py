@@ -5,8 +5,8 @@ brand, rate-limited into digests, retried durably. See docs/alerts.md.
 Importing this package imports apprise; the ingestion pipeline only needs
 :func:`store.alerts.queue_urgent_alerts` and does not import it."""
 
-from notify.config import AlertConfig, AlertConfigError, Target, resolve_alert_config
-from notify.dispatch import (
+from replywatch.notify.config import AlertConfig, AlertConfigError, Target, resolve_alert_config
+from replywatch.notify.dispatch import (
     DeliveryError,
     DispatchResult,
     TargetCheck,
@@ -15,8 +15,8 @@ from notify.dispatch import (
     queue_urgent,
     send_test,
 )
-from notify.format import AlertItem, clean_text, format_alert, format_digest
-from notify.redact import redact, redact_url
+from replywatch.notify.format import AlertItem, clean_text, format_alert, format_digest
+from replywatch.notify.redact import redact, redact_url
 
 __all__ = [
     "AlertConfig", "AlertConfigError", "AlertItem", "DeliveryError", "DispatchResult",

@@ -18,7 +18,7 @@ from typing import Any
 
 from apprise.utils.parse import parse_urls
 
-from notify.redact import redact_url, register_secret
+from replywatch.notify.redact import redact_url, register_secret
 
 log = logging.getLogger(__name__)
 

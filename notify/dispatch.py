@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from notify.config import AlertConfig, AlertConfigError, Target, resolve_alert_config
-from notify.format import AlertItem, format_alert, format_digest
-from notify.redact import install_log_filter, redact, redact_url, register_secret
-from store.alerts import (
+from replywatch.notify.config import AlertConfig, AlertConfigError, Target, resolve_alert_config
+from replywatch.notify.format import AlertItem, format_alert, format_digest
+from replywatch.notify.redact import install_log_filter, redact, redact_url, register_secret
+from replywatch.store.alerts import (
     DEFAULT_MAX_AGE_SECONDS,
     SETTLED_STATUSES,
     brand_settings_of,
@@ -43,8 +43,8 @@ from store.alerts import (
     skip_alerts,
     target_states,
 )
-from store.db import transaction
-from store.timeutil import to_utc, utc_now
+from replywatch.store.db import transaction
+from replywatch.store.timeutil import to_utc, utc_now
 
 log = logging.getLogger(__name__)
 

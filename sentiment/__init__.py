@@ -8,10 +8,10 @@ Pure library: no I/O beyond loading the installed lexicons, no store, no UI.
     ('pt', True)
 """
 
-from .analysis import SCORER_VERSION, Analysis, label_for
-from .core import analyze, analyze_many, clear_caches, default_rules
-from .language import detect_language
-from .urgency import UrgencyContext, UrgencyRules
+from replywatch.sentiment.analysis import SCORER_VERSION, Analysis, label_for
+from replywatch.sentiment.core import analyze, analyze_many, clear_caches, default_rules
+from replywatch.sentiment.language import detect_language
+from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
 
 __all__ = [
     "SCORER_VERSION",

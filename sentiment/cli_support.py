@@ -9,9 +9,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
-from .analysis import Analysis
-from .core import analyze
-from .urgency import UrgencyRules
+from replywatch.sentiment.analysis import Analysis
+from replywatch.sentiment.core import analyze
+from replywatch.sentiment.urgency import UrgencyRules
 
 OUTPUT_COLUMNS = (
     "sentiment_language",

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from . import language as _language
-from . import scorers, urgency
-from .analysis import Analysis, label_for
-from .language import DEFAULT_LANGUAGES, UNDETERMINED, detect_language, normalise_language
-from .text import bounded, coerce_text, fold
-from .urgency import UrgencyContext, UrgencyRules
+from replywatch.sentiment import language as _language
+from replywatch.sentiment import scorers, urgency
+from replywatch.sentiment.analysis import Analysis, label_for
+from replywatch.sentiment.language import (
+    DEFAULT_LANGUAGES,
+    UNDETERMINED,
+    detect_language,
+    normalise_language,
+)
+from replywatch.sentiment.text import bounded, coerce_text, fold
+from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
 
 TextInput = str | bytes | bytearray | None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import fold
+from replywatch.sentiment.text import fold
 
 
 def phrase_pattern(phrase: str) -> str:

@@ -29,8 +29,8 @@ import re
 
 from LeIA import leia as _leia_module
 
-from .fast_vader import make_special_idioms_check
-from .text import strip_accents
+from replywatch.sentiment.fast_vader import make_special_idioms_check
+from replywatch.sentiment.text import strip_accents
 
 _PUNC_LIST: tuple[str, ...] = tuple(_leia_module.PUNC_LIST)
 _REMOVE_PUNCT = _leia_module.REGEX_REMOVE_PUNCTUATION

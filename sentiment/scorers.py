@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from .fast_vader import FastVader
-from .portuguese import PortugueseAnalyzer
+from replywatch.sentiment.fast_vader import FastVader
+from replywatch.sentiment.portuguese import PortugueseAnalyzer
 
 VADER_NAME = "vader"
 

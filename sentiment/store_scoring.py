@@ -13,11 +13,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.scores import brand_settings, save_scores, scoring_inputs, unscored_message_ids
-
-from .analysis import SCORER_VERSION
-from .core import analyze_many, default_rules
-from .urgency import UrgencyContext, UrgencyRules
+from replywatch.sentiment.analysis import SCORER_VERSION
+from replywatch.sentiment.core import analyze_many, default_rules
+from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
+from replywatch.store.scores import (
+    brand_settings,
+    save_scores,
+    scoring_inputs,
+    unscored_message_ids,
+)
 
 DEFAULT_SLA_SECONDS = 3600
 #: Waiting time only counts while it means something: a message imported
@@ -92,7 +96,7 @@ def score_pending(db: Database, *, batch_size: int = 2000, rescore_old_versions:
     that an interruption keeps what was done. ``after_batch`` receives each
     batch's message ids inside its transaction (to refresh conversations).
     Returns how many messages were scored."""
-    from store.db import transaction
+    from replywatch.store.db import transaction
 
     done = 0
     last_id = 0

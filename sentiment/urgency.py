@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any, Literal
 
-from . import phrases as defaults
-from .phrase_match import PhraseMatcher, phrase_pattern
+from replywatch.sentiment import phrases as defaults
+from replywatch.sentiment.phrase_match import PhraseMatcher, phrase_pattern
 
 LANGUAGES = ("en", "pt")
 Phrase = tuple[str, str]

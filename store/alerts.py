@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.timeutil import iso_utc, to_utc, utc_now
+from replywatch.store.timeutil import iso_utc, to_utc, utc_now
 
 #: Messages older than this (by their own timestamp) never raise an alert:
 #: a late backfill of last month's complaints is history, not an emergency.

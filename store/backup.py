@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.db import BUSY_TIMEOUT_MS, open_database
-from store.schema import migrations
-from store.timeutil import utc_now
+from replywatch.store.db import BUSY_TIMEOUT_MS, open_database
+from replywatch.store.schema import migrations
+from replywatch.store.timeutil import utc_now
 
 
 @dataclass

@@ -36,10 +36,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.brands import ensure_brand_accounts
-from store.db import transaction
-from store.dead_letters import add_dead_letter
-from store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
+from replywatch.store.brands import ensure_brand_accounts
+from replywatch.store.db import transaction
+from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
 
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
 _STAGE_INSERT = (f"INSERT INTO stage.rows ({_COLUMNS}) "

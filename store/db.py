@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from store.schema import migrations
+from replywatch.store.schema import migrations
 
 DEFAULT_DB_PATH = Path("data") / "replywatch.db"
 DB_ENV_VAR = "REPLYWATCH_DB"

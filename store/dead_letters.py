@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.timeutil import iso_utc, utc_now
+from replywatch.store.timeutil import iso_utc, utc_now
 
 
 def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool:

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import savepoint
-from store.timeutil import iso_utc, utc_now
+from replywatch.store.db import savepoint
+from replywatch.store.timeutil import iso_utc, utc_now
 
 MESSAGE_COLUMNS = (
     "platform", "external_id", "kind", "channel", "direction", "brand",

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.db import transaction
-from store.timeutil import iso_utc, utc_now
+from replywatch.store.db import transaction
+from replywatch.store.timeutil import iso_utc, utc_now
 
 ERASED = "[erased]"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from store.timeutil import iso_utc, utc_now
+from replywatch.store.timeutil import iso_utc, utc_now
 
 
 def get_cursor(db: Database, source: str) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from metrics.engine import recompute_conversations
-from store.db import transaction
-from store.schema import CONVERSATION_STATUSES
-from store.timeutil import iso_utc, utc_now
+from replywatch.metrics.engine import recompute_conversations
+from replywatch.store.db import transaction
+from replywatch.store.schema import CONVERSATION_STATUSES
+from replywatch.store.timeutil import iso_utc, utc_now
 
 #: Statuses that mean "still waiting for us" (the default queue).
 WAITING_STATUSES = ("new", "open")

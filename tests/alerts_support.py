@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from collectors.base import Message
-from store.brands import ensure_brand_accounts, upsert_brands
-from store.db import transaction
+from replywatch.collectors.base import Message
+from replywatch.store.brands import ensure_brand_accounts, upsert_brands
+from replywatch.store.db import transaction
 
 #: A fake token: what a real webhook URL would carry. It must never reach the
 #: database or the logs.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import vcr
 
-from config import parse_config
+from replywatch.config import parse_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = Path(__file__).resolve().parent / "cassettes"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.db import open_database
+from replywatch.store.db import open_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -6,13 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from collectors.base import Message
-from metrics.engine import refresh_score_aggregates
-from pipeline import ingest
-from store.brands import ensure_brand_accounts
-from store.db import open_database, transaction
-from store.dead_letters import add_dead_letter
-from store.state import record_health
+from replywatch.collectors.base import Message
+from replywatch.metrics.engine import refresh_score_aggregates
+from replywatch.pipeline import ingest
+from replywatch.store.brands import ensure_brand_accounts
+from replywatch.store.db import open_database, transaction
+from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.state import record_health
 
 EVIL_TEXT = ("@acme <script>alert(1)</script> [click](javascript:alert(1)) "
              "![x](http://evil/x.png) my order is late")

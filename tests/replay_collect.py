@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(REPO_ROOT))
     import requests
 
-    import cli
+    from replywatch import cli
     from tests.collectors_support import json_vcr
     from tests.test_collect_story import FAKE_ENV
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from access import (
+from replywatch.access import (
     User,
     hash_password,
     is_loopback,

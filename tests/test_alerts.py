@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from collectors.base import Message
-from notify import (
+from replywatch.cli import main
+from replywatch.collectors.base import Message
+from replywatch.notify import (
     AlertConfigError,
     AlertItem,
     clean_text,
@@ -27,13 +27,13 @@ from notify import (
     resolve_alert_config,
     send_test,
 )
-from notify.dispatch import MAX_ATTEMPTS
-from notify.format import format_waiting, safe_link
-from notify.redact import register_secret
-from pipeline import ingest
-from store.alerts import claim_target
-from store.db import open_database, transaction
-from store.timeutil import utc_now
+from replywatch.notify.dispatch import MAX_ATTEMPTS
+from replywatch.notify.format import format_waiting, safe_link
+from replywatch.notify.redact import register_secret
+from replywatch.pipeline import ingest
+from replywatch.store.alerts import claim_target
+from replywatch.store.db import open_database, transaction
+from replywatch.store.timeutil import utc_now
 from tests.alerts_support import ENV_NAME, TOKEN, setup_brand, webhook_receiver
 
 NOW = utc_now()
@@ -436,7 +436,7 @@ def test_an_alert_dropped_unsent_is_rearmed_by_a_new_urgent_message(db):
 
 
 def test_config_loader_refuses_literal_alert_urls():
-    from config import ConfigError, parse_config
+    from replywatch.config import ConfigError, parse_config
 
     def brand(alerts):
         return {"brands": {"aurora": {"x": {"handles": ["LojaAurora"]}, "alerts": alerts}}}
@@ -453,8 +453,8 @@ def test_config_loader_refuses_literal_alert_urls():
 
 def test_collector_loop_dispatches_after_each_poll_and_survives_errors(db, db_path, capsys,
                                                                       monkeypatch):
-    import cli
-    from collectors.runner import Runner
+    from replywatch import cli
+    from replywatch.collectors.runner import Runner
 
     calls = []
     runner = Runner(db, [], ingest, after_poll=lambda: calls.append("dispatch"))

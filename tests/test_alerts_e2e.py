@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from notify import dispatch_pending
-from pipeline import ingest
-from store.timeutil import utc_now
+from replywatch.notify import dispatch_pending
+from replywatch.pipeline import ingest
+from replywatch.store.timeutil import utc_now
 from tests.alerts_support import (
     ENV_NAME,
     TOKEN,

@@ -7,9 +7,9 @@ from functools import partial
 
 import pytest
 
-from collectors.background import read_in_background
-from collectors.imports import read_twcs
-from store.messages import MESSAGE_COLUMNS
+from replywatch.collectors.background import read_in_background
+from replywatch.collectors.imports import read_twcs
+from replywatch.store.messages import MESSAGE_COLUMNS
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.workload import synthetic_batch
-from cli import main
-from collectors.imports import TWCS_SOURCE, read_twcs
-from pipeline import import_batches, ingest
-from store.backup import backup_database, restore_database
-from store.db import open_database
-from store.state import get_cursor
+from replywatch.cli import main
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.pipeline import import_batches, ingest
+from replywatch.store.backup import backup_database, restore_database
+from replywatch.store.db import open_database
+from replywatch.store.state import get_cursor
 
 BATCH = 50
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from collectors.base import Message
-from collectors.imports import TWCS_SOURCE, read_twcs
-from pipeline import import_batches, ingest
-from store.db import open_database
+from replywatch.collectors.base import Message
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.pipeline import import_batches, ingest
+from replywatch.store.db import open_database
 
 #: Derived conversation columns that do not depend on arrival order.
 COLUMNS = ("status", "brand", "channel", "customer_handle", "needs_response", "message_count",
@@ -60,8 +60,8 @@ def test_bulk_import_equals_chronological_ingest(tmp_path, twcs_slice):
 
     incremental = open_database(tmp_path / "incremental.db")
     messages = sorted(slice_messages(twcs_slice), key=lambda m: (m.created_at, m.external_id))
-    from store.brands import ensure_brand_accounts
-    from store.db import transaction
+    from replywatch.store.brands import ensure_brand_accounts
+    from replywatch.store.db import transaction
     with transaction(incremental):  # brand accounts are known up front in a file import
         ensure_brand_accounts(incremental, {("x", m.author_handle, m.brand)
                                             for m in messages if m.direction == "outbound"})
@@ -118,7 +118,7 @@ def test_bulk_rows_the_set_based_pass_leaves_are_threaded_and_bad_rows_kept(db):
     """Private messages that join a thread by reference, a reply cycle, an
     in-file duplicate (the first one wins) and rows the store refuses: threaded
     by the general path, skipped, dead-lettered; nothing lost."""
-    from collectors.imports import ImportBatch
+    from replywatch.collectors.imports import ImportBatch
 
     t0 = 1_700_000_000
     first = _dm("d1", t0, thread_ref="thread-9")

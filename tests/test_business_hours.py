@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from metrics.business_hours import BusinessCalendar
+from replywatch.metrics.business_hours import BusinessCalendar
 
 WEEKDAYS_9_17 = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 WEEKDAYS_9_18_SAT = {**{d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},

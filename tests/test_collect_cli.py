@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from cli import main
-from store.db import open_database
+from replywatch.cli import main
+from replywatch.store.db import open_database
 from tests.collectors_support import CASSETTES, json_vcr
 from tests.test_collect_story import FAKE_ENV
 

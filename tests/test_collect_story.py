@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from collectors.runner import Runner, build_platforms, register_brands
-from pipeline import ingest
-from store.db import open_database
+from replywatch.collectors.runner import Runner, build_platforms, register_brands
+from replywatch.pipeline import ingest
+from replywatch.store.db import open_database
 from tests.collectors_support import CASSETTES, FakeTime, acme_config, json_vcr
 
 FAKE_ENV = {"X_BEARER_TOKEN": "bearer-SECRET-123", "X_API_KEY": "key-SECRET",

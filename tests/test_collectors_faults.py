@@ -9,11 +9,11 @@ import json
 import pytest
 import requests
 
-from collectors import x
-from collectors.credentials import Scrubber, XCredentials
-from collectors.runner import Platform, Runner, register_brands
-from pipeline import ingest
-from store.db import open_database
+from replywatch.collectors import x
+from replywatch.collectors.credentials import Scrubber, XCredentials
+from replywatch.collectors.runner import Platform, Runner, register_brands
+from replywatch.pipeline import ingest
+from replywatch.store.db import open_database
 from tests.cassettes import build_cassettes as story
 from tests.collectors_support import FakeTime, acme_config, json_vcr
 
@@ -252,7 +252,7 @@ def test_failing_source_does_not_stop_others_and_secrets_are_scrubbed(tmp_path):
         raise RuntimeError(f"401 Unauthorized for Authorization: Bearer {secret}")
         yield  # pragma: no cover
 
-    from collectors.base import PollResult, Source
+    from replywatch.collectors.base import PollResult, Source
 
     def fine(cursor):
         yield PollResult("ok", cursor={"n": 1})

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 import praw
 import pytest
 
-from collectors import x
-from collectors.credentials import XCredentials
-from collectors.reddit import RedditContext, item_to_message, parse_items, plain
-from config import BrandConfig, CollectorSettings, XWatch
-from pipeline import ingest
-from store.db import open_database
+from replywatch.collectors import x
+from replywatch.collectors.credentials import XCredentials
+from replywatch.collectors.reddit import RedditContext, item_to_message, parse_items, plain
+from replywatch.config import BrandConfig, CollectorSettings, XWatch
+from replywatch.pipeline import ingest
+from replywatch.store.db import open_database
 from tests.collectors_support import FakeTime, json_vcr, x_vcr
 
 

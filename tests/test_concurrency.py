@@ -7,9 +7,9 @@ exactly its effective changes, in order."""
 from __future__ import annotations
 
 from benchmarks.workload import percentiles, run_workload
-from collectors.imports import TWCS_SOURCE, read_twcs
-from pipeline import import_batches
-from store.db import open_database
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.pipeline import import_batches
+from replywatch.store.db import open_database
 
 
 def test_writer_readers_and_agents_share_the_database(tmp_path, twcs_slice):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError, load_config, parse_config
+from replywatch.config import ConfigError, load_config, parse_config
 from tests.collectors_support import REPO_ROOT
 
 

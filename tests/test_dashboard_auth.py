@@ -10,8 +10,8 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from access import hash_password
-from store.db import DB_ENV_VAR, open_database
+from replywatch.access import hash_password
+from replywatch.store.db import DB_ENV_VAR, open_database
 from tests.dashboard_seed import seed
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_launcher import run_dashboard
-from store.db import open_database
+from replywatch.dashboard_launcher import run_dashboard
+from replywatch.store.db import open_database
 from tests.dashboard_seed import seed
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store.db import DB_ENV_VAR, open_database
+from replywatch.store.db import DB_ENV_VAR, open_database
+from replywatch.views import _reports
 from tests.dashboard_seed import EVIL_TEXT, seed
-from views import _reports
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = ["views/triage.py", "views/response_times.py", "views/sentiment.py",
@@ -213,7 +213,7 @@ def test_benchmarks_page_compares_periods_and_downloads_cli_files(seeded, tmp_pa
     # The download bytes are the CLI's output for the same period and brand.
     from click.testing import CliRunner
 
-    from cli import main
+    from replywatch.cli import main
 
     db = open_database(path)
     downloads = {d.label: d for d in _reports.export_downloads(
@@ -236,8 +236,8 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
     at.multiselect(key="tri_selected").set_value([conv["9"]]).run()
     assert not at.toast
     db = open_database(path)
-    from collectors.base import Message
-    from pipeline import ingest
+    from replywatch.collectors.base import Message
+    from replywatch.pipeline import ingest
 
     result = ingest(db, [Message(
         platform="x", external_id="urgent-1", created_at=datetime.now(UTC), direction="inbound",
@@ -247,7 +247,7 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
                         ).fetchone()[0]
     # Whatever the real scorer said, make it urgent for this test (and keep the
     # conversation aggregates in step, as the scorer does).
-    from metrics.engine import refresh_score_aggregates
+    from replywatch.metrics.engine import refresh_score_aggregates
 
     db.conn.execute("UPDATE scores SET urgent = 1, urgency = 95 WHERE message_id = ?",
                     (result.new_message_ids[0],))
@@ -267,10 +267,10 @@ def test_an_action_while_another_writer_holds_the_database_changes_nothing(seede
     once the lock is free."""
     import sqlite3
 
-    import store.db
+    from replywatch.store import db as store_db
 
     path, conv = seeded
-    monkeypatch.setattr(store.db, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 300)
     at = _app()
     at.multiselect(key="tri_selected").set_value([conv["8"]]).run()
     importer = sqlite3.connect(path, isolation_level=None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli import main
-from collectors.demo import DemoFeed
+from replywatch.cli import main
+from replywatch.collectors.demo import DemoFeed
 
 ANCHOR = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -52,7 +52,7 @@ def test_demo_command_seeds_and_feeds(tmp_path: Path):
     result = CliRunner().invoke(main, ["demo", "--db", str(db_file), "--days", "2",
                                        "--no-dashboard", "--ticks", "3", "--interval", "0"])
     assert result.exit_code == 0, result.output
-    from store.db import open_database
+    from replywatch.store.db import open_database
 
     db = open_database(db_file)
     assert db.execute("SELECT count(*) FROM brands").fetchone()[0] == 3

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli import main
+from replywatch.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

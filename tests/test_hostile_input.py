@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.imports import JSONL_SOURCE, TWCS_SOURCE, read_jsonl, read_twcs
-from pipeline import import_batches
-from store.db import open_database
+from replywatch.collectors.imports import JSONL_SOURCE, TWCS_SOURCE, read_jsonl, read_twcs
+from replywatch.pipeline import import_batches
+from replywatch.store.db import open_database
 from tests.strategies import (
     TWCS_HEADER,
     garbage_line,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli import main
-from collectors.imports import JSONL_SOURCE, TWCS_SOURCE, read_jsonl, read_twcs
-from pipeline import import_batches
+from replywatch.cli import main
+from replywatch.collectors.imports import JSONL_SOURCE, TWCS_SOURCE, read_jsonl, read_twcs
+from replywatch.pipeline import import_batches
 
 
 def counts(db) -> dict[str, int]:
@@ -150,7 +150,7 @@ def test_twcs_row_path_matches_the_message_path_for_any_timestamp():
     impossible times."""
     import pytest
 
-    from collectors.imports import parse_twcs_row, parse_twcs_values
+    from replywatch.collectors.imports import parse_twcs_row, parse_twcs_values
 
     stamps = ["Tue Oct 31 22:10:47 +0000 2017", "Wed Mar 01 00:00:00 +0000 2017",
               "Sun Dec 31 23:59:59 +0000 2017", "Tue Oct 31 22:10:47 -0300 2017",

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collectors.base import Message
-from metrics import (
+from replywatch.collectors.base import Message
+from replywatch.metrics import (
     frt_distribution,
     hour_of_week,
     kpis,
@@ -19,9 +19,9 @@ from metrics import (
     sla_state,
     waiting_conversations,
 )
-from pipeline import ingest
-from store.brands import ensure_brand_accounts, upsert_brands
-from store.db import open_database, transaction
+from replywatch.pipeline import ingest
+from replywatch.store.brands import ensure_brand_accounts, upsert_brands
+from replywatch.store.db import open_database, transaction
 
 
 def at(*args: int) -> datetime:

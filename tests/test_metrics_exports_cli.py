@@ -13,18 +13,18 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from cli import main
-from collectors.base import Message
-from metrics import (
+from replywatch.cli import main
+from replywatch.collectors.base import Message
+from replywatch.metrics import (
     export_benchmarks,
     export_benchmarks_to_bytes,
     export_conversations,
     export_conversations_to_bytes,
     neutralise_formula,
 )
-from pipeline import ingest
-from store.brands import ensure_brand_accounts
-from store.db import open_database, transaction
+from replywatch.pipeline import ingest
+from replywatch.store.brands import ensure_brand_accounts
+from replywatch.store.db import open_database, transaction
 
 PORTUGUESE = "Não recebi o pedido, péssimo atendimento! Cadê a devolução?"
 FORMULA = '=HYPERLINK("http://evil.example","clique") @loja'

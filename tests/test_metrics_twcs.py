@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collectors.imports import TWCS_SOURCE, read_twcs
-from metrics import public_badge, recompute_brand, response_time_report
-from pipeline import import_batches
-from store.db import open_database
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.metrics import public_badge, recompute_brand, response_time_report
+from replywatch.pipeline import import_batches
+from replywatch.store.db import open_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TWCS = REPO_ROOT.parent / "shared" / "data" / "twcs" / "twcs_head5000.csv"

@@ -8,12 +8,12 @@ import os
 from sqlite_utils import Database
 
 from benchmarks.workload import synthetic_batch
-from collectors.imports import TWCS_SOURCE, read_twcs
-from pipeline import import_batches, ingest
-from store.db import configure_connection, open_database, transaction
-from store.dead_letters import add_dead_letter
-from store.schema import migrations
-from store.state import set_cursor
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.pipeline import import_batches, ingest
+from replywatch.store.db import configure_connection, open_database, transaction
+from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.schema import migrations
+from replywatch.store.state import set_cursor
 from tests.crash_harness import store_signature
 
 

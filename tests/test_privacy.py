@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from collectors.base import Message
-from collectors.imports import TWCS_SOURCE, read_twcs
-from metrics.engine import recompute_conversations
-from pipeline import finish_threading, import_batches, ingest
-from store.db import transaction
-from store.dead_letters import add_dead_letter
-from store.privacy import ERASED, export_subject, forget_author, prune_raw, subject_hash
+from replywatch.cli import main
+from replywatch.collectors.base import Message
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.metrics.engine import recompute_conversations
+from replywatch.pipeline import finish_threading, import_batches, ingest
+from replywatch.store.db import transaction
+from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.privacy import ERASED, export_subject, forget_author, prune_raw, subject_hash
 from tests.crash_harness import store_signature
 
 SUBJECT = "115712"  # a real customer of the slice (the sprintcare thread)
@@ -254,7 +254,7 @@ def test_dashboard_actions_keep_note_text_out_of_the_audit_and_forget_scrubs_tag
     """Triage actions audit-log what changed: a note's entry holds only the
     note id (never its text); tags and assignee names are recorded as typed,
     so ``forget`` erases the subject's handle from tags and audit details."""
-    from store.triage import add_note, add_tag, assign, remove_tag
+    from replywatch.store.triage import add_note, add_tag, assign, remove_tag
 
     db = imported
     theirs = db.execute("SELECT id FROM conversations WHERE customer_handle = ?",

@@ -8,7 +8,7 @@ import json
 import praw
 import pytest
 
-from collectors.reddit import RedditCollector
+from replywatch.collectors.reddit import RedditCollector
 from tests.cassettes import build_cassettes as story
 from tests.collectors_support import FakeTime, acme_config, json_vcr
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from views.safe_text import escape_markdown, plain_handle, safe_url
+from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli import main
-from pipeline import ingest
-from store.timeutil import utc_now
+from replywatch.cli import main
+from replywatch.pipeline import ingest
+from replywatch.store.timeutil import utc_now
 from tests.test_store import msg
 
 
@@ -50,7 +50,7 @@ def test_import_scores_everything_and_rescore_is_versioned(tmp_path: Path, twcs_
     runner = CliRunner()
     assert runner.invoke(main, ["import", "twcs", str(twcs_slice), "--db", str(db_file),
                                 "--no-score"]).exit_code == 0
-    from store.db import open_database
+    from replywatch.store.db import open_database
 
     db = open_database(db_file)
     assert db.execute("SELECT count(*) FROM scores").fetchone()[0] == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from replywatch.cli import main
 from tests.collectors_support import CASSETTES, json_vcr
 from tests.test_collect_cli import setup
 from tests.test_collect_story import FAKE_ENV
@@ -44,7 +44,7 @@ def collected(tmp_path: Path, monkeypatch, caplog):
 def test_no_secret_in_db_logs_output_or_exports(collected, tmp_path: Path):
     db_path, outputs, caplog = collected
     assert outputs[0].exit_code == 0, outputs[0].output
-    from store.db import open_database
+    from replywatch.store.db import open_database
 
     db = open_database(db_path)
     errors = db.execute("SELECT count(*) FROM collector_health WHERE last_error IS NOT NULL"

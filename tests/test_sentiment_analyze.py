@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment import (
+from replywatch.sentiment import (
     SCORER_VERSION,
     Analysis,
     UrgencyContext,
@@ -14,7 +14,7 @@ from sentiment import (
     analyze_many,
     label_for,
 )
-from sentiment.text import MAX_ANALYSED_CHARS
+from replywatch.sentiment.text import MAX_ANALYSED_CHARS
 
 
 def test_english_positive_and_negative():

@@ -3,8 +3,13 @@ import io
 
 import pytest
 
-from sentiment import analyze
-from sentiment.cli_support import OUTPUT_COLUMNS, analyze_csv, format_analysis, neutralise_formula
+from replywatch.sentiment import analyze
+from replywatch.sentiment.cli_support import (
+    OUTPUT_COLUMNS,
+    analyze_csv,
+    format_analysis,
+    neutralise_formula,
+)
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from sentiment import UrgencyContext, UrgencyRules, analyze, analyze_many, clear_caches
-from sentiment.fast_vader import FastVader
-from sentiment.language import detect_language, detect_language_reference
-from sentiment.phrases import ADDED_IN_1_2
-from sentiment.portuguese import PortugueseAnalyzer
-from sentiment.text import _APOSTROPHES, fold, strip_accents
+from replywatch.sentiment import UrgencyContext, UrgencyRules, analyze, analyze_many, clear_caches
+from replywatch.sentiment.fast_vader import FastVader
+from replywatch.sentiment.language import detect_language, detect_language_reference
+from replywatch.sentiment.phrases import ADDED_IN_1_2
+from replywatch.sentiment.portuguese import PortugueseAnalyzer
+from replywatch.sentiment.text import _APOSTROPHES, fold, strip_accents
 
 # sha256 of the JSON of [language, compound, urgency, reasons, scorer] for the sample
 # below, scored three ways (auto-detected, en forced, pt forced; public channel), as
@@ -162,7 +162,7 @@ def _match_list(regex, text):
 
 
 def test_phrase_regex_equals_reference_form_on_real_text(sample):
-    from sentiment.phrase_match import reference_alternation
+    from replywatch.sentiment.phrase_match import reference_alternation
 
     rules = UrgencyRules()
     folded = [fold(t) for t in sample]
@@ -186,7 +186,7 @@ _PHRASE_WORDS = ["refund", "refunds", "still", "waiting", "can't", "cant", "log"
 @given(st.lists(st.sampled_from(_PHRASE_WORDS) | st.text(max_size=5), max_size=12),
        st.sampled_from([" ", "", "\t", ", "]))
 def test_phrase_regex_equals_reference_form_on_generated_text(words, sep):
-    from sentiment.phrase_match import PhraseMatcher, reference_alternation
+    from replywatch.sentiment.phrase_match import PhraseMatcher, reference_alternation
 
     text = fold(sep.join(words))
     entries = [*UrgencyRules().matcher("und").phrases, ("'quoted", "odd start", "x"),
@@ -206,7 +206,7 @@ _PT_TOKENS = ["cat", "cat.", "cat...", ".cat", "—cat", "cat—", "–", "—",
 def test_portuguese_tokeniser_equals_leia_sentitext_on_generated_text(words):
     from LeIA import leia
 
-    from sentiment.portuguese import leia_tokens
+    from replywatch.sentiment.portuguese import leia_tokens
 
     text = " ".join(words)
     assert leia_tokens(text) == leia.SentiText(text).words_and_emoticons

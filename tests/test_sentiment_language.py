@@ -1,7 +1,11 @@
 import pytest
 
-from sentiment import analyze, detect_language
-from sentiment.language import clean_for_detection, detect_language_reference, normalise_language
+from replywatch.sentiment import analyze, detect_language
+from replywatch.sentiment.language import (
+    clean_for_detection,
+    detect_language_reference,
+    normalise_language,
+)
 
 
 @pytest.mark.parametrize(

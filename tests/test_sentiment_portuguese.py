@@ -6,8 +6,8 @@ import pytest
 from LeIA import SentimentIntensityAnalyzer as PlainLeIA
 from LeIA import leia
 
-from sentiment import analyze
-from sentiment.portuguese import PortugueseAnalyzer, leia_tokens
+from replywatch.sentiment import analyze
+from replywatch.sentiment.portuguese import PortugueseAnalyzer, leia_tokens
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import csv
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from sentiment import analyze_many, detect_language
+from replywatch.sentiment import analyze_many, detect_language
 
 
 def b2w_head(folder, n):

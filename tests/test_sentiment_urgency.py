@@ -1,7 +1,7 @@
 import pytest
 
-from sentiment import UrgencyContext, UrgencyRules, analyze
-from sentiment.urgency import format_duration, ordinal
+from replywatch.sentiment import UrgencyContext, UrgencyRules, analyze
+from replywatch.sentiment.urgency import format_duration, ordinal
 
 PUBLIC = UrgencyContext(channel="public")
 

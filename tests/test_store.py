@@ -5,10 +5,10 @@ from __future__ import annotations
 import stat
 from datetime import UTC, datetime, timedelta
 
-from collectors.base import Message
-from pipeline import ingest
-from store.db import open_database, resolve_db_path
-from store.schema import migrations
+from replywatch.collectors.base import Message
+from replywatch.pipeline import ingest
+from replywatch.store.db import open_database, resolve_db_path
+from replywatch.store.schema import migrations
 
 T0 = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
 

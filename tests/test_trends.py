@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from metrics import trends
-from store.db import open_database
+from replywatch.metrics import trends
+from replywatch.store.db import open_database
 from tests.dashboard_seed import BASE, seed
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

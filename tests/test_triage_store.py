@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collectors.base import Message
-from pipeline import ingest
-from store import triage
-from store.db import open_database
-from store.triage import QueueFilter
+from replywatch.collectors.base import Message
+from replywatch.pipeline import ingest
+from replywatch.store import triage
+from replywatch.store.db import open_database
+from replywatch.store.triage import QueueFilter
 from tests.dashboard_seed import seed
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -198,8 +198,8 @@ def test_reopening_a_conversation_the_brand_answered_last_stays_open(seeded):
     assert _audit(db, target) == [("status", "ana", {"from": "replied", "to": "open",
                                                      "result": "open"})]
     # a later recompute (any new message elsewhere) does not undo the person's choice
-    from metrics.engine import recompute_conversations
-    from store.db import transaction
+    from replywatch.metrics.engine import recompute_conversations
+    from replywatch.store.db import transaction
 
     with transaction(db):
         recompute_conversations(db, [target])

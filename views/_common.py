@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from sqlite_utils import Database
 
-from metrics.formatting import duration as format_duration
-from store import lookups
-from store.db import open_database, resolve_db_path
-from views.safe_text import escape_markdown
+from replywatch.metrics.formatting import duration as format_duration
+from replywatch.store import lookups
+from replywatch.store.db import open_database, resolve_db_path
+from replywatch.views.safe_text import escape_markdown
 
 EMPTY_HINT = "no data yet: run `replywatch collect` or `replywatch demo`"
 ALL = "__all__"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import metrics
+from replywatch import metrics
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from views import _common as common
-from views.auth import _secrets
+from replywatch.views import _common as common
+from replywatch.views.auth import _secrets
 
 st.title("Admin")
 if not common.can("admin"):

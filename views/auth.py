@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-import access
-from access import User
+from replywatch import access
+from replywatch.access import User
 
 USER_KEY = "auth_user"
 

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import metrics
-from views import _common as common
-from views import _reports as reports
+from replywatch import metrics
+from replywatch.views import _common as common
+from replywatch.views import _reports as reports
 
 GROUPS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
 

@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import metrics
-from views import _common as common
-from views import _reports as reports
+from replywatch import metrics
+from replywatch.views import _common as common
+from replywatch.views import _reports as reports
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel",

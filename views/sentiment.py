@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import trends
-from views import _common as common
+from replywatch.metrics import trends
+from replywatch.views import _common as common
 
 LABEL_COLOURS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c",
                  "unscored": "#dddddd"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from store import sources
-from views import _common as common
+from replywatch.store import sources
+from replywatch.views import _common as common
 
 # Keys a collector may use in collector_health.details for the X monthly read
 # budget (the X collector records its usage there).

@@ -9,12 +9,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from metrics import sla_state
-from store import lookups
-from store import triage as store_triage
-from store.db import is_busy
-from views import _common as common
-from views.safe_text import escape_markdown, plain_handle, safe_url
+from replywatch.metrics import sla_state
+from replywatch.store import lookups
+from replywatch.store import triage as store_triage
+from replywatch.store.db import is_busy
+from replywatch.views import _common as common
+from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200
