@@ -67,8 +67,10 @@ def verify_local_user(users: Mapping[str, Any], name: str, password: str) -> Use
         return None
     stored = str(entry.get("password_hash", ""))
     if not stored.startswith("$2"):
-        raise ValueError(f"replywatch.users.{name}: password_hash must be a bcrypt hash "
-                         "(make one with `replywatch hash-password`)")
+        raise ValueError(
+            f"replywatch.users.{name}: password_hash must be a bcrypt hash "
+            "(make one with `replywatch hash-password`)"
+        )
     if not bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii")):
         return None
     return User(name=name, role=_role(entry.get("role", "viewer"), f"replywatch.users.{name}"))

@@ -34,13 +34,18 @@ def import_group() -> None:
 
 
 batch_size_option = click.option(
-    "--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True,
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=5_000,
+    show_default=True,
     help="Rows per batch read from the file and staged; the whole file is then stored "
-         "in one transaction (an interrupted import stores nothing, a re-run starts over).")
+    "in one transaction (an interrupted import stores nothing, a re-run starts over).",
+)
 
 
-def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bool,
-                batch_size: int = 5_000) -> None:
+def _run_import(
+    db_path: Path | None, path: Path, reader, source: str, score: bool, batch_size: int = 5_000
+) -> None:
     from functools import partial
 
     from replywatch.collectors.background import read_in_background
@@ -50,9 +55,14 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
     tune_for_bulk_load(db)
     total_bytes = path.stat().st_size
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
-        console=console, transient=False, disable=not console.is_terminal,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[counts]}"),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task(path.name, total=total_bytes, counts="")
         storing = progress.add_task("storing", total=None, counts="", visible=False)
@@ -62,26 +72,37 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
         def advance(batch) -> None:
             seen["messages"] += len(batch.messages)
             seen["rejected"] += len(batch.rejected)
-            progress.update(task, completed=batch.bytes_read,
-                            counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected")
+            progress.update(
+                task,
+                completed=batch.bytes_read,
+                counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected",
+            )
 
         def store(staged: int) -> None:
             progress.update(task, completed=total_bytes)
-            progress.update(storing, visible=True,
-                            counts=f"threading and measuring {staged:,} staged rows")
+            progress.update(
+                storing, visible=True, counts=f"threading and measuring {staged:,} staged rows"
+            )
 
         def scored(count: int) -> None:
             seen["scored"] += count
-            progress.update(scoring, visible=True, advance=count,
-                            counts=f"{seen['scored']:,} messages scored")
+            progress.update(
+                scoring, visible=True, advance=count, counts=f"{seen['scored']:,} messages scored"
+            )
 
         try:
             # Parsed in a second process while this one writes (flat memory:
             # only a few batches are ever in flight).
             batches = read_in_background(partial(reader, path, batch_size=batch_size))
-            totals = import_batches(db, batches, source=source,
-                                    on_progress=advance, on_storing=store, score=score,
-                                    on_scored=scored)
+            totals = import_batches(
+                db,
+                batches,
+                source=source,
+                on_progress=advance,
+                on_storing=store,
+                score=score,
+                on_scored=scored,
+            )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -91,9 +112,11 @@ def _run_import(db_path: Path | None, path: Path, reader, source: str, score: bo
 
 
 score_option = click.option(
-    "--score/--no-score", default=True, show_default=True,
+    "--score/--no-score",
+    default=True,
+    show_default=True,
     help="Score sentiment and urgency after loading (skip for a faster load; "
-         "`replywatch rescore` catches up later).",
+    "`replywatch rescore` catches up later).",
 )
 
 
@@ -125,15 +148,28 @@ def import_jsonl(path: Path, db_path: Path | None, score: bool, batch_size: int)
 
 @main.command()
 @click.argument("text", required=False)
-@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Score every row of this CSV file instead of TEXT.")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score every row of this CSV file instead of TEXT.",
+)
 @click.option("--column", help="CSV column holding the text (with --input).")
 @click.option("--language-column", help="Optional CSV column with a language tag.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the scored CSV here (default: standard output).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scored CSV here (default: standard output).",
+)
 @click.option("--language", type=click.Choice(["en", "pt"]), help="Skip language detection.")
-def analyze(text: str | None, input_path: Path | None, column: str | None,
-            language_column: str | None, output: Path | None, language: str | None) -> None:
+def analyze(
+    text: str | None,
+    input_path: Path | None,
+    column: str | None,
+    language_column: str | None,
+    output: Path | None,
+    language: str | None,
+) -> None:
     """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
     from replywatch.sentiment import analyze as analyze_text
     from replywatch.sentiment.cli_support import analyze_csv, format_analysis
@@ -154,10 +190,14 @@ def analyze(text: str | None, input_path: Path | None, column: str | None,
 
 @main.command()
 @db_option
-@click.option("--all", "rescore_all", is_flag=True,
-              help="Re-score every message, not only those scored by another scorer version "
-                   "(use after changing a brand's urgency rules). Erased messages keep "
-                   "their scores.")
+@click.option(
+    "--all",
+    "rescore_all",
+    is_flag=True,
+    help="Re-score every message, not only those scored by another scorer version "
+    "(use after changing a brand's urgency rules). Erased messages keep "
+    "their scores.",
+)
 def rescore(db_path: Path | None, rescore_all: bool) -> None:
     """Score stored messages that have no score or an outdated scorer version."""
     from replywatch.pipeline import score_unscored
@@ -171,20 +211,36 @@ def rescore(db_path: Path | None, rescore_all: bool) -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("data") / "demo.db", show_default=True,
-              help="Demo database (recreated unless --keep).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data") / "demo.db",
+    show_default=True,
+    help="Demo database (recreated unless --keep).",
+)
 @click.option("--keep", is_flag=True, help="Keep an existing demo database instead of re-seeding.")
 @click.option("--days", default=30, show_default=True, help="Days of history to seed.")
-@click.option("--interval", default=4.0, show_default=True,
-              help="Seconds between live feed ticks.")
-@click.option("--ticks", type=int, default=None, help="Stop after this many ticks (default: run "
-              "until Ctrl-C).")
+@click.option("--interval", default=4.0, show_default=True, help="Seconds between live feed ticks.")
+@click.option(
+    "--ticks",
+    type=int,
+    default=None,
+    help="Stop after this many ticks (default: run until Ctrl-C).",
+)
 @click.option("--port", default=8501, show_default=True, help="Dashboard port.")
 @click.option("--no-dashboard", is_flag=True, help="Only seed and run the feed.")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the simulation.")
-def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | None, port: int,
-         no_dashboard: bool, seed: int) -> None:
+def demo(
+    db_path: Path,
+    keep: bool,
+    days: int,
+    interval: float,
+    ticks: int | None,
+    port: int,
+    no_dashboard: bool,
+    seed: int,
+) -> None:
     """Run the live demo: seed simulated history, start the dashboard and keep
     feeding new messages. No credentials or network needed."""
     import time
@@ -203,8 +259,13 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
     db = open_database(db_path)
     if fresh:
         with transaction(db):
-            upsert_brands(db, [{"key": b.key, "name": b.name, "timezone": b.timezone,
-                                "settings": b.settings()} for b in feed.brands])
+            upsert_brands(
+                db,
+                [
+                    {"key": b.key, "name": b.name, "timezone": b.timezone, "settings": b.settings()}
+                    for b in feed.brands
+                ],
+            )
             ensure_brand_accounts(db, [a for b in feed.brands for a in b.accounts()])
         seeded = 0
         with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
@@ -247,16 +308,30 @@ def demo(db_path: Path, keep: bool, days: int, interval: float, ticks: int | Non
 
 @main.command()
 @click.option("--once", is_flag=True, help="Poll every source once and exit.")
-@click.option("--every", type=click.FloatRange(min=1), default=None,
-              help="Seconds between polls (default: collector.every_seconds in the config).")
-@click.option("--source", "only", default=None,
-              help="Poll only this source, or every source under a prefix (x, reddit:acme).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("replywatch.toml"), show_default=True,
-              help="Brands and sources to watch (see replywatch.example.toml).")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Seconds between polls (default: collector.every_seconds in the config).",
+)
+@click.option(
+    "--source",
+    "only",
+    default=None,
+    help="Poll only this source, or every source under a prefix (x, reddit:acme).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("replywatch.toml"),
+    show_default=True,
+    help="Brands and sources to watch (see replywatch.example.toml).",
+)
 @db_option
-def collect(once: bool, every: float | None, only: str | None, config_path: Path,
-            db_path: Path | None) -> None:
+def collect(
+    once: bool, every: float | None, only: str | None, config_path: Path, db_path: Path | None
+) -> None:
     """Poll X and Reddit for mentions, DMs and brand replies into the database."""
     from replywatch.collectors.runner import Runner, build_platforms, register_brands
     from replywatch.config import ConfigError, load_config
@@ -270,11 +345,17 @@ def collect(once: bool, every: float | None, only: str | None, config_path: Path
     register_brands(db, config)
     platforms, scrubber = build_platforms(config, console=console)
     if not platforms:
-        raise click.ClickException("no source can run: configure credentials "
-                                   "(docs/collectors.md)")
-    runner = Runner(db, platforms, ingest, only=only, scrub=scrubber, console=console,
-                    max_backoff_s=config.collector.max_source_backoff_s,
-                    after_poll=lambda: _dispatch_alerts(db))
+        raise click.ClickException("no source can run: configure credentials (docs/collectors.md)")
+    runner = Runner(
+        db,
+        platforms,
+        ingest,
+        only=only,
+        scrub=scrubber,
+        console=console,
+        max_backoff_s=config.collector.max_source_backoff_s,
+        after_poll=lambda: _dispatch_alerts(db),
+    )
     try:
         runner.run(every or config.collector.every_seconds, polls=1 if once else None)
     except KeyboardInterrupt:
@@ -296,8 +377,12 @@ def hash_password_command(password: str) -> None:
 @main.command()
 @db_option
 @click.option("--port", default=8501, show_default=True, help="Port to serve on.")
-@click.option("--address", default="127.0.0.1", show_default=True,
-              help="Address to bind (localhost only by default).")
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (localhost only by default).",
+)
 def dashboard(db_path: Path | None, port: int, address: str) -> None:
     """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
     from replywatch.dashboard_launcher import run_dashboard
@@ -327,9 +412,11 @@ def stats(db_path: Path | None) -> None:
     rows = {
         "messages": db.execute("SELECT count(*) FROM messages").fetchone()[0],
         "inbound": db.execute(
-            "SELECT count(*) FROM messages WHERE direction = 'inbound'").fetchone()[0],
+            "SELECT count(*) FROM messages WHERE direction = 'inbound'"
+        ).fetchone()[0],
         "outbound": db.execute(
-            "SELECT count(*) FROM messages WHERE direction = 'outbound'").fetchone()[0],
+            "SELECT count(*) FROM messages WHERE direction = 'outbound'"
+        ).fetchone()[0],
         "brands": db.execute("SELECT count(*) FROM brands").fetchone()[0],
         "conversations": db.execute("SELECT count(*) FROM conversations").fetchone()[0],
         "dead_letters": db.execute("SELECT count(*) FROM dead_letters").fetchone()[0],
@@ -339,6 +426,7 @@ def stats(db_path: Path | None) -> None:
 
 
 # --- metrics: reports, exports, recompute ---------------------------------------
+
 
 def _duration(seconds: float | None) -> str:
     from replywatch.metrics.formatting import duration
@@ -356,18 +444,34 @@ def report() -> None:
 
 
 @report.command(name="response-times")
-@click.option("--by", default="brand", show_default=True,
-              help="Group by brand, platform, channel, agent, day, week or hour (hour of week); "
-                   "combine with commas, e.g. brand,day.")
+@click.option(
+    "--by",
+    default="brand",
+    show_default=True,
+    help="Group by brand, platform, channel, agent, day, week or hour (hour of week); "
+    "combine with commas, e.g. brand,day.",
+)
 @click.option("--since", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")
 @click.option("--until", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")
 @click.option("--brand", default=None, help="Only this brand key.")
 @click.option("--business-hours", is_flag=True, help="Show business-time figures in the table.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @db_option
-def report_response_times(by: str, since: str | None, until: str | None, brand: str | None,
-                          business_hours: bool, fmt: str, db_path: Path | None) -> None:
+def report_response_times(
+    by: str,
+    since: str | None,
+    until: str | None,
+    brand: str | None,
+    business_hours: bool,
+    fmt: str,
+    db_path: Path | None,
+) -> None:
     """First-response times, response rate and within-threshold shares per group.
     JSON is a list of rows with times in seconds (keys: docs/metrics.md)."""
     import csv
@@ -379,8 +483,9 @@ def report_response_times(by: str, since: str | None, until: str | None, brand: 
     db = open_database(db_path)
     try:
         keys = parse_by(by)
-        rows = response_time_report(db, by=keys, since=since, until=until, brand=brand,
-                                    business_hours=business_hours)
+        rows = response_time_report(
+            db, by=keys, since=since, until=until, brand=brand, business_hours=business_hours
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
@@ -399,32 +504,63 @@ def report_response_times(by: str, since: str | None, until: str | None, brand: 
     title = "First response times (" + ("business hours" if business_hours else "calendar") + ")"
     table = Table(title=title)
     key_columns = [k for k in rows[0] if k not in _REPORT_VALUE_KEYS] if rows else list(keys)
-    for name in [*key_columns, "conv.", "answered", "rate", "median", "p90", "mean",
-                 "<=15m", "<=1h", "<=24h"]:
+    for name in [
+        *key_columns,
+        "conv.",
+        "answered",
+        "rate",
+        "median",
+        "p90",
+        "mean",
+        "<=15m",
+        "<=1h",
+        "<=24h",
+    ]:
         table.add_column(name, justify="left" if name in key_columns else "right")
     for row in rows:
         table.add_row(
             *("-" if row[k] is None else str(row[k]) for k in key_columns),
-            f"{row['conversations']:,}", f"{row['answered']:,}", _percent(row["response_rate"]),
+            f"{row['conversations']:,}",
+            f"{row['answered']:,}",
+            _percent(row["response_rate"]),
             _duration(row[f"{prefix}first_response_median_s"]),
             _duration(row[f"{prefix}first_response_p90_s"]),
             _duration(row[f"{prefix}first_response_mean_s"]),
-            _percent(row[f"{prefix}within_15m"]), _percent(row[f"{prefix}within_1h"]),
+            _percent(row[f"{prefix}within_15m"]),
+            _percent(row[f"{prefix}within_1h"]),
             _percent(row[f"{prefix}within_24h"]),
         )
     # Piped output has no terminal width; do not squeeze the table into 80 columns.
     Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
-_REPORT_VALUE_KEYS = frozenset({
-    "conversations", "answered", "response_rate", "first_response_median_s",
-    "first_response_p90_s", "first_response_mean_s", "business_first_response_median_s",
-    "business_first_response_p90_s", "business_first_response_mean_s", "within_15m",
-    "within_1h", "within_24h", "business_within_15m", "business_within_1h",
-    "business_within_24h", "within_sla", "closed", "first_contact_resolution",
-    "next_responses", "next_response_mean_s", "business_next_response_mean_s", "basis",
-    "hour_of_week",
-})
+_REPORT_VALUE_KEYS = frozenset(
+    {
+        "conversations",
+        "answered",
+        "response_rate",
+        "first_response_median_s",
+        "first_response_p90_s",
+        "first_response_mean_s",
+        "business_first_response_median_s",
+        "business_first_response_p90_s",
+        "business_first_response_mean_s",
+        "within_15m",
+        "within_1h",
+        "within_24h",
+        "business_within_15m",
+        "business_within_1h",
+        "business_within_24h",
+        "within_sla",
+        "closed",
+        "first_contact_resolution",
+        "next_responses",
+        "next_response_mean_s",
+        "business_next_response_mean_s",
+        "basis",
+        "hour_of_week",
+    }
+)
 
 
 @main.group(name="export")
@@ -434,30 +570,44 @@ def export_group() -> None:
 
 def _export_options(command):
     command = click.option("--brand", default=None, help="Only this brand key.")(command)
-    command = click.option("--until", default=None,
-                           help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")(command)
-    command = click.option("--since", default=None,
-                           help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime.")(command)
-    command = click.option("--out", "out", required=True,
-                           type=click.Path(dir_okay=False, path_type=Path),
-                           help="File to write (replaced atomically).")(command)
-    command = click.option("--format", "fmt", required=True,
-                           type=click.Choice(["csv", "xlsx", "parquet", "json"]))(command)
+    command = click.option(
+        "--until", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime."
+    )(command)
+    command = click.option(
+        "--since", default=None, help="YYYY-MM-DD (brand-local, inclusive) or ISO datetime."
+    )(command)
+    command = click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="File to write (replaced atomically).",
+    )(command)
+    command = click.option(
+        "--format", "fmt", required=True, type=click.Choice(["csv", "xlsx", "parquet", "json"])
+    )(command)
     return db_option(command)
 
 
 @export_group.command(name="conversations")
 @_export_options
-def export_conversations_command(fmt: str, out: Path, since: str | None, until: str | None,
-                                 brand: str | None, db_path: Path | None) -> None:
+def export_conversations_command(
+    fmt: str,
+    out: Path,
+    since: str | None,
+    until: str | None,
+    brand: str | None,
+    db_path: Path | None,
+) -> None:
     """One row per conversation: ids, brand, platform, channel, customer, first
     message and first response times (calendar and business), status, assignee,
     sentiment, urgency."""
     from replywatch.metrics.exports import export_conversations
 
     try:
-        export_conversations(open_database(db_path), fmt, out, since=since, until=until,
-                             brand=brand)
+        export_conversations(
+            open_database(db_path), fmt, out, since=since, until=until, brand=brand
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {out}")
@@ -465,16 +615,29 @@ def export_conversations_command(fmt: str, out: Path, since: str | None, until: 
 
 @export_group.command(name="benchmarks")
 @_export_options
-@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week",
-              show_default=True, help="Brand-local period of each row.")
-def export_benchmarks_command(fmt: str, out: Path, since: str | None, until: str | None,
-                              brand: str | None, db_path: Path | None, period: str) -> None:
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    default="week",
+    show_default=True,
+    help="Brand-local period of each row.",
+)
+def export_benchmarks_command(
+    fmt: str,
+    out: Path,
+    since: str | None,
+    until: str | None,
+    brand: str | None,
+    db_path: Path | None,
+    period: str,
+) -> None:
     """Response-time benchmark table: one row per brand and period."""
     from replywatch.metrics.exports import export_benchmarks
 
     try:
-        export_benchmarks(open_database(db_path), fmt, out, since=since, until=until,
-                          brand=brand, period=period)
+        export_benchmarks(
+            open_database(db_path), fmt, out, since=since, until=until, brand=brand, period=period
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {out}")
@@ -494,6 +657,7 @@ def recompute(brand: str | None, db_path: Path | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"recomputed {count:,} conversations")
+
 
 @main.group(name="alerts")
 def alerts_group() -> None:
@@ -530,8 +694,11 @@ def _dispatch_alerts(db) -> None:
         console.print(f"[yellow]alerts[/]: not sent this time ({redact(str(exc))[:300]})")
         return
     if result.notifications or result.failures:
-        console.print(f"alerts: {result.notifications} notification(s) sent, "
-                      f"{result.failures} failed (retried later)", highlight=False)
+        console.print(
+            f"alerts: {result.notifications} notification(s) sent, "
+            f"{result.failures} failed (retried later)",
+            highlight=False,
+        )
 
 
 @alerts_group.command(name="dispatch")
@@ -576,16 +743,22 @@ def backup(destination: Path, db_path: Path | None, force: bool) -> None:
         result = backup_database(resolve_db_path(db_path), destination, overwrite=force)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"backup: {result.path} ({result.size_bytes / 2**20:,.1f} MiB, "
-               f"{result.messages:,} messages, {result.seconds:.1f} s)")
+    click.echo(
+        f"backup: {result.path} ({result.size_bytes / 2**20:,.1f} MiB, "
+        f"{result.messages:,} messages, {result.seconds:.1f} s)"
+    )
 
 
 @main.command()
-@click.argument("backup_path", metavar="BACKUP",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "backup_path", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @db_option
-@click.option("--force", is_flag=True,
-              help="Replace an existing database (a copy of it is kept beside it first).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing database (a copy of it is kept beside it first).",
+)
 def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
     """Restore the database from BACKUP (made by `replywatch backup`), then
     apply newer migrations. Stop collectors and the dashboard first."""
@@ -607,11 +780,18 @@ def _default_actor() -> str:
 
 
 actor_option = click.option(
-    "--actor", default=_default_actor, show_default="$USER",
-    help="Who is doing this, for the audit log.")
+    "--actor",
+    default=_default_actor,
+    show_default="$USER",
+    help="Who is doing this, for the audit log.",
+)
 subject_options = [
-    click.option("--author", "handle", required=True,
-                 help="The customer's handle (or author id) on the platform."),
+    click.option(
+        "--author",
+        "handle",
+        required=True,
+        help="The customer's handle (or author id) on the platform.",
+    ),
     click.option("--platform", default=None, help="Only this platform (default: all)."),
 ]
 
@@ -626,42 +806,60 @@ def _subject(func):
 @_subject
 @db_option
 @actor_option
-@click.option("--vacuum", is_flag=True,
-              help="Also rebuild the database file (VACUUM): slower, blocks writers meanwhile.")
+@click.option(
+    "--vacuum",
+    is_flag=True,
+    help="Also rebuild the database file (VACUUM): slower, blocks writers meanwhile.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def forget(handle: str, platform: str | None, db_path: Path | None, actor: str, vacuum: bool,
-           yes: bool) -> None:
+def forget(
+    handle: str, platform: str | None, db_path: Path | None, actor: str, vacuum: bool, yes: bool
+) -> None:
     """Erase a customer's personal data (LGPD/GDPR right to erasure), keeping
     anonymous counts and response times. Backups made before keep the data:
     see docs/security.md."""
     from replywatch.store.privacy import forget_author
 
     if not yes:
-        click.confirm(f"Erase the personal data of {handle!r}"
-                      f"{' on ' + platform if platform else ' on every platform'}? "
-                      "This cannot be undone", abort=True)
+        click.confirm(
+            f"Erase the personal data of {handle!r}"
+            f"{' on ' + platform if platform else ' on every platform'}? "
+            "This cannot be undone",
+            abort=True,
+        )
     db = open_database(db_path)
     try:
         result = forget_author(db, handle, platform=platform, actor=actor, vacuum=vacuum)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"erased {result.messages:,} messages, scrubbed the handle from "
-               f"{result.mentions_scrubbed:,} others, cleared {result.payloads_cleared:,} raw "
-               f"payloads, {result.conversations:,} conversations, {result.notes:,} notes, "
-               f"{result.dead_letters:,} dead letters, {result.tags_scrubbed:,} tag lists, "
-               f"{result.audit_entries_scrubbed:,} audit entries"
-               + ("" if result.checkpoint_complete else
-                  " (WAL still in use by a reader: run again later to truncate it)"))
+    click.echo(
+        f"erased {result.messages:,} messages, scrubbed the handle from "
+        f"{result.mentions_scrubbed:,} others, cleared {result.payloads_cleared:,} raw "
+        f"payloads, {result.conversations:,} conversations, {result.notes:,} notes, "
+        f"{result.dead_letters:,} dead letters, {result.tags_scrubbed:,} tag lists, "
+        f"{result.audit_entries_scrubbed:,} audit entries"
+        + (
+            ""
+            if result.checkpoint_complete
+            else " (WAL still in use by a reader: run again later to truncate it)"
+        )
+    )
 
 
 @main.command(name="export-subject")
 @_subject
 @db_option
 @actor_option
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write the JSON here (owner-only file); default: stdout.")
-def export_subject_command(handle: str, platform: str | None, db_path: Path | None, actor: str,
-                           out_path: Path | None) -> None:
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON here (owner-only file); default: stdout.",
+)
+def export_subject_command(
+    handle: str, platform: str | None, db_path: Path | None, actor: str, out_path: Path | None
+) -> None:
     """Export everything stored about a customer as JSON (LGPD/GDPR right of access)."""
     import json
     import os
@@ -683,14 +881,21 @@ def export_subject_command(handle: str, platform: str | None, db_path: Path | No
         raise click.ClickException(f"{out_path} exists; choose another --out") from exc
     with os.fdopen(fd, "w", encoding="utf-8") as handle_out:
         handle_out.write(text + "\n")
-    console.print(f"{len(data['messages']):,} messages, {len(data['conversations']):,} "
-                  f"conversations -> {out_path}")
+    console.print(
+        f"{len(data['messages']):,} messages, {len(data['conversations']):,} "
+        f"conversations -> {out_path}"
+    )
 
 
 @main.command()
-@click.option("--raw-older-than", "days", type=click.FloatRange(min=0), required=True,
-              help="Clear raw payloads of messages older than DAYS and delete dead letters "
-                   "received more than DAYS ago.")
+@click.option(
+    "--raw-older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    required=True,
+    help="Clear raw payloads of messages older than DAYS and delete dead letters "
+    "received more than DAYS ago.",
+)
 @db_option
 @actor_option
 def prune(days: float, db_path: Path | None, actor: str) -> None:
@@ -699,8 +904,10 @@ def prune(days: float, db_path: Path | None, actor: str) -> None:
 
     db = open_database(db_path)
     result = prune_raw(db, days, actor=actor)
-    click.echo(f"cleared {result.raw_cleared:,} raw payloads, deleted "
-               f"{result.dead_letters_deleted:,} dead letters older than {days:g} days")
+    click.echo(
+        f"cleared {result.raw_cleared:,} raw payloads, deleted "
+        f"{result.dead_letters_deleted:,} dead letters older than {days:g} days"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

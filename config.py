@@ -78,8 +78,12 @@ class BrandConfig:
 
     def brand_row(self) -> dict[str, Any]:
         """The row for ``store.brands.upsert_brands``."""
-        return {"key": self.key, "name": self.name, "timezone": self.timezone,
-                "settings": self.settings}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "timezone": self.timezone,
+            "settings": self.settings,
+        }
 
     def accounts(self) -> list[tuple[str, str, str | None]]:
         """``(platform, handle, known_account_id)`` of every brand account."""
@@ -136,7 +140,8 @@ def load_config(path: str | Path | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found (copy replywatch.example.toml "
-            f"to {path} and edit it)") from None
+            f"to {path} and edit it)"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(data, path=path)
@@ -151,31 +156,38 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     brands_table = _table(data.get("brands", {}), where, "brands")
     if not brands_table:
         raise ConfigError(f"{where}: no brands configured (add a [brands.<key>] table)")
-    brands = tuple(_brand(key, _table(value, where, f"brands.{key}"), where)
-                   for key, value in brands_table.items())
+    brands = tuple(
+        _brand(key, _table(value, where, f"brands.{key}"), where)
+        for key, value in brands_table.items()
+    )
     seen: dict[tuple[str, str], str] = {}
     for brand in brands:
         for platform, handle, _ in brand.accounts():
             other = seen.setdefault((platform, handle.lower()), brand.key)
             if other != brand.key:
-                raise ConfigError(f"{where}: {platform} account {handle!r} is listed under "
-                                  f"both brands.{other} and brands.{brand.key}")
+                raise ConfigError(
+                    f"{where}: {platform} account {handle!r} is listed under "
+                    f"both brands.{other} and brands.{brand.key}"
+                )
     return Config(brands=brands, collector=collector, path=path)
 
 
 def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
     prefix = f"brands.{key}"
     if not _BRAND_KEY.match(key):
-        raise ConfigError(f"{where}: [{prefix}]: brand keys are lower-case letters, digits, "
-                          "'-' or '_' (max 40)")
+        raise ConfigError(
+            f"{where}: [{prefix}]: brand keys are lower-case letters, digits, '-' or '_' (max 40)"
+        )
     _only(table, {"name", "timezone", "x", "reddit", *PASS_THROUGH_TABLES}, where, prefix)
     name = _string(table.get("name", key), where, f"{prefix}.name")
     timezone = _string(table.get("timezone", "UTC"), where, f"{prefix}.timezone")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: {prefix}.timezone: unknown timezone {timezone!r} "
-                          "(use an IANA name such as 'America/Sao_Paulo')") from None
+        raise ConfigError(
+            f"{where}: {prefix}.timezone: unknown timezone {timezone!r} "
+            "(use an IANA name such as 'America/Sao_Paulo')"
+        ) from None
     settings = {}
     for name_ in PASS_THROUGH_TABLES:
         if name_ in table:
@@ -183,20 +195,25 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
     if "alerts" in settings:
         _refuse_alert_urls(settings["alerts"], where, f"{prefix}.alerts")
     x = _x(_table(table["x"], where, f"{prefix}.x"), where, f"{prefix}.x") if "x" in table else None
-    reddit = (_reddit(_table(table["reddit"], where, f"{prefix}.reddit"), where,
-                      f"{prefix}.reddit") if "reddit" in table else None)
-    return BrandConfig(key=key, name=name, timezone=timezone, x=x, reddit=reddit,
-                       settings=settings)
+    reddit = (
+        _reddit(_table(table["reddit"], where, f"{prefix}.reddit"), where, f"{prefix}.reddit")
+        if "reddit" in table
+        else None
+    )
+    return BrandConfig(key=key, name=name, timezone=timezone, x=x, reddit=reddit, settings=settings)
 
 
 def _x(table: dict[str, Any], where: str, prefix: str) -> XWatch:
     _only(table, {"handles", "keywords", "query", "direct_messages", "user_ids"}, where, prefix)
-    handles = tuple(h.lstrip("@") for h in _strings(table.get("handles", []), where,
-                                                   f"{prefix}.handles"))
+    handles = tuple(
+        h.lstrip("@") for h in _strings(table.get("handles", []), where, f"{prefix}.handles")
+    )
     for handle in handles:
         if not _X_HANDLE.match(handle):
-            raise ConfigError(f"{where}: {prefix}.handles: {handle!r} is not an X handle "
-                              "(letters, digits, '_', at most 15)")
+            raise ConfigError(
+                f"{where}: {prefix}.handles: {handle!r} is not an X handle "
+                "(letters, digits, '_', at most 15)"
+            )
     keywords = _strings(table.get("keywords", []), where, f"{prefix}.keywords")
     query = table.get("query")
     if query is not None:
@@ -214,8 +231,13 @@ def _x(table: dict[str, Any], where: str, prefix: str) -> XWatch:
         user_ids[handle.lstrip("@")] = str(value)
     if not handles and not keywords and not query:
         raise ConfigError(f"{where}: [{prefix}] needs handles, keywords or query")
-    return XWatch(handles=handles, keywords=keywords, query=query,
-                  direct_messages=direct_messages, user_ids=user_ids)
+    return XWatch(
+        handles=handles,
+        keywords=keywords,
+        query=query,
+        direct_messages=direct_messages,
+        user_ids=user_ids,
+    )
 
 
 def _reddit(table: dict[str, Any], where: str, prefix: str) -> RedditWatch:
@@ -232,8 +254,7 @@ def _reddit(table: dict[str, Any], where: str, prefix: str) -> RedditWatch:
     subreddits = tuple(s.split("/")[-1] for s in subreddits)
     keywords = _strings(table.get("keywords", []), where, f"{prefix}.keywords")
     if subreddits and not keywords:
-        raise ConfigError(f"{where}: {prefix}: subreddits are searched for keywords; "
-                          "add keywords")
+        raise ConfigError(f"{where}: {prefix}: subreddits are searched for keywords; add keywords")
     inbox = table.get("inbox", True)
     if not isinstance(inbox, bool):
         raise ConfigError(f"{where}: {prefix}.inbox must be true or false")
@@ -279,7 +300,8 @@ def _refuse_secrets(data: Any, where: str, prefix: str) -> None:
         if any(word in key.lower() for word in _SECRET_WORDS):
             raise ConfigError(
                 f"{where}: {label}: credentials are not read from this file; set them as "
-                "environment variables or in .streamlit/secrets.toml (docs/collectors.md)")
+                "environment variables or in .streamlit/secrets.toml (docs/collectors.md)"
+            )
         _refuse_secrets(value, where, label)
 
 
@@ -293,15 +315,18 @@ def _refuse_alert_urls(table: dict[str, Any], where: str, prefix: str) -> None:
         raise ConfigError(
             f"{where}: {prefix}: alert URLs carry secrets and are not read from this file; "
             'put them in an environment variable and set urls_env = "REPLYWATCH_ALERTS_..." '
-            "(docs/alerts.md)")
+            "(docs/alerts.md)"
+        )
 
 
 def _only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         place = f"[{prefix}]" if prefix else "top level"
-        raise ConfigError(f"{where}: {place}: unknown key(s) {', '.join(unknown)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
+        raise ConfigError(
+            f"{where}: {place}: unknown key(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _table(value: Any, where: str, label: str) -> dict[str, Any]:

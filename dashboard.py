@@ -13,21 +13,29 @@ st.set_page_config(page_title="replywatch", page_icon="💬", layout="wide")
 user = require_user()
 
 PAGES = [
-    st.Page("views/triage.py", title="Triage", icon=":material/inbox:", url_path="triage",
-            default=True),
-    st.Page("views/response_times.py", title="Response times", icon=":material/timer:",
-            url_path="response-times"),
-    st.Page("views/sentiment.py", title="Sentiment", icon=":material/mood:",
-            url_path="sentiment"),
-    st.Page("views/benchmarks.py", title="Benchmarks & export",
-            icon=":material/leaderboard:", url_path="benchmarks"),
-    st.Page("views/sources.py", title="Sources", icon=":material/sensors:",
-            url_path="sources"),
+    st.Page(
+        "views/triage.py", title="Triage", icon=":material/inbox:", url_path="triage", default=True
+    ),
+    st.Page(
+        "views/response_times.py",
+        title="Response times",
+        icon=":material/timer:",
+        url_path="response-times",
+    ),
+    st.Page("views/sentiment.py", title="Sentiment", icon=":material/mood:", url_path="sentiment"),
+    st.Page(
+        "views/benchmarks.py",
+        title="Benchmarks & export",
+        icon=":material/leaderboard:",
+        url_path="benchmarks",
+    ),
+    st.Page("views/sources.py", title="Sources", icon=":material/sensors:", url_path="sources"),
 ]
 
 if user.can("admin"):
-    PAGES.append(st.Page("views/admin.py", title="Admin", icon=":material/settings:",
-                         url_path="admin"))
+    PAGES.append(
+        st.Page("views/admin.py", title="Admin", icon=":material/settings:", url_path="admin")
+    )
 page = st.navigation(PAGES)
 render_user_box(user)
 common.render_sidebar()

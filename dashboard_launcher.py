@@ -13,17 +13,26 @@ from replywatch.store.db import DB_ENV_VAR
 DASHBOARD_SCRIPT = Path(__file__).resolve().parent / "dashboard.py"
 
 
-def run_dashboard(db_path: str | os.PathLike[str], *, port: int = 8501,
-                  address: str = "127.0.0.1") -> subprocess.Popen:
+def run_dashboard(
+    db_path: str | os.PathLike[str], *, port: int = 8501, address: str = "127.0.0.1"
+) -> subprocess.Popen:
     """Start ``streamlit run dashboard.py`` on ``address:port`` with the database
     at ``db_path`` and return the process. Binds to localhost unless told
     otherwise; usage statistics are off (the machine may have no network)."""
     env = {**os.environ, DB_ENV_VAR: str(Path(db_path).resolve())}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_SCRIPT),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", address,
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_SCRIPT),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--browser.gatherUsageStats",
+        "false",
     ]
     return subprocess.Popen(command, env=env)

@@ -94,8 +94,9 @@ def ingest(
     return result
 
 
-def validated_rows(messages: Iterable[Message | dict[str, Any] | tuple],
-                   ) -> tuple[list[dict[str, Any] | tuple], list[tuple[Any, str]]]:
+def validated_rows(
+    messages: Iterable[Message | dict[str, Any] | tuple],
+) -> tuple[list[dict[str, Any] | tuple], list[tuple[Any, str]]]:
     """Split ``messages`` into storable rows (dicts or tuples) and
     ``(payload, error)`` pairs for the ones missing required fields or not
     convertible; the payload is the original raw text when there is one (it
@@ -117,8 +118,9 @@ def validated_rows(messages: Iterable[Message | dict[str, Any] | tuple],
                 raise ValueError(f"missing required fields: {', '.join(missing)}")
         except (TypeError, ValueError, AttributeError, OverflowError) as exc:
             payload = _payload_of(message)
-            unstorable.append((repr(message) if payload is None else payload,
-                               f"unstorable message: {exc}"))
+            unstorable.append(
+                (repr(message) if payload is None else payload, f"unstorable message: {exc}")
+            )
         else:
             rows.append(row)
     return rows, unstorable
@@ -162,16 +164,19 @@ def import_batches(
         for batch in batches:
             rows, unstorable = validated_rows(batch.messages)
             # Row dicts (JSONL) become tuples through the store's own mapping.
-            load.add([row if type(row) is tuple else prepare_row(row) for row in rows],
-                     [*unstorable, *((r.payload, r.error) for r in batch.rejected)],
-                     batch.brand_accounts)
+            load.add(
+                [row if type(row) is tuple else prepare_row(row) for row in rows],
+                [*unstorable, *((r.payload, r.error) for r in batch.rejected)],
+                batch.brand_accounts,
+            )
             totals.batches += 1
             if on_progress:
                 on_progress(batch)
         if on_storing:
             on_storing(load.staged)
-        result = load.commit(source, partial(new_conversation_rows, db),
-                             partial(recompute_conversations, db))
+        result = load.commit(
+            source, partial(new_conversation_rows, db), partial(recompute_conversations, db)
+        )
     totals.inserted, totals.duplicates = result.inserted, result.duplicates
     totals.rejected = result.rejected
     if score:
@@ -188,12 +193,18 @@ def finish_threading(db: Database) -> int:
         return recompute_conversations(db, thread_pending(db))
 
 
-def score_unscored(db: Database, *, rescore_old_versions: bool = False,
-                   on_batch: Callable[[int], None] | None = None) -> int:
+def score_unscored(
+    db: Database,
+    *,
+    rescore_old_versions: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Score every stored message that has no score yet (or, optionally, an
     old scorer version's), batch by batch, keeping conversation aggregates
     (highest urgency, latest sentiment) in step. Returns how many were scored."""
     return score_pending(
-        db, rescore_old_versions=rescore_old_versions, on_batch=on_batch,
+        db,
+        rescore_old_versions=rescore_old_versions,
+        on_batch=on_batch,
         after_batch=lambda ids: refresh_score_aggregates(db, conversations_of(db, ids)),
     )

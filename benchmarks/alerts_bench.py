@@ -71,9 +71,10 @@ def main() -> None:
         runs: dict[str, list[float]] = {"base": [], "alerts": []}
         for round_ in range(2):
             # ABBA order so drift (cache, disk) does not favour either side
-            for kind in (("base", "alerts") if round_ == 0 else ("alerts", "base")):
+            for kind in ("base", "alerts") if round_ == 0 else ("alerts", "base"):
                 pipeline.queue_urgent_alerts = (
-                    real_queue if kind == "alerts" else (lambda db, ids, **kw: 0))
+                    real_queue if kind == "alerts" else (lambda db, ids, **kw: 0)
+                )
                 name = "alerts" if kind == "alerts" and round_ == 1 else f"{kind}{round_}"
                 elapsed, count = ingest_seconds(folder, name, args.batches, args.batch_size)
                 runs[kind].append(elapsed)
@@ -81,9 +82,11 @@ def main() -> None:
                     queued = count
         pipeline.queue_urgent_alerts = real_queue
         base, with_alerts = min(runs["base"]), min(runs["alerts"])
-        print(f"ingest {total:,} messages in {args.batches} batches: {with_alerts:.2f} s with "
-              f"alert queueing ({queued:,} alerts) vs {base:.2f} s without -> ratio "
-              f"{with_alerts / base:.3f}")
+        print(
+            f"ingest {total:,} messages in {args.batches} batches: {with_alerts:.2f} s with "
+            f"alert queueing ({queued:,} alerts) vs {base:.2f} s without -> ratio "
+            f"{with_alerts / base:.3f}"
+        )
 
         db = open_database(folder / "alerts.db")
         env = {ENV_NAME: "json://127.0.0.1:9/unused"}
@@ -97,10 +100,12 @@ def main() -> None:
             with transaction(db):
                 pass
             empty.append(time.perf_counter() - started)
-        print(f"dispatch_pending, nothing pending ({queued:,} alerts stored): median "
-              f"{statistics.median(idle) * 1000:.2f} ms vs empty write transaction "
-              f"{statistics.median(empty) * 1000:.2f} ms -> ratio "
-              f"{statistics.median(idle) / statistics.median(empty):.1f}")
+        print(
+            f"dispatch_pending, nothing pending ({queued:,} alerts stored): median "
+            f"{statistics.median(idle) * 1000:.2f} ms vs empty write transaction "
+            f"{statistics.median(empty) * 1000:.2f} ms -> ratio "
+            f"{statistics.median(idle) / statistics.median(empty):.1f}"
+        )
         db.close()
 
         with webhook_receiver() as receiver:
@@ -114,20 +119,27 @@ def main() -> None:
                 setup_brand(db)
                 now = utc_now()
                 for start in range(0, count, 500):
-                    pipeline.ingest(db, [complaint(f"{label}{n}", now - timedelta(minutes=5))
-                                         for n in range(start, min(start + 500, count))],
-                                    source="bench")
+                    pipeline.ingest(
+                        db,
+                        [
+                            complaint(f"{label}{n}", now - timedelta(minutes=5))
+                            for n in range(start, min(start + 500, count))
+                        ],
+                        source="bench",
+                    )
                 started = time.perf_counter()
                 result = dispatch_pending(db, env=env)
                 timings[label] = time.perf_counter() - started
                 assert result.notifications == 1 and result.alerts_sent == count, result
                 digest_body = receiver.requests[-1]["json"]["message"]
                 db.close()
-            print(f"real apprise POST to 127.0.0.1: digest of {args.digest:,} alerts "
-                  f"{timings['digest'] * 1000:.1f} ms vs single alert "
-                  f"{timings['single'] * 1000:.1f} ms -> ratio "
-                  f"{timings['digest'] / timings['single']:.1f} "
-                  f"({len(receiver.requests)} POSTs, {len(digest_body)} characters in the digest)")
+            print(
+                f"real apprise POST to 127.0.0.1: digest of {args.digest:,} alerts "
+                f"{timings['digest'] * 1000:.1f} ms vs single alert "
+                f"{timings['single'] * 1000:.1f} ms -> ratio "
+                f"{timings['digest'] / timings['single']:.1f} "
+                f"({len(receiver.requests)} POSTs, {len(digest_body)} characters in the digest)"
+            )
 
 
 if __name__ == "__main__":

@@ -31,32 +31,51 @@ SLICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs" / "twcs
 
 def _row(label: str, values: list[float], seconds: float, unit: str) -> str:
     p = percentiles(values)
-    return (f"  {label:16} {len(values):>7,} {unit:9} {len(values) / seconds:>8,.0f}/s   "
-            f"p50 {p['p50']:7.1f} ms  p95 {p['p95']:7.1f} ms  p99 {p['p99']:7.1f} ms  "
-            f"max {p['max']:7.1f} ms")
+    return (
+        f"  {label:16} {len(values):>7,} {unit:9} {len(values) / seconds:>8,.0f}/s   "
+        f"p50 {p['p50']:7.1f} ms  p95 {p['p95']:7.1f} ms  p99 {p['p99']:7.1f} ms  "
+        f"max {p['max']:7.1f} ms"
+    )
 
 
 def report(title: str, result, batch_size: int) -> None:
     seconds = result.seconds
     writes = [x for w in result.writers for x in w.latencies]
     print(f"{title}")
-    print(_row(f"{len(result.writers)} writer(s)", writes, seconds, "batches")
-          + f"  ({len(writes) * batch_size / seconds:,.0f} messages/s)")
+    print(
+        _row(f"{len(result.writers)} writer(s)", writes, seconds, "batches")
+        + f"  ({len(writes) * batch_size / seconds:,.0f} messages/s)"
+    )
     if result.readers:
-        print(_row(f"{len(result.readers)} reader(s)",
-                   [x for r in result.readers for x in r.latencies], seconds, "queries"))
+        print(
+            _row(
+                f"{len(result.readers)} reader(s)",
+                [x for r in result.readers for x in r.latencies],
+                seconds,
+                "queries",
+            )
+        )
     if result.agents:
-        print(_row(f"{len(result.agents)} agent(s)",
-                   [x for a in result.agents for x in a.latencies], seconds, "changes"))
-    print(f"  'database is locked' errors: {result.locked_errors}; messages stored "
-          f"{result.messages_stored:,} of {result.messages_expected:,} written; lost status "
-          f"changes: {result.lost_status_changes}; missing audit entries: "
-          f"{result.missing_audit_entries}")
+        print(
+            _row(
+                f"{len(result.agents)} agent(s)",
+                [x for a in result.agents for x in a.latencies],
+                seconds,
+                "changes",
+            )
+        )
+    print(
+        f"  'database is locked' errors: {result.locked_errors}; messages stored "
+        f"{result.messages_stored:,} of {result.messages_expected:,} written; lost status "
+        f"changes: {result.lost_status_changes}; missing audit entries: "
+        f"{result.missing_audit_entries}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--writers", type=int, default=1)
     parser.add_argument("--readers", type=int, default=4)
@@ -74,19 +93,31 @@ def main() -> None:
         for label, readers, agents in (("baseline", 0, 0), ("mixed", args.readers, args.agents)):
             path = Path(tmp) / f"{label}.db"
             shutil.copy(seed, path)
-            runs[label] = run_workload(path, writers=args.writers, readers=readers,
-                                       agents=agents, seconds=args.seconds,
-                                       batch_size=args.batch_size)
-        report(f"baseline: writers alone for {args.seconds:.0f} s", runs["baseline"],
-               args.batch_size)
-        report(f"mixed: {args.writers} writer(s) + {args.readers} readers + {args.agents} agents "
-               f"for {args.seconds:.0f} s", runs["mixed"], args.batch_size)
+            runs[label] = run_workload(
+                path,
+                writers=args.writers,
+                readers=readers,
+                agents=agents,
+                seconds=args.seconds,
+                batch_size=args.batch_size,
+            )
+        report(
+            f"baseline: writers alone for {args.seconds:.0f} s", runs["baseline"], args.batch_size
+        )
+        report(
+            f"mixed: {args.writers} writer(s) + {args.readers} readers + {args.agents} agents "
+            f"for {args.seconds:.0f} s",
+            runs["mixed"],
+            args.batch_size,
+        )
         base = percentiles([x for w in runs["baseline"].writers for x in w.latencies])
         mixed = percentiles([x for w in runs["mixed"].writers for x in w.latencies])
         base_n = sum(len(w.latencies) for w in runs["baseline"].writers)
         mixed_n = sum(len(w.latencies) for w in runs["mixed"].writers)
-        print(f"ratio mixed / baseline: write throughput {mixed_n / base_n:.2f}x, "
-              f"write p95 latency {mixed['p95'] / base['p95']:.2f}x")
+        print(
+            f"ratio mixed / baseline: write throughput {mixed_n / base_n:.2f}x, "
+            f"write p95 latency {mixed['p95'] / base['p95']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

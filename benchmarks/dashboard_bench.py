@@ -38,8 +38,14 @@ from replywatch.dashboard_launcher import run_dashboard  # noqa: E402
 from replywatch.store.db import open_database, transaction  # noqa: E402
 from replywatch.store.triage import QueueFilter, queue, queue_count  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TEXTS = [
     "@{b} my order {n} never arrived, this is terrible",
     "@{b} where is my refund for order {n}? still waiting",
@@ -50,8 +56,11 @@ TEXTS = [
     "@{b} love the new collection",
     "@{b} can you help me change my delivery address? {n}",
 ]
-REPLIES = ["@{c} sorry to hear that, please DM us", "@{c} lamentamos, chama no direct",
-           "@{c} glad we could help!"]
+REPLIES = [
+    "@{c} sorry to hear that, please DM us",
+    "@{c} lamentamos, chama no direct",
+    "@{c} glad we could help!",
+]
 
 
 def build(path: Path, messages: int, *, seed: int = 7) -> dict:
@@ -67,8 +76,9 @@ def build(path: Path, messages: int, *, seed: int = 7) -> dict:
     message_id = conversation_id = 0
     started = time.perf_counter()
     with transaction(db):
-        db.conn.executemany("INSERT INTO brands (key, name) VALUES (?, ?)",
-                            [(b, b.title()) for b in brands])
+        db.conn.executemany(
+            "INSERT INTO brands (key, name) VALUES (?, ?)", [(b, b.title()) for b in brands]
+        )
         while message_id < messages:
             conversation_id += 1
             brand = rng.choice(brands)
@@ -89,8 +99,11 @@ def build(path: Path, messages: int, *, seed: int = 7) -> dict:
                 message_id += 1
                 # Answered conversations end with the brand, waiting ones with
                 # the customer.
-                customer_turn = (k % 2 == 0 or k == size - 1) if waiting else (
-                    k % 2 == 0 and k != size - 1) or size == 1
+                customer_turn = (
+                    (k % 2 == 0 or k == size - 1)
+                    if waiting
+                    else (k % 2 == 0 and k != size - 1) or size == 1
+                )
                 ts += rng.randrange(30, 4 * 3600) if k else 0
                 if customer_turn:
                     text = rng.choice(TEXTS).format(b=brand, n=rng.randrange(10**6))
@@ -102,9 +115,20 @@ def build(path: Path, messages: int, *, seed: int = 7) -> dict:
                     urgency = rng.randrange(100) if label == "negative" else rng.randrange(30)
                     max_urgency = max(max_urgency, urgency)
                     last_compound = compound
-                    score_rows.append((message_id, rng.choice(("en", "en", "pt")), compound,
-                                       label, urgency, int(urgency >= 80), '["refund"]',
-                                       "bench", "1", fetched))
+                    score_rows.append(
+                        (
+                            message_id,
+                            rng.choice(("en", "en", "pt")),
+                            compound,
+                            label,
+                            urgency,
+                            int(urgency >= 80),
+                            '["refund"]',
+                            "bench",
+                            "1",
+                            fetched,
+                        )
+                    )
                 else:
                     text = rng.choice(REPLIES).format(c=customer)
                     outbound += 1
@@ -112,30 +136,66 @@ def build(path: Path, messages: int, *, seed: int = 7) -> dict:
                     awaiting = None
                     if first_response is None:
                         first_response = ts
-                message_rows.append((
-                    message_id, "x", str(message_id), "mention" if k == 0 else "reply",
-                    "public", "inbound" if customer_turn else "outbound",
-                    None if customer_turn else brand, customer if customer_turn else brand,
-                    customer if customer_turn else brand, None, text, None,
-                    brand if customer_turn else customer,
-                    datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), ts,
-                    str(message_id - 1) if k else None,
-                    f"https://x.com/{customer}/status/{message_id}", "bench", fetched,
-                    conversation_id))
+                message_rows.append(
+                    (
+                        message_id,
+                        "x",
+                        str(message_id),
+                        "mention" if k == 0 else "reply",
+                        "public",
+                        "inbound" if customer_turn else "outbound",
+                        None if customer_turn else brand,
+                        customer if customer_turn else brand,
+                        customer if customer_turn else brand,
+                        None,
+                        text,
+                        None,
+                        brand if customer_turn else customer,
+                        datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        ts,
+                        str(message_id - 1) if k else None,
+                        f"https://x.com/{customer}/status/{message_id}",
+                        "bench",
+                        fetched,
+                        conversation_id,
+                    )
+                )
             status = "new" if awaiting and not outbound else ("open" if awaiting else "replied")
-            conversation_rows.append((
-                conversation_id, "x", root, brand, "public", customer, status,
-                int(inbound > 0), size, inbound, outbound, first, first, first_response,
-                (first_response - first) if first_response else None, last_customer,
-                last_brand, awaiting, max_urgency, last_compound,
-                (awaiting + 3600) if awaiting else None))
+            conversation_rows.append(
+                (
+                    conversation_id,
+                    "x",
+                    root,
+                    brand,
+                    "public",
+                    customer,
+                    status,
+                    int(inbound > 0),
+                    size,
+                    inbound,
+                    outbound,
+                    first,
+                    first,
+                    first_response,
+                    (first_response - first) if first_response else None,
+                    last_customer,
+                    last_brand,
+                    awaiting,
+                    max_urgency,
+                    last_compound,
+                    (awaiting + 3600) if awaiting else None,
+                )
+            )
             if len(message_rows) >= 50_000:
                 _flush(db, message_rows, conversation_rows, score_rows)
         _flush(db, message_rows, conversation_rows, score_rows)
     db.execute("ANALYZE")
     db.close()
-    return {"messages": message_id, "conversations": conversation_id,
-            "build_s": round(time.perf_counter() - started, 1)}
+    return {
+        "messages": message_id,
+        "conversations": conversation_id,
+        "build_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def _flush(db, message_rows, conversation_rows, score_rows) -> None:
@@ -143,17 +203,22 @@ def _flush(db, message_rows, conversation_rows, score_rows) -> None:
         "INSERT INTO messages (id, platform, external_id, kind, channel, direction, brand, "
         "author_handle, author_name, author_followers, text, lang, mentions, created_at, "
         "created_ts, in_reply_to_id, url, source, fetched_at, conversation_id) "
-        "VALUES (" + ",".join("?" * 20) + ")", message_rows)
+        "VALUES (" + ",".join("?" * 20) + ")",
+        message_rows,
+    )
     db.conn.executemany(
         "INSERT INTO conversations (id, platform, root_message_id, brand, channel, "
         "customer_handle, status, needs_response, message_count, inbound_count, "
         "outbound_count, first_message_at, first_customer_at, first_response_at, "
         "first_response_seconds, last_customer_at, last_brand_at, awaiting_since, "
         "max_urgency, last_compound, sla_due_at) VALUES (" + ",".join("?" * 21) + ")",
-        conversation_rows)
+        conversation_rows,
+    )
     db.conn.executemany(
         "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons, "
-        "scorer, version, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", score_rows)
+        "scorer, version, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        score_rows,
+    )
     message_rows.clear()
     conversation_rows.clear()
     score_rows.clear()
@@ -192,8 +257,10 @@ def measure(db_path: Path, runs: int, chromium: str) -> dict:
                     raise
                 time.sleep(0.3)
         fresh, reloads = [], []
-        rendered = ('[data-testid="stDataFrame"] canvas',
-                    '[data-testid="stApp"][data-test-script-state="notRunning"]')
+        rendered = (
+            '[data-testid="stDataFrame"] canvas',
+            '[data-testid="stApp"][data-test-script-state="notRunning"]',
+        )
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for _ in range(runs + 1):
@@ -214,9 +281,13 @@ def measure(db_path: Path, runs: int, chromium: str) -> dict:
                 reloads.append(time.perf_counter() - started)
                 context.close()
             browser.close()
-        return {"first_visit_s": fresh[0], "new_browser_s": statistics.median(fresh[1:]),
-                "reload_s": statistics.median(reloads), "reload_all_s": reloads,
-                "peak_rss_mb": peak_rss_mb(process.pid)}
+        return {
+            "first_visit_s": fresh[0],
+            "new_browser_s": statistics.median(fresh[1:]),
+            "reload_s": statistics.median(reloads),
+            "reload_all_s": reloads,
+            "peak_rss_mb": peak_rss_mb(process.pid),
+        }
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -226,8 +297,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5, help="warm visits after the cold one")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="database to build/reuse (default benchmarks/out/dashboard_N.db)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database to build/reuse (default benchmarks/out/dashboard_N.db)",
+    )
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if not chromium:
@@ -255,14 +330,27 @@ def main() -> None:
     baseline = measure(small, args.runs, chromium)
     large = measure(path, args.runs, chromium)
     result = {
-        "database": built, "waiting_conversations": waiting, "queue_rows": len(rows),
-        "queue_sql_s": round(queue_sql_s, 3), "search_sql_s": round(search_sql_s, 3),
+        "database": built,
+        "waiting_conversations": waiting,
+        "queue_rows": len(rows),
+        "queue_sql_s": round(queue_sql_s, 3),
+        "search_sql_s": round(search_sql_s, 3),
         "search_rows": len(searched),
-        "baseline_9_messages": {k: (round(v, 3) if isinstance(v, float) else v)
-                                for k, v in baseline.items() if k != "reload_all_s"},
-        "large": {k: (round(v, 3) if isinstance(v, float) else
-                      [round(x, 3) for x in v] if isinstance(v, list) else v)
-                  for k, v in large.items()},
+        "baseline_9_messages": {
+            k: (round(v, 3) if isinstance(v, float) else v)
+            for k, v in baseline.items()
+            if k != "reload_all_s"
+        },
+        "large": {
+            k: (
+                round(v, 3)
+                if isinstance(v, float)
+                else [round(x, 3) for x in v]
+                if isinstance(v, list)
+                else v
+            )
+            for k, v in large.items()
+        },
         "reload_ratio_large_to_baseline": round(large["reload_s"] / baseline["reload_s"], 2),
         "targets": {"triage_rendered_s": 2.0, "peak_rss_mb": 500},
     }

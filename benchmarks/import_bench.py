@@ -47,11 +47,22 @@ def generate(path: Path, rows: int, *, brands: int = 76, seed: int = 1) -> None:
             inbound = turn % 2 == 0
             tweet_id = str(next_id)
             next_id += 1
-            text = (f"@{brand} my order #{rng.randint(1000, 9999)} is late, please help"
-                    if inbound else f"@{customer} Sorry about that, please DM us. ^AB")
-            out.append([tweet_id, customer if inbound else brand, str(inbound),
-                        when.strftime("%a %b %d %H:%M:%S +0000 %Y"), text, "",
-                        f"{parent}.0" if parent else ""])
+            text = (
+                f"@{brand} my order #{rng.randint(1000, 9999)} is late, please help"
+                if inbound
+                else f"@{customer} Sorry about that, please DM us. ^AB"
+            )
+            out.append(
+                [
+                    tweet_id,
+                    customer if inbound else brand,
+                    str(inbound),
+                    when.strftime("%a %b %d %H:%M:%S +0000 %Y"),
+                    text,
+                    "",
+                    f"{parent}.0" if parent else "",
+                ]
+            )
             parent = tweet_id
             when += timedelta(minutes=rng.randint(1, 600))
     rng.shuffle(out)  # the real file is not in time order either
@@ -94,9 +105,20 @@ def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, fl
     it parses in a second process)."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "replywatch.cli", "import", "twcs", str(csv_path),
-         "--db", str(db_path), "--score" if score else "--no-score"],
-        cwd=REPO, stdout=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "replywatch.cli",
+            "import",
+            "twcs",
+            str(csv_path),
+            "--db",
+            str(db_path),
+            "--score" if score else "--no-score",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
     tree_peak = 0.0
     while True:
         # wait4 gives this child's own rusage (its ru_maxrss covers it and its
@@ -140,21 +162,30 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small-rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=20_000)
-    parser.add_argument("--generate", nargs=2, metavar=("PATH", "ROWS"),
-                        help="only write a generated file and exit")
-    parser.add_argument("--scored-full", action="store_true",
-                        help="also time the full file with scoring (slow: ~10k msg/s)")
+    parser.add_argument(
+        "--generate", nargs=2, metavar=("PATH", "ROWS"), help="only write a generated file and exit"
+    )
+    parser.add_argument(
+        "--scored-full",
+        action="store_true",
+        help="also time the full file with scoring (slow: ~10k msg/s)",
+    )
     args = parser.parse_args()
     if args.generate:
         generate(Path(args.generate[0]), int(args.generate[1]))
         return
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"{os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results = {}
-        runs = [("small", args.small_rows, False), ("full", args.rows, False),
-                ("small", args.small_rows, True)]
+        runs = [
+            ("small", args.small_rows, False),
+            ("full", args.rows, False),
+            ("small", args.small_rows, True),
+        ]
         if args.scored_full:
             runs.append(("full", args.rows, True))
         for label, rows, score in runs:
@@ -163,24 +194,32 @@ def main() -> None:
                 # In a child process: generating holds the whole file in
                 # memory, and a later fork of this process would count it in
                 # the importer's ru_maxrss (that was the "445 MB peak").
-                subprocess.run([sys.executable, __file__, "--generate", str(csv_path),
-                                str(rows)], check=True)
+                subprocess.run(
+                    [sys.executable, __file__, "--generate", str(csv_path), str(rows)], check=True
+                )
             db_path = folder / f"{label}-{'scored' if score else 'unscored'}.db"
             seconds, peak, tree = run_import(csv_path, db_path, score=score)
             results[label, score] = (rows, seconds, peak)
             size = csv_path.stat().st_size / 2**20
             mode = "--score   " if score else "--no-score"
-            print(f"{label:5} {mode}: {rows:>9,} rows ({size:,.0f} MiB) in {seconds:6.1f} s = "
-                  f"{rows / seconds:>8,.0f} rows/s, peak RSS {peak:,.0f} MiB "
-                  f"(process tree {tree:,.0f} MiB)")
-        base_rate = baseline_per_row(folder / "small.csv", folder / "baseline.db",
-                                     args.baseline_rows)
+            print(
+                f"{label:5} {mode}: {rows:>9,} rows ({size:,.0f} MiB) in {seconds:6.1f} s = "
+                f"{rows / seconds:>8,.0f} rows/s, peak RSS {peak:,.0f} MiB "
+                f"(process tree {tree:,.0f} MiB)"
+            )
+        base_rate = baseline_per_row(
+            folder / "small.csv", folder / "baseline.db", args.baseline_rows
+        )
         rows, seconds, _ = results["full", False]
-        print(f"baseline (one insert + commit per row, first {args.baseline_rows:,} rows): "
-              f"{base_rate:,.0f} rows/s")
+        print(
+            f"baseline (one insert + commit per row, first {args.baseline_rows:,} rows): "
+            f"{base_rate:,.0f} rows/s"
+        )
         print(f"ratio full --no-score import / baseline: {rows / seconds / base_rate:.1f}x")
-        print("scored figures include the sentiment phase (docs/sentiment.md); the "
-              "--no-score figures do not")
+        print(
+            "scored figures include the sentiment phase (docs/sentiment.md); the "
+            "--no-score figures do not"
+        )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -64,7 +64,8 @@ def writing_seconds(imported: Path, target: Path) -> dict[str, float]:
     conn = db.conn
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('messages', 'conversations')").fetchall()
+        "AND tbl_name IN ('messages', 'conversations')"
+    ).fetchall()
     conn.execute("ATTACH DATABASE ? AS imported", (f"file:{imported}?mode=ro",))
     seconds: dict[str, float] = {}
 
@@ -80,11 +81,16 @@ def writing_seconds(imported: Path, target: Path) -> dict[str, float]:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         for table in IMPORTED_TABLES:
-            timed(table if table in ("messages", "conversations") else "small tables",
-                  f"INSERT INTO main.{table} SELECT * FROM imported.{table} ORDER BY rowid")
-        timed("full-text index", "INSERT INTO messages_fts (rowid, text, author_handle, "
-              "author_name) SELECT id, text, author_handle, author_name FROM main.messages "
-              "WHERE conversation_id IS NOT NULL")
+            timed(
+                table if table in ("messages", "conversations") else "small tables",
+                f"INSERT INTO main.{table} SELECT * FROM imported.{table} ORDER BY rowid",
+            )
+        timed(
+            "full-text index",
+            "INSERT INTO messages_fts (rowid, text, author_handle, "
+            "author_name) SELECT id, text, author_handle, author_name FROM main.messages "
+            "WHERE conversation_id IS NOT NULL",
+        )
         for _, sql in indexes:
             timed("secondary indexes", sql)
         commit_started = time.perf_counter()
@@ -100,25 +106,41 @@ def writing_seconds(imported: Path, target: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="floor parts are measured this many times; the best counts")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="floor parts are measured this many times; the best counts",
+    )
     args = parser.parse_args()
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"{os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         csv_path, imported = folder / "rows.csv", folder / "imported.db"
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "import_bench.py"),
-                        "--generate", str(csv_path), str(args.rows)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "import_bench.py"),
+                "--generate",
+                str(csv_path),
+                str(args.rows),
+            ],
+            check=True,
+        )
         import_seconds, peak, _ = run_import(csv_path, imported, score=False)
         with sqlite3.connect(imported) as check:
             messages, conversations = check.execute(
-                "SELECT (SELECT count(*) FROM messages), "
-                "(SELECT count(*) FROM conversations)").fetchone()
-        print(f"import (replywatch import twcs --no-score): {args.rows:,} rows -> "
-              f"{messages:,} messages, {conversations:,} conversations in "
-              f"{import_seconds:.1f} s = {args.rows / import_seconds:,.0f} rows/s "
-              f"(peak RSS {peak:,.0f} MiB)")
+                "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM conversations)"
+            ).fetchone()
+        print(
+            f"import (replywatch import twcs --no-score): {args.rows:,} rows -> "
+            f"{messages:,} messages, {conversations:,} conversations in "
+            f"{import_seconds:.1f} s = {args.rows / import_seconds:,.0f} rows/s "
+            f"(peak RSS {peak:,.0f} MiB)"
+        )
         reading = min(reading_seconds(csv_path) for _ in range(args.repeat))
         writes = []
         for attempt in range(args.repeat):
@@ -132,10 +154,14 @@ def main() -> None:
     for step, value in writing.items():
         if step != "total":
             print(f"    {step:32} {value:5.1f} s")
-    print(f"floor = reading + writing = {floor:.1f} s -> at most {args.rows / floor:,.0f} rows/s "
-          f"with zero cost for duplicates, threading and conversation values")
-    print(f"import / floor: {import_seconds / floor:.2f}x; 50,000 rows/s would need "
-          f"{args.rows / 50_000:.1f} s in all")
+    print(
+        f"floor = reading + writing = {floor:.1f} s -> at most {args.rows / floor:,.0f} rows/s "
+        f"with zero cost for duplicates, threading and conversation values"
+    )
+    print(
+        f"import / floor: {import_seconds / floor:.2f}x; 50,000 rows/s would need "
+        f"{args.rows / 50_000:.1f} s in all"
+    )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -28,8 +28,15 @@ from replywatch.metrics import engine  # noqa: E402
 from replywatch.store import bulk  # noqa: E402
 from replywatch.store.db import open_database, tune_for_bulk_load  # noqa: E402
 
-PHASES = ("_drop_duplicates", "_thread_staged", "_insert_messages", "_insert_conversations",
-          "_write_conversations", "_orphan_pairs", "thread_pending")
+PHASES = (
+    "_drop_duplicates",
+    "_thread_staged",
+    "_insert_messages",
+    "_insert_conversations",
+    "_write_conversations",
+    "_orphan_pairs",
+    "thread_pending",
+)
 
 
 def main() -> None:
@@ -46,6 +53,7 @@ def main() -> None:
                 return function(*a, **k)
             finally:
                 seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
         return wrapper
 
     def timed_rows(rows):
@@ -57,20 +65,30 @@ def main() -> None:
             except StopIteration:
                 return
             finally:
-                seconds["read+build"] = (seconds.get("read+build", 0.0)
-                                         + time.perf_counter() - started)
+                seconds["read+build"] = (
+                    seconds.get("read+build", 0.0) + time.perf_counter() - started
+                )
             yield value
 
     for name in PHASES:
         setattr(bulk, name, timed(name, getattr(bulk, name)))
     bulk._rebuilt_indexes_if_large.__exit__ = timed(
-        "index rebuild", bulk._rebuilt_indexes_if_large.__exit__)
+        "index rebuild", bulk._rebuilt_indexes_if_large.__exit__
+    )
     engine.refresh_rollup = timed("refresh_rollup", engine.refresh_rollup)
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "rows.csv"
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "import_bench.py"),
-                        "--generate", str(csv_path), str(args.rows)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks" / "import_bench.py"),
+                "--generate",
+                str(csv_path),
+                str(args.rows),
+            ],
+            check=True,
+        )
         batches = list(read_twcs(csv_path, as_rows=True))
         db = open_database(Path(tmp) / "phases.db")
         tune_for_bulk_load(db)
@@ -81,11 +99,15 @@ def main() -> None:
                 load.add(batch.messages, (), batch.brand_accounts)
             staged = time.perf_counter()
             result = load.commit(
-                "import:twcs", lambda groups: timed_rows(engine.new_conversation_rows(db, groups)),
-                timed("recompute", functools.partial(engine.recompute_conversations, db)))
+                "import:twcs",
+                lambda groups: timed_rows(engine.new_conversation_rows(db, groups)),
+                timed("recompute", functools.partial(engine.recompute_conversations, db)),
+            )
         done = time.perf_counter()
-    print(f"staging {staged - started:.2f} s, commit {done - staged:.2f} s "
-          f"({result.inserted:,} messages, {result.conversations_created:,} conversations)")
+    print(
+        f"staging {staged - started:.2f} s, commit {done - staged:.2f} s "
+        f"({result.inserted:,} messages, {result.conversations_created:,} conversations)"
+    )
     for name, value in sorted(seconds.items(), key=lambda item: -item[1]):
         print(f"  {name:24} {value:6.2f} s")
 

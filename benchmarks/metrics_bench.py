@@ -42,7 +42,8 @@ from replywatch.store.timeutil import iso_utc  # noqa: E402
 START = datetime(2024, 1, 1, tzinfo=UTC)
 TIMEZONES = ("America/Sao_Paulo", "Europe/Lisbon", "America/New_York", "UTC")
 OFFICE = {d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")} | {
-    "sat": ["09:00-13:00"]}
+    "sat": ["09:00-13:00"]
+}
 
 
 def brand_settings(index: int) -> tuple[str, dict]:
@@ -65,11 +66,15 @@ def generate(db, conversations: int, brands: int, days: int, seed: int = 7) -> i
     conn.execute("BEGIN")
     for b in range(brands):
         timezone, settings = brand_settings(b)
-        conn.execute("INSERT INTO brands (key, name, timezone, settings) VALUES (?, ?, ?, ?)",
-                     (f"brand{b:02d}", f"Brand {b}", timezone, json.dumps(settings)))
-        conn.execute("INSERT INTO brand_accounts (platform, handle, brand) VALUES "
-                     "('x', ?, ?), ('reddit', ?, ?)",
-                     (f"brand{b:02d}", f"brand{b:02d}", f"brand{b:02d}", f"brand{b:02d}"))
+        conn.execute(
+            "INSERT INTO brands (key, name, timezone, settings) VALUES (?, ?, ?, ?)",
+            (f"brand{b:02d}", f"Brand {b}", timezone, json.dumps(settings)),
+        )
+        conn.execute(
+            "INSERT INTO brand_accounts (platform, handle, brand) VALUES "
+            "('x', ?, ?), ('reddit', ?, ?)",
+            (f"brand{b:02d}", f"brand{b:02d}", f"brand{b:02d}", f"brand{b:02d}"),
+        )
     span = days * 86400
     base = int(START.timestamp())
     fetched = iso_utc(datetime.now(UTC))
@@ -86,20 +91,48 @@ def generate(db, conversations: int, brands: int, days: int, seed: int = 7) -> i
         wait = max(0, int(math.exp(rng.gauss(7.1, 1.6))))
         message_id += 1
         root = message_id
-        message_rows.append((message_id, platform, f"m{message_id}", "mention", channel,
-                             "inbound", None, f"user{rng.randrange(200000)}",
-                             f"@{brand} o meu pedido não chegou", f"{brand}",
-                             iso_utc(datetime.fromtimestamp(first_ts, UTC)), first_ts, None,
-                             "bench", fetched, c))
+        message_rows.append(
+            (
+                message_id,
+                platform,
+                f"m{message_id}",
+                "mention",
+                channel,
+                "inbound",
+                None,
+                f"user{rng.randrange(200000)}",
+                f"@{brand} o meu pedido não chegou",
+                f"{brand}",
+                iso_utc(datetime.fromtimestamp(first_ts, UTC)),
+                first_ts,
+                None,
+                "bench",
+                fetched,
+                c,
+            )
+        )
         message_id += 1
         second_ts = first_ts + wait
-        message_rows.append((message_id, platform, f"m{message_id}", "reply", channel,
-                             "outbound" if answered else "inbound",
-                             brand if answered else None,
-                             brand if answered else message_rows[-1][7],
-                             "Olá! Vamos verificar." if answered else "alguém?", "",
-                             iso_utc(datetime.fromtimestamp(second_ts, UTC)), second_ts,
-                             f"m{root}", "bench", fetched, c))
+        message_rows.append(
+            (
+                message_id,
+                platform,
+                f"m{message_id}",
+                "reply",
+                channel,
+                "outbound" if answered else "inbound",
+                brand if answered else None,
+                brand if answered else message_rows[-1][7],
+                "Olá! Vamos verificar." if answered else "alguém?",
+                "",
+                iso_utc(datetime.fromtimestamp(second_ts, UTC)),
+                second_ts,
+                f"m{root}",
+                "bench",
+                fetched,
+                c,
+            )
+        )
         conversation_rows.append((c, platform, root, brand, channel))
         if len(message_rows) >= 100_000:
             _flush(conn, message_rows, conversation_rows)
@@ -113,10 +146,13 @@ def _flush(conn, message_rows: list, conversation_rows: list) -> None:
         "INSERT INTO messages (id, platform, external_id, kind, channel, direction, brand, "
         "author_handle, text, mentions, created_at, created_ts, in_reply_to_id, source, "
         "fetched_at, conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        message_rows)
+        message_rows,
+    )
     conn.executemany(
         "INSERT INTO conversations (id, platform, root_message_id, brand, channel) "
-        "VALUES (?, ?, ?, ?, ?)", conversation_rows)
+        "VALUES (?, ?, ?, ?, ?)",
+        conversation_rows,
+    )
     message_rows.clear()
     conversation_rows.clear()
 
@@ -146,17 +182,21 @@ def naive_brand_day(path: Path) -> pd.DataFrame:
     with sqlite3.connect(path) as conn:
         frame = pd.read_sql_query(
             "SELECT brand, local_date, needs_response, status, first_response_seconds, "
-            "first_response_business_seconds FROM conversations", conn)
+            "first_response_business_seconds FROM conversations",
+            conn,
+        )
     frame = frame[(frame.needs_response == 1) & ~frame.status.isin(["spam", "ignored"])]
     grouped = frame.groupby(["brand", "local_date"])
     answered = frame.dropna(subset=["first_response_seconds"]).groupby(["brand", "local_date"])
-    return pd.DataFrame({
-        "conversations": grouped.size(),
-        "median": answered.first_response_seconds.median(),
-        "p90": answered.first_response_seconds.agg(p90_nearest_rank),
-        "business_median": answered.first_response_business_seconds.median(),
-        "business_p90": answered.first_response_business_seconds.agg(p90_nearest_rank),
-    })
+    return pd.DataFrame(
+        {
+            "conversations": grouped.size(),
+            "median": answered.first_response_seconds.median(),
+            "p90": answered.first_response_seconds.agg(p90_nearest_rank),
+            "business_median": answered.first_response_business_seconds.median(),
+            "business_p90": answered.first_response_business_seconds.agg(p90_nearest_rank),
+        }
+    )
 
 
 def naive_badge(path: Path, now: int) -> dict:
@@ -165,12 +205,16 @@ def naive_badge(path: Path, now: int) -> dict:
     with sqlite3.connect(path) as conn:
         frame = pd.read_sql_query(
             "SELECT first_customer_at, needs_response, status, first_response_seconds "
-            "FROM conversations", conn)
-    frame = frame[(frame.needs_response == 1) & ~frame.status.isin(["spam", "ignored"])
-                  & (frame.first_customer_at >= now - 7 * 86400)
-                  & (frame.first_customer_at <= now)]
-    return {"conversations": len(frame),
-            "typical": frame.first_response_seconds.dropna().median()}
+            "FROM conversations",
+            conn,
+        )
+    frame = frame[
+        (frame.needs_response == 1)
+        & ~frame.status.isin(["spam", "ignored"])
+        & (frame.first_customer_at >= now - 7 * 86400)
+        & (frame.first_customer_at <= now)
+    ]
+    return {"conversations": len(frame), "typical": frame.first_response_seconds.dropna().median()}
 
 
 def main() -> None:
@@ -185,41 +229,57 @@ def main() -> None:
         db = open_database(path)
         start = time.perf_counter()
         messages = generate(db, args.conversations, args.brands, args.days)
-        print(f"generated {messages:,} messages / {args.conversations:,} conversations / "
-              f"{args.brands} brands / {args.days} days in {time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {messages:,} messages / {args.conversations:,} conversations / "
+            f"{args.brands} brands / {args.days} days in {time.perf_counter() - start:.1f} s"
+        )
         start = time.perf_counter()
         recompute_all(db)
         print(f"recompute_all (engine + rollup): {time.perf_counter() - start:.1f} s")
         db.execute("ANALYZE")
 
         first, best, rows = timed(lambda: response_time_report(db, by=("brand", "day")))
-        print(f"brand-by-day report ({len(rows):,} rows, median+p90 calendar+business): "
-              f"first {first:.0f} ms, best of 5 {best:.0f} ms")
+        print(
+            f"brand-by-day report ({len(rows):,} rows, median+p90 calendar+business): "
+            f"first {first:.0f} ms, best of 5 {best:.0f} ms"
+        )
         naive_first, naive_best, frame = timed(lambda: naive_brand_day(path), repeat=2)
-        print(f"naive pandas brand-by-day: first {naive_first:.0f} ms, best of 2 "
-              f"{naive_best:.0f} ms  -> ratio naive/engine {naive_best / best:.1f}x")
+        print(
+            f"naive pandas brand-by-day: first {naive_first:.0f} ms, best of 2 "
+            f"{naive_best:.0f} ms  -> ratio naive/engine {naive_best / best:.1f}x"
+        )
         agree = len(frame) == len(rows) and all(
             frame.loc[(r["brand"], r["day"]), "conversations"] == r["conversations"]
             and _same(frame.loc[(r["brand"], r["day"]), "median"], r["first_response_median_s"])
             and _same(frame.loc[(r["brand"], r["day"]), "p90"], r["first_response_p90_s"])
-            and _same(frame.loc[(r["brand"], r["day"]), "business_median"],
-                      r["business_first_response_median_s"])
-            and _same(frame.loc[(r["brand"], r["day"]), "business_p90"],
-                      r["business_first_response_p90_s"])
-            for r in rows)
+            and _same(
+                frame.loc[(r["brand"], r["day"]), "business_median"],
+                r["business_first_response_median_s"],
+            )
+            and _same(
+                frame.loc[(r["brand"], r["day"]), "business_p90"],
+                r["business_first_response_p90_s"],
+            )
+            for r in rows
+        )
         print(f"engine and naive results identical: {agree}")
 
         now = int(START.timestamp()) + args.days * 86400
         first, best, badge = timed(lambda: public_badge(db, now=now))
-        print(f"public badge, all brands ({badge['conversations']:,} conversations in 7 days): "
-              f"first {first:.0f} ms, best of 5 {best:.0f} ms  [{badge['label']}]")
+        print(
+            f"public badge, all brands ({badge['conversations']:,} conversations in 7 days): "
+            f"first {first:.0f} ms, best of 5 {best:.0f} ms  [{badge['label']}]"
+        )
         first_one, best_one, _ = timed(lambda: public_badge(db, brand="brand03", now=now))
         print(f"public badge, one brand: first {first_one:.0f} ms, best of 5 {best_one:.0f} ms")
         naive_first, naive_best, naive = timed(lambda: naive_badge(path, now), repeat=2)
         same = naive["conversations"] == badge["conversations"] and _same(
-            naive["typical"], badge["typical_response_s"])
-        print(f"naive pandas badge: best of 2 {naive_best:.0f} ms  -> ratio "
-              f"{naive_best / best:.1f}x; same figures: {same}")
+            naive["typical"], badge["typical_response_s"]
+        )
+        print(
+            f"naive pandas badge: best of 2 {naive_best:.0f} ms  -> ratio "
+            f"{naive_best / best:.1f}x; same figures: {same}"
+        )
         first, best, _ = timed(lambda: response_time_report(db, by="brand"), repeat=3)
         print(f"(for reference) by brand over all 90 days: best of 3 {best:.0f} ms")
         first, best, _ = timed(lambda: response_time_report(db, by="agent"), repeat=1)

@@ -45,10 +45,16 @@ from replywatch.sentiment.text import bounded, fold  # noqa: E402
 # Negative reasons an agent can act on for that customer now (rebook, refund, trace a bag,
 # answer): open problems. Left out: "Bad Flight", "Flight Attendant Complaints",
 # "longlines" (venting about an experience that is over) and "Can't Tell".
-ACTIONABLE = frozenset({
-    "Customer Service Issue", "Late Flight", "Cancelled Flight", "Lost Luggage",
-    "Damaged Luggage", "Flight Booking Problems",
-})
+ACTIONABLE = frozenset(
+    {
+        "Customer Service Issue",
+        "Late Flight",
+        "Cancelled Flight",
+        "Lost Luggage",
+        "Damaged Luggage",
+        "Flight Booking Problems",
+    }
+)
 
 
 def data_dir() -> Path:
@@ -61,8 +67,10 @@ def data_dir() -> Path:
     for path in candidates:
         if (path / "sentiment").is_dir():
             return (path / "sentiment").resolve()
-    sys.exit("ERROR: shared data not found (<repo>/../shared/data/sentiment or "
-             "$REPLYWATCH_SHARED_DATA). The benchmark needs the real datasets.")
+    sys.exit(
+        "ERROR: shared data not found (<repo>/../shared/data/sentiment or "
+        "$REPLYWATCH_SHARED_DATA). The benchmark needs the real datasets."
+    )
 
 
 # ---------------------------------------------------------------- loading
@@ -151,10 +159,14 @@ def english(gt: list[tuple[float, str]]) -> None:
     auto = analyze_many(texts)
     systems["analyze (auto-detect)"] = [a.compound for a in auto]
     langs = [a.language for a in auto]
-    print(f"auto-detected languages: en={langs.count('en')} pt={langs.count('pt')} "
-          f"und={langs.count('und')}")
-    print("3-class truth, primary: human mean / 4 (to -1..1) with VADER's +-0.05 band "
-          "(mean >= 0.2 positive, <= -0.2 negative); alt: raw mean with +-0.05.")
+    print(
+        f"auto-detected languages: en={langs.count('en')} pt={langs.count('pt')} "
+        f"und={langs.count('und')}"
+    )
+    print(
+        "3-class truth, primary: human mean / 4 (to -1..1) with VADER's +-0.05 band "
+        "(mean >= 0.2 positive, <= -0.2 negative); alt: raw mean with +-0.05."
+    )
     print("prediction: compound with VADER's +-0.05 band.")
     truth_primary = [label3(m / 4, 0.05) for m in means]
     truth_alt = [label3(m, 0.05) for m in means]
@@ -162,8 +174,10 @@ def english(gt: list[tuple[float, str]]) -> None:
     for name, scores in systems.items():
         r = statistics.correlation(means, scores)
         pred = [label3(s, 0.05) for s in scores]
-        print(f"{name:24} {r:10.3f} {macro_f1(truth_primary, pred):8.3f} "
-              f"{macro_f1(truth_alt, pred):12.3f}")
+        print(
+            f"{name:24} {r:10.3f} {macro_f1(truth_primary, pred):8.3f} "
+            f"{macro_f1(truth_alt, pred):12.3f}"
+        )
 
 
 def portuguese(reviews: list[tuple[str, bool]]) -> None:
@@ -171,8 +185,10 @@ def portuguese(reviews: list[tuple[str, bool]]) -> None:
     texts = [t for t, _ in reviews]
     truth = [pos for _, pos in reviews]
     print(f"positives {sum(truth):,}, negatives {len(truth) - sum(truth):,}")
-    print("binary rule (fixed before running): negative iff compound <= -0.05 (VADER's "
-          "'negative' label), else positive; alt column: negative iff compound < 0.")
+    print(
+        "binary rule (fixed before running): negative iff compound <= -0.05 (VADER's "
+        "'negative' label), else positive; alt column: negative iff compound < 0."
+    )
     vader, leia = Vader(), PlainLeIA()
     systems: dict[str, Callable[[str], float]] = {
         "plain VADER": lambda t: vader.polarity_scores(t)["compound"],
@@ -192,25 +208,31 @@ def portuguese(reviews: list[tuple[str, bool]]) -> None:
     auto = analyze_many(texts)
     scored["analyze (auto-detect)"] = [a.compound for a in auto]
     langs = [a.language for a in auto]
-    print(f"auto-detected languages: pt={langs.count('pt')} en={langs.count('en')} "
-          f"und={langs.count('und')}")
+    print(
+        f"auto-detected languages: pt={langs.count('pt')} en={langs.count('en')} "
+        f"und={langs.count('und')}"
+    )
     print(f"{'system':42} {'accuracy':>9} {'macroF1':>8} {'acc alt':>8} {'F1 alt':>7}")
     for name, scores in scored.items():
         pred = [s > -0.05 for s in scores]
         alt = [s >= 0 for s in scores]
-        print(f"{name:42} {accuracy(truth, pred):9.3f} {macro_f1(truth, pred):8.3f} "
-              f"{accuracy(truth, alt):8.3f} {macro_f1(truth, alt):7.3f}")
+        print(
+            f"{name:42} {accuracy(truth, pred):9.3f} {macro_f1(truth, pred):8.3f} "
+            f"{accuracy(truth, alt):8.3f} {macro_f1(truth, alt):7.3f}"
+        )
 
 
-def airline(tweets: list[tuple[str, bool, str]], splits: Sequence[str] = ("DEV", "TEST", "ALL"),
-            dev_threshold: int | None = None) -> None:
+def airline(
+    tweets: list[tuple[str, bool, str]],
+    splits: Sequence[str] = ("DEV", "TEST", "ALL"),
+    dev_threshold: int | None = None,
+) -> None:
     """Print the urgency curve for each requested split ("DEV", "TEST", "ALL").
 
     With `dev_threshold` (chosen on DEV), each block also marks that threshold."""
     print(f"\n== Urgent complaints: airline tweets ({len(tweets):,}, all public mentions) ==")
     print("truth: negative with reason in " + ", ".join(sorted(ACTIONABLE)))
-    print(f"split: sha256('{SPLIT_SEED}:' + tweet_id), first 8 hex digits even -> DEV, "
-          "odd -> TEST")
+    print(f"split: sha256('{SPLIT_SEED}:' + tweet_id), first 8 hex digits even -> DEV, odd -> TEST")
     texts = [t for t, _, _ in tweets]
     ctx = UrgencyContext(channel="public")  # no follower counts in this dataset
     # Only the requested halves are scored, so a DEV-only run never computes TEST scores.
@@ -226,8 +248,10 @@ def airline(tweets: list[tuple[str, bool, str]], splits: Sequence[str] = ("DEV",
             pred = [results[i].urgency >= dev_threshold for i in idx]
             truth = [tweets[i][1] for i in idx]
             prec, rec = _prec_rec(pred, truth)
-            print(f"{split} at the DEV-chosen threshold {dev_threshold}: precision {prec:.3f}, "
-                  f"recall {rec:.3f}")
+            print(
+                f"{split} at the DEV-chosen threshold {dev_threshold}: precision {prec:.3f}, "
+                f"recall {rec:.3f}"
+            )
 
 
 def _prec_rec(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float]:
@@ -239,8 +263,10 @@ def _prec_rec(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float
 def _curve(split: str, results: list, truth: list[bool]) -> int | None:
     """Print one split's curve; return the threshold with the best precision at recall
     >= 0.50 (None if no threshold reaches that recall)."""
-    print(f"\n-- {split}: {len(truth):,} tweets, truly urgent {sum(truth):,} "
-          f"({sum(truth) / len(truth):.1%}) --")
+    print(
+        f"\n-- {split}: {len(truth):,} tweets, truly urgent {sum(truth):,} "
+        f"({sum(truth) / len(truth):.1%}) --"
+    )
     threshold = default_rules().threshold
     print(f"{'threshold':>9} {'flagged':>8} {'precision':>9} {'recall':>7} {'F1':>6}")
     best: tuple[float, int] | None = None
@@ -258,8 +284,10 @@ def _curve(split: str, results: list, truth: list[bool]) -> int | None:
     else:
         print("no threshold reaches recall 0.50")
     blind = sum(1 for a, t in zip(results, truth, strict=True) if t and a.urgency == 0)
-    print(f"truly urgent with no signal at all (not negative, no phrase): {blind:,} "
-          f"({blind / sum(truth):.1%}) - the recall ceiling of these rules on this data")
+    print(
+        f"truly urgent with no signal at all (not negative, no phrase): {blind:,} "
+        f"({blind / sum(truth):.1%}) - the recall ceiling of these rules on this data"
+    )
     reasons: dict[str, int] = {}
     for a in results:
         for r in a.reasons:
@@ -281,29 +309,35 @@ def _timed_pair(texts: list[str], runs: int = 5) -> dict[str, float]:
         start = time.perf_counter()
         for t in texts:
             vader.polarity_scores(t)
-        best["plain VADER polarity_scores"] = min(best["plain VADER polarity_scores"],
-                                                  time.perf_counter() - start)
+        best["plain VADER polarity_scores"] = min(
+            best["plain VADER polarity_scores"], time.perf_counter() - start
+        )
         clear_caches()
         start = time.perf_counter()
         analyze_many(texts)
-        best["analyze_many (auto-detect)"] = min(best["analyze_many (auto-detect)"],
-                                                 time.perf_counter() - start)
+        best["analyze_many (auto-detect)"] = min(
+            best["analyze_many (auto-detect)"], time.perf_counter() - start
+        )
     return best
 
 
 def _print_pair(texts: list[str], best: dict[str, float]) -> None:
     for name, seconds in best.items():
         print(f"{name:32} {len(texts) / seconds:10,.0f} msg/s  (best of 5: {seconds:.2f} s)")
-    print(f"ratio analyze_many / plain VADER: "
-          f"{best['plain VADER polarity_scores'] / best['analyze_many (auto-detect)']:.2f}x")
+    print(
+        f"ratio analyze_many / plain VADER: "
+        f"{best['plain VADER polarity_scores'] / best['analyze_many (auto-detect)']:.2f}x"
+    )
 
 
 def throughput(texts: list[str]) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\n== Throughput: {len(texts):,} texts, one process/one core (load avg {load}) ==")
     distinct = len({language.clean_for_detection(t) for t in texts})
-    print(f"distinct texts after removing handles/URLs: {distinct:,} (so at most "
-          f"{len(texts) - distinct:,} language-cache hits per run)")
+    print(
+        f"distinct texts after removing handles/URLs: {distinct:,} (so at most "
+        f"{len(texts) - distinct:,} language-cache hits per run)"
+    )
     analyze_many(texts[:50])  # build analyzers, identifier and regexes outside the timing
     _print_pair(texts, _timed_pair(texts))
 
@@ -322,20 +356,26 @@ def throughput(texts: list[str]) -> None:
         urgency.evaluate(c, fold(t), lg, None, rules)
     t_urg = time.perf_counter() - start
     total = t_lang + t_score + t_urg
-    print(f"time split: language {t_lang / total:.0%}, sentiment {t_score / total:.0%}, "
-          f"urgency rules {t_urg / total:.0%}  "
-          f"(pt texts {langs.count('pt'):,}, en {langs.count('en'):,}, und {langs.count('und'):,})")
+    print(
+        f"time split: language {t_lang / total:.0%}, sentiment {t_score / total:.0%}, "
+        f"urgency rules {t_urg / total:.0%}  "
+        f"(pt texts {langs.count('pt'):,}, en {langs.count('en'):,}, und {langs.count('und'):,})"
+    )
 
 
 def realistic_queue(texts: list[str]) -> None:
     """Customer tweets of a real support stream in arrival order: whatever repetition
     the stream really has is what the per-text cache gets."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\n== Throughput on a real support stream: twcs inbound tweets ({len(texts):,}, "
-          f"file order; load avg {load}) ==")
+    print(
+        f"\n== Throughput on a real support stream: twcs inbound tweets ({len(texts):,}, "
+        f"file order; load avg {load}) =="
+    )
     distinct = len({language.clean_for_detection(t) for t in texts})
-    print(f"distinct texts after removing handles/URLs: {distinct:,} "
-          f"({1 - distinct / len(texts):.1%} repeats)")
+    print(
+        f"distinct texts after removing handles/URLs: {distinct:,} "
+        f"({1 - distinct / len(texts):.1%} repeats)"
+    )
     _print_pair(texts, _timed_pair(texts))
 
 
@@ -347,8 +387,7 @@ def load_twcs_inbound(folder: Path) -> list[str]:
     path = folder.parent / "twcs" / "twcs_head5000.csv"
     if not path.is_file():
         sys.exit(f"ERROR: {path} not found; the benchmark needs the real datasets.")
-    return [m.text for batch in read_twcs(path) for m in batch.messages
-            if m.direction == "inbound"]
+    return [m.text for batch in read_twcs(path) for m in batch.messages if m.direction == "inbound"]
 
 
 def language_fast_path(texts: list[str]) -> None:
@@ -360,16 +399,24 @@ def language_fast_path(texts: list[str]) -> None:
         if quick:
             fast += 1
             agree += quick == language._by_model(cleaned, ("en", "pt"))
-    print(f"decided by function words: {fast / len(texts):.1%}; "
-          f"agreement with py3langid alone on those: {agree / fast:.2%}")
+    print(
+        f"decided by function words: {fast / len(texts):.1%}; "
+        f"agreement with py3langid alone on those: {agree / fast:.2%}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev-only", action="store_true",
-                        help="only the urgency curve on the DEV half of the airline tweets")
-    parser.add_argument("--throughput-only", action="store_true",
-                        help="only the two throughput sections (no quality figures)")
+    parser.add_argument(
+        "--dev-only",
+        action="store_true",
+        help="only the urgency curve on the DEV half of the airline tweets",
+    )
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only the two throughput sections (no quality figures)",
+    )
     args = parser.parse_args()
     folder = data_dir()
     print(f"data: {folder}")
@@ -380,8 +427,11 @@ def main() -> None:
     gt = load_ground_truth(folder)
     reviews = load_b2w(folder)
     # Mix: 4,000 paper tweets + 3,000 airline tweets + 3,000 reviews (in file order).
-    mix = ([t for _, t in gt[:4000]] + [t for t, _, _ in tweets[:3000]]
-           + [t for t, _ in reviews[:3000]])
+    mix = (
+        [t for _, t in gt[:4000]]
+        + [t for t, _, _ in tweets[:3000]]
+        + [t for t, _ in reviews[:3000]]
+    )
     if args.throughput_only:
         throughput(mix)
         realistic_queue(load_twcs_inbound(folder))

@@ -41,17 +41,25 @@ READER_QUERIES = {
     "triage_queue": (
         "SELECT id, brand, status, awaiting_since, max_urgency FROM conversations "
         "WHERE needs_response = 1 AND status IN ('new', 'open') "
-        "ORDER BY awaiting_since LIMIT 50", ()),
+        "ORDER BY awaiting_since LIMIT 50",
+        (),
+    ),
     "response_by_brand": (
         "SELECT brand, count(*), avg(first_response_seconds), max(first_response_seconds) "
-        "FROM conversations WHERE first_response_seconds IS NOT NULL GROUP BY brand", ()),
+        "FROM conversations WHERE first_response_seconds IS NOT NULL GROUP BY brand",
+        (),
+    ),
     "daily_volume": (
         "SELECT created_ts / 86400 AS day, direction, count(*) FROM messages "
-        "WHERE created_ts >= ? GROUP BY day, direction", (0,)),
+        "WHERE created_ts >= ? GROUP BY day, direction",
+        (0,),
+    ),
     "status_counts": ("SELECT status, count(*) FROM conversations GROUP BY status", ()),
     "unanswered": (
         "SELECT count(*), min(awaiting_since) FROM conversations "
-        "WHERE awaiting_since IS NOT NULL AND status NOT IN ('spam', 'ignored')", ()),
+        "WHERE awaiting_since IS NOT NULL AND status NOT IN ('spam', 'ignored')",
+        (),
+    ),
 }
 
 
@@ -63,14 +71,21 @@ def synthetic_batch(writer_no: int, batch_no: int, size: int) -> list[Message]:
     for i in range(size):
         ext = f"w{writer_no}-{batch_no}-{i}"
         inbound = i % 2 == 0
-        out.append(Message(
-            platform=WRITER_PLATFORM, external_id=ext, created_at=base + timedelta(seconds=i),
-            text="my order is late" if inbound else "sorry, we are on it",
-            direction="inbound" if inbound else "outbound", kind="mention" if inbound else "reply",
-            channel="public", source=f"bench:writer{writer_no}",
-            author_handle=f"cust{i}" if inbound else "acme", brand=None if inbound else "acme",
-            in_reply_to_id=None if inbound else f"w{writer_no}-{batch_no}-{i - 1}",
-        ))
+        out.append(
+            Message(
+                platform=WRITER_PLATFORM,
+                external_id=ext,
+                created_at=base + timedelta(seconds=i),
+                text="my order is late" if inbound else "sorry, we are on it",
+                direction="inbound" if inbound else "outbound",
+                kind="mention" if inbound else "reply",
+                channel="public",
+                source=f"bench:writer{writer_no}",
+                author_handle=f"cust{i}" if inbound else "acme",
+                brand=None if inbound else "acme",
+                in_reply_to_id=None if inbound else f"w{writer_no}-{batch_no}-{i - 1}",
+            )
+        )
     return out
 
 
@@ -104,8 +119,9 @@ def _warm_up(hold: float) -> None:
     time.sleep(hold)
 
 
-def run_writer(db_path: str, writer_no: int, batch_size: int, start_at: float,
-               seconds: float) -> WorkerResult:
+def run_writer(
+    db_path: str, writer_no: int, batch_size: int, start_at: float, seconds: float
+) -> WorkerResult:
     """Ingest synthetic batches back to back (each with its cursor) until time is up."""
     from replywatch.pipeline import ingest
 
@@ -155,8 +171,14 @@ def run_reader(db_path: str, reader_no: int, start_at: float, seconds: float) ->
     return result
 
 
-def run_agent(db_path: str, agent_no: int, conversation_ids: list[int], start_at: float,
-              seconds: float, pause: float) -> WorkerResult:
+def run_agent(
+    db_path: str,
+    agent_no: int,
+    conversation_ids: list[int],
+    start_at: float,
+    seconds: float,
+    pause: float,
+) -> WorkerResult:
     """Change the status of conversations this agent owns through the
     dashboard's own code path (``store.triage.set_status``: UPDATE, recompute,
     audit entry, one transaction), remembering every call and how many
@@ -205,9 +227,16 @@ class WorkloadResult:
         return sum(w.locked_errors for w in self.writers + self.readers + self.agents)
 
 
-def run_workload(db_path: Path, *, writers: int = 1, readers: int = 3, agents: int = 2,
-                 seconds: float = 3.0, batch_size: int = 200,
-                 agent_pause: float = 0.005) -> WorkloadResult:
+def run_workload(
+    db_path: Path,
+    *,
+    writers: int = 1,
+    readers: int = 3,
+    agents: int = 2,
+    seconds: float = 3.0,
+    batch_size: int = 200,
+    agent_pause: float = 0.005,
+) -> WorkloadResult:
     """Run the workload on ``db_path`` (already holding conversations for the
     agents) in ``writers + readers + agents`` processes for ``seconds``, then
     verify it: every writer batch stored; every agent's last status per
@@ -215,8 +244,12 @@ def run_workload(db_path: Path, *, writers: int = 1, readers: int = 3, agents: i
     status set, resulting status) are exactly its effective calls, in order."""
     db = open_database(db_path)
     before = db.execute("SELECT count(*) FROM messages").fetchone()[0]
-    owned = [r[0] for r in db.execute(
-        "SELECT id FROM conversations WHERE platform != ? ORDER BY id", (WRITER_PLATFORM,))]
+    owned = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM conversations WHERE platform != ? ORDER BY id", (WRITER_PLATFORM,)
+        )
+    ]
     db.close()
     if agents and len(owned) < agents:
         raise ValueError("the database needs conversations for the agents to work on")
@@ -230,16 +263,20 @@ def run_workload(db_path: Path, *, writers: int = 1, readers: int = 3, agents: i
             warm.result()
         start_at = time.time() + 0.5
         futures = (
-            [pool.submit(run_writer, str(db_path), n, batch_size, start_at, seconds)
-             for n in range(writers)]
-            + [pool.submit(run_reader, str(db_path), n, start_at, seconds)
-               for n in range(readers)]
-            + [pool.submit(run_agent, str(db_path), n, shares[n], start_at, seconds, agent_pause)
-               for n in range(agents)]
+            [
+                pool.submit(run_writer, str(db_path), n, batch_size, start_at, seconds)
+                for n in range(writers)
+            ]
+            + [pool.submit(run_reader, str(db_path), n, start_at, seconds) for n in range(readers)]
+            + [
+                pool.submit(run_agent, str(db_path), n, shares[n], start_at, seconds, agent_pause)
+                for n in range(agents)
+            ]
         )
         results = [f.result() for f in futures]
-    by_role = {role: [r for r in results if r.role == role]
-               for role in ("writer", "reader", "agent")}
+    by_role = {
+        role: [r for r in results if r.role == role] for role in ("writer", "reader", "agent")
+    }
     db = open_database(db_path)
     lost = missing_audit = 0
     for n, agent in enumerate(by_role["agent"]):
@@ -252,20 +289,34 @@ def run_workload(db_path: Path, *, writers: int = 1, readers: int = 3, agents: i
             last[conversation] = status
             if changed:
                 expected_audit.append((conversation, status, status))
-        audited = [(c, json.loads(d)["to"], json.loads(d)["result"]) for c, d in db.execute(
-            "SELECT conversation_id, detail FROM audit_log WHERE actor = ? AND action = 'status' "
-            "ORDER BY id", (f"agent{n}",))]
+        audited = [
+            (c, json.loads(d)["to"], json.loads(d)["result"])
+            for c, d in db.execute(
+                "SELECT conversation_id, detail FROM audit_log "
+                "WHERE actor = ? AND action = 'status' ORDER BY id",
+                (f"agent{n}",),
+            )
+        ]
         # Same entries in the same order: none lost, none extra, none reordered.
         missing_audit += sum(a != b for a, b in zip_longest(audited, expected_audit))
         for conversation, status in last.items():
-            stored = db.execute("SELECT status FROM conversations WHERE id = ?",
-                                (conversation,)).fetchone()[0]
+            stored = db.execute(
+                "SELECT status FROM conversations WHERE id = ?", (conversation,)
+            ).fetchone()[0]
             lost += stored != status
     stored = db.execute("SELECT count(*) FROM messages").fetchone()[0]
     db.close()
     expected = before + sum(w.batches for w in by_role["writer"]) * batch_size
-    return WorkloadResult(seconds, by_role["writer"], by_role["reader"], by_role["agent"],
-                          lost, missing_audit, expected, stored)
+    return WorkloadResult(
+        seconds,
+        by_role["writer"],
+        by_role["reader"],
+        by_role["agent"],
+        lost,
+        missing_audit,
+        expected,
+        stored,
+    )
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

@@ -23,8 +23,9 @@ QUEUE_DEPTH = 4
 _POLL_SECONDS = 1.0
 
 
-def read_in_background(make_reader: Callable[[], Iterator[Any]], *,
-                       depth: int = QUEUE_DEPTH) -> Iterator[Any]:
+def read_in_background(
+    make_reader: Callable[[], Iterator[Any]], *, depth: int = QUEUE_DEPTH
+) -> Iterator[Any]:
     """Yield the items of ``make_reader()``, which runs in a forked child
     process. An exception raised by the reader (a bad header, an unreadable
     file) is raised here, in the caller; ``RuntimeError`` if the child dies
@@ -36,8 +37,12 @@ def read_in_background(make_reader: Callable[[], Iterator[Any]], *,
         return
     context = multiprocessing.get_context("fork")
     channel = context.Queue(maxsize=depth)
-    child = context.Process(target=_produce, args=(make_reader, channel, os.getpid()),
-                            name="replywatch-reader", daemon=True)
+    child = context.Process(
+        target=_produce,
+        args=(make_reader, channel, os.getpid()),
+        name="replywatch-reader",
+        daemon=True,
+    )
     child.start()
     try:
         while True:
@@ -46,7 +51,8 @@ def read_in_background(make_reader: Callable[[], Iterator[Any]], *,
             except queue_module.Empty:
                 if not child.is_alive():
                     raise RuntimeError(
-                        f"the file reader process died (exit code {child.exitcode})") from None
+                        f"the file reader process died (exit code {child.exitcode})"
+                    ) from None
                 continue
             if kind == "item":
                 yield item

@@ -21,6 +21,7 @@ from replywatch.store.timeutil import iso_utc, to_utc, utc_now
 Direction = Literal["inbound", "outbound"]
 Channel = Literal["public", "private"]
 
+
 @lru_cache(maxsize=16)
 def _iso_cached(moment: datetime) -> str:
     # A batch shares one fetched_at: format it once, not once per message.
@@ -67,11 +68,26 @@ class Message:
         """The row stored in ``messages`` as a tuple in
         ``store.messages.MESSAGE_COLUMNS`` order (see :func:`row_values`)."""
         return row_values(
-            self.platform, self.external_id, self.kind, self.channel, self.direction,
-            self.brand, self.author_id, self.author_handle, self.author_name,
-            self.author_followers, self.text, self.lang, self.created_at,
-            self.in_reply_to_id, self.thread_ref, self.url, self.source, self.fetched_at,
-            self.raw, self.is_demo,
+            self.platform,
+            self.external_id,
+            self.kind,
+            self.channel,
+            self.direction,
+            self.brand,
+            self.author_id,
+            self.author_handle,
+            self.author_name,
+            self.author_followers,
+            self.text,
+            self.lang,
+            self.created_at,
+            self.in_reply_to_id,
+            self.thread_ref,
+            self.url,
+            self.source,
+            self.fetched_at,
+            self.raw,
+            self.is_demo,
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -79,12 +95,28 @@ class Message:
         return dict(zip(MESSAGE_COLUMNS, self.to_values(), strict=True))
 
 
-def row_values(platform: str, external_id: str, kind: str, channel: str, direction: str,
-               brand: str | None, author_id: str | None, author_handle: str | None,
-               author_name: str | None, author_followers: int | None, text: str | None,
-               lang: str | None, created_at: datetime, in_reply_to_id: str | None,
-               thread_ref: str | None, url: str | None, source: str,
-               fetched_at: datetime | None, raw: Any, is_demo: bool) -> tuple:
+def row_values(
+    platform: str,
+    external_id: str,
+    kind: str,
+    channel: str,
+    direction: str,
+    brand: str | None,
+    author_id: str | None,
+    author_handle: str | None,
+    author_name: str | None,
+    author_followers: int | None,
+    text: str | None,
+    lang: str | None,
+    created_at: datetime,
+    in_reply_to_id: str | None,
+    thread_ref: str | None,
+    url: str | None,
+    source: str,
+    fetched_at: datetime | None,
+    raw: Any,
+    is_demo: bool,
+) -> tuple:
     """The one mapping from message fields to a ``messages`` row, as a tuple in
     ``MESSAGE_COLUMNS`` order: UTC ISO and unix timestamps, mentions extracted,
     ids as text, ``raw`` as JSON text. :meth:`Message.to_row` and the bulk
@@ -95,15 +127,29 @@ def row_values(platform: str, external_id: str, kind: str, channel: str, directi
         raw = json.dumps(raw, ensure_ascii=False, default=str)
     text = text or ""
     return (
-        platform, str(external_id), kind, channel, direction, brand,
-        author_id, author_handle, author_name, author_followers, text, lang,
+        platform,
+        str(external_id),
+        kind,
+        channel,
+        direction,
+        brand,
+        author_id,
+        author_handle,
+        author_name,
+        author_followers,
+        text,
+        lang,
         # Most texts have no @: skip the regex for them.
         " ".join(extract_mentions(text)) if "@" in text else "",
         created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
         int(created.timestamp()),
         str(in_reply_to_id) if in_reply_to_id else None,
         str(thread_ref) if thread_ref else None,
-        url, source, _iso_cached(fetched_at or _batch_now()), raw, int(is_demo),
+        url,
+        source,
+        _iso_cached(fetched_at or _batch_now()),
+        raw,
+        int(is_demo),
     )
 
 

@@ -52,8 +52,17 @@ class XCredentials:
 
     def values(self) -> list[str]:
         """Every secret value (for the scrubber)."""
-        return [v for v in (self.bearer_token, self.api_key, self.api_secret,
-                            self.access_token, self.access_token_secret) if v]
+        return [
+            v
+            for v in (
+                self.bearer_token,
+                self.api_key,
+                self.api_secret,
+                self.access_token,
+                self.access_token_secret,
+            )
+            if v
+        ]
 
     def __repr__(self) -> str:  # never print the values
         present = [k for k in X_ENV if getattr(self, k)]
@@ -76,8 +85,9 @@ def read_secrets_file(path: Path | None = None) -> dict:
         raise ValueError(f"{path} is not valid TOML{where}") from None
 
 
-def x_credentials(env: Mapping[str, str] | None = None,
-                  secrets: Mapping | None = None) -> XCredentials:
+def x_credentials(
+    env: Mapping[str, str] | None = None, secrets: Mapping | None = None
+) -> XCredentials:
     """X credentials from ``env`` (default ``os.environ``) or, per value, from
     the ``[x]`` table of secrets.toml (env wins)."""
     env = os.environ if env is None else env
@@ -97,13 +107,15 @@ def reddit_settings(secrets: Mapping | None = None) -> dict[str, str]:
     return {k: str(table[k]) for k in REDDIT_KEYS if table.get(k)}
 
 
-def reddit_secret_values(env: Mapping[str, str] | None = None,
-                         secrets: Mapping | None = None) -> list[str]:
+def reddit_secret_values(
+    env: Mapping[str, str] | None = None, secrets: Mapping | None = None
+) -> list[str]:
     """Reddit secret values known to us (env and secrets.toml) for the scrubber."""
     env = os.environ if env is None else env
     found = [env.get(f"praw_{k}") for k in ("client_secret", "password", "refresh_token")]
-    found += [reddit_settings(secrets).get(k) for k in ("client_secret", "password",
-                                                        "refresh_token")]
+    found += [
+        reddit_settings(secrets).get(k) for k in ("client_secret", "password", "refresh_token")
+    ]
     return [v for v in found if v]
 
 
@@ -113,8 +125,10 @@ class Scrubber:
 
     _PATTERNS = (
         re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic|oauth)\s+[^\s'\",}]+"),
-        re.compile(r"(?i)((?:access_token|refresh_token|oauth_token|oauth_signature|"
-                   r"client_secret|password|bearer_token)['\"]?\s*[=:]\s*['\"]?)[^\s&'\",}]+"),
+        re.compile(
+            r"(?i)((?:access_token|refresh_token|oauth_token|oauth_signature|"
+            r"client_secret|password|bearer_token)['\"]?\s*[=:]\s*['\"]?)[^\s&'\",}]+"
+        ),
     )
 
     def __init__(self, secrets: Iterable[str] = ()):
@@ -123,8 +137,9 @@ class Scrubber:
 
     def add(self, values: Iterable[str]) -> None:
         """Also scrub ``values``."""
-        self._secrets = sorted(set(self._secrets) | {v for v in values if v and len(v) >= 4},
-                               key=len, reverse=True)
+        self._secrets = sorted(
+            set(self._secrets) | {v for v in values if v and len(v) >= 4}, key=len, reverse=True
+        )
 
     def __call__(self, text: str | None) -> str | None:
         """Return ``text`` with secrets replaced (None stays None)."""

@@ -51,12 +51,42 @@ class DemoBrand:
 
 
 DEMO_BRANDS = (
-    DemoBrand("aurora", "Loja Aurora", "pt", "America/Sao_Paulo", "LojaAurora", "lojaaurora",
-              "BR", 0.88, 35, 40),
-    DemoBrand("mercadoluz", "Mercado Luz", "pt", "Europe/Lisbon", "MercadoLuz", "mercadoluz",
-              "PT", 0.80, 70, 22),
-    DemoBrand("northwind", "Northwind Shop", "en", "America/New_York", "NorthwindHelp",
-              "northwindshop", "US", 0.92, 20, 30),
+    DemoBrand(
+        "aurora",
+        "Loja Aurora",
+        "pt",
+        "America/Sao_Paulo",
+        "LojaAurora",
+        "lojaaurora",
+        "BR",
+        0.88,
+        35,
+        40,
+    ),
+    DemoBrand(
+        "mercadoluz",
+        "Mercado Luz",
+        "pt",
+        "Europe/Lisbon",
+        "MercadoLuz",
+        "mercadoluz",
+        "PT",
+        0.80,
+        70,
+        22,
+    ),
+    DemoBrand(
+        "northwind",
+        "Northwind Shop",
+        "en",
+        "America/New_York",
+        "NorthwindHelp",
+        "northwindshop",
+        "US",
+        0.92,
+        20,
+        30,
+    ),
 )
 
 _TEXTS = {
@@ -94,8 +124,13 @@ _TEXTS = {
             "Hi there, yes we do! You can find the details on our shipping page.",
             "We're sorry for the trouble. Your refund has been processed today.",
         ],
-        "follow_up": ["Thanks, just sent the DM", "Any update on this?", "Ok thank you!",
-                      "Still nothing...", "That worked, thanks!"],
+        "follow_up": [
+            "Thanks, just sent the DM",
+            "Any update on this?",
+            "Ok thank you!",
+            "Still nothing...",
+            "That worked, thanks!",
+        ],
         "products": ["headphones", "coffee maker", "running shoes", "backpack", "smartwatch"],
     },
     "pt": {
@@ -132,8 +167,13 @@ _TEXTS = {
             "Olá, entregamos sim! Confira os prazos na página de entrega.",
             "Pedimos desculpas. O estorno foi processado hoje.",
         ],
-        "follow_up": ["Obrigado, mandei a DM", "Alguma novidade?", "Ok, obrigada!",
-                      "Até agora nada...", "Deu certo, valeu!"],
+        "follow_up": [
+            "Obrigado, mandei a DM",
+            "Alguma novidade?",
+            "Ok, obrigada!",
+            "Até agora nada...",
+            "Deu certo, valeu!",
+        ],
         "products": ["fone de ouvido", "cafeteira", "tênis de corrida", "mochila", "relógio"],
     },
 }
@@ -180,7 +220,8 @@ class DemoFeed:
         platform = rng.choices(["x", "reddit"], [0.75, 0.25])[0]
         channel = "private" if rng.random() < 0.2 else "public"
         text = rng.choice(texts[kind]).format(
-            brand=brand.name, product=rng.choice(texts["products"]),
+            brand=brand.name,
+            product=rng.choice(texts["products"]),
             order=f"#{rng.randint(100000, 999999)}",
         )
         handle = f"demo_{brand.language}_{rng.randint(1, 400)}"
@@ -188,15 +229,24 @@ class DemoFeed:
             text = f"@{brand.x_handle} {text}"
         external_id = self._next_id()
         return Message(
-            platform=platform, external_id=external_id, created_at=when, text=text,
-            direction="inbound", kind="dm" if channel == "private" else (
-                "mention" if platform == "x" else "comment"),
-            channel=channel, source=DEMO_SOURCE, author_id=handle, author_handle=handle,
+            platform=platform,
+            external_id=external_id,
+            created_at=when,
+            text=text,
+            direction="inbound",
+            kind="dm" if channel == "private" else ("mention" if platform == "x" else "comment"),
+            channel=channel,
+            source=DEMO_SOURCE,
+            author_id=handle,
+            author_handle=handle,
             author_name=f"Demo customer {handle[-3:]}",
             author_followers=int(rng.paretovariate(1.2) * 40),
             brand=brand.key,
             thread_ref=f"{platform}-dm-{brand.key}-{handle}" if channel == "private" else None,
-            url=None, lang=brand.language, is_demo=True, raw={"demo": True, "kind": kind},
+            url=None,
+            lang=brand.language,
+            is_demo=True,
+            raw={"demo": True, "kind": kind},
         )
 
     def _brand_reply(self, brand: DemoBrand, to: Message, when: datetime) -> Message:
@@ -206,16 +256,28 @@ class DemoFeed:
         if to.channel == "public" and to.platform == "x":
             text = f"@{to.author_handle} {text}"
         return Message(
-            platform=to.platform, external_id=self._next_id(), created_at=when, text=text,
-            direction="outbound", kind="dm" if to.channel == "private" else "reply",
-            channel=to.channel, source=DEMO_SOURCE, author_id=handle, author_handle=handle,
-            author_name=brand.name, brand=brand.key,
+            platform=to.platform,
+            external_id=self._next_id(),
+            created_at=when,
+            text=text,
+            direction="outbound",
+            kind="dm" if to.channel == "private" else "reply",
+            channel=to.channel,
+            source=DEMO_SOURCE,
+            author_id=handle,
+            author_handle=handle,
+            author_name=brand.name,
+            brand=brand.key,
             in_reply_to_id=None if to.channel == "private" else to.external_id,
-            thread_ref=to.thread_ref, lang=brand.language, is_demo=True, raw={"demo": True},
+            thread_ref=to.thread_ref,
+            lang=brand.language,
+            is_demo=True,
+            raw={"demo": True},
         )
 
-    def _follow_up(self, brand: DemoBrand, to: Message, original: Message,
-                   when: datetime) -> Message:
+    def _follow_up(
+        self, brand: DemoBrand, to: Message, original: Message, when: datetime
+    ) -> Message:
         message = self._customer_message(brand, when)
         message.text = self._rng.choice(_TEXTS[brand.language]["follow_up"])
         message.author_id = message.author_handle = original.author_handle
@@ -263,8 +325,11 @@ class DemoFeed:
                 local_hour = hour.astimezone(ZoneInfo(brand.timezone)).hour
                 weight = 1.6 if 9 <= local_hour <= 22 else 0.35
                 expected = brand.daily_volume / 24 * weight
-                count = sum(1 for _ in range(int(expected * 3) + 1) if rng.random() < expected / (
-                    int(expected * 3) + 1))
+                count = sum(
+                    1
+                    for _ in range(int(expected * 3) + 1)
+                    if rng.random() < expected / (int(expected * 3) + 1)
+                )
                 for _ in range(count):
                     when = hour + timedelta(seconds=rng.randint(0, 3599))
                     message = self._customer_message(brand, when)
@@ -286,6 +351,7 @@ class DemoFeed:
             batch.append(message)
             if self._rng.random() < brand.answer_rate:
                 reply = self._brand_reply(
-                    brand, message, now + timedelta(seconds=self._rng.uniform(15, 240)))
+                    brand, message, now + timedelta(seconds=self._rng.uniform(15, 240))
+                )
                 self._pending_replies.append((reply.created_at, reply))
         return batch + self._due(now)

@@ -27,8 +27,9 @@ TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
 TWCS_SOURCE = "import:twcs"
 JSONL_SOURCE = "import:jsonl"
 DEFAULT_BATCH_SIZE = 5_000
-_DIRECTION, _HANDLE, _BRAND = (MESSAGE_COLUMNS.index(c)
-                               for c in ("direction", "author_handle", "brand"))
+_DIRECTION, _HANDLE, _BRAND = (
+    MESSAGE_COLUMNS.index(c) for c in ("direction", "author_handle", "brand")
+)
 
 # twcs has bare carriage returns inside unquoted fields (tweet 3399). The csv
 # module refuses them, so they are swapped for a private-use character while
@@ -55,10 +56,15 @@ class ImportBatch:
     bytes_read: int = 0
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _TWITTER_TIME = re.compile(
-    r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$")
+    r"[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$"
+)
 
 
 def _twcs_time(value: str) -> datetime:
@@ -69,8 +75,9 @@ def _twcs_time(value: str) -> datetime:
         raise ValueError(f"not a Twitter timestamp: {value!r}")
     month, day, hh, mm, ss, sign, oh, om, year = match.groups()
     offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
-    return datetime(int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss),
-                    tzinfo=timezone(offset))
+    return datetime(
+        int(year), _MONTHS[month], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset)
+    )
 
 
 def _tweet_id(value: str) -> str:
@@ -88,9 +95,13 @@ def _tweet_id(value: str) -> str:
 def _twcs_fields(record: dict[str, str]) -> tuple[str, str, bool, datetime, str | None, str]:
     """Validate one twcs record: (tweet id, author, inbound, created, parent id, text)."""
     tweet_id, author, inbound, created_at, parent, text = _twcs_checked(
-        record.get("tweet_id") or "", record.get("author_id") or "",
-        record.get("inbound") or "", record.get("created_at") or "",
-        record.get("in_response_to_tweet_id") or "", record.get("text") or "")
+        record.get("tweet_id") or "",
+        record.get("author_id") or "",
+        record.get("inbound") or "",
+        record.get("created_at") or "",
+        record.get("in_response_to_tweet_id") or "",
+        record.get("text") or "",
+    )
     try:
         created = _twcs_time(created_at)
     except ValueError as exc:
@@ -98,8 +109,9 @@ def _twcs_fields(record: dict[str, str]) -> tuple[str, str, bool, datetime, str 
     return tweet_id, author, inbound, created, parent, text
 
 
-def _twcs_checked(tweet_id: str, author: str, inbound_flag: str, created_at: str,
-                  parent: str, text: str) -> tuple[str, str, bool, str, str | None, str]:
+def _twcs_checked(
+    tweet_id: str, author: str, inbound_flag: str, created_at: str, parent: str, text: str
+) -> tuple[str, str, bool, str, str | None, str]:
     """The validation every twcs record goes through (the timestamp is parsed
     by the caller). Raises ``ValueError`` with the reason."""
     tweet_id = _tweet_id(tweet_id)
@@ -110,8 +122,14 @@ def _twcs_checked(tweet_id: str, author: str, inbound_flag: str, created_at: str
     if inbound_flag not in ("True", "False"):
         raise ValueError(f"inbound must be True or False, got {inbound_flag!r}")
     parent = parent.strip()
-    return (tweet_id, author, inbound_flag == "True", created_at.strip(),
-            _tweet_id(parent) if parent else None, text)
+    return (
+        tweet_id,
+        author,
+        inbound_flag == "True",
+        created_at.strip(),
+        _tweet_id(parent) if parent else None,
+        text,
+    )
 
 
 #: "Tue Oct 31 2017" (a timestamp without its clock and offset) -> (unix
@@ -129,8 +147,14 @@ def _twcs_utc(value: str) -> tuple[int, str]:
     if len(value) == 30 and value[19:26] == " +0000 " and value[13] == ":" == value[16]:
         date = _UTC_DAYS.get(day_key)
         hh, mm, ss = value[11:13], value[14:16], value[17:19]
-        if (date is not None and (hh + mm + ss).isascii() and (hh + mm + ss).isdigit()
-                and hh < "24" and mm < "60" and ss < "60"):
+        if (
+            date is not None
+            and (hh + mm + ss).isascii()
+            and (hh + mm + ss).isdigit()
+            and hh < "24"
+            and mm < "60"
+            and ss < "60"
+        ):
             return date[0] + int(hh) * 3600 + int(mm) * 60 + int(ss), f"{date[1]}T{value[11:19]}Z"
     match = _TWITTER_TIME.match(value)
     if not match or match[1] not in _MONTHS:
@@ -138,8 +162,10 @@ def _twcs_utc(value: str) -> tuple[int, str]:
     month, day, hh, mm, ss, sign, oh, om, year = match.groups()
     if oh != "00" or om != "00" or int(hh) > 23 or int(mm) > 59 or int(ss) > 59:
         created = _twcs_time(value).astimezone(UTC)  # raises for an impossible time
-        return (int(created.timestamp()),
-                created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z")
+        return (
+            int(created.timestamp()),
+            created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        )
     date = _UTC_DAYS.get(day_key)
     if date is None:
         midnight = datetime(int(year), _MONTHS[month], int(day), tzinfo=UTC)  # checks the day
@@ -181,26 +207,58 @@ def parse_twcs_values(record: dict[str, str], raw: str | None = None) -> tuple:
     """Like :func:`parse_twcs_row`, but return the stored row as a tuple
     (what ``collectors.base.row_values`` makes of the same message) without
     building a :class:`Message`: the bulk import path."""
-    return _twcs_values(record.get("tweet_id") or "", record.get("author_id") or "",
-                        record.get("inbound") or "", record.get("created_at") or "",
-                        record.get("in_response_to_tweet_id") or "",
-                        record.get("text") or "", raw, fetched_now())
+    return _twcs_values(
+        record.get("tweet_id") or "",
+        record.get("author_id") or "",
+        record.get("inbound") or "",
+        record.get("created_at") or "",
+        record.get("in_response_to_tweet_id") or "",
+        record.get("text") or "",
+        raw,
+        fetched_now(),
+    )
 
 
-def _twcs_values(tweet_id: str, author: str, inbound_flag: str, created_at: str,
-                 parent: str, text: str, raw: str | None, fetched_at: str) -> tuple:
+def _twcs_values(
+    tweet_id: str,
+    author: str,
+    inbound_flag: str,
+    created_at: str,
+    parent: str,
+    text: str,
+    raw: str | None,
+    fetched_at: str,
+) -> tuple:
     tweet_id, author, inbound, created_at, parent, text = _twcs_checked(
-        tweet_id, author, inbound_flag, created_at, parent, text)
+        tweet_id, author, inbound_flag, created_at, parent, text
+    )
     try:
         created_ts, created_iso = _twcs_utc(created_at)
     except ValueError as exc:
         raise ValueError(f"bad created_at {created_at!r}") from exc
     return (
-        "x", tweet_id, _twcs_kind(inbound, parent), "public",
-        "inbound" if inbound else "outbound", None if inbound else author,
-        author, author, None, None, text, None,
+        "x",
+        tweet_id,
+        _twcs_kind(inbound, parent),
+        "public",
+        "inbound" if inbound else "outbound",
+        None if inbound else author,
+        author,
+        author,
+        None,
+        None,
+        text,
+        None,
         " ".join(extract_mentions(text)) if "@" in text else "",
-        created_iso, created_ts, parent, None, None, TWCS_SOURCE, fetched_at, raw, 0,
+        created_iso,
+        created_ts,
+        parent,
+        None,
+        None,
+        TWCS_SOURCE,
+        fetched_at,
+        raw,
+        0,
     )
 
 
@@ -248,8 +306,13 @@ class _RecordingLines:
             number, text = lines[0]
             record = (text, number, number, self.stand_in, self.ambiguous)
         elif lines:
-            record = ("".join(text for _, text in lines), lines[0][0], lines[-1][0],
-                      self.stand_in, self.ambiguous)
+            record = (
+                "".join(text for _, text in lines),
+                lines[0][0],
+                lines[-1][0],
+                self.stand_in,
+                self.ambiguous,
+            )
         else:
             record = ("", self._line_number, self._line_number, self.stand_in, self.ambiguous)
         self._last_lines = lines.copy()
@@ -278,8 +341,7 @@ def _reparse(raw: str) -> list[str]:
     return [field.replace(stand_in, "\r") for field in row]
 
 
-def _suspect_multiline(row: list[str], raw: str, index: dict[str, int],
-                       width: int) -> str | None:
+def _suspect_multiline(row: list[str], raw: str, index: dict[str, int], width: int) -> str | None:
     """Only a tweet's text may run over several lines. Return why a multi-line
     record is really several rows glued by a stray quote, or None if it is a
     genuine multi-line tweet."""
@@ -303,8 +365,9 @@ def _is_twcs_row(line: str, index: dict[str, int], width: int) -> bool:
     return True
 
 
-def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
-              as_rows: bool = False) -> Iterator[ImportBatch]:
+def read_twcs(
+    path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, as_rows: bool = False
+) -> Iterator[ImportBatch]:
     """Stream a twcs-format CSV as batches. Accepts the Kaggle file (header
     ``tweet_id,…``) and variants with a leading index column. Raises
     ``ValueError`` if the header lacks a twcs column. With ``as_rows`` the
@@ -329,8 +392,19 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
         index = {name: header.index(name) for name in TWCS_COLUMNS}
         width = len(header)
         # The fields _twcs_values takes, in its parameter order.
-        values_fields = itemgetter(*(index[name] for name in (
-            "tweet_id", "author_id", "inbound", "created_at", "in_response_to_tweet_id", "text")))
+        values_fields = itemgetter(
+            *(
+                index[name]
+                for name in (
+                    "tweet_id",
+                    "author_id",
+                    "inbound",
+                    "created_at",
+                    "in_response_to_tweet_id",
+                    "text",
+                )
+            )
+        )
         batch = ImportBatch()
         fetched_at = fetched_now()  # once per batch: the clock is not read per row
         while True:
@@ -355,8 +429,11 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
                 error = _suspect_multiline(row, raw, index, width)
             if error is None:
                 try:
-                    message = (_twcs_values(*values_fields(row), raw, fetched_at) if as_rows else
-                               parse_twcs_row({name: row[i] for name, i in index.items()}, raw))
+                    message = (
+                        _twcs_values(*values_fields(row), raw, fetched_at)
+                        if as_rows
+                        else parse_twcs_row({name: row[i] for name, i in index.items()}, raw)
+                    )
                 except ValueError as exc:
                     error = str(exc)
             if message is not None:
@@ -365,14 +442,21 @@ def read_twcs(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
                     if message[_DIRECTION] == "outbound":
                         batch.brand_accounts.add(("x", message[_HANDLE], message[_BRAND]))
                 elif message.direction == "outbound":
-                    batch.brand_accounts.add(("x", message.author_handle or "",
-                                              message.brand or ""))
+                    batch.brand_accounts.add(
+                        ("x", message.author_handle or "", message.brand or "")
+                    )
             elif last > first:
                 raw = raw.split("\n", 1)[0] + "\n"
                 reread = lines.reread_after_first_line()
-                batch.rejected.append(Rejected(raw, (
-                    f"line {first}: {error} (the record ran on to line {last}; "
-                    f"{reread} line(s) after the first read again)")))
+                batch.rejected.append(
+                    Rejected(
+                        raw,
+                        (
+                            f"line {first}: {error} (the record ran on to line {last}; "
+                            f"{reread} line(s) after the first read again)"
+                        ),
+                    )
+                )
                 reader = csv.reader(lines)
             else:
                 batch.rejected.append(Rejected(raw, f"line {first}: {error}"))
@@ -398,8 +482,9 @@ def parse_jsonl_record(record: Any) -> Message:
         raise ValueError("each line must be a JSON object")
     # text may be empty (an image-only post still needs an answer); the other
     # required fields may not.
-    missing = [k for k in JSONL_REQUIRED
-               if record.get(k) is None or (record.get(k) == "" and k != "text")]
+    missing = [
+        k for k in JSONL_REQUIRED if record.get(k) is None or (record.get(k) == "" and k != "text")
+    ]
     if missing:
         raise ValueError(f"missing required fields: {', '.join(missing)}")
     direction = record["direction"]
@@ -484,7 +569,8 @@ def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ite
                 batch.messages.append(message)
                 if message.direction == "outbound" and message.brand and message.author_handle:
                     batch.brand_accounts.add(
-                        (message.platform, message.author_handle, message.brand))
+                        (message.platform, message.author_handle, message.brand)
+                    )
             if len(batch.messages) + len(batch.rejected) >= batch_size:
                 batch.bytes_read = binary.tell()
                 yield batch
@@ -492,5 +578,3 @@ def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ite
         batch.bytes_read = binary.tell()
         if batch.messages or batch.rejected:
             yield batch
-
-

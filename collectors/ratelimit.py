@@ -71,8 +71,14 @@ class Throttle:
     """Keeps at least ``min_interval`` seconds between calls (X enforces an
     undocumented per-second limit on top of the 15-minute windows)."""
 
-    def __init__(self, min_interval: float, *, clock: Clock = real_clock,
-                 sleep: Sleep = real_sleep, log: WaitLog | None = None):
+    def __init__(
+        self,
+        min_interval: float,
+        *,
+        clock: Clock = real_clock,
+        sleep: Sleep = real_sleep,
+        log: WaitLog | None = None,
+    ):
         self.min_interval = min_interval
         self._clock, self._sleep = clock, sleep
         self._last: float | None = None
@@ -112,7 +118,8 @@ class ReadBudget:
         if self.cap is not None and self.reads + upcoming > self.cap:
             raise BudgetExhausted(
                 f"monthly read cap reached: {self.reads:,} of {self.cap:,} posts read in "
-                f"{self.month}; X sources pause until next month (collector.x_monthly_read_cap)")
+                f"{self.month}; X sources pause until next month (collector.x_monthly_read_cap)"
+            )
 
     def add(self, count: int) -> None:
         """Count ``count`` posts read."""
@@ -164,8 +171,9 @@ def call_with_retries(
             # +1 s: the reset second itself may still be inside the window.
             seconds = max(1.0, (reset + 1 - clock()) if reset is not None else 60.0)
             if seconds > max_rate_limit_wait:
-                raise RateLimited(reset, f"rate limited until {_when(reset)}; "
-                                         f"not waiting {seconds:.0f}s now") from exc
+                raise RateLimited(
+                    reset, f"rate limited until {_when(reset)}; not waiting {seconds:.0f}s now"
+                ) from exc
             log.rate_limit_s += seconds
         else:
             seconds = backoff(state)

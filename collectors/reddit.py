@@ -61,6 +61,7 @@ logging.getLogger("prawcore").setLevel(logging.INFO)
 
 # --- parsing (pure functions on plain dicts) ----------------------------------
 
+
 def plain(item: Any) -> dict[str, Any]:
     """The data praw received for ``item`` as a JSON-able dict, without
     triggering a fetch: related objects become their names, nested replies are
@@ -162,8 +163,9 @@ def flatten(item: Any) -> list[Any]:
     """``item`` followed by its nested replies (private-message threads)."""
     found = [item]
     replies = vars(item).get("replies")
-    if isinstance(replies, list | tuple) or (replies and hasattr(replies, "__iter__")
-                                             and not isinstance(replies, str)):
+    if isinstance(replies, list | tuple) or (
+        replies and hasattr(replies, "__iter__") and not isinstance(replies, str)
+    ):
         for reply in replies:
             found.extend(flatten(reply))
     return found
@@ -175,8 +177,9 @@ def newest_time(item: Any) -> float:
     return max((float(s) for s in stamps if isinstance(s, int | float)), default=0.0)
 
 
-def parse_items(items: Iterable[Any], ctx: RedditContext) -> tuple[list[StoredMessage],
-                                                                      list[Rejected]]:
+def parse_items(
+    items: Iterable[Any], ctx: RedditContext
+) -> tuple[list[StoredMessage], list[Rejected]]:
     """Parse listing items (and nested replies); bad ones are rejected with
     their data, the rest kept."""
     messages: list[StoredMessage] = []
@@ -192,6 +195,7 @@ def parse_items(items: Iterable[Any], ctx: RedditContext) -> tuple[list[StoredMe
 
 
 # --- errors ---------------------------------------------------------------------
+
 
 def classify_reddit_error(exc: BaseException, clock: Callable[[], float] = real_clock) -> Verdict:
     """Rate limit (reset from Reddit's relative ``x-ratelimit-reset``),
@@ -209,6 +213,7 @@ def classify_reddit_error(exc: BaseException, clock: Callable[[], float] = real_
 
 # --- the collector -------------------------------------------------------------
 
+
 def make_reddit(settings: dict[str, str], *, user_agent: str) -> praw.Reddit:
     """A praw Reddit instance from secrets.toml values (praw adds ``praw_*`` env
     vars and praw.ini). Raises praw's ``MissingRequiredAttributeException``
@@ -220,9 +225,15 @@ def make_reddit(settings: dict[str, str], *, user_agent: str) -> praw.Reddit:
 class RedditCollector:
     """Builds the Reddit sources of the configured brands."""
 
-    def __init__(self, reddit: praw.Reddit, brands: list[BrandConfig],
-                 settings: CollectorSettings, *, clock: Callable[[], float] = real_clock,
-                 sleep: Sleep = real_sleep):
+    def __init__(
+        self,
+        reddit: praw.Reddit,
+        brands: list[BrandConfig],
+        settings: CollectorSettings,
+        *,
+        clock: Callable[[], float] = real_clock,
+        sleep: Sleep = real_sleep,
+    ):
         self.reddit = reddit
         self.brands = [b for b in brands if b.reddit]
         self.settings = settings
@@ -244,10 +255,14 @@ class RedditCollector:
                 self._authenticated_as = configured
             else:
                 me = call_with_retries(
-                    self.reddit.user.me, classify=lambda e: classify_reddit_error(e, self.clock),
+                    self.reddit.user.me,
+                    classify=lambda e: classify_reddit_error(e, self.clock),
                     attempts=self.settings.retry_attempts,
-                    max_rate_limit_wait=self.settings.max_rate_limit_wait_s, clock=self.clock,
-                    sleep=self.sleep, log=self.waits)
+                    max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
+                    clock=self.clock,
+                    sleep=self.sleep,
+                    log=self.waits,
+                )
                 self._authenticated_as = me.name if me else ""
         return self._authenticated_as
 
@@ -259,54 +274,98 @@ class RedditCollector:
             if watch.keywords:
                 query = " OR ".join(f'"{k}"' if " " in k else k for k in watch.keywords)
                 for sub in watch.subreddits:
-                    result.append(self._source(
-                        f"reddit:{brand.key}:search:{sub.lower()}", brand, "post",
-                        lambda limit, sub=sub, query=query: self.reddit.subreddit(sub).search(
-                            query, sort="new", syntax="lucene", time_filter="all", limit=limit)))
-                    result.append(self._source(
-                        f"reddit:{brand.key}:comments:{sub.lower()}", brand, "comment",
-                        lambda limit, sub=sub: self.reddit.subreddit(sub).comments(limit=limit),
-                        keep=_keyword_filter(watch.keywords)))
+                    result.append(
+                        self._source(
+                            f"reddit:{brand.key}:search:{sub.lower()}",
+                            brand,
+                            "post",
+                            lambda limit, sub=sub, query=query: self.reddit.subreddit(sub).search(
+                                query, sort="new", syntax="lucene", time_filter="all", limit=limit
+                            ),
+                        )
+                    )
+                    result.append(
+                        self._source(
+                            f"reddit:{brand.key}:comments:{sub.lower()}",
+                            brand,
+                            "comment",
+                            lambda limit, sub=sub: self.reddit.subreddit(sub).comments(limit=limit),
+                            keep=_keyword_filter(watch.keywords),
+                        )
+                    )
             if not watch.account:
                 continue
             account = watch.account
             # A user's comment listing is public: brand replies are seen even
             # without the account's own credentials.
-            result.append(self._source(
-                f"reddit:{brand.key}:own_comments", brand, "reply",
-                lambda limit, account=account: self.reddit.redditor(account).comments.new(
-                    limit=limit)))
+            result.append(
+                self._source(
+                    f"reddit:{brand.key}:own_comments",
+                    brand,
+                    "reply",
+                    lambda limit, account=account: self.reddit.redditor(account).comments.new(
+                        limit=limit
+                    ),
+                )
+            )
             if self.reddit.read_only:
                 self.warnings.append(
                     f"reddit: brands.{brand.key}: the inbox needs the account's "
                     "username/password or refresh_token (praw_username + praw_password, or "
-                    "praw_refresh_token); only public listings run")
+                    "praw_refresh_token); only public listings run"
+                )
                 continue
             if (self.authenticated_as or "").lower() != account.lower():
                 self.warnings.append(
                     f"reddit: brands.{brand.key}: credentials act as "
-                    f"u/{self.authenticated_as}, not u/{account}; its inbox is skipped")
+                    f"u/{self.authenticated_as}, not u/{account}; its inbox is skipped"
+                )
                 continue
             if watch.inbox:
-                for listing, kind in (("mentions", "mention"), ("comment_replies", "reply"),
-                                      ("submission_replies", "reply"), ("messages", "dm")):
-                    result.append(self._source(
-                        f"reddit:{brand.key}:inbox:{listing}", brand, kind,
-                        lambda limit, listing=listing: getattr(self.reddit.inbox, listing)(
-                            limit=limit)))
-            result.append(self._source(f"reddit:{brand.key}:sent", brand, "dm",
-                                       lambda limit: self.reddit.inbox.sent(limit=limit)))
+                for listing, kind in (
+                    ("mentions", "mention"),
+                    ("comment_replies", "reply"),
+                    ("submission_replies", "reply"),
+                    ("messages", "dm"),
+                ):
+                    result.append(
+                        self._source(
+                            f"reddit:{brand.key}:inbox:{listing}",
+                            brand,
+                            kind,
+                            lambda limit, listing=listing: getattr(self.reddit.inbox, listing)(
+                                limit=limit
+                            ),
+                        )
+                    )
+            result.append(
+                self._source(
+                    f"reddit:{brand.key}:sent",
+                    brand,
+                    "dm",
+                    lambda limit: self.reddit.inbox.sent(limit=limit),
+                )
+            )
         return result
 
-    def _source(self, name: str, brand: BrandConfig, default_kind: str,
-                listing: Callable[[int], Iterable[Any]],
-                keep: Callable[[Any], bool] | None = None) -> Source:
+    def _source(
+        self,
+        name: str,
+        brand: BrandConfig,
+        default_kind: str,
+        listing: Callable[[int], Iterable[Any]],
+        keep: Callable[[Any], bool] | None = None,
+    ) -> Source:
         def poll(cursor: dict) -> Iterator[PollResult]:
             now = self.clock()
             catch_up = now - float(cursor.get("catch_up_at") or 0) >= (
-                self.settings.reddit_catch_up_hours * 3600)
-            limit = (self.settings.reddit_catch_up_limit if catch_up
-                     else self.settings.reddit_listing_limit)
+                self.settings.reddit_catch_up_hours * 3600
+            )
+            limit = (
+                self.settings.reddit_catch_up_limit
+                if catch_up
+                else self.settings.reddit_listing_limit
+            )
             stop_name, stop_ts = cursor.get("newest"), cursor.get("newest_ts")
 
             def fetch() -> list[Any]:
@@ -314,9 +373,14 @@ class RedditCollector:
                 try:
                     for item in listing(limit):
                         stamp = newest_time(item)
-                        if not catch_up and stop_ts is not None and (
+                        if (
+                            not catch_up
+                            and stop_ts is not None
+                            and (
                                 stamp < float(stop_ts)
-                                or (_name(item) == stop_name and stamp <= float(stop_ts))):
+                                or (_name(item) == stop_name and stamp <= float(stop_ts))
+                            )
+                        ):
                             break
                         collected.append(item)
                 except prawcore.BadJSON as exc:
@@ -325,10 +389,14 @@ class RedditCollector:
                 return collected
 
             items = call_with_retries(
-                fetch, classify=lambda e: classify_reddit_error(e, self.clock),
+                fetch,
+                classify=lambda e: classify_reddit_error(e, self.clock),
                 attempts=self.settings.retry_attempts,
-                max_rate_limit_wait=self.settings.max_rate_limit_wait_s, clock=self.clock,
-                sleep=self.sleep, log=self.waits)
+                max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
+                clock=self.clock,
+                sleep=self.sleep,
+                log=self.waits,
+            )
             seen = len(items)
             # The cursor follows everything listed, kept or not: a comment scan
             # with no keyword match must still move on.
@@ -346,11 +414,21 @@ class RedditCollector:
                 next_cursor["catch_up_at"] = now
             waits = self.waits.take()
             yield PollResult(
-                source=name, messages=messages, rejected=rejected, cursor=next_cursor,
+                source=name,
+                messages=messages,
+                rejected=rejected,
+                cursor=next_cursor,
                 rate_limit_wait_s=waits.rate_limit_s,
-                details={"listed": seen, "catch_up": catch_up, "limit": limit,
-                         "backoff_wait_s": round(waits.backoff_s, 3), "retries": waits.retries,
-                         "reddit_limits": _limits(self.reddit)})
+                details={
+                    "listed": seen,
+                    "catch_up": catch_up,
+                    "limit": limit,
+                    "backoff_wait_s": round(waits.backoff_s, 3),
+                    "retries": waits.retries,
+                    "reddit_limits": _limits(self.reddit),
+                },
+            )
+
         return Source(name, PLATFORM, poll)
 
 
@@ -369,6 +447,7 @@ def _keyword_filter(keywords: tuple[str, ...]) -> Callable[[Any], bool]:
         data = vars(item)
         text = " ".join(str(data.get(k) or "") for k in ("body", "title", "selftext")).lower()
         return any(k in text for k in lowered)
+
     return keep
 
 

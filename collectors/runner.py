@@ -110,8 +110,9 @@ class Runner:
         # Called after every poll, outside any transaction (the CLI sends
         # pending alerts here); collectors themselves know nothing of alerts.
         self.after_poll = after_poll
-        self.platforms = [p for p in platforms
-                          if matches(p.name, only) or (only or "").startswith(p.name + ":")]
+        self.platforms = [
+            p for p in platforms if matches(p.name, only) or (only or "").startswith(p.name + ":")
+        ]
         self.ingest = ingest
         self.only = only
         self.scrub = scrub or Scrubber()
@@ -165,11 +166,18 @@ class Runner:
         try:
             cursor = get_cursor(self.db, source.name)
             for batch in source.poll(cursor):
-                rejected = [Rejected(self._scrub_payload(r.payload), self.scrub(r.error) or "")
-                            for r in batch.rejected]
+                rejected = [
+                    Rejected(self._scrub_payload(r.payload), self.scrub(r.error) or "")
+                    for r in batch.rejected
+                ]
                 with transaction(self.db):
-                    result = self.ingest(self.db, batch.messages, source=source.name,
-                                         rejected=rejected, cursor=batch.cursor)
+                    result = self.ingest(
+                        self.db,
+                        batch.messages,
+                        source=source.name,
+                        rejected=rejected,
+                        cursor=batch.cursor,
+                    )
                     for other, state in batch.extra_cursors.items():
                         set_cursor(self.db, other, state)
                 outcome.batches += 1
@@ -183,12 +191,17 @@ class Runner:
                     self.console.print(f"[yellow]warning[/]: {self.scrub(warning)}")
                 self.console.log(
                     f"{source.name}: page {outcome.batches}: {result.inserted} new, "
-                    f"{result.duplicates} known, {result.rejected} rejected")
+                    f"{result.duplicates} known, {result.rejected} rejected"
+                )
         except BadPayload as exc:
             # The body could not be read even after retries: keep it, raw.
             with transaction(self.db):
-                self.ingest(self.db, [], source=source.name, rejected=[Rejected(
-                    self.scrub(exc.body) or "", self.scrub(str(exc)) or "")])
+                self.ingest(
+                    self.db,
+                    [],
+                    source=source.name,
+                    rejected=[Rejected(self.scrub(exc.body) or "", self.scrub(str(exc)) or "")],
+                )
             outcome.rejected += 1
             self._failed(source.name, self._error_text(exc), outcome, None, details)
             return outcome
@@ -196,14 +209,26 @@ class Runner:
             self._failed(source.name, self._error_text(exc), outcome, None, details)
             return outcome
         with transaction(self.db):
-            record_health(self.db, source.name, ok=True, items=outcome.fetched,
-                          rate_limit_wait_s=outcome.rate_limit_wait_s, details=details)
+            record_health(
+                self.db,
+                source.name,
+                ok=True,
+                items=outcome.fetched,
+                rate_limit_wait_s=outcome.rate_limit_wait_s,
+                details=details,
+            )
         self._failures.pop(source.name, None)
         self._not_before.pop(source.name, None)
         return outcome
 
-    def _failed(self, name: str, error: str, outcome: SourceOutcome,
-                outcomes: list[SourceOutcome] | None, details: dict | None = None) -> None:
+    def _failed(
+        self,
+        name: str,
+        error: str,
+        outcome: SourceOutcome,
+        outcomes: list[SourceOutcome] | None,
+        details: dict | None = None,
+    ) -> None:
         outcome.ok, outcome.error = False, error
         failures = self._failures.get(name, 0) + 1
         self._failures[name] = failures
@@ -211,9 +236,15 @@ class Runner:
         delay = min(self.max_backoff_s, self.base_backoff_s * 2 ** (failures - 1))
         self._not_before[name] = self.clock() + delay * random.uniform(0.8, 1.2)
         with transaction(self.db):
-            record_health(self.db, name, ok=False, items=outcome.fetched, error=error,
-                          rate_limit_wait_s=outcome.rate_limit_wait_s,
-                          details={**(details or {}), "consecutive_failures": failures})
+            record_health(
+                self.db,
+                name,
+                ok=False,
+                items=outcome.fetched,
+                error=error,
+                rate_limit_wait_s=outcome.rate_limit_wait_s,
+                details={**(details or {}), "consecutive_failures": failures},
+            )
         self.console.print(f"[red]{name}[/]: {error}")
         if outcomes is not None:
             outcomes.append(outcome)
@@ -232,10 +263,17 @@ class Runner:
         for column in ("source", "status", "new", "known", "rejected", "rate-limit wait"):
             table.add_column(column, justify="left" if column in ("source", "status") else "right")
         for o in outcomes:
-            status = ("[dim]backing off[/]" if o.skipped else "[green]ok[/]" if o.ok
-                      else "[red]error[/]")
-            table.add_row(o.name, status, str(o.inserted), str(o.duplicates), str(o.rejected),
-                          f"{o.rate_limit_wait_s:.0f}s")
+            status = (
+                "[dim]backing off[/]" if o.skipped else "[green]ok[/]" if o.ok else "[red]error[/]"
+            )
+            table.add_row(
+                o.name,
+                status,
+                str(o.inserted),
+                str(o.duplicates),
+                str(o.rejected),
+                f"{o.rate_limit_wait_s:.0f}s",
+            )
         self.console.print(table)
 
     # -- the loop --
@@ -256,8 +294,11 @@ class Runner:
 def _merge_details(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged = dict(old)
     for key, value in new.items():
-        if key in ("throttle_wait_s", "backoff_wait_s", "retries", "listed") and isinstance(
-                value, int | float) and isinstance(old.get(key), int | float):
+        if (
+            key in ("throttle_wait_s", "backoff_wait_s", "retries", "listed")
+            and isinstance(value, int | float)
+            and isinstance(old.get(key), int | float)
+        ):
             merged[key] = old[key] + value
         else:
             merged[key] = value
@@ -265,6 +306,7 @@ def _merge_details(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- wiring: credentials -> clients -> platforms ------------------------------------
+
 
 def build_platforms(
     config: Config,
@@ -293,17 +335,22 @@ def build_platforms(
         creds = x_credentials(env, secrets)
         scrubber.add(creds.values())
         if not creds.usable:
-            console.print("[yellow]X disabled[/]: no credentials. Set X_BEARER_TOKEN (and, for "
-                          "direct messages, X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
-                          "X_ACCESS_TOKEN_SECRET) or an [x] table in .streamlit/secrets.toml; "
-                          "see docs/collectors.md")
+            console.print(
+                "[yellow]X disabled[/]: no credentials. Set X_BEARER_TOKEN (and, for "
+                "direct messages, X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
+                "X_ACCESS_TOKEN_SECRET) or an [x] table in .streamlit/secrets.toml; "
+                "see docs/collectors.md"
+            )
         else:
             platforms.append(_x_platform(config, creds, clock=clock, sleep=sleep))
 
     if any(b.reddit for b in brands):
         scrubber.add(reddit_secret_values(env, secrets))
-        platforms.append(_reddit_platform(config, reddit_settings(secrets), clock=clock,
-                                          sleep=sleep, console=console))
+        platforms.append(
+            _reddit_platform(
+                config, reddit_settings(secrets), clock=clock, sleep=sleep, console=console
+            )
+        )
     return platforms, scrubber
 
 
@@ -316,10 +363,16 @@ def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
         client = x.make_client(creds, timeout=config.collector.http_timeout_s)
         budget = ReadBudget(config.collector.x_monthly_read_cap, clock=clock)
         budget.load(get_cursor(db, x.USAGE_SOURCE))
-        collector = x.XCollector(client, list(config.brands), config.collector,
-                                 app_auth=bool(creds.bearer_token),
-                                 user_auth=creds.has_user_context, budget=budget,
-                                 clock=clock, sleep=sleep)
+        collector = x.XCollector(
+            client,
+            list(config.brands),
+            config.collector,
+            app_auth=bool(creds.bearer_token),
+            user_auth=creds.has_user_context,
+            budget=budget,
+            clock=clock,
+            sleep=sleep,
+        )
         found = collector.resolve_accounts(account_ids(db, "x"))
         with transaction(db):
             for handle, account_id in found.items():
@@ -332,8 +385,9 @@ def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
     return platform
 
 
-def _reddit_platform(config: Config, settings: dict[str, str], *, clock, sleep,
-                     console: Console) -> Platform:
+def _reddit_platform(
+    config: Config, settings: dict[str, str], *, clock, sleep, console: Console
+) -> Platform:
     from replywatch.collectors import reddit  # praw is imported only when Reddit is configured
 
     platform = Platform("reddit", prepare=lambda db: [])
@@ -345,10 +399,12 @@ def _reddit_platform(config: Config, settings: dict[str, str], *, clock, sleep,
             platform.warnings.append(
                 "Reddit disabled: no usable praw credentials (set praw_client_id and "
                 "praw_client_secret, plus praw_username/praw_password or praw_refresh_token, "
-                f"or a [reddit] table in .streamlit/secrets.toml): {type(exc).__name__}")
+                f"or a [reddit] table in .streamlit/secrets.toml): {type(exc).__name__}"
+            )
             return []
-        collector = reddit.RedditCollector(client, list(config.brands), config.collector,
-                                           clock=clock, sleep=sleep)
+        collector = reddit.RedditCollector(
+            client, list(config.brands), config.collector, clock=clock, sleep=sleep
+        )
         sources = collector.sources()
         platform.warnings.extend(collector.warnings)
         return sources

@@ -75,6 +75,7 @@ logging.getLogger("tweepy").setLevel(logging.INFO)
 
 # --- parsing (pure functions, tested against recorded traffic) ---------------
 
+
 def snowflake_time(tweet_id: str) -> datetime:
     """Creation time encoded in a snowflake id; ``ValueError`` for ids that
     are not snowflakes (pre-2010 or not numeric)."""
@@ -119,8 +120,9 @@ def read_page(payload: Any) -> Page:
     if "data" not in payload and "meta" not in payload:
         raise ValueError("response has neither 'data' nor 'meta'")
     includes = payload.get("includes") or {}
-    users = {str(u["id"]): u for u in includes.get("users", []) if isinstance(u, dict)
-             and u.get("id")}
+    users = {
+        str(u["id"]): u for u in includes.get("users", []) if isinstance(u, dict) and u.get("id")
+    }
     return Page(items=data, users=users, meta=meta, errors=list(payload.get("errors") or []))
 
 
@@ -142,12 +144,16 @@ def _author(user: dict[str, Any] | None) -> tuple[str | None, str | None, int | 
         return None, None, None
     metrics = user.get("public_metrics") or {}
     followers = metrics.get("followers_count")
-    return (user.get("username"), user.get("name"),
-            followers if isinstance(followers, int) else None)
+    return (
+        user.get("username"),
+        user.get("name"),
+        followers if isinstance(followers, int) else None,
+    )
 
 
-def tweet_to_message(tweet: Any, users: dict[str, dict], ctx: XContext, *,
-                     default_kind: str) -> Message:
+def tweet_to_message(
+    tweet: Any, users: dict[str, dict], ctx: XContext, *, default_kind: str
+) -> Message:
     """Turn one v2 tweet object into a :class:`Message`. Raises ``ValueError``
     when it lacks an id or text, or an author (unless ``ctx.timeline_owner``)."""
     if not isinstance(tweet, dict):
@@ -160,8 +166,10 @@ def tweet_to_message(tweet: Any, users: dict[str, dict], ctx: XContext, *,
     derived = []
     author_id = str(tweet.get("author_id") or ctx.timeline_owner or "")
     if not author_id:
-        raise ValueError(f"tweet {tweet_id} has no author_id: cannot tell customer from brand "
-                         "(was it requested with expansions=author_id?)")
+        raise ValueError(
+            f"tweet {tweet_id} has no author_id: cannot tell customer from brand "
+            "(was it requested with expansions=author_id?)"
+        )
     if not tweet.get("author_id"):
         derived.append("author_id: timeline owner")
     if tweet.get("created_at"):
@@ -169,8 +177,14 @@ def tweet_to_message(tweet: Any, users: dict[str, dict], ctx: XContext, *,
     else:
         created = snowflake_time(tweet_id)
         derived.append("created_at: snowflake id")
-    replied_to = next((str(r.get("id")) for r in tweet.get("referenced_tweets") or []
-                       if isinstance(r, dict) and r.get("type") == "replied_to"), None)
+    replied_to = next(
+        (
+            str(r.get("id"))
+            for r in tweet.get("referenced_tweets") or []
+            if isinstance(r, dict) and r.get("type") == "replied_to"
+        ),
+        None,
+    )
     outbound = author_id in ctx.brand_ids
     handle, name, followers = _author(users.get(author_id))
     if outbound and not handle:
@@ -220,8 +234,10 @@ def dm_to_message(event: Any, users: dict[str, dict], ctx: XContext) -> Message 
         return None
     sender = str(event.get("sender_id") or "")
     if not sender:
-        raise ValueError(f"DM event {event_id} has no sender_id: cannot tell customer from "
-                         "brand (was it requested with dm_event.fields=sender_id?)")
+        raise ValueError(
+            f"DM event {event_id} has no sender_id: cannot tell customer from "
+            "brand (was it requested with dm_event.fields=sender_id?)"
+        )
     conversation = str(event.get("dm_conversation_id") or "")
     if not conversation:
         raise ValueError(f"DM event {event_id} has no dm_conversation_id")
@@ -263,6 +279,7 @@ def dm_to_message(event: Any, users: dict[str, dict], ctx: XContext) -> Message 
 
 # --- errors ---------------------------------------------------------------------
 
+
 def classify_x_error(exc: BaseException) -> Verdict:
     """Rate limit (with reset time), transient (retry with backoff) or fatal."""
     if isinstance(exc, tweepy.TooManyRequests):
@@ -270,8 +287,12 @@ def classify_x_error(exc: BaseException) -> Verdict:
         return "rate_limit", float(reset) if reset and str(reset).isdigit() else None
     if isinstance(exc, tweepy.TwitterServerError | BadPayload):
         return "transient", None
-    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout
-                  | requests.exceptions.ChunkedEncodingError):
+    if isinstance(
+        exc,
+        requests.exceptions.ConnectionError
+        | requests.exceptions.Timeout
+        | requests.exceptions.ChunkedEncodingError,
+    ):
         return "transient", None
     return "fatal", None
 
@@ -307,6 +328,7 @@ def make_client(credentials, *, timeout: float) -> tweepy.Client:
 
 # --- the collector ---------------------------------------------------------------
 
+
 class XCollector:
     """Builds the X sources for the configured brands and performs their calls
     (throttled, retried, budgeted)."""
@@ -330,8 +352,9 @@ class XCollector:
         self.budget = budget or ReadBudget(settings.x_monthly_read_cap, clock=clock)
         self.clock, self.sleep = clock, sleep
         self.waits = WaitLog()
-        self.throttle = Throttle(settings.x_min_request_interval_s, clock=clock, sleep=sleep,
-                                 log=self.waits)
+        self.throttle = Throttle(
+            settings.x_min_request_interval_s, clock=clock, sleep=sleep, log=self.waits
+        )
         self._limits: dict[str, tuple[int, float]] = {}
         self.account_ids: dict[str, str] = {}  # lower-case handle -> id
         self.me: str | None = None
@@ -356,16 +379,23 @@ class XCollector:
             try:
                 payload = response.json()
             except ValueError as exc:
-                raise BadPayload(response.text, f"{method}: response body is not valid JSON "
-                                                f"({type(exc).__name__}: {exc})") from None
+                raise BadPayload(
+                    response.text,
+                    f"{method}: response body is not valid JSON ({type(exc).__name__}: {exc})",
+                ) from None
             if not isinstance(payload, dict):
                 raise BadPayload(response.text, f"{method}: response is not a JSON object")
             return payload
 
         return call_with_retries(
-            attempt, classify=classify_x_error, attempts=self.settings.retry_attempts,
-            max_rate_limit_wait=self.settings.max_rate_limit_wait_s, clock=self.clock,
-            sleep=self.sleep, log=self.waits)
+            attempt,
+            classify=classify_x_error,
+            attempts=self.settings.retry_attempts,
+            max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
+            clock=self.clock,
+            sleep=self.sleep,
+            log=self.waits,
+        )
 
     def _note_limit(self, method: str, headers: Any) -> None:
         remaining, reset = headers.get("x-rate-limit-remaining"), headers.get("x-rate-limit-reset")
@@ -383,8 +413,11 @@ class XCollector:
         if remaining > 0 or wait <= 0:
             return
         if wait > self.settings.max_rate_limit_wait_s:
-            raise RateLimited(reset, f"{method}: rate-limit window used up; resets in "
-                                     f"{wait:.0f}s, not waiting that long now")
+            raise RateLimited(
+                reset,
+                f"{method}: rate-limit window used up; resets in "
+                f"{wait:.0f}s, not waiting that long now",
+            )
         self.sleep(wait)
         self.waits.rate_limit_s += wait
         self._limits.pop(method, None)
@@ -425,65 +458,111 @@ class XCollector:
                 if not account_id:
                     continue
                 tag = f"x:{brand.key}:{{}}:{handle.lower()}"
-                result.append(self._timeline_source(
-                    tag.format("mentions"), brand, "get_users_mentions", account_id,
-                    default_kind="mention", timeline_owner=None))
-                result.append(self._timeline_source(
-                    tag.format("posts"), brand, "get_users_tweets", account_id,
-                    default_kind="post", timeline_owner=account_id, exclude=["retweets"]))
+                result.append(
+                    self._timeline_source(
+                        tag.format("mentions"),
+                        brand,
+                        "get_users_mentions",
+                        account_id,
+                        default_kind="mention",
+                        timeline_owner=None,
+                    )
+                )
+                result.append(
+                    self._timeline_source(
+                        tag.format("posts"),
+                        brand,
+                        "get_users_tweets",
+                        account_id,
+                        default_kind="post",
+                        timeline_owner=account_id,
+                        exclude=["retweets"],
+                    )
+                )
                 if brand.x.direct_messages and account_id == self.me:
-                    result.append(Source(tag.format("dm"), PLATFORM,
-                                         self._dm_poller(tag.format("dm"), brand)))
+                    result.append(
+                        Source(tag.format("dm"), PLATFORM, self._dm_poller(tag.format("dm"), brand))
+                    )
             query = brand.x.search_query()
             if query:
                 result.append(self._search_source(f"x:{brand.key}:search", brand, query))
         if any(b.x.direct_messages for b in self.brands) and not self.me:
             self.warnings.append(
                 "x: direct messages need OAuth 1.0a user tokens of a brand account "
-                "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET); DMs skipped")
-        elif self.me and not any(self.me == self.account_ids.get(h.lower())
-                                 for b in self.brands for h in b.x.handles):
-            self.warnings.append("x: the user tokens belong to an account that is not a "
-                                 "configured brand handle; DMs skipped")
+                "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET); DMs skipped"
+            )
+        elif self.me and not any(
+            self.me == self.account_ids.get(h.lower()) for b in self.brands for h in b.x.handles
+        ):
+            self.warnings.append(
+                "x: the user tokens belong to an account that is not a "
+                "configured brand handle; DMs skipped"
+            )
         return result
 
     def _brand_ids(self) -> dict[str, str]:
         return {account_id: handle for handle, account_id in self.account_ids.items()}
 
-    def _timeline_source(self, name: str, brand: BrandConfig, method: str, account_id: str,
-                         *, default_kind: str, timeline_owner: str | None,
-                         exclude: list[str] | None = None) -> Source:
+    def _timeline_source(
+        self,
+        name: str,
+        brand: BrandConfig,
+        method: str,
+        account_id: str,
+        *,
+        default_kind: str,
+        timeline_owner: str | None,
+        exclude: list[str] | None = None,
+    ) -> Source:
         def fetch(since_id: str | None, token: str | None) -> dict:
             extra = {"exclude": exclude} if exclude else {}
             return self._call(
-                method, count_reads=self.settings.page_size, id=account_id,
-                since_id=since_id, pagination_token=token,
-                max_results=max(5, self.settings.page_size), tweet_fields=TWEET_FIELDS,
-                expansions=EXPANSIONS, user_fields=USER_FIELDS, **extra)
+                method,
+                count_reads=self.settings.page_size,
+                id=account_id,
+                since_id=since_id,
+                pagination_token=token,
+                max_results=max(5, self.settings.page_size),
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+                **extra,
+            )
 
         def parse(page: Page) -> tuple[list[Message], list[Rejected]]:
             ctx = XContext(brand.key, name, self._brand_ids(), timeline_owner=timeline_owner)
-            return _parse_items(page.items, lambda t: tweet_to_message(
-                t, page.users, ctx, default_kind=default_kind))
+            return _parse_items(
+                page.items,
+                lambda t: tweet_to_message(t, page.users, ctx, default_kind=default_kind),
+            )
 
-        return Source(name, PLATFORM, lambda cursor: self._since_id_pages(name, cursor, fetch,
-                                                                          parse))
+        return Source(
+            name, PLATFORM, lambda cursor: self._since_id_pages(name, cursor, fetch, parse)
+        )
 
     def _search_source(self, name: str, brand: BrandConfig, query: str) -> Source:
         def fetch(since_id: str | None, token: str | None) -> dict:
             return self._call(
-                "search_recent_tweets", count_reads=self.settings.page_size, query=query,
-                since_id=since_id, next_token=token,
-                max_results=max(10, self.settings.page_size), tweet_fields=TWEET_FIELDS,
-                expansions=EXPANSIONS, user_fields=USER_FIELDS)
+                "search_recent_tweets",
+                count_reads=self.settings.page_size,
+                query=query,
+                since_id=since_id,
+                next_token=token,
+                max_results=max(10, self.settings.page_size),
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+            )
 
         def parse(page: Page) -> tuple[list[Message], list[Rejected]]:
             ctx = XContext(brand.key, name, self._brand_ids())
-            return _parse_items(page.items, lambda t: tweet_to_message(
-                t, page.users, ctx, default_kind="keyword"))
+            return _parse_items(
+                page.items, lambda t: tweet_to_message(t, page.users, ctx, default_kind="keyword")
+            )
 
-        return Source(name, PLATFORM, lambda cursor: self._since_id_pages(name, cursor, fetch,
-                                                                          parse))
+        return Source(
+            name, PLATFORM, lambda cursor: self._since_id_pages(name, cursor, fetch, parse)
+        )
 
     # -- paging --
 
@@ -500,8 +579,7 @@ class XCollector:
                     raise
                 # An expired resume token: start again from since_id (nothing
                 # was skipped; re-read items are recognised as duplicates).
-                self.warnings.append(f"{name}: saved page token refused, restarting from "
-                                     "since_id")
+                self.warnings.append(f"{name}: saved page token refused, restarting from since_id")
                 token, newest, resume = None, None, {}
                 continue
             page = _checked_page(payload, f"{name}")
@@ -510,8 +588,10 @@ class XCollector:
             messages, rejected = parse(page)
             token = page.meta.get("next_token")
             if token and page.items:
-                next_cursor = {"since_id": since, "resume": {"next_token": token,
-                                                             "newest_id": newest}}
+                next_cursor = {
+                    "since_id": since,
+                    "resume": {"next_token": token, "newest_id": newest},
+                }
             else:
                 token = None
                 next_cursor = {"since_id": _max_id_of(newest, since)}
@@ -527,42 +607,66 @@ class XCollector:
             token, newest = resume.get("next_token"), resume.get("newest_id")
             for _ in range(self.settings.max_pages_per_poll):
                 payload = self._call(
-                    "get_direct_message_events", count_reads=self.settings.page_size,
-                    event_types=["MessageCreate"], dm_event_fields=DM_EVENT_FIELDS,
-                    expansions=["sender_id"], user_fields=USER_FIELDS,
-                    max_results=self.settings.page_size, pagination_token=token)
+                    "get_direct_message_events",
+                    count_reads=self.settings.page_size,
+                    event_types=["MessageCreate"],
+                    dm_event_fields=DM_EVENT_FIELDS,
+                    expansions=["sender_id"],
+                    user_fields=USER_FIELDS,
+                    max_results=self.settings.page_size,
+                    pagination_token=token,
+                )
                 page = _checked_page(payload, name)
                 self.budget.add(len(page.items))
-                fresh = [e for e in page.items
-                         if not (isinstance(e, dict) and last and str(e.get("id", "")).isdigit()
-                                 and int(e["id"]) <= int(last))]
+                fresh = [
+                    e
+                    for e in page.items
+                    if not (
+                        isinstance(e, dict)
+                        and last
+                        and str(e.get("id", "")).isdigit()
+                        and int(e["id"]) <= int(last)
+                    )
+                ]
                 reached_cursor = len(fresh) < len(page.items)
                 newest = newest or _max_id(page.items)
                 ctx = XContext(brand.key, name, self._brand_ids())
                 messages, rejected = _parse_items(
-                    fresh, lambda e, users=page.users, ctx=ctx: dm_to_message(e, users, ctx))
+                    fresh, lambda e, users=page.users, ctx=ctx: dm_to_message(e, users, ctx)
+                )
                 token = page.meta.get("next_token")
                 if token and page.items and not reached_cursor:
-                    next_cursor = {"last_id": last, "resume": {"next_token": token,
-                                                               "newest_id": newest}}
+                    next_cursor = {
+                        "last_id": last,
+                        "resume": {"next_token": token, "newest_id": newest},
+                    }
                 else:
                     token = None
                     next_cursor = {"last_id": _max_id_of(newest, last)}
                 yield self._result(name, messages, rejected, next_cursor, page)
                 if not token:
                     return
+
         return poll
 
-    def _result(self, name: str, messages: list[Message], rejected: list[Rejected],
-                cursor: dict, page: Page) -> PollResult:
+    def _result(
+        self, name: str, messages: list[Message], rejected: list[Rejected], cursor: dict, page: Page
+    ) -> PollResult:
         waits = self.waits.take()
         result = PollResult(
-            source=name, messages=messages, rejected=rejected, cursor=cursor,
+            source=name,
+            messages=messages,
+            rejected=rejected,
+            cursor=cursor,
             rate_limit_wait_s=waits.rate_limit_s,
-            details={"x_reads_this_month": self.budget.reads,
-                     "x_monthly_read_cap": self.budget.cap, "x_month": self.budget.month,
-                     "throttle_wait_s": round(waits.throttle_s, 3),
-                     "backoff_wait_s": round(waits.backoff_s, 3), "retries": waits.retries},
+            details={
+                "x_reads_this_month": self.budget.reads,
+                "x_monthly_read_cap": self.budget.cap,
+                "x_month": self.budget.month,
+                "throttle_wait_s": round(waits.throttle_s, 3),
+                "backoff_wait_s": round(waits.backoff_s, 3),
+                "retries": waits.retries,
+            },
             extra_cursors={USAGE_SOURCE: self.budget.state()},
         )
         result.warnings += [f"{name}: API partial error: {e}" for e in page.errors]
@@ -575,8 +679,10 @@ def _checked_page(payload: dict, where: str) -> Page:
     except ValueError as exc:
         import json
 
-        raise BadPayload(json.dumps(payload, ensure_ascii=False)[:100_000],
-                         f"{where}: unexpected response: {exc}") from None
+        raise BadPayload(
+            json.dumps(payload, ensure_ascii=False)[:100_000],
+            f"{where}: unexpected response: {exc}",
+        ) from None
 
 
 def _parse_items(items: list[Any], parse_one) -> tuple[list[Message], list[Rejected]]:

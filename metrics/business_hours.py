@@ -69,20 +69,23 @@ def _parse_day(value: Any, *, where: str) -> tuple[tuple[int, int], ...]:
         value = [value]  # one ["09:00", "18:00"] pair
     spans = []
     for item in value:
-        if isinstance(item, list | tuple) and len(item) == 2 and all(
-                isinstance(v, str) for v in item):
+        if (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and all(isinstance(v, str) for v in item)
+        ):
             item = f"{item[0]}-{item[1]}"
         if not isinstance(item, str) or item.count("-") != 1:
-            raise ValueError(f"{where}: {item!r} is not 'HH:MM-HH:MM' or a "
-                             "['HH:MM', 'HH:MM'] pair")
+            raise ValueError(f"{where}: {item!r} is not 'HH:MM-HH:MM' or a ['HH:MM', 'HH:MM'] pair")
         start_text, end_text = item.split("-")
         start = _parse_clock(start_text, where=where)
         end = _parse_clock(end_text, where=where)
         if end <= start:
             # Overnight shifts are written as two intervals (e.g. fri
             # 22:00-24:00 and sat 00:00-06:00) so each day stays self-contained.
-            raise ValueError(f"{where}: {item!r} ends before it starts; split overnight "
-                             "shifts at midnight")
+            raise ValueError(
+                f"{where}: {item!r} ends before it starts; split overnight shifts at midnight"
+            )
         spans.append((start, end))
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -112,18 +115,21 @@ class BusinessCalendar:
     _zone: ZoneInfo = field(init=False, repr=False)
     _holidays: Any = field(init=False, repr=False, default=None)
     _day_cache: dict[date, tuple[tuple[int, int], ...]] = field(
-        init=False, repr=False, default_factory=dict)
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         try:
             self._zone = ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {self.timezone!r} (use an IANA name such as "
-                             "'America/Sao_Paulo')") from None
+            raise ValueError(
+                f"unknown timezone {self.timezone!r} (use an IANA name such as 'America/Sao_Paulo')"
+            ) from None
         if self.holiday_country:
             try:
                 self._holidays = holidays_lib.country_holidays(
-                    self.holiday_country, subdiv=self.holiday_subdivision)
+                    self.holiday_country, subdiv=self.holiday_subdivision
+                )
             except NotImplementedError:
                 raise ValueError(f"holidays: unknown country {self.holiday_country!r}") from None
             except Exception as exc:  # the holidays package raises plain errors for subdivs
@@ -134,8 +140,11 @@ class BusinessCalendar:
     # --- construction -------------------------------------------------------
 
     @classmethod
-    def from_settings(cls, timezone: str | None, settings: Mapping[str, Any] | str | None,
-                      ) -> BusinessCalendar:
+    def from_settings(
+        cls,
+        timezone: str | None,
+        settings: Mapping[str, Any] | str | None,
+    ) -> BusinessCalendar:
         """Build a calendar from a brand's timezone and settings (dict or JSON text).
         Raises ``ValueError`` naming the bad key when the settings do not fit
         the documented shape (unknown keys outside :data:`SETTINGS_KEYS` are
@@ -156,10 +165,12 @@ class BusinessCalendar:
         elif isinstance(hours, Mapping):
             unknown = set(hours) - set(WEEKDAYS)
             if unknown:
-                raise ValueError(f"business_hours: unknown day(s) {sorted(unknown)}; "
-                                 f"use {', '.join(WEEKDAYS)}")
+                raise ValueError(
+                    f"business_hours: unknown day(s) {sorted(unknown)}; use {', '.join(WEEKDAYS)}"
+                )
             kwargs["weekly"] = tuple(
-                _parse_day(hours.get(day, []), where=f"business_hours.{day}") for day in WEEKDAYS)
+                _parse_day(hours.get(day, []), where=f"business_hours.{day}") for day in WEEKDAYS
+            )
         else:
             raise ValueError(f"business_hours must be '24/7' or a table of days, got {hours!r}")
 
@@ -170,17 +181,20 @@ class BusinessCalendar:
         kwargs["holiday_subdivision"] = holiday_settings.get("subdivision") or None
         try:
             kwargs["holiday_dates"] = frozenset(
-                date.fromisoformat(str(d)) for d in holiday_settings.get("dates") or ())
+                date.fromisoformat(str(d)) for d in holiday_settings.get("dates") or ()
+            )
         except ValueError:
             raise ValueError("holidays.dates must be ISO dates (YYYY-MM-DD)") from None
 
         sla = settings.get("sla") or {}
         if not isinstance(sla, Mapping):
             raise ValueError("sla must be a table like {first_response_minutes = 60}")
-        first = _positive_number(sla.get("first_response_minutes", DEFAULT_SLA_MINUTES),
-                                 "sla.first_response_minutes")
-        following = _positive_number(sla.get("next_response_minutes", first),
-                                     "sla.next_response_minutes")
+        first = _positive_number(
+            sla.get("first_response_minutes", DEFAULT_SLA_MINUTES), "sla.first_response_minutes"
+        )
+        following = _positive_number(
+            sla.get("next_response_minutes", first), "sla.next_response_minutes"
+        )
         fraction = sla.get("at_risk_fraction", DEFAULT_AT_RISK_FRACTION)
         if not isinstance(fraction, int | float) or not 0 < fraction <= 1:
             raise ValueError("sla.at_risk_fraction must be a number in (0, 1]")
@@ -236,8 +250,9 @@ class BusinessCalendar:
             spans: tuple[tuple[int, int], ...] = ()
         else:
             minutes = ((0, 24 * 60),) if self.weekly is None else self.weekly[day.weekday()]
-            spans = tuple((self._wall_clock_ts(day, a), self._wall_clock_ts(day, b))
-                          for a, b in minutes)
+            spans = tuple(
+                (self._wall_clock_ts(day, a), self._wall_clock_ts(day, b)) for a, b in minutes
+            )
         self._day_cache[day] = spans
         return spans
 
@@ -283,8 +298,11 @@ class BusinessCalendar:
 
 
 def _positive_number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and value > 0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (math.isfinite(value) and value > 0)
+    ):
         raise ValueError(f"{where} must be a positive number of minutes, got {value!r}")
     return float(value)
 

@@ -64,16 +64,16 @@ class _Derived:
     next_responses: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _derive(rows: list[tuple], brand_by_handle: Mapping[tuple[str, str], str],
-            clock_start: str = "first") -> _Derived:
+def _derive(
+    rows: list[tuple], brand_by_handle: Mapping[tuple[str, str], str], clock_start: str = "first"
+) -> _Derived:
     """Rows: (id, direction, created_ts, brand, author_handle, mentions, platform)."""
     tagged = []
     for row in rows:
         message_id, direction, ts, brand, author, _mentions, platform = row
         account_brand = brand_by_handle.get((platform, (author or "").lower()))
         is_brand = direction == "outbound" or account_brand is not None
-        tagged.append((ts, 1 if is_brand else 0, message_id, is_brand,
-                       brand or account_brand, row))
+        tagged.append((ts, 1 if is_brand else 0, message_id, is_brand, brand or account_brand, row))
     tagged.sort(key=lambda t: t[:3])
     d = _Derived()
     turn_first: int | None = None
@@ -95,8 +95,11 @@ def _derive(rows: list[tuple], brand_by_handle: Mapping[tuple[str, str], str],
             d.unanswered_count += 1
             if d.mention_brand is None:
                 d.mention_brand = brand or next(
-                    (brand_by_handle[(platform, h)] for h in (mentions or "").split()
-                     if (platform, h) in brand_by_handle),
+                    (
+                        brand_by_handle[(platform, h)]
+                        for h in (mentions or "").split()
+                        if (platform, h) in brand_by_handle
+                    ),
                     None,
                 )
         else:
@@ -131,7 +134,8 @@ def _next_status(status: str, changed_at: int | None, d: _Derived) -> tuple[str,
     if d.awaiting_since is None:  # the brand had the last word
         # ... but a person who reopened it after that reply keeps it open.
         brand_spoke_since = changed_at is None or (
-            d.last_brand_at is not None and d.last_brand_at >= changed_at)
+            d.last_brand_at is not None and d.last_brand_at >= changed_at
+        )
         if status in ("new", "open") and brand_spoke_since:
             return "replied", False
         return status, False
@@ -152,8 +156,7 @@ class CalendarCache:
     def __init__(self, db: Database):
         self._rows = {
             key: (timezone, settings)
-            for key, timezone, settings in db.execute(
-                "SELECT key, timezone, settings FROM brands")
+            for key, timezone, settings in db.execute("SELECT key, timezone, settings FROM brands")
         }
         self._calendars: dict[str | None, BusinessCalendar] = {}
 
@@ -187,7 +190,8 @@ def _measure(d: _Derived, status: str, calendar: BusinessCalendar) -> dict[str, 
         "next_response_count": len(d.next_responses),
         "next_response_seconds_total": sum(end - start for start, end in d.next_responses),
         "next_response_business_seconds_total": sum(
-            calendar.business_seconds(start, end) for start, end in d.next_responses),
+            calendar.business_seconds(start, end) for start, end in d.next_responses
+        ),
     }
     if d.first_customer_at is not None:
         out["local_date"] = calendar.local_date(d.first_customer_at).isoformat()
@@ -198,11 +202,15 @@ def _measure(d: _Derived, status: str, calendar: BusinessCalendar) -> dict[str, 
         out["first_response_business_seconds"] = business
         out["first_response_sla_met"] = int(business <= calendar.sla_first_response_seconds)
     if d.awaiting_clock_start is not None and status in AWAITING_STATUSES:
-        sla = (calendar.sla_first_response_seconds if d.first_response_at is None
-               else calendar.sla_next_response_seconds)
+        sla = (
+            calendar.sla_first_response_seconds
+            if d.first_response_at is None
+            else calendar.sla_next_response_seconds
+        )
         out["sla_due_at"] = calendar.add_business_seconds(d.awaiting_clock_start, sla)
         out["sla_at_risk_at"] = calendar.add_business_seconds(
-            d.awaiting_clock_start, math.ceil(sla * calendar.at_risk_fraction))
+            d.awaiting_clock_start, math.ceil(sla * calendar.at_risk_fraction)
+        )
     return out
 
 
@@ -221,15 +229,20 @@ def recompute_conversations(db: Database, conversation_ids: Iterable[int]) -> in
         calendars = CalendarCache(db)
         now = iso_utc(utc_now())
         for start in range(0, len(ids), CHUNK):
-            updated += _recompute_chunk(db, ids[start:start + CHUNK], brand_by_handle,
-                                        calendars, now)
+            updated += _recompute_chunk(
+                db, ids[start : start + CHUNK], brand_by_handle, calendars, now
+            )
     refresh_rollup(db)
     return updated
 
 
-def _recompute_chunk(db: Database, chunk: list[int],
-                     brand_by_handle: Mapping[tuple[str, str], str],
-                     calendars: CalendarCache, now: str) -> int:
+def _recompute_chunk(
+    db: Database,
+    chunk: list[int],
+    brand_by_handle: Mapping[tuple[str, str], str],
+    calendars: CalendarCache,
+    now: str,
+) -> int:
     marks = ",".join("?" * len(chunk))
     messages: dict[int, list[tuple]] = {}
     for row in db.execute(
@@ -252,24 +265,30 @@ def _recompute_chunk(db: Database, chunk: list[int],
         if conversation_id not in current:
             continue
         status, changed_at, reopened_count, stored_brand = current[conversation_id]
-        update = _conversation_values(rows, status, changed_at, reopened_count, stored_brand,
-                                      brand_by_handle, calendars, now)
+        update = _conversation_values(
+            rows, status, changed_at, reopened_count, stored_brand, brand_by_handle, calendars, now
+        )
         update["id"] = conversation_id
         updates.append(update)
     if updates:
         columns = [c for c in updates[0] if c != "id"]
         db.conn.executemany(
-            f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} "
-            "WHERE id = :id",
+            f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id",
             updates,
         )
     return len(updates)
 
 
-def _conversation_values(rows: list[tuple], status: str, changed_at: int | None,
-                         reopened_count: int, stored_brand: str | None,
-                         brand_by_handle: Mapping[tuple[str, str], str],
-                         calendars: CalendarCache, now: str) -> dict[str, Any]:
+def _conversation_values(
+    rows: list[tuple],
+    status: str,
+    changed_at: int | None,
+    reopened_count: int,
+    stored_brand: str | None,
+    brand_by_handle: Mapping[tuple[str, str], str],
+    calendars: CalendarCache,
+    now: str,
+) -> dict[str, Any]:
     """Every derived column of one conversation from its message rows
     ``(id, direction, created_ts, brand, author_handle, mentions, platform)``
     and its current status, status change time, reopen count and brand."""
@@ -283,8 +302,7 @@ def _conversation_values(rows: list[tuple], status: str, changed_at: int | None,
             d = _derive(rows, brand_by_handle, calendar.clock_start)
     new_status, reopened = _next_status(status, changed_at, d)
     if new_status != status:
-        changed_at = d.last_customer_at if reopened or new_status == "open" else (
-            d.last_brand_at)
+        changed_at = d.last_customer_at if reopened or new_status == "open" else (d.last_brand_at)
     values = {
         "brand": brand,
         "customer_handle": d.customer_handle,
@@ -321,10 +339,12 @@ def new_conversation_rows(db: Database, groups: Iterable[tuple]) -> Iterator[dic
     calendars = CalendarCache(db)
     now = iso_utc(utc_now())
     for conversation_id, platform, root_id, channel, root_brand, rows in groups:
-        values = _conversation_values(rows, "new", None, 0, root_brand, brand_by_handle,
-                                      calendars, now)
-        values.update(id=conversation_id, platform=platform, root_message_id=root_id,
-                      channel=channel)
+        values = _conversation_values(
+            rows, "new", None, 0, root_brand, brand_by_handle, calendars, now
+        )
+        values.update(
+            id=conversation_id, platform=platform, root_message_id=root_id, channel=channel
+        )
         yield values
 
 
@@ -332,7 +352,8 @@ def _brand_by_handle(db: Database) -> dict[tuple[str, str], str]:
     return {
         (platform, handle.lower()): brand
         for platform, handle, brand in db.execute(
-            "SELECT platform, handle, brand FROM brand_accounts")
+            "SELECT platform, handle, brand FROM brand_accounts"
+        )
     }
 
 
@@ -367,8 +388,10 @@ def _as_ts(now: datetime | int | float | None) -> int:
     return int(now)
 
 
-def sla_state(conversation: Mapping[str, Any], now: datetime | int | float | None = None,
-              ) -> str | None:
+def sla_state(
+    conversation: Mapping[str, Any],
+    now: datetime | int | float | None = None,
+) -> str | None:
     """SLA state of a conversation row (a mapping with ``sla_due_at`` and
     ``sla_at_risk_at``, unix seconds) at ``now`` (aware datetime or unix
     seconds; default: the current time): ``"breached"`` once the deadline has
@@ -393,7 +416,7 @@ def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> N
     latest customer message), for sorting the queue and for exports."""
     ids = sorted(set(conversation_ids))
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
         db.conn.execute(
             f"""

@@ -88,6 +88,7 @@ def neutralise_formula(value: Any) -> Any:
 
 # --- row sources ----------------------------------------------------------------
 
+
 def _iso(ts: int | None) -> str | None:
     return iso_utc(from_ts(ts)) if ts is not None else None
 
@@ -122,33 +123,52 @@ BENCHMARK_PERIODS = ("day", "week", "month")
 def _benchmark_columns(thresholds: Sequence[int]) -> tuple[Column, ...]:
     names = [stats.threshold_key(t) for t in thresholds]
     return (
-        ("brand", "str"), ("period", "str"), ("period_start", "str"),
-        ("conversations", "int"), ("answered", "int"), ("response_rate", "float"),
-        ("first_response_median_s", "float"), ("first_response_p90_s", "int"),
+        ("brand", "str"),
+        ("period", "str"),
+        ("period_start", "str"),
+        ("conversations", "int"),
+        ("answered", "int"),
+        ("response_rate", "float"),
+        ("first_response_median_s", "float"),
+        ("first_response_p90_s", "int"),
         ("first_response_mean_s", "float"),
-        ("business_first_response_median_s", "float"), ("business_first_response_p90_s", "int"),
+        ("business_first_response_median_s", "float"),
+        ("business_first_response_p90_s", "int"),
         ("business_first_response_mean_s", "float"),
-        *((n, "float") for n in names), *((f"business_{n}", "float") for n in names),
-        ("within_sla", "float"), ("closed", "int"), ("first_contact_resolution", "float"),
-        ("next_responses", "int"), ("next_response_mean_s", "float"),
+        *((n, "float") for n in names),
+        *((f"business_{n}", "float") for n in names),
+        ("within_sla", "float"),
+        ("closed", "int"),
+        ("first_contact_resolution", "float"),
+        ("next_responses", "int"),
+        ("next_response_mean_s", "float"),
         ("business_next_response_mean_s", "float"),
     )
 
 
-def _benchmark_rows(db: Database, period: str, since, until, brand,
-                    columns: Sequence[Column], thresholds: Sequence[int]) -> list[tuple]:
+def _benchmark_rows(
+    db: Database,
+    period: str,
+    since,
+    until,
+    brand,
+    columns: Sequence[Column],
+    thresholds: Sequence[int],
+) -> list[tuple]:
     if period not in BENCHMARK_PERIODS:
         raise ValueError(f"period must be one of {BENCHMARK_PERIODS}, got {period!r}")
     # One row per brand and period: small, so it is built in full.
     out = []
-    for row in response_time_report(db, by=("brand", period), since=since, until=until,
-                                     brand=brand, thresholds=thresholds):
+    for row in response_time_report(
+        db, by=("brand", period), since=since, until=until, brand=brand, thresholds=thresholds
+    ):
         row = {**row, "period": period, "period_start": row[period]}
         out.append(tuple(row.get(name) for name, _ in columns))
     return out
 
 
 # --- writers ------------------------------------------------------------------------
+
 
 def _write_csv(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
@@ -169,8 +189,9 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
-def _write_xlsx(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes],
-                sheet: str) -> None:
+def _write_xlsx(
+    rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes], sheet: str
+) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -191,8 +212,10 @@ def _write_parquet(rows: Iterable[tuple], columns: Sequence[Column], out: IO[byt
         batch: list[tuple] = []
 
         def flush() -> None:
-            arrays = [pa.array([r[i] for r in batch], type=schema.field(i).type)
-                      for i in range(len(columns))]
+            arrays = [
+                pa.array([r[i] for r in batch], type=schema.field(i).type)
+                for i in range(len(columns))
+            ]
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
             batch.clear()
 
@@ -212,8 +235,9 @@ def _write_json(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]
     first = True
     for row in rows:
         out.write(b"\n" if first else b",\n")
-        out.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
-                  .encode("utf-8"))
+        out.write(
+            json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False).encode("utf-8")
+        )
         first = False
     out.write(b"\n]\n")
 
@@ -223,8 +247,13 @@ def _check_format(fmt: str) -> None:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
 
 
-def _write(fmt: str, rows: Iterable[tuple], columns: Sequence[Column],
-           out: str | os.PathLike[str] | IO[bytes], sheet: str) -> None:
+def _write(
+    fmt: str,
+    rows: Iterable[tuple],
+    columns: Sequence[Column],
+    out: str | os.PathLike[str] | IO[bytes],
+    sheet: str,
+) -> None:
     _check_format(fmt)
     writers: dict[str, Callable[[IO[bytes]], None]] = {
         "csv": lambda f: _write_csv(rows, columns, f),
@@ -254,6 +283,7 @@ def _write(fmt: str, rows: Iterable[tuple], columns: Sequence[Column],
 
 # --- public API -------------------------------------------------------------------------
 
+
 def export_conversations(
     db: Database,
     fmt: str,
@@ -270,8 +300,9 @@ def export_conversations(
     as in :func:`metrics.reports.response_time_report`. Raises ``ValueError``
     for an unknown format or bad bound."""
     _check_format(fmt)
-    _write(fmt, _conversation_rows(db, since, until, brand), CONVERSATION_COLUMNS, out,
-           "conversations")
+    _write(
+        fmt, _conversation_rows(db, since, until, brand), CONVERSATION_COLUMNS, out, "conversations"
+    )
 
 
 def export_conversations_to_bytes(db: Database, fmt: str, **filters: Any) -> bytes:
@@ -298,8 +329,13 @@ def export_benchmarks(
     formats, destinations and errors as :func:`export_conversations`."""
     _check_format(fmt)
     columns = _benchmark_columns(thresholds)
-    _write(fmt, _benchmark_rows(db, period, since, until, brand, columns, thresholds), columns,
-           out, "benchmarks")
+    _write(
+        fmt,
+        _benchmark_rows(db, period, since, until, brand, columns, thresholds),
+        columns,
+        out,
+        "benchmarks",
+    )
 
 
 def export_benchmarks_to_bytes(db: Database, fmt: str, **options: Any) -> bytes:

@@ -51,7 +51,16 @@ BADGE_LABELS: tuple[tuple[float, str], ...] = (
 )
 #: Distribution buckets (upper bounds in seconds; the last bucket is open).
 DISTRIBUTION_EDGES: tuple[int, ...] = (
-    5 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 48 * 3600)
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    3600,
+    2 * 3600,
+    4 * 3600,
+    8 * 3600,
+    24 * 3600,
+    48 * 3600,
+)
 
 # Base-path SQL expressions for each group key (all over indexed/stored columns).
 _KEY_SQL = {
@@ -67,6 +76,7 @@ _KEY_SQL = {
 
 
 # --- arguments ----------------------------------------------------------------
+
 
 def parse_by(by: str | Sequence[str] | None) -> tuple[str, ...]:
     """Normalise ``by`` ("brand", "brand,day", ("brand", "day"), None/"" for one
@@ -88,11 +98,15 @@ def _bound(value: date | datetime | str | None, name: str) -> date | int | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return date.fromisoformat(text) if len(text) == 10 else _bound(
-                datetime.fromisoformat(text.replace("Z", "+00:00")), name)
+            return (
+                date.fromisoformat(text)
+                if len(text) == 10
+                else _bound(datetime.fromisoformat(text.replace("Z", "+00:00")), name)
+            )
         except ValueError:
-            raise ValueError(f"{name}: {value!r} is neither YYYY-MM-DD nor an ISO "
-                             "datetime with offset") from None
+            raise ValueError(
+                f"{name}: {value!r} is neither YYYY-MM-DD nor an ISO datetime with offset"
+            ) from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{name}: datetime must be timezone-aware (or pass a date)")
@@ -147,6 +161,7 @@ def _filters(since, until, brand, platform, channel) -> _Filters:
 
 # --- accumulation -------------------------------------------------------------
 
+
 @dataclass
 class _Group:
     conversations: int = 0
@@ -174,8 +189,9 @@ def _week_start(day: str) -> str:
     return (parsed - timedelta(days=parsed.weekday())).isoformat()
 
 
-def _rollup_key_values(keys: tuple[str, ...], brand: str, platform: str, channel: str,
-                       day: str) -> tuple:
+def _rollup_key_values(
+    keys: tuple[str, ...], brand: str, platform: str, channel: str, day: str
+) -> tuple:
     values = []
     for key in keys:
         if key == "brand":
@@ -193,8 +209,11 @@ def _rollup_key_values(keys: tuple[str, ...], brand: str, platform: str, channel
     return tuple(values)
 
 
-def _collect_from_rollup(db: Database, keys: tuple[str, ...], filters: _Filters,
-                         ) -> dict[tuple, _Group]:
+def _collect_from_rollup(
+    db: Database,
+    keys: tuple[str, ...],
+    filters: _Filters,
+) -> dict[tuple, _Group]:
     clauses, params = filters.where(rollup=True)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     groups: dict[tuple, _Group] = {}
@@ -223,28 +242,39 @@ def _collect_from_rollup(db: Database, keys: tuple[str, ...], filters: _Filters,
     return groups
 
 
-def _collect_from_conversations(db: Database, keys: tuple[str, ...], filters: _Filters,
-                                ) -> dict[tuple, _Group]:
+def _collect_from_conversations(
+    db: Database,
+    keys: tuple[str, ...],
+    filters: _Filters,
+) -> dict[tuple, _Group]:
     clauses, params = filters.where(rollup=False)
     key_sql = [_KEY_SQL[k] for k in keys]
-    columns = ", ".join([*key_sql, "first_response_seconds", "first_response_business_seconds",
-                         "first_response_sla_met", "status = 'closed'",
-                         "status = 'closed' AND brand_reply_count = 1 AND reopened_count = 0",
-                         "next_response_count", "next_response_seconds_total",
-                         "next_response_business_seconds_total"])
+    columns = ", ".join(
+        [
+            *key_sql,
+            "first_response_seconds",
+            "first_response_business_seconds",
+            "first_response_sla_met",
+            "status = 'closed'",
+            "status = 'closed' AND brand_reply_count = 1 AND reopened_count = 0",
+            "next_response_count",
+            "next_response_seconds_total",
+            "next_response_business_seconds_total",
+        ]
+    )
     width = len(keys)
     lists: dict[tuple, tuple[list[int], list[int]]] = {}
     groups: dict[tuple, _Group] = {}
     for row in db.execute(
-        f"SELECT {columns} FROM conversations WHERE {' AND '.join(clauses)}", params,
+        f"SELECT {columns} FROM conversations WHERE {' AND '.join(clauses)}",
+        params,
     ):
         key = tuple(row[:width])
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group()
             lists[key] = ([], [])
-        (frt, business, met, closed, resolved, next_count, next_total,
-         next_business) = row[width:]
+        (frt, business, met, closed, resolved, next_count, next_total, next_business) = row[width:]
         group.conversations += 1
         if frt is not None:
             group.answered += 1
@@ -262,8 +292,9 @@ def _collect_from_conversations(db: Database, keys: tuple[str, ...], filters: _F
     return groups
 
 
-def _collect(db: Database, keys: tuple[str, ...], filters: _Filters, *,
-             force_base: bool = False) -> dict[tuple, _Group]:
+def _collect(
+    db: Database, keys: tuple[str, ...], filters: _Filters, *, force_base: bool = False
+) -> dict[tuple, _Group]:
     if not force_base and set(keys) <= ROLLUP_KEYS and filters.by_dates_only:
         _ensure_rollup_current(db)
         return _collect_from_rollup(db, keys, filters)
@@ -271,6 +302,7 @@ def _collect(db: Database, keys: tuple[str, ...], filters: _Filters, *,
 
 
 # --- rows -----------------------------------------------------------------------
+
 
 def _key_fields(keys: tuple[str, ...], values: tuple) -> dict[str, Any]:
     fields: dict[str, Any] = {}
@@ -288,37 +320,51 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _row(keys: tuple[str, ...], values: tuple, group: _Group, thresholds: Sequence[int],
-         business_hours: bool) -> dict[str, Any]:
+def _row(
+    keys: tuple[str, ...],
+    values: tuple,
+    group: _Group,
+    thresholds: Sequence[int],
+    business_hours: bool,
+) -> dict[str, Any]:
     calendar = stats.sorted_values(group.calendar_parts)
     business = stats.sorted_values(group.business_parts)
     row = _key_fields(keys, values)
-    row.update({
-        "conversations": group.conversations,
-        "answered": group.answered,
-        "response_rate": _share(group.answered, group.conversations),
-        "first_response_median_s": stats.median(calendar),
-        "first_response_p90_s": stats.p90(calendar),
-        "first_response_mean_s": stats.mean(calendar),
-        "business_first_response_median_s": stats.median(business),
-        "business_first_response_p90_s": stats.p90(business),
-        "business_first_response_mean_s": stats.mean(business),
-    })
+    row.update(
+        {
+            "conversations": group.conversations,
+            "answered": group.answered,
+            "response_rate": _share(group.answered, group.conversations),
+            "first_response_median_s": stats.median(calendar),
+            "first_response_p90_s": stats.p90(calendar),
+            "first_response_mean_s": stats.mean(calendar),
+            "business_first_response_median_s": stats.median(business),
+            "business_first_response_p90_s": stats.p90(business),
+            "business_first_response_mean_s": stats.mean(business),
+        }
+    )
     names = [stats.threshold_key(t) for t in thresholds]
     row.update(zip(names, stats.within_shares(calendar, thresholds), strict=True))
-    row.update(zip([f"business_{n}" for n in names],
-                   stats.within_shares(business, thresholds), strict=True))
-    row.update({
-        "within_sla": _share(group.sla_met, group.answered),
-        "closed": group.closed,
-        "first_contact_resolution": _share(group.first_contact_resolved, group.closed),
-        "next_responses": group.next_response_count,
-        "next_response_mean_s": _share(group.next_response_seconds_total,
-                                       group.next_response_count),
-        "business_next_response_mean_s": _share(group.next_response_business_seconds_total,
-                                                group.next_response_count),
-        "basis": "business" if business_hours else "calendar",
-    })
+    row.update(
+        zip(
+            [f"business_{n}" for n in names], stats.within_shares(business, thresholds), strict=True
+        )
+    )
+    row.update(
+        {
+            "within_sla": _share(group.sla_met, group.answered),
+            "closed": group.closed,
+            "first_contact_resolution": _share(group.first_contact_resolved, group.closed),
+            "next_responses": group.next_response_count,
+            "next_response_mean_s": _share(
+                group.next_response_seconds_total, group.next_response_count
+            ),
+            "business_next_response_mean_s": _share(
+                group.next_response_business_seconds_total, group.next_response_count
+            ),
+            "basis": "business" if business_hours else "calendar",
+        }
+    )
     return row
 
 
@@ -360,8 +406,10 @@ def response_time_report(
     filters = _filters(since, until, brand, platform, channel)
     thresholds = tuple(int(t) for t in thresholds)
     groups = _collect(db, keys, filters)
-    return [_row(keys, values, groups[values], thresholds, business_hours)
-            for values in sorted(groups, key=_sort_key)]
+    return [
+        _row(keys, values, groups[values], thresholds, business_hours)
+        for values in sorted(groups, key=_sort_key)
+    ]
 
 
 def hour_of_week(
@@ -378,21 +426,26 @@ def hour_of_week(
     ``conversations`` (volume needing a response), ``answered``,
     ``first_response_median_s`` and ``business_first_response_median_s``
     (None where nothing was answered). Empty hours are included with zeros."""
-    rows = {row["hour_of_week"]: row for row in response_time_report(
-        db, by="hour", since=since, until=until, brand=brand, platform=platform,
-        channel=channel)}
+    rows = {
+        row["hour_of_week"]: row
+        for row in response_time_report(
+            db, by="hour", since=since, until=until, brand=brand, platform=platform, channel=channel
+        )
+    }
     out = []
     for slot in range(168):
         row = rows.get(slot, {})
-        out.append({
-            "hour_of_week": slot,
-            "weekday": WEEKDAY_NAMES[slot // 24],
-            "hour": slot % 24,
-            "conversations": row.get("conversations", 0),
-            "answered": row.get("answered", 0),
-            "first_response_median_s": row.get("first_response_median_s"),
-            "business_first_response_median_s": row.get("business_first_response_median_s"),
-        })
+        out.append(
+            {
+                "hour_of_week": slot,
+                "weekday": WEEKDAY_NAMES[slot // 24],
+                "hour": slot % 24,
+                "conversations": row.get("conversations", 0),
+                "answered": row.get("answered", 0),
+                "first_response_median_s": row.get("first_response_median_s"),
+                "business_first_response_median_s": row.get("business_first_response_median_s"),
+            }
+        )
     return out
 
 
@@ -403,6 +456,7 @@ def _bucket_label(lower: int, upper: int | None) -> str:
         if seconds % 3600 == 0:
             return f"{seconds // 3600}h"
         return f"{seconds // 60}m"
+
     if upper is None:
         return f"> {human(lower)}"
     return f"<= {human(upper)}" if lower == 0 else f"{human(lower)}-{human(upper)}"
@@ -426,22 +480,25 @@ def frt_distribution(
     filters = _filters(since, until, brand, platform, channel)
     groups = _collect(db, (), filters)
     group = groups.get((), _Group())
-    values = stats.sorted_values(group.business_parts if business_hours
-                                 else group.calendar_parts)
+    values = stats.sorted_values(group.business_parts if business_hours else group.calendar_parts)
     bounds = [int(e) for e in edges]
-    cumulative = [0, *(int(c) for c in np.searchsorted(values, bounds, side="right")),
-                  len(values)]
+    cumulative = [0, *(int(c) for c in np.searchsorted(values, bounds, side="right")), len(values)]
     lowers = [0, *bounds]
     uppers: list[int | None] = [*bounds, None]
     return [
-        {"bucket": _bucket_label(lower, upper), "lower_s": lower, "upper_s": upper,
-         "count": cumulative[i + 1] - cumulative[i],
-         "share": _share(cumulative[i + 1] - cumulative[i], len(values))}
+        {
+            "bucket": _bucket_label(lower, upper),
+            "lower_s": lower,
+            "upper_s": upper,
+            "count": cumulative[i + 1] - cumulative[i],
+            "share": _share(cumulative[i + 1] - cumulative[i], len(values)),
+        }
         for i, (lower, upper) in enumerate(zip(lowers, uppers, strict=True))
     ]
 
 
 # --- live state -------------------------------------------------------------------
+
 
 def _now_ts(now: datetime | int | float | None) -> int:
     if now is None:
@@ -482,9 +539,24 @@ def waiting_conversations(
         params.append(int(limit))
     out = []
     for row in db.execute(sql, params):
-        item = dict(zip(("id", "brand", "platform", "channel", "customer_handle", "status",
-                         "assignee", "awaiting_since", "sla_due_at", "sla_at_risk_at"),
-                        row, strict=True))
+        item = dict(
+            zip(
+                (
+                    "id",
+                    "brand",
+                    "platform",
+                    "channel",
+                    "customer_handle",
+                    "status",
+                    "assignee",
+                    "awaiting_since",
+                    "sla_due_at",
+                    "sla_at_risk_at",
+                ),
+                row,
+                strict=True,
+            )
+        )
         item["age_s"] = max(0, moment - item["awaiting_since"])
         item["sla_state"] = sla_state(item, moment)
         out.append(item)
@@ -506,8 +578,9 @@ def kpis(
     ``first_contact_resolution``) plus the live queue as of ``now`` (not
     limited to the period): ``waiting``, ``oldest_waiting_s`` and
     ``sla_ok``/``sla_at_risk``/``sla_breached`` counts."""
-    report = response_time_report(db, by=None, since=since, until=until, brand=brand,
-                                  platform=platform)
+    report = response_time_report(
+        db, by=None, since=since, until=until, brand=brand, platform=platform
+    )
     empty_row = _row((), (), _Group(), stats.DEFAULT_THRESHOLDS, False)
     result = dict(report[0] if report else empty_row)
     result.pop("basis", None)
@@ -538,9 +611,11 @@ def public_badge(
     since_ts = until_ts - int(BADGE_WINDOW.total_seconds())
     # A lean query of its own: with idx_conversations_badge (all brands) or
     # idx_conversations_brand_first (one brand) it reads only the window.
-    sql = ("SELECT first_response_seconds FROM conversations "
-           "WHERE first_customer_at >= ? AND first_customer_at <= ? AND needs_response = 1 "
-           "AND status NOT IN ('spam', 'ignored')")
+    sql = (
+        "SELECT first_response_seconds FROM conversations "
+        "WHERE first_customer_at >= ? AND first_customer_at <= ? AND needs_response = 1 "
+        "AND status NOT IN ('spam', 'ignored')"
+    )
     params: list[Any] = [since_ts, until_ts]
     if brand is not None:
         sql += " AND brand = ?"

@@ -57,12 +57,20 @@ def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_da
     conn.execute(
         "INSERT INTO response_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            brand, platform, channel, local_date,
-            len(rows), len(calendar), encode_values(calendar), encode_values(business),
+            brand,
+            platform,
+            channel,
+            local_date,
+            len(rows),
+            len(calendar),
+            encode_values(calendar),
+            encode_values(business),
             sum(1 for r in rows if r[2] == 1),
             len(closed),
             sum(1 for r in closed if r[4] == 1 and r[5] == 0),
-            sum(r[6] for r in rows), sum(r[7] for r in rows), sum(r[8] for r in rows),
+            sum(r[6] for r in rows),
+            sum(r[7] for r in rows),
+            sum(r[8] for r in rows),
         ),
     )
 
@@ -72,7 +80,8 @@ def refresh_rollup(db: Database) -> int:
     a write transaction (the engine does, at the end of each recompute).
     Returns how many keys were rebuilt."""
     keys = db.conn.execute(
-        "SELECT brand, platform, channel, local_date FROM response_rollup_dirty").fetchall()
+        "SELECT brand, platform, channel, local_date FROM response_rollup_dirty"
+    ).fetchall()
     for key in keys:
         _rebuild_key(db, *key)
     if keys:

@@ -17,8 +17,14 @@ DEFAULT_TERM_SAMPLE = 5000
 MAX_DRILLDOWN = 500
 
 
-def _scope(since: int, until: int, brand: str | None, platform: str | None,
-           language: str | None = None, label: str | None = None) -> tuple[str, str, list[Any]]:
+def _scope(
+    since: int,
+    until: int,
+    brand: str | None,
+    platform: str | None,
+    language: str | None = None,
+    label: str | None = None,
+) -> tuple[str, str, list[Any]]:
     """(join, where, params) selecting inbound messages in [since, until)."""
     join = "LEFT JOIN scores s ON s.message_id = m.id"
     clauses = ["m.direction = 'inbound'", "m.created_ts >= ?", "m.created_ts < ?"]
@@ -41,15 +47,25 @@ def _scope(since: int, until: int, brand: str | None, platform: str | None,
     return join, " AND ".join(clauses), params
 
 
-def sentiment_by_hour(db: Database, *, since: int, until: int, brand: str | None = None,
-                      platform: str | None = None) -> list[dict[str, Any]]:
+def sentiment_by_hour(
+    db: Database, *, since: int, until: int, brand: str | None = None, platform: str | None = None
+) -> list[dict[str, Any]]:
     """Per UTC hour (``hour`` = unix start of the hour) of inbound messages in
     [since, until): ``messages``, ``positive``, ``neutral``, ``negative``,
     ``unscored``, ``urgent``, ``compound_sum`` and ``scored`` (so callers can
     re-bucket to days in any time zone and still average correctly)."""
     join, where, params = _scope(since, until, brand, platform)
-    columns = ("hour", "messages", "positive", "neutral", "negative", "unscored", "urgent",
-               "compound_sum", "scored")
+    columns = (
+        "hour",
+        "messages",
+        "positive",
+        "neutral",
+        "negative",
+        "unscored",
+        "urgent",
+        "compound_sum",
+        "scored",
+    )
     rows = db.execute(
         f"""SELECT (m.created_ts / 3600) * 3600 AS hour, count(*),
                    sum(s.label = 'positive'), sum(s.label = 'neutral'),
@@ -57,13 +73,14 @@ def sentiment_by_hour(db: Database, *, since: int, until: int, brand: str | None
                    coalesce(sum(s.urgent), 0), coalesce(sum(s.compound), 0.0),
                    count(s.message_id)
             FROM messages m {join} WHERE {where} GROUP BY hour ORDER BY hour""",
-        params)
-    return [{k: (v if v is not None else 0) for k, v in zip(columns, r, strict=True)}
-            for r in rows]
+        params,
+    )
+    return [{k: (v if v is not None else 0) for k, v in zip(columns, r, strict=True)} for r in rows]
 
 
-def sentiment_totals(db: Database, *, since: int, until: int, brand: str | None = None,
-                     platform: str | None = None) -> dict[str, Any]:
+def sentiment_totals(
+    db: Database, *, since: int, until: int, brand: str | None = None, platform: str | None = None
+) -> dict[str, Any]:
     """Totals over the period: ``messages``, ``scored``, ``negative``,
     ``negative_share`` (of scored, None if nothing is scored), ``urgent`` and
     ``average_compound`` (None if nothing is scored)."""
@@ -71,40 +88,71 @@ def sentiment_totals(db: Database, *, since: int, until: int, brand: str | None 
     messages, scored, negative, urgent, average = db.execute(
         f"""SELECT count(*), count(s.message_id), coalesce(sum(s.label = 'negative'), 0),
                    coalesce(sum(s.urgent), 0), avg(s.compound)
-            FROM messages m {join} WHERE {where}""", params).fetchone()
+            FROM messages m {join} WHERE {where}""",
+        params,
+    ).fetchone()
     return {
-        "messages": messages, "scored": scored, "negative": negative, "urgent": urgent,
+        "messages": messages,
+        "scored": scored,
+        "negative": negative,
+        "urgent": urgent,
         "negative_share": negative / scored if scored else None,
         "average_compound": average,
     }
 
 
-def language_split(db: Database, *, since: int, until: int, brand: str | None = None,
-                   platform: str | None = None) -> list[dict[str, Any]]:
+def language_split(
+    db: Database, *, since: int, until: int, brand: str | None = None, platform: str | None = None
+) -> list[dict[str, Any]]:
     """Inbound messages per language (scorer's language, else the platform's
     tag, else "unknown"), most common first."""
     join, where, params = _scope(since, until, brand, platform)
-    return [{"language": lang, "messages": n} for lang, n in db.execute(
-        f"""SELECT coalesce(s.language, m.lang, 'unknown') AS language, count(*)
+    return [
+        {"language": lang, "messages": n}
+        for lang, n in db.execute(
+            f"""SELECT coalesce(s.language, m.lang, 'unknown') AS language, count(*)
             FROM messages m {join} WHERE {where} GROUP BY language ORDER BY 2 DESC""",
-        params)]
+            params,
+        )
+    ]
 
 
-def messages_between(db: Database, *, since: int, until: int, brand: str | None = None,
-                     platform: str | None = None, label: str | None = None,
-                     language: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def messages_between(
+    db: Database,
+    *,
+    since: int,
+    until: int,
+    brand: str | None = None,
+    platform: str | None = None,
+    label: str | None = None,
+    language: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """The inbound messages behind a chart point (newest first, at most
     ``limit``, capped at :data:`MAX_DRILLDOWN`), with their scores."""
     join, where, params = _scope(since, until, brand, platform, language, label)
-    columns = ("id", "created_ts", "platform", "author", "text", "url", "language",
-               "label", "compound", "urgency", "reasons", "conversation_id")
+    columns = (
+        "id",
+        "created_ts",
+        "platform",
+        "author",
+        "text",
+        "url",
+        "language",
+        "label",
+        "compound",
+        "urgency",
+        "reasons",
+        "conversation_id",
+    )
     rows = db.execute(
         f"""SELECT m.id, m.created_ts, m.platform, coalesce(m.author_name, m.author_handle),
                    m.text, m.url, coalesce(s.language, m.lang), s.label, s.compound,
                    s.urgency, s.reasons, m.conversation_id
             FROM messages m {join} WHERE {where}
             ORDER BY m.created_ts DESC, m.id DESC LIMIT ?""",
-        [*params, max(1, min(int(limit), MAX_DRILLDOWN))])
+        [*params, max(1, min(int(limit), MAX_DRILLDOWN))],
+    )
     result = []
     for r in rows:
         row = dict(zip(columns, r, strict=True))
@@ -120,7 +168,8 @@ def messages_between(db: Database, *, since: int, until: int, brand: str | None 
 # --- complaint terms ----------------------------------------------------------
 
 STOP_WORDS = {
-    "en": set("""
+    "en": set(
+        """
         a about above after again against all am an and any are aren't as at be because been
         before being below between both but by can can't cannot could couldn't did didn't do
         does doesn't doing don't down during each few for from further get got had hadn't has
@@ -132,8 +181,10 @@ STOP_WORDS = {
         when where which while who whom why will with won't would you your yours yourself
         yourselves im ive dont cant wont thats its youre u ur pls please thanks thank hi hey
         hello amp via just also even one really would get gets still yet since
-    """.split()),
-    "pt": set("""
+    """.split()
+    ),
+    "pt": set(
+        """
         a ao aos aquela aquelas aquele aqueles aquilo as até com como da das de dela delas dele
         deles depois do dos e ela elas ele eles em entre era eram essa essas esse esses esta
         estas este estes eu foi fomos for foram há isso isto já lhe lhes mais mas me mesmo meu
@@ -142,7 +193,8 @@ STOP_WORDS = {
         também te tem têm tu tua tuas um uma você vocês vos à às é está estão estou ser ter
         vai vou foi pra pro q vc vcs tá ta olá oi obrigado obrigada bom dia boa tarde noite
         ainda agora aqui lá então assim sobre porque pq tb tbm
-    """.split()),
+    """.split()
+    ),
 }
 _ALL_STOP_WORDS = STOP_WORDS["en"] | STOP_WORDS["pt"]
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -155,17 +207,30 @@ def _tokens(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def complaint_terms(db: Database, *, since: int, until: int, brand: str | None = None,
-                    platform: str | None = None, language: str | None = None,
-                    top: int = 25, sample: int = DEFAULT_TERM_SAMPLE) -> dict[str, Any]:
+def complaint_terms(
+    db: Database,
+    *,
+    since: int,
+    until: int,
+    brand: str | None = None,
+    platform: str | None = None,
+    language: str | None = None,
+    top: int = 25,
+    sample: int = DEFAULT_TERM_SAMPLE,
+) -> dict[str, Any]:
     """The most frequent words and two-word phrases in negative inbound
     messages (the newest ``sample`` of them), stop words (en and pt), URLs,
     handles and numbers removed; each message counts a term once. Returns
     ``{"sampled": n, "terms": [{"term", "words", "messages"}, ...]}``."""
     join, where, params = _scope(since, until, brand, platform, language, "negative")
-    texts = [r[0] for r in db.execute(
-        f"SELECT m.text FROM messages m {join} WHERE {where} "
-        "ORDER BY m.created_ts DESC LIMIT ?", [*params, max(1, int(sample))])]
+    texts = [
+        r[0]
+        for r in db.execute(
+            f"SELECT m.text FROM messages m {join} WHERE {where} "
+            "ORDER BY m.created_ts DESC LIMIT ?",
+            [*params, max(1, int(sample))],
+        )
+    ]
     counts: Counter[tuple[str, int]] = Counter()
     for text in texts:
         words = _tokens(text)
@@ -175,10 +240,14 @@ def complaint_terms(db: Database, *, since: int, until: int, brand: str | None =
                 seen.add((word, 1))
             if i + 1 < len(words):
                 nxt = words[i + 1]
-                if (word not in _ALL_STOP_WORDS and nxt not in _ALL_STOP_WORDS
-                        and len(word) > 1 and len(nxt) > 1):
+                if (
+                    word not in _ALL_STOP_WORDS
+                    and nxt not in _ALL_STOP_WORDS
+                    and len(word) > 1
+                    and len(nxt) > 1
+                ):
                     seen.add((f"{word} {nxt}", 2))
         counts.update(seen)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))[:max(1, top)]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))[: max(1, top)]
     terms = [{"term": term, "words": n, "messages": c} for (term, n), c in ranked]
     return {"sampled": len(texts), "terms": terms}

@@ -19,7 +19,21 @@ from replywatch.notify.format import AlertItem, clean_text, format_alert, format
 from replywatch.notify.redact import redact, redact_url
 
 __all__ = [
-    "AlertConfig", "AlertConfigError", "AlertItem", "DeliveryError", "DispatchResult",
-    "Target", "TargetCheck", "apprise_send", "clean_text", "dispatch_pending", "format_alert",
-    "format_digest", "queue_urgent", "redact", "redact_url", "resolve_alert_config", "send_test",
+    "AlertConfig",
+    "AlertConfigError",
+    "AlertItem",
+    "DeliveryError",
+    "DispatchResult",
+    "Target",
+    "TargetCheck",
+    "apprise_send",
+    "clean_text",
+    "dispatch_pending",
+    "format_alert",
+    "format_digest",
+    "queue_urgent",
+    "redact",
+    "redact_url",
+    "resolve_alert_config",
+    "send_test",
 ]

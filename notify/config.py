@@ -65,21 +65,26 @@ def _env_reference(brand: str, alerts: Mapping[str, Any]) -> str | None:
         # The config loader has already written them to brands.settings; we
         # can only refuse to use them (and say so, once, without echoing them).
         _warned_literal.add(brand)
-        log.warning("brand %s: literal alert URLs in settings are ignored — secrets must not "
-                    "live in the config file or database; put them in an environment variable "
-                    "and set \"urls_env\"", brand)
+        log.warning(
+            "brand %s: literal alert URLs in settings are ignored — secrets must not "
+            "live in the config file or database; put them in an environment variable "
+            'and set "urls_env"',
+            brand,
+        )
     if name is None:
         return None
     name = str(name).strip()
     if not _ENV_NAME.match(name):
         raise AlertConfigError(
             f"brand {brand}: alerts.urls_env must name an environment variable starting with "
-            f"{ENV_PREFIX} (upper case, digits, underscores), got {name!r}")
+            f"{ENV_PREFIX} (upper case, digits, underscores), got {name!r}"
+        )
     return name
 
 
-def resolve_alert_config(brand: str | None, settings: Mapping[str, Any] | None,
-                         env: Mapping[str, str]) -> AlertConfig:
+def resolve_alert_config(
+    brand: str | None, settings: Mapping[str, Any] | None, env: Mapping[str, str]
+) -> AlertConfig:
     """The alert configuration of ``brand`` (None: alerts without a brand)
     from its settings dict and the environment ``env``. Returns a config with
     no targets when nothing is configured or the brand set ``enabled: false``;

@@ -122,31 +122,44 @@ def apprise_send(url: str, title: str, body: str, timeout: float = SEND_TIMEOUT)
     notifier.add(plugin)
     entries: list[Any] = []
     ok = notifier.notify(
-        body=body, title=title, body_format=NotifyFormat.TEXT, notify_type=NotifyType.WARNING,
-        timeout=2 * timeout + 1, log_callback=lambda entry, _service: entries.append(entry),
+        body=body,
+        title=title,
+        body_format=NotifyFormat.TEXT,
+        notify_type=NotifyType.WARNING,
+        timeout=2 * timeout + 1,
+        log_callback=lambda entry, _service: entries.append(entry),
     )
     if not ok:
-        problems = [str(e.message) for e in entries
-                    if getattr(e, "level", "") in ("WARNING", "ERROR", "CRITICAL")]
+        problems = [
+            str(e.message)
+            for e in entries
+            if getattr(e, "level", "") in ("WARNING", "ERROR", "CRITICAL")
+        ]
         raise DeliveryError(redact("; ".join(problems) or "the service reported a failure"))
 
 
 def _backoff(failures_before: int) -> int:
-    return min(BACKOFF_BASE_SECONDS * 2 ** failures_before, BACKOFF_CAP_SECONDS)
+    return min(BACKOFF_BASE_SECONDS * 2**failures_before, BACKOFF_CAP_SECONDS)
 
 
 def _item(alert: Mapping[str, Any], now_ts: int) -> AlertItem:
     waiting_from = alert["awaiting_since"] or alert["message_ts"]
     return AlertItem(
-        alert_id=alert["id"], brand_name=alert["brand_name"] or alert["brand"] or "no brand",
-        platform=alert["platform"], text=alert["text"], reasons=tuple(alert["reasons"]),
-        urgency=alert["urgency"], waiting_seconds=max(now_ts - int(waiting_from), 0),
-        url=alert["url"], conversation_id=alert["conversation_id"],
+        alert_id=alert["id"],
+        brand_name=alert["brand_name"] or alert["brand"] or "no brand",
+        platform=alert["platform"],
+        text=alert["text"],
+        reasons=tuple(alert["reasons"]),
+        urgency=alert["urgency"],
+        waiting_seconds=max(now_ts - int(waiting_from), 0),
+        url=alert["url"],
+        conversation_id=alert["conversation_id"],
     )
 
 
-def _plan(db: Database, env: Mapping[str, str], moment: datetime,
-          result: DispatchResult) -> tuple[list[_Job], dict[int, list[str]]]:
+def _plan(
+    db: Database, env: Mapping[str, str], moment: datetime, result: DispatchResult
+) -> tuple[list[_Job], dict[int, list[str]]]:
     """Inside the planning transaction: skip what is pointless, find each
     brand+target that is due, claim it. Returns the claimed jobs and, per live
     alert, the target keys it must reach before it counts as sent."""
@@ -200,10 +213,13 @@ def _plan(db: Database, env: Mapping[str, str], moment: datetime,
                 continue
             state = states.get((brand, target.key), {})
             last_sent = state.get("last_sent_ts")
-            due = max(-math.inf if last_sent is None else last_sent + config.min_interval_seconds,
-                      state.get("next_attempt_ts") or -math.inf)
-            if now_ts < due or not claim_target(db, brand, target.key, now_ts=now_ts,
-                                                lease_until=now_ts + LEASE_SECONDS):
+            due = max(
+                -math.inf if last_sent is None else last_sent + config.min_interval_seconds,
+                state.get("next_attempt_ts") or -math.inf,
+            )
+            if now_ts < due or not claim_target(
+                db, brand, target.key, now_ts=now_ts, lease_until=now_ts + LEASE_SECONDS
+            ):
                 deferred.update(a["id"] for a in todo)
                 continue
             items = [_item(a, now_ts) for a in todo]
@@ -259,15 +275,16 @@ def dispatch_pending(
 _CANCELLED = "cancelled"
 
 
-def _send_all(jobs: list[_Job], send: Sender, timeout: float,
-              send_timeout: float) -> list[str | None]:
+def _send_all(
+    jobs: list[_Job], send: Sender, timeout: float, send_timeout: float
+) -> list[str | None]:
     """Run the sends in worker threads; per job None (delivered), an error
     message, or ``_CANCELLED`` when it never started before the deadline."""
     install_log_filter()  # before any thread can log a URL
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs)),
-                              thread_name_prefix="replywatch-alert")
-    futures = [pool.submit(send, job.target.url, job.title, job.body, send_timeout)
-               for job in jobs]
+    pool = ThreadPoolExecutor(
+        max_workers=min(MAX_WORKERS, len(jobs)), thread_name_prefix="replywatch-alert"
+    )
+    futures = [pool.submit(send, job.target.url, job.title, job.body, send_timeout) for job in jobs]
     wait(futures, timeout=timeout)
     # Threads still sending are abandoned, not joined: the caller must not wait.
     pool.shutdown(wait=False, cancel_futures=True)
@@ -285,13 +302,23 @@ def _send_all(jobs: list[_Job], send: Sender, timeout: float,
     return outcomes
 
 
-def _record(db: Database, job: _Job, error: str | None, moment: datetime, now_ts: int,
-            result: DispatchResult) -> None:
+def _record(
+    db: Database,
+    job: _Job,
+    error: str | None,
+    moment: datetime,
+    now_ts: int,
+    result: DispatchResult,
+) -> None:
     if error is None:
         record_delivery(db, job.brand, job.target.key, job.alert_ids, now=moment)
         result.notifications += 1
-        log.info("alert sent to %s for brand %s (%d conversation(s))", job.target.display,
-                 job.brand or "-", len(job.alert_ids))
+        log.info(
+            "alert sent to %s for brand %s (%d conversation(s))",
+            job.target.display,
+            job.brand or "-",
+            len(job.alert_ids),
+        )
         return
     if error == _CANCELLED:
         release_target(db, job.brand, job.target.key)
@@ -301,13 +328,26 @@ def _record(db: Database, job: _Job, error: str | None, moment: datetime, now_ts
     message = redact(f"{job.target.display} ({job.target.key}): {error}")[:500]
     failures = target_states(db).get((job.brand, job.target.key), {}).get("failures", 0)
     retry_at = now_ts + _backoff(failures)
-    gave_up = record_failure(db, job.brand, job.target.key, job.alert_ids, error=message,
-                             now=moment, next_attempt_ts=retry_at, max_attempts=MAX_ATTEMPTS)
+    gave_up = record_failure(
+        db,
+        job.brand,
+        job.target.key,
+        job.alert_ids,
+        error=message,
+        now=moment,
+        next_attempt_ts=retry_at,
+        max_attempts=MAX_ATTEMPTS,
+    )
     result.gave_up += gave_up
     result.failures += 1
     result.errors.append(message)
-    log.warning("alert for brand %s failed (%s); retry in %d s%s", job.brand or "-", message,
-                retry_at - now_ts, f", {gave_up} alert(s) given up" if gave_up else "")
+    log.warning(
+        "alert for brand %s failed (%s); retry in %d s%s",
+        job.brand or "-",
+        message,
+        retry_at - now_ts,
+        f", {gave_up} alert(s) given up" if gave_up else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -319,8 +359,14 @@ class TargetCheck:
     error: str | None  # None when delivered
 
 
-def send_test(db: Database, brand: str, *, env: Mapping[str, str] | None = None,
-              send: Sender | None = None, send_timeout: float = SEND_TIMEOUT) -> list[TargetCheck]:
+def send_test(
+    db: Database,
+    brand: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    send: Sender | None = None,
+    send_timeout: float = SEND_TIMEOUT,
+) -> list[TargetCheck]:
     """Send a test notification to every target of ``brand`` (nothing is
     recorded, the rate limit is not touched). Raises :class:`AlertConfigError`
     for an unknown brand, alerts disabled, or no targets configured."""
@@ -332,19 +378,24 @@ def send_test(db: Database, brand: str, *, env: Mapping[str, str] | None = None,
     if not config.enabled:
         raise AlertConfigError(f"alerts are disabled for brand {brand} (alerts.enabled: false)")
     if not config.targets:
-        raise AlertConfigError(f"brand {brand} has no alert targets: set {config.source} to "
-                               "one or more apprise URLs (comma-separated)")
+        raise AlertConfigError(
+            f"brand {brand} has no alert targets: set {config.source} to "
+            "one or more apprise URLs (comma-separated)"
+        )
     sender = send or apprise_send
     title = f"replywatch test alert for {name}"
-    body = ("This is a test. Urgent complaints for this brand will be announced here, "
-            f"at most one notification every {config.min_interval_seconds} s.")
+    body = (
+        "This is a test. Urgent complaints for this brand will be announced here, "
+        f"at most one notification every {config.min_interval_seconds} s."
+    )
     outcomes = []
     for target in config.targets:
         try:
             sender(target.url, title, body, send_timeout)
         except Exception as exc:  # report every target, whatever went wrong
-            outcomes.append(TargetCheck(target.display, target.key,
-                                        redact(f"{type(exc).__name__}: {exc}")))
+            outcomes.append(
+                TargetCheck(target.display, target.key, redact(f"{type(exc).__name__}: {exc}"))
+            )
         else:
             outcomes.append(TargetCheck(target.display, target.key, None))
     return outcomes

@@ -99,7 +99,7 @@ def format_alert(item: AlertItem) -> tuple[str, str]:
     lines = [
         f"Urgency {int(item.urgency)}/100 · {clean_text(item.platform, 30)} · "
         f"waiting {format_waiting(item.waiting_seconds)}",
-        f"\"{clean_text(item.text, TEXT_LIMIT)}\"",
+        f'"{clean_text(item.text, TEXT_LIMIT)}"',
     ]
     reasons = _reasons(item)
     if reasons:
@@ -112,8 +112,9 @@ def format_alert(item: AlertItem) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def format_digest(items: Sequence[AlertItem], brand_name: str, *,
-                  top: int = DIGEST_TOP) -> tuple[str, str]:
+def format_digest(
+    items: Sequence[AlertItem], brand_name: str, *, top: int = DIGEST_TOP
+) -> tuple[str, str]:
     """Title and body of one digest for several urgent conversations: the
     count ("7 urgent complaints for Loja Aurora") and the ``top`` most urgent
     (longest waiting first among equals), one line each. Refuses an empty
@@ -126,13 +127,17 @@ def format_digest(items: Sequence[AlertItem], brand_name: str, *,
     noun = "complaint" if count == 1 else "complaints"
     title = f"{count} urgent {noun} for {brand}"
     shown = ranked[:top]
-    lines = [f"{count} {'conversation' if count == 1 else 'conversations'} became urgent "
-             "since the last alert. "
-             f"Most urgent first (top {len(shown)}):"]
+    lines = [
+        f"{count} {'conversation' if count == 1 else 'conversations'} became urgent "
+        "since the last alert. "
+        f"Most urgent first (top {len(shown)}):"
+    ]
     for number, item in enumerate(shown, 1):
-        line = (f"{number}. [{int(item.urgency)}] {clean_text(item.platform, 30)} · waiting "
-                f"{format_waiting(item.waiting_seconds)} — "
-                f"\"{clean_text(item.text, DIGEST_TEXT_LIMIT)}\"")
+        line = (
+            f"{number}. [{int(item.urgency)}] {clean_text(item.platform, 30)} · waiting "
+            f"{format_waiting(item.waiting_seconds)} — "
+            f'"{clean_text(item.text, DIGEST_TEXT_LIMIT)}"'
+        )
         reasons = _reasons(item, 3)
         if reasons:
             line += f" ({reasons})"

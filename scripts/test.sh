@@ -11,4 +11,5 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
 fi
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check .
+python3 -m ruff format --check .
 python3 -m pytest -q

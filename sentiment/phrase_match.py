@@ -83,7 +83,7 @@ def _alternation(groups: dict[str, list[tuple[str, str, str]]]) -> str:
     for c, alts in groups.items():
         lit = re.escape(c)
         if c != "'" and all(pattern.startswith(lit) for _, pattern, _ in alts):
-            body = _clustered([(name, pattern[len(lit):], key) for name, pattern, key in alts])
+            body = _clustered([(name, pattern[len(lit) :], key) for name, pattern, key in alts])
             branches.append(f"{lit}(?<!\\w{lit})(?:{body})")
         else:
             body = "|".join(f"(?P<{name}>{pattern})" for name, pattern, _ in alts)
@@ -105,15 +105,18 @@ def _clustered(alts: list[tuple[str, str, str]]) -> str:
     """
     clusters: list[list[tuple[str, str, str]]] = []
     for alt in alts:
-        related = [cl for cl in clusters
-                   if any(k.startswith(alt[2]) or alt[2].startswith(k) for _, _, k in cl)]
+        related = [
+            cl
+            for cl in clusters
+            if any(k.startswith(alt[2]) or alt[2].startswith(k) for _, _, k in cl)
+        ]
         merged = [a for cl in related for a in cl] + [alt]
         merged.sort(key=lambda a: int(a[0][1:]))  # names are p<index>: original order
         clusters = [cl for cl in clusters if not any(cl is r for r in related)] + [merged]
     out = []
     for cl in clusters:
         prefix = _literal_prefix([pattern for _, pattern, _ in cl])
-        body = "|".join(f"(?P<{name}>{pattern[len(prefix):]})" for name, pattern, _ in cl)
+        body = "|".join(f"(?P<{name}>{pattern[len(prefix) :]})" for name, pattern, _ in cl)
         out.append(f"{prefix}(?:{body})" if prefix else body)
     return "|".join(out)
 
@@ -123,8 +126,10 @@ def _literal_prefix(patterns: list[str]) -> str:
     followed by a quantifier in any of them (so cutting there keeps each regex intact)."""
     first = patterns[0]
     n = 0
-    while n < len(first) and first[n].isalnum() and all(
-        len(p) > n and p[n] == first[n] for p in patterns
+    while (
+        n < len(first)
+        and first[n].isalnum()
+        and all(len(p) > n and p[n] == first[n] for p in patterns)
     ):
         n += 1
     while n and any(len(p) > n and p[n] in "?*+{" for p in patterns):

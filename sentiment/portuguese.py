@@ -39,8 +39,18 @@ _REMOVE_PUNCT = _leia_module.REGEX_REMOVE_PUNCTUATION
 # nothing/without/rarely/seldom) rather than being tuned to any dataset.
 NEGATORS: frozenset[str] = frozenset(
     {
-        "nao", "nunca", "nem", "jamais", "sem", "nenhum", "nenhuma", "ninguem", "nada",
-        "raramente", "dificilmente", "tampouco",
+        "nao",
+        "nunca",
+        "nem",
+        "jamais",
+        "sem",
+        "nenhum",
+        "nenhuma",
+        "ninguem",
+        "nada",
+        "raramente",
+        "dificilmente",
+        "tampouco",
     }
 )
 # Written forms of "não" in chat: "ñ" (folds to "n"), "n", "naum", "nã".
@@ -76,9 +86,21 @@ IDIOMS_PT_TO_EN: dict[str, str] = {
 # found in the lexicon is used. Verb forms map to the infinitive, adjectives to the
 # masculine singular (the form the translated lexicon mostly holds).
 _LEMMA_RULES: tuple[tuple[str, str], ...] = (
-    ("issimos", "o"), ("issimas", "o"), ("issimo", "o"), ("issima", "o"),
-    ("aram", "ar"), ("amos", "ar"), ("ando", "ar"), ("ei", "ar"), ("ou", "ar"),
-    ("as", "o"), ("os", "o"), ("a", "o"), ("o", "a"), ("o", "ar"), ("s", ""),
+    ("issimos", "o"),
+    ("issimas", "o"),
+    ("issimo", "o"),
+    ("issima", "o"),
+    ("aram", "ar"),
+    ("amos", "ar"),
+    ("ando", "ar"),
+    ("ei", "ar"),
+    ("ou", "ar"),
+    ("as", "o"),
+    ("os", "o"),
+    ("a", "o"),
+    ("o", "a"),
+    ("o", "ar"),
+    ("s", ""),
 )
 # The same rules, in the same order, keyed by their suffix's last letter: a word can only
 # end with a suffix that ends with its own last letter, so only those rules are tried.
@@ -93,8 +115,14 @@ _LEMMA_CACHE_SIZE = 65536
 class PortugueseAnalyzer:
     """LeIA-based Portuguese sentiment with negation fixed. Build once: loading is slow."""
 
-    def __init__(self, *, negation: bool = True, lemmas: bool = True, supplement: bool = True,
-                 fast: bool = True):
+    def __init__(
+        self,
+        *,
+        negation: bool = True,
+        lemmas: bool = True,
+        supplement: bool = True,
+        fast: bool = True,
+    ):
         from LeIA import leia
 
         self._leia = leia
@@ -236,9 +264,7 @@ class PortugueseAnalyzer:
     def _negation_check(self, valence: float, words: list[str], start_i: int, i: int) -> float:
         """VADER's 3-word negation window with the Portuguese negator set."""
         if not self.negation:
-            return self._leia.SentimentIntensityAnalyzer._negation_check(
-                valence, words, start_i, i
-            )
+            return self._leia.SentimentIntensityAnalyzer._negation_check(valence, words, start_i, i)
         j = i - (start_i + 1)
         negator = words[j].lower()
         if negator not in NEGATORS:

@@ -43,8 +43,9 @@ def _sla_seconds(settings: dict[str, Any] | None) -> float:
     return float(minutes) * 60 if minutes else DEFAULT_SLA_SECONDS
 
 
-def score_messages(db: Database, message_ids: Sequence[int], *,
-                   now: float | None = None) -> list[int]:
+def score_messages(
+    db: Database, message_ids: Sequence[int], *, now: float | None = None
+) -> list[int]:
     """Score the given stored messages (replacing older scores) and return the
     ids of those that are urgent. Call inside the ingest transaction."""
     inputs = scoring_inputs(db, message_ids)
@@ -65,21 +66,30 @@ def score_messages(db: Database, message_ids: Sequence[int], *,
         contexts = []
         for item in items:
             waiting = None
-            if (item["direction"] == "inbound" and item["awaiting_since"] is not None
-                    and item["created_ts"] >= item["awaiting_since"]
-                    and now - item["created_ts"] <= LIVE_WAIT_WINDOW_SECONDS):
+            if (
+                item["direction"] == "inbound"
+                and item["awaiting_since"] is not None
+                and item["created_ts"] >= item["awaiting_since"]
+                and now - item["created_ts"] <= LIVE_WAIT_WINDOW_SECONDS
+            ):
                 waiting = max(0.0, now - item["created_ts"])
-            contexts.append(UrgencyContext(
-                channel=item["channel"],
-                author_followers=item["author_followers"],
-                unanswered_from_author=item["earlier_unanswered"],
-                waiting_seconds=waiting,
-                sla_seconds=_sla_seconds(settings.get(item["brand"] or "")),
-                is_spam=item["status"] == "spam",
-                is_brand_author=item["direction"] == "outbound",
-            ))
-        analyses = analyze_many([i["text"] for i in items], languages=[i["lang"] for i in items],
-                                contexts=contexts, rules=rule_objects[key])
+            contexts.append(
+                UrgencyContext(
+                    channel=item["channel"],
+                    author_followers=item["author_followers"],
+                    unanswered_from_author=item["earlier_unanswered"],
+                    waiting_seconds=waiting,
+                    sla_seconds=_sla_seconds(settings.get(item["brand"] or "")),
+                    is_spam=item["status"] == "spam",
+                    is_brand_author=item["direction"] == "outbound",
+                )
+            )
+        analyses = analyze_many(
+            [i["text"] for i in items],
+            languages=[i["lang"] for i in items],
+            contexts=contexts,
+            rules=rule_objects[key],
+        )
         for item, analysis in zip(items, analyses, strict=True):
             results.append({"message_id": item["id"], **analysis.to_dict()})
             if analysis.urgent:
@@ -88,9 +98,14 @@ def score_messages(db: Database, message_ids: Sequence[int], *,
     return urgent
 
 
-def score_pending(db: Database, *, batch_size: int = 2000, rescore_old_versions: bool = False,
-                  on_batch: Callable[[int], None] | None = None,
-                  after_batch: Callable[[list[int]], None] | None = None) -> int:
+def score_pending(
+    db: Database,
+    *,
+    batch_size: int = 2000,
+    rescore_old_versions: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+    after_batch: Callable[[list[int]], None] | None = None,
+) -> int:
     """Score every message without a score (and, with ``rescore_old_versions``,
     every score made by another scorer version), one transaction per batch so
     that an interruption keeps what was done. ``after_batch`` receives each

@@ -57,6 +57,5 @@ def fold(text: str) -> str:
     # Four str.replace scans instead of str.translate: translate looks every character
     # of a non-ASCII text up in the table (~4x slower on Portuguese reviews); same result.
     return strip_accents(
-        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
-        .replace("`", "'")
+        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'").replace("`", "'")
     ).casefold()

@@ -126,9 +126,13 @@ class UrgencyRules:
                 changes[key] = tiers
             else:
                 _apply_phrase_key(key, value, tables)
-        return replace(rules, escalation_phrases=tables["escalation"],
-                       complaint_phrases=tables["complaint"],
-                       praise_phrases=tables["praise"], **changes)
+        return replace(
+            rules,
+            escalation_phrases=tables["escalation"],
+            complaint_phrases=tables["complaint"],
+            praise_phrases=tables["praise"],
+            **changes,
+        )
 
     @cached_property
     def fingerprint(self) -> str:
@@ -175,8 +179,13 @@ def _apply_phrase_key(
 ) -> None:
     kind, _, lang = key.rpartition("_")
     if lang not in LANGUAGES or kind not in (
-        "phrases", "escalation_phrases", "praise_phrases", "extra_phrases",
-        "extra_escalation_phrases", "extra_praise_phrases", "ignore_phrases",
+        "phrases",
+        "escalation_phrases",
+        "praise_phrases",
+        "extra_phrases",
+        "extra_escalation_phrases",
+        "extra_praise_phrases",
+        "ignore_phrases",
     ):
         raise ValueError(f"unknown urgency setting {key!r}")
     items = _parse_phrases(key, value)
@@ -246,8 +255,10 @@ def evaluate(
     # but my bag is still missing" (negative) stays a complaint.
     praise = compound >= POSITIVE and any(tag == "praise" for _, tag in hits)
     matched = False
-    for tier, weight in (("escalation", rules.escalation_weight),
-                         ("complaint", rules.complaint_weight)):
+    for tier, weight in (
+        ("escalation", rules.escalation_weight),
+        ("complaint", rules.complaint_weight),
+    ):
         found: list[str] = []
         for reason, tag in hits:
             if tag == tier and reason not in reasons and reason not in found:
@@ -277,9 +288,7 @@ def evaluate(
     waiting, sla = ctx.waiting_seconds, ctx.sla_seconds
     if waiting is not None and sla and waiting >= sla:
         points += rules.sla_weight
-        reasons.append(
-            f"waiting {format_duration(waiting)}, SLA {format_duration(sla)} breached"
-        )
+        reasons.append(f"waiting {format_duration(waiting)}, SLA {format_duration(sla)} breached")
 
     return max(0, min(100, points)), tuple(reasons)
 

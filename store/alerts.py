@@ -22,8 +22,9 @@ DEFAULT_MAX_AGE_SECONDS = 24 * 3600
 SETTLED_STATUSES = ("spam", "ignored", "replied", "closed")
 
 
-def queue_urgent_alerts(db: Database, message_ids: Sequence[int], *,
-                        now: datetime | None = None) -> int:
+def queue_urgent_alerts(
+    db: Database, message_ids: Sequence[int], *, now: datetime | None = None
+) -> int:
     """Queue a pending alert for each scored, inbound message among
     ``message_ids`` that is urgent — ``scores.urgent = 1``, or ``urgency >=``
     the brand's ``alerts.min_urgency`` when that is set — whose conversation
@@ -73,8 +74,11 @@ def queue_urgent_alerts(db: Database, message_ids: Sequence[int], *,
         WHERE alerts.status = 'skipped'
           AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = alerts.id)
         """,
-        {"ids": json.dumps([int(i) for i in message_ids]), "now_iso": iso_utc(moment),
-         "now_ts": now_ts},
+        {
+            "ids": json.dumps([int(i) for i in message_ids]),
+            "now_iso": iso_utc(moment),
+            "now_ts": now_ts,
+        },
     ).rowcount
 
 
@@ -99,9 +103,25 @@ def pending_alerts(db: Database) -> list[dict[str, Any]]:
         ORDER BY a.created_ts, a.id
         """
     ).fetchall()
-    keys = ("id", "brand", "brand_name", "settings", "message_id", "urgency", "reasons",
-            "queued_ts", "attempts", "platform", "text", "url", "message_ts",
-            "conversation_id", "conversation_status", "awaiting_since", "duplicate_of")
+    keys = (
+        "id",
+        "brand",
+        "brand_name",
+        "settings",
+        "message_id",
+        "urgency",
+        "reasons",
+        "queued_ts",
+        "attempts",
+        "platform",
+        "text",
+        "url",
+        "message_ts",
+        "conversation_id",
+        "conversation_status",
+        "awaiting_since",
+        "duplicate_of",
+    )
     out = []
     for row in rows:
         item = dict(zip(keys, row, strict=True))
@@ -128,30 +148,37 @@ def target_states(db: Database) -> dict[tuple[str, str], dict[str, Any]]:
         (row[0], row[1]): dict(zip(keys, row[2:], strict=True))
         for row in db.execute(
             "SELECT brand, target, last_sent_ts, failures, next_attempt_ts, last_error, "
-            "lease_until FROM alert_targets")
+            "lease_until FROM alert_targets"
+        )
     }
 
 
-def claim_target(db: Database, brand: str, target: str, *, now_ts: int,
-                 lease_until: int) -> bool:
+def claim_target(db: Database, brand: str, target: str, *, now_ts: int, lease_until: int) -> bool:
     """Take the send lease of one brand+target until ``lease_until``, unless
     another dispatcher holds an unexpired one. Returns whether it was taken.
     The lease keeps two dispatchers (collector loop and a manual
     ``replywatch alerts dispatch``) from sending the same digest twice."""
     db.conn.execute(
         "INSERT INTO alert_targets (brand, target) VALUES (?, ?) "
-        "ON CONFLICT (brand, target) DO NOTHING", (brand, target))
-    return db.conn.execute(
-        "UPDATE alert_targets SET lease_until = ? WHERE brand = ? AND target = ? "
-        "AND (lease_until IS NULL OR lease_until <= ?)",
-        (lease_until, brand, target, now_ts),
-    ).rowcount == 1
+        "ON CONFLICT (brand, target) DO NOTHING",
+        (brand, target),
+    )
+    return (
+        db.conn.execute(
+            "UPDATE alert_targets SET lease_until = ? WHERE brand = ? AND target = ? "
+            "AND (lease_until IS NULL OR lease_until <= ?)",
+            (lease_until, brand, target, now_ts),
+        ).rowcount
+        == 1
+    )
 
 
 def release_target(db: Database, brand: str, target: str) -> None:
     """Give back a lease without recording an attempt."""
-    db.conn.execute("UPDATE alert_targets SET lease_until = NULL WHERE brand = ? AND target = ?",
-                    (brand, target))
+    db.conn.execute(
+        "UPDATE alert_targets SET lease_until = NULL WHERE brand = ? AND target = ?",
+        (brand, target),
+    )
 
 
 def delivered_targets(db: Database, alert_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -159,14 +186,17 @@ def delivered_targets(db: Database, alert_ids: Iterable[int]) -> dict[int, set[s
     ids = json.dumps([int(i) for i in alert_ids])
     out: dict[int, set[str]] = {}
     for alert_id, target in db.execute(
-            "SELECT d.alert_id, d.target FROM alert_deliveries d "
-            "JOIN json_each(?) j ON j.value = d.alert_id", (ids,)):
+        "SELECT d.alert_id, d.target FROM alert_deliveries d "
+        "JOIN json_each(?) j ON j.value = d.alert_id",
+        (ids,),
+    ):
         out.setdefault(alert_id, set()).add(target)
     return out
 
 
-def record_delivery(db: Database, brand: str, target: str, alert_ids: Sequence[int], *,
-                    now: datetime) -> int:
+def record_delivery(
+    db: Database, brand: str, target: str, alert_ids: Sequence[int], *, now: datetime
+) -> int:
     """Record one successful notification (single alert or digest) to
     ``target``: a digest row, a delivery per alert, and the target's rate-limit
     clock reset to ``now`` with its failure count cleared and lease released.
@@ -186,13 +216,24 @@ def record_delivery(db: Database, brand: str, target: str, alert_ids: Sequence[i
         "lease_until = NULL WHERE brand = ? AND target = ?",
         (int(to_utc(now).timestamp()), brand, target),
     )
-    db.conn.executemany("UPDATE alerts SET digest_id = ? WHERE id = ?",
-                        [(digest_id, alert_id) for alert_id in alert_ids])
+    db.conn.executemany(
+        "UPDATE alerts SET digest_id = ? WHERE id = ?",
+        [(digest_id, alert_id) for alert_id in alert_ids],
+    )
     return int(digest_id)
 
 
-def record_failure(db: Database, brand: str, target: str, alert_ids: Sequence[int], *,
-                   error: str, now: datetime, next_attempt_ts: int, max_attempts: int) -> int:
+def record_failure(
+    db: Database,
+    brand: str,
+    target: str,
+    alert_ids: Sequence[int],
+    *,
+    error: str,
+    now: datetime,
+    next_attempt_ts: int,
+    max_attempts: int,
+) -> int:
     """Record a failed notification: the target backs off until
     ``next_attempt_ts`` and releases its lease; each alert counts an attempt
     and keeps ``error`` (already redacted by the caller); alerts that reach
@@ -206,21 +247,26 @@ def record_failure(db: Database, brand: str, target: str, alert_ids: Sequence[in
     ids = json.dumps([int(i) for i in alert_ids])
     db.conn.execute(
         "UPDATE alerts SET attempts = attempts + 1, last_error = ? "
-        "WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'", (error, ids))
+        "WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'",
+        (error, ids),
+    )
     return db.conn.execute(
         "UPDATE alerts SET status = 'failed', detail = 'gave up after ' || attempts || "
         "' failed attempts' WHERE id IN (SELECT value FROM json_each(?)) "
-        "AND status = 'pending' AND attempts >= ?", (ids, max_attempts),
+        "AND status = 'pending' AND attempts >= ?",
+        (ids, max_attempts),
     ).rowcount
 
 
-def complete_alerts(db: Database, required: Mapping[int, Iterable[str]], *,
-                    now: datetime) -> int:
+def complete_alerts(db: Database, required: Mapping[int, Iterable[str]], *, now: datetime) -> int:
     """Mark ``sent`` each pending alert (alert id -> target keys it must reach)
     that has been delivered to every one of its targets. Returns the count."""
     delivered = delivered_targets(db, required)
-    done = [alert_id for alert_id, targets in required.items()
-            if set(targets) and set(targets) <= delivered.get(alert_id, set())]
+    done = [
+        alert_id
+        for alert_id, targets in required.items()
+        if set(targets) and set(targets) <= delivered.get(alert_id, set())
+    ]
     return db.conn.executemany(
         "UPDATE alerts SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'pending'",
         [(iso_utc(now), alert_id) for alert_id in done],

@@ -70,8 +70,8 @@ def _check_replywatch_database(conn: sqlite3.Connection, label: str) -> int:
         if check != "ok":
             raise ValueError(f"{label} is damaged: {check}")
         applied = conn.execute(
-            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
-            (migrations.name,)).fetchone()[0]
+            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", (migrations.name,)
+        ).fetchone()[0]
         if not applied:
             raise ValueError(f"{label} is not a replywatch database")
         return conn.execute("SELECT count(*) FROM messages").fetchone()[0]
@@ -118,12 +118,14 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
         partial.unlink(missing_ok=True)
         raise
     os.chmod(destination, 0o600)
-    return BackupResult(destination, destination.stat().st_size, messages,
-                        time.perf_counter() - started)
+    return BackupResult(
+        destination, destination.stat().st_size, messages, time.perf_counter() - started
+    )
 
 
-def restore_database(backup: Path, target: Path, *, force: bool = False,
-                     keep_previous: bool = True) -> RestoreResult:
+def restore_database(
+    backup: Path, target: Path, *, force: bool = False, keep_previous: bool = True
+) -> RestoreResult:
     """Replace the database at ``target`` with the contents of ``backup``, then
     apply any migrations newer than the backup.
 
@@ -143,7 +145,8 @@ def restore_database(backup: Path, target: Path, *, force: bool = False,
         if target.exists():
             if not force:
                 raise FileExistsError(
-                    f"{target} exists; restoring would overwrite it (use --force)")
+                    f"{target} exists; restoring would overwrite it (use --force)"
+                )
             if keep_previous:
                 stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
                 previous = target.with_name(f"{target.name}.before-restore-{stamp}")

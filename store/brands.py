@@ -64,7 +64,9 @@ def account_ids(db: Database, platform: str) -> dict[str, str]:
         handle.lower(): account_id
         for handle, account_id in db.execute(
             "SELECT handle, account_id FROM brand_accounts "
-            "WHERE platform = ? AND account_id IS NOT NULL", (platform,))
+            "WHERE platform = ? AND account_id IS NOT NULL",
+            (platform,),
+        )
     }
 
 

@@ -42,8 +42,9 @@ from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
 
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
-_STAGE_INSERT = (f"INSERT INTO stage.rows ({_COLUMNS}) "
-                 f"VALUES ({', '.join('?' for _ in MESSAGE_COLUMNS)})")
+_STAGE_INSERT = (
+    f"INSERT INTO stage.rows ({_COLUMNS}) VALUES ({', '.join('?' for _ in MESSAGE_COLUMNS)})"
+)
 #: Page cache of the scratch database (KiB); it spills to its file beyond this.
 STAGE_CACHE_KIB = 32 * 1024
 #: Drop and rebuild a table's secondary indexes when the load adds at least
@@ -129,8 +130,12 @@ class BulkLoad:
         except sqlite3.OperationalError:
             pass
 
-    def add(self, rows: list[tuple], rejected: Iterable[tuple[Any, str]] = (),
-            brand_accounts: Iterable[tuple[str, str, str]] = ()) -> None:
+    def add(
+        self,
+        rows: list[tuple],
+        rejected: Iterable[tuple[Any, str]] = (),
+        brand_accounts: Iterable[tuple[str, str, str]] = (),
+    ) -> None:
         """Stage validated row tuples, rejected ``(payload, error)`` items and
         brand accounts seen. A row SQLite refuses is staged as rejected with
         the reason; the others are kept."""
@@ -153,17 +158,27 @@ class BulkLoad:
                         conn.execute(_STAGE_INSERT, values)
                         self.staged += 1
                     except ROW_ERRORS as exc:
-                        rejected.append((dict(zip(MESSAGE_COLUMNS, values, strict=False)),
-                                         f"refused by the store: {type(exc).__name__}: {exc}"))
-            conn.executemany("INSERT INTO stage.rejected VALUES (?, ?)",
-                             [(_storable_payload(p), e) for p, e in rejected])
+                        rejected.append(
+                            (
+                                dict(zip(MESSAGE_COLUMNS, values, strict=False)),
+                                f"refused by the store: {type(exc).__name__}: {exc}",
+                            )
+                        )
+            conn.executemany(
+                "INSERT INTO stage.rejected VALUES (?, ?)",
+                [(_storable_payload(p), e) for p, e in rejected],
+            )
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
-    def commit(self, source: str, build_conversations: ConversationBuilder,
-               recompute: Callable[[set[int]], Any]) -> BulkResult:
+    def commit(
+        self,
+        source: str,
+        build_conversations: ConversationBuilder,
+        recompute: Callable[[set[int]], Any],
+    ) -> BulkResult:
         """Store everything staged in one write transaction: dead letters,
         brand accounts, the new messages (duplicates of stored or earlier rows
         skipped) with their conversations, full-text entries, merges of stored
@@ -183,19 +198,23 @@ class BulkLoad:
             result.duplicates = _drop_duplicates(conn, check_store=stored_before > 0)
             staged = conn.execute("SELECT count(*) FROM stage.meta").fetchone()[0]
             if staged:
-                result.conversations_touched |= _thread_staged(
-                    conn, check_store=stored_before > 0)
+                result.conversations_touched |= _thread_staged(conn, check_store=stored_before > 0)
                 base_id = _max_id(conn, "messages")
                 with _rebuilt_indexes_if_large(conn, "messages", staged, stored_before):
                     result.inserted = _insert_messages(conn, base_id)
                 conversations_before = conn.execute(
-                    "SELECT count(*) FROM main.conversations").fetchone()[0]
-                new_roots = conn.execute("SELECT count(*) FROM stage.roots WHERE conv > ?",
-                                         (_max_id(conn, "conversations"),)).fetchone()[0]
-                with _rebuilt_indexes_if_large(conn, "conversations", new_roots,
-                                               conversations_before):
+                    "SELECT count(*) FROM main.conversations"
+                ).fetchone()[0]
+                new_roots = conn.execute(
+                    "SELECT count(*) FROM stage.roots WHERE conv > ?",
+                    (_max_id(conn, "conversations"),),
+                ).fetchone()[0]
+                with _rebuilt_indexes_if_large(
+                    conn, "conversations", new_roots, conversations_before
+                ):
                     result.conversations_created = _insert_conversations(
-                        conn, base_id, build_conversations)
+                        conn, base_id, build_conversations
+                    )
                 if stored_before:
                     result.conversations_touched |= merge_pairs(self.db, _orphan_pairs(conn))
             # Anything the set-based pass left (DM threads, cycles, replies to
@@ -216,8 +235,18 @@ def _max_id(conn: sqlite3.Connection, table: str) -> int:
     return conn.execute(f"SELECT coalesce(max(id), 0) FROM main.{table}").fetchone()[0]
 
 
-_META_COLUMNS = ("platform", "external_id", "in_reply_to_id", "channel", "thread_ref",
-                 "direction", "created_ts", "brand", "author_handle", "mentions")
+_META_COLUMNS = (
+    "platform",
+    "external_id",
+    "in_reply_to_id",
+    "channel",
+    "thread_ref",
+    "direction",
+    "created_ts",
+    "brand",
+    "author_handle",
+    "mentions",
+)
 
 
 def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
@@ -226,12 +255,12 @@ def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
     whose key is already stored or staged earlier in the file (the first
     occurrence wins, as with row-by-row inserts). Returns how many rows
     were left out."""
-    conn.execute(
-        f"CREATE TABLE stage.meta AS SELECT s, {', '.join(_META_COLUMNS)} FROM stage.rows")
+    conn.execute(f"CREATE TABLE stage.meta AS SELECT s, {', '.join(_META_COLUMNS)} FROM stage.rows")
     conn.execute("CREATE INDEX stage.meta_key ON meta (platform, external_id)")
     dropped = 0
-    if conn.execute("SELECT 1 FROM stage.meta GROUP BY platform, external_id "
-                    "HAVING count(*) > 1 LIMIT 1").fetchone():
+    if conn.execute(
+        "SELECT 1 FROM stage.meta GROUP BY platform, external_id HAVING count(*) > 1 LIMIT 1"
+    ).fetchone():
         dropped = conn.execute(
             """
             DELETE FROM stage.meta WHERE s IN (
@@ -260,8 +289,10 @@ def _thread_staged(conn: sqlite3.Connection, *, check_store: bool) -> set[int]:
     message's conversation; other threads get new conversation ids, numbered
     in the order of their root message. Returns the ids of the stored
     conversations that receive messages."""
-    conn.execute("CREATE TABLE stage.links (s INTEGER PRIMARY KEY, parent_s INTEGER, "
-                 "parent_conv INTEGER, parent_stored INTEGER NOT NULL DEFAULT 0)")
+    conn.execute(
+        "CREATE TABLE stage.links (s INTEGER PRIMARY KEY, parent_s INTEGER, "
+        "parent_conv INTEGER, parent_stored INTEGER NOT NULL DEFAULT 0)"
+    )
     conn.execute(
         """
         INSERT INTO stage.links (s, parent_s)
@@ -315,8 +346,8 @@ def _thread_staged(conn: sqlite3.Connection, *, check_store: bool) -> set[int]:
         """
     )
     return {
-        r[0] for r in conn.execute(
-            "SELECT DISTINCT conv FROM stage.roots WHERE conv <= ?", (base_conv,))
+        r[0]
+        for r in conn.execute("SELECT DISTINCT conv FROM stage.roots WHERE conv <= ?", (base_conv,))
     }
 
 
@@ -328,7 +359,7 @@ def _insert_messages(conn: sqlite3.Connection, base_id: int) -> int:
     inserted = conn.execute(
         f"""
         INSERT INTO main.messages (id, {_COLUMNS}, conversation_id)
-        SELECT ? + r.s, {', '.join(f'r.{c}' for c in MESSAGE_COLUMNS)}, c.conv
+        SELECT ? + r.s, {", ".join(f"r.{c}" for c in MESSAGE_COLUMNS)}, c.conv
         FROM stage.rows r JOIN stage.meta USING (s) LEFT JOIN stage.conv c USING (s)
         ORDER BY r.s
         """,
@@ -346,8 +377,9 @@ def _insert_messages(conn: sqlite3.Connection, base_id: int) -> int:
     return inserted
 
 
-def _insert_conversations(conn: sqlite3.Connection, base_id: int,
-                          build: ConversationBuilder) -> int:
+def _insert_conversations(
+    conn: sqlite3.Connection, base_id: int, build: ConversationBuilder
+) -> int:
     """Insert every new conversation once, with the values ``build`` derives
     from its messages. Returns how many were inserted."""
     base_conv = _max_id(conn, "conversations")
@@ -426,7 +458,9 @@ class _rebuilt_indexes_if_large:
         if adding >= REBUILD_INDEX_RATIO * max(existing, 1) and adding > READ_CHUNK:
             self.indexes = conn.execute(
                 "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' "
-                "AND tbl_name = ? AND sql IS NOT NULL", (table,)).fetchall()
+                "AND tbl_name = ? AND sql IS NOT NULL",
+                (table,),
+            ).fetchall()
 
     def __enter__(self) -> None:
         for name, _ in self.indexes:

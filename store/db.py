@@ -85,7 +85,8 @@ def is_busy(exc: BaseException) -> bool:
     ("database is locked" / "busy") after the busy timeout: nothing was
     written, and trying again later is the remedy."""
     return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc))
+        "locked" in str(exc) or "busy" in str(exc)
+    )
 
 
 #: While waiting for the write lock, try again this often (seconds, jittered).

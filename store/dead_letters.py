@@ -31,7 +31,12 @@ def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool
     cursor = db.conn.execute(
         "INSERT INTO dead_letters (source, received_at, error, payload, payload_key) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, payload_key) DO NOTHING",
-        (source, iso_utc(utc_now()),
-         error[:2000].encode("utf-8", "backslashreplace").decode("utf-8"), text, key),
+        (
+            source,
+            iso_utc(utc_now()),
+            error[:2000].encode("utf-8", "backslashreplace").decode("utf-8"),
+            text,
+            key,
+        ),
     )
     return cursor.rowcount == 1

@@ -17,14 +17,17 @@ def brands(db: Database) -> list[dict[str, Any]]:
 
 def platforms(db: Database) -> list[str]:
     """Platforms that have conversations."""
-    return [r[0] for r in db.execute(
-        "SELECT DISTINCT platform FROM conversations ORDER BY 1")]
+    return [r[0] for r in db.execute("SELECT DISTINCT platform FROM conversations ORDER BY 1")]
 
 
 def languages(db: Database) -> list[str]:
     """Languages the scorer has assigned, most common first (at most 30)."""
-    return [r[0] for r in db.execute(
-        "SELECT language FROM scores GROUP BY language ORDER BY count(*) DESC LIMIT 30")]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT language FROM scores GROUP BY language ORDER BY count(*) DESC LIMIT 30"
+        )
+    ]
 
 
 def data_span(db: Database) -> tuple[int | None, int | None]:

@@ -49,8 +49,14 @@ class InsertResult:
 
 #: Errors that mean "this row cannot be stored", as opposed to errors of the
 # database itself (locked, I/O), which must propagate.
-ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
-               sqlite3.DataError, UnicodeEncodeError, OverflowError)
+ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.ProgrammingError,
+    sqlite3.InterfaceError,
+    sqlite3.DataError,
+    UnicodeEncodeError,
+    OverflowError,
+)
 
 
 def missing_fields(row: Mapping[str, Any]) -> list[str]:
@@ -110,8 +116,9 @@ _INSERT_SQL = (
 _NOT_NULL_TEXT = (MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("mentions"))
 
 
-def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
-                    thread: bool = True) -> InsertResult:
+def insert_messages(
+    db: Database, rows: Iterable[Mapping[str, Any] | tuple], *, thread: bool = True
+) -> InsertResult:
     """Insert ``rows`` (dicts with :data:`MESSAGE_COLUMNS`, or tuples of their
     values in that order as made by ``collectors.base.row_values``, which are
     stored as they are) in one statement batch,
@@ -141,8 +148,12 @@ def insert_messages(db: Database, rows: Iterable[Mapping[str, Any] | tuple], *,
                     with savepoint(db, "insert_row"):
                         conn.execute(_INSERT_SQL, values)
                 except ROW_ERRORS as exc:
-                    result.refused.append((dict(zip(MESSAGE_COLUMNS, values, strict=True)),
-                                           f"{type(exc).__name__}: {exc}"))
+                    result.refused.append(
+                        (
+                            dict(zip(MESSAGE_COLUMNS, values, strict=True)),
+                            f"{type(exc).__name__}: {exc}",
+                        )
+                    )
         # Rowids of rows inserted inside this write transaction are all above
         # the maximum seen at its start, so this finds exactly the new rows.
         result.new_message_ids = [
@@ -165,7 +176,8 @@ def thread_pending(db: Database) -> set[int]:
     conn.execute("DROP TABLE IF EXISTS temp.pending_messages")
     conn.execute("CREATE TEMP TABLE pending_messages (id INTEGER PRIMARY KEY)")
     conn.execute(
-        "INSERT INTO temp.pending_messages SELECT id FROM messages WHERE conversation_id IS NULL")
+        "INSERT INTO temp.pending_messages SELECT id FROM messages WHERE conversation_id IS NULL"
+    )
     # Every message is threaded exactly once, in the transaction that stores
     # it (or, for bulk imports, the one that finishes them): the moment to add
     # it to the full-text index.
@@ -197,8 +209,7 @@ def thread_pending(db: Database) -> set[int]:
     # Messages with no stored parent start conversations; replies then follow
     # their parents. A reply cycle (only corrupt data makes one) is broken at
     # its oldest message.
-    while conn.execute(
-        "SELECT 1 FROM messages WHERE conversation_id IS NULL LIMIT 1").fetchone():
+    while conn.execute("SELECT 1 FROM messages WHERE conversation_id IS NULL LIMIT 1").fetchone():
         started = _new_conversations_for(
             db,
             """NOT (m.in_reply_to_id IS NOT NULL AND EXISTS (
@@ -213,9 +224,11 @@ def thread_pending(db: Database) -> set[int]:
             )
     touched = _merge_orphans(db)
     touched |= {
-        r[0] for r in conn.execute(
+        r[0]
+        for r in conn.execute(
             "SELECT DISTINCT m.conversation_id FROM temp.pending_messages p "
-            "JOIN messages m ON m.id = p.id")
+            "JOIN messages m ON m.id = p.id"
+        )
     }
     conn.execute("DROP TABLE temp.pending_messages")
     return touched
@@ -328,10 +341,13 @@ def merge_conversations(db: Database, child_id: int, parent_id: int) -> None:
         """,
         {"c": child_id, "p": parent_id},
     )
-    conn.execute("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?",
-                 (parent_id, child_id))
-    conn.execute("UPDATE notes SET conversation_id = ? WHERE conversation_id = ?",
-                 (parent_id, child_id))
-    conn.execute("UPDATE audit_log SET conversation_id = ? WHERE conversation_id = ?",
-                 (parent_id, child_id))
+    conn.execute(
+        "UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", (parent_id, child_id)
+    )
+    conn.execute(
+        "UPDATE notes SET conversation_id = ? WHERE conversation_id = ?", (parent_id, child_id)
+    )
+    conn.execute(
+        "UPDATE audit_log SET conversation_id = ? WHERE conversation_id = ?", (parent_id, child_id)
+    )
     conn.execute("DELETE FROM conversations WHERE id = ?", (child_id,))

@@ -71,16 +71,25 @@ def _platform_clause(platform: str | None, column: str = "platform") -> tuple[st
 
 def _subject_message_ids(db: Database, handle: str, platform: str | None) -> list[int]:
     clause, params = _platform_clause(platform)
-    return [r[0] for r in db.execute(
-        "SELECT id FROM messages WHERE (author_handle = ? COLLATE NOCASE OR author_id = ?)"
-        + clause, (handle, handle, *params))]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM messages WHERE (author_handle = ? COLLATE NOCASE OR author_id = ?)"
+            + clause,
+            (handle, handle, *params),
+        )
+    ]
 
 
 def _customer_conversation_ids(db: Database, handle: str, platform: str | None) -> list[int]:
     clause, params = _platform_clause(platform)
-    return [r[0] for r in db.execute(
-        "SELECT id FROM conversations WHERE customer_handle = ? COLLATE NOCASE" + clause,
-        (handle, *params))]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM conversations WHERE customer_handle = ? COLLATE NOCASE" + clause,
+            (handle, *params),
+        )
+    ]
 
 
 def _marks(values: list) -> str:
@@ -91,7 +100,8 @@ def _audit(db: Database, actor: str, action: str, detail: dict[str, Any]) -> Non
     db.conn.execute(
         "INSERT INTO audit_log (at, actor, action, conversation_id, detail) "
         "VALUES (?, ?, ?, NULL, ?)",
-        (iso_utc(utc_now()), actor, action, json.dumps(detail, sort_keys=True)))
+        (iso_utc(utc_now()), actor, action, json.dumps(detail, sort_keys=True)),
+    )
 
 
 def _checkpoint(db: Database) -> bool:
@@ -117,13 +127,25 @@ class _SearchIndex:
 
     def __init__(self, db: Database, message_ids: list[int]):
         self.db = db
-        self.present = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone() is not None
-        self.ids = [r[0] for r in db.execute(
-            f"SELECT id FROM messages WHERE id IN ({_marks(message_ids)}) "
-            "AND conversation_id IS NOT NULL", message_ids)] if self.present else []
-        row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                         (self.TRIGGER,)).fetchone()
+        self.present = (
+            db.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone()
+            is not None
+        )
+        self.ids = (
+            [
+                r[0]
+                for r in db.execute(
+                    f"SELECT id FROM messages WHERE id IN ({_marks(message_ids)}) "
+                    "AND conversation_id IS NOT NULL",
+                    message_ids,
+                )
+            ]
+            if self.present
+            else []
+        )
+        row = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (self.TRIGGER,)
+        ).fetchone()
         self.trigger_sql = row[0] if row else None
 
     def remove(self) -> None:
@@ -134,7 +156,9 @@ class _SearchIndex:
         self.db.conn.execute(
             "INSERT INTO messages_fts (messages_fts, rowid, text, author_handle, author_name) "
             "SELECT 'delete', id, text, author_handle, author_name FROM messages "
-            f"WHERE id IN ({_marks(self.ids)})", self.ids)
+            f"WHERE id IN ({_marks(self.ids)})",
+            self.ids,
+        )
 
     def restore(self) -> None:
         if not self.present:
@@ -142,7 +166,9 @@ class _SearchIndex:
         self.db.conn.execute(
             "INSERT INTO messages_fts (rowid, text, author_handle, author_name) "
             "SELECT id, text, author_handle, author_name FROM messages "
-            f"WHERE id IN ({_marks(self.ids)})", self.ids)
+            f"WHERE id IN ({_marks(self.ids)})",
+            self.ids,
+        )
         if self.trigger_sql:
             self.db.conn.execute(self.trigger_sql)
         self.db.conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
@@ -163,8 +189,9 @@ class _SecureDelete:
         self.db.execute(f"PRAGMA secure_delete = {int(self.previous)}")
 
 
-def forget_author(db: Database, handle: str, *, platform: str | None = None,
-                  actor: str, vacuum: bool = False) -> ForgetResult:
+def forget_author(
+    db: Database, handle: str, *, platform: str | None = None, actor: str, vacuum: bool = False
+) -> ForgetResult:
     """Erase the personal data of the customer ``handle`` (matched
     case-insensitively against author handles, or exactly against author
     ids; on every platform unless ``platform`` is given):
@@ -186,8 +213,9 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
     Refuses (``ValueError``) an empty handle or a brand account's handle."""
     handle = normalise_handle(handle)
     clause, params = _platform_clause(platform)
-    if db.execute("SELECT 1 FROM brand_accounts WHERE handle = ? COLLATE NOCASE" + clause,
-                  (handle, *params)).fetchone():
+    if db.execute(
+        "SELECT 1 FROM brand_accounts WHERE handle = ? COLLATE NOCASE" + clause, (handle, *params)
+    ).fetchone():
         raise ValueError(f"{handle} is a brand account; forget erases customers' data only")
     result = ForgetResult()
     mention = re.compile(rf"(?<![\w@])@{re.escape(handle)}(?!\w)", re.IGNORECASE)
@@ -195,8 +223,9 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
     now = iso_utc(utc_now())
     with _SecureDelete(db):
         with transaction(db):
-            brand_handles = {(p, h.lower()) for p, h in db.execute(
-                "SELECT platform, handle FROM brand_accounts")}
+            brand_handles = {
+                (p, h.lower()) for p, h in db.execute("SELECT platform, handle FROM brand_accounts")
+            }
             own = _subject_message_ids(db, handle, platform)
             conversations = _customer_conversation_ids(db, handle, platform)
             # Other people's messages that name them (brand replies "@maria ...").
@@ -204,7 +233,8 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
             mentioning = db.execute(
                 "SELECT id, text, mentions FROM messages "
                 "WHERE (text LIKE ? ESCAPE '\\' OR (' ' || mentions || ' ') LIKE ?)" + clause,
-                ("%@" + _like_escape(handle) + "%", f"% {handle.lower()} %", *params)).fetchall()
+                ("%@" + _like_escape(handle) + "%", f"% {handle.lower()} %", *params),
+            ).fetchall()
             updates = []
             for id_, text, mentions in mentioning:
                 if id_ in own_set:
@@ -216,58 +246,86 @@ def forget_author(db: Database, handle: str, *, platform: str | None = None,
             search_index = _SearchIndex(db, own + [u[2] for u in updates])
             search_index.remove()
             if own:
-                rows = db.execute(f"SELECT id, platform, mentions FROM messages "
-                                  f"WHERE id IN ({_marks(own)})", own).fetchall()
+                rows = db.execute(
+                    f"SELECT id, platform, mentions FROM messages WHERE id IN ({_marks(own)})", own
+                ).fetchall()
                 db.conn.executemany(
                     """UPDATE messages SET text = ?, author_id = NULL, author_handle = NULL,
                            author_name = NULL, author_followers = NULL, raw = NULL,
                            url = NULL, thread_ref = NULL, mentions = ?, erased_at = ?
                        WHERE id = ?""",
-                    [(ERASED, " ".join(m for m in mentions.split()
-                                       if (platform_, m) in brand_handles), now, id_)
-                     for id_, platform_, mentions in rows])
-                db.conn.execute(f"UPDATE scores SET reasons = '[]' "
-                                f"WHERE message_id IN ({_marks(own)})", own)
+                    [
+                        (
+                            ERASED,
+                            " ".join(
+                                m for m in mentions.split() if (platform_, m) in brand_handles
+                            ),
+                            now,
+                            id_,
+                        )
+                        for id_, platform_, mentions in rows
+                    ],
+                )
+                db.conn.execute(
+                    f"UPDATE scores SET reasons = '[]' WHERE message_id IN ({_marks(own)})", own
+                )
                 # No notification should go out about erased content.
                 db.conn.execute(
                     f"""UPDATE alerts SET reasons = '[]',
                             detail = CASE WHEN status = 'pending' THEN 'erased on request'
                                           ELSE detail END,
                             status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
-                        WHERE message_id IN ({_marks(own)})""", own)
+                        WHERE message_id IN ({_marks(own)})""",
+                    own,
+                )
                 result.messages = len(own)
             db.conn.executemany(
-                "UPDATE messages SET text = ?, mentions = ?, raw = NULL WHERE id = ?", updates)
+                "UPDATE messages SET text = ?, mentions = ?, raw = NULL WHERE id = ?", updates
+            )
             result.mentions_scrubbed = len(updates)
             search_index.restore()
             if conversations:
                 marks = _marks(conversations)
                 result.payloads_cleared = db.conn.execute(
                     f"UPDATE messages SET raw = NULL WHERE raw IS NOT NULL "
-                    f"AND conversation_id IN ({marks})", conversations).rowcount
-                db.conn.execute(f"UPDATE conversations SET customer_handle = NULL "
-                                f"WHERE id IN ({marks})", conversations)
+                    f"AND conversation_id IN ({marks})",
+                    conversations,
+                ).rowcount
+                db.conn.execute(
+                    f"UPDATE conversations SET customer_handle = NULL WHERE id IN ({marks})",
+                    conversations,
+                )
                 result.notes = db.conn.execute(
-                    f"UPDATE notes SET text = ? WHERE conversation_id IN ({marks}) "
-                    f"AND text != ?", (ERASED, *conversations, ERASED)).rowcount
+                    f"UPDATE notes SET text = ? WHERE conversation_id IN ({marks}) AND text != ?",
+                    (ERASED, *conversations, ERASED),
+                ).rowcount
                 result.conversations = len(conversations)
             letters = [
-                id_ for id_, payload, error in db.execute(
+                id_
+                for id_, payload, error in db.execute(
                     "SELECT id, payload, error FROM dead_letters WHERE payload LIKE ? ESCAPE '\\' "
                     "OR error LIKE ? ESCAPE '\\'",
-                    ("%" + _like_escape(handle) + "%",) * 2)
+                    ("%" + _like_escape(handle) + "%",) * 2,
+                )
                 if standalone.search(payload) or standalone.search(error)
             ]
             if letters:
-                db.conn.execute(f"UPDATE dead_letters SET payload = ?, error = ? "
-                                f"WHERE id IN ({_marks(letters)})", (ERASED, ERASED, *letters))
+                db.conn.execute(
+                    f"UPDATE dead_letters SET payload = ?, error = ? "
+                    f"WHERE id IN ({_marks(letters)})",
+                    (ERASED, ERASED, *letters),
+                )
             result.dead_letters = len(letters)
             result.tags_scrubbed, result.audit_entries_scrubbed = _scrub_triage_text(
-                db, handle, standalone)
+                db, handle, standalone
+            )
             detail = {k: v for k, v in asdict(result).items() if k != "checkpoint_complete"}
-            _audit(db, actor, "privacy.forget",
-                   {"subject_sha256": subject_hash(handle, platform), "platform": platform,
-                    **detail})
+            _audit(
+                db,
+                actor,
+                "privacy.forget",
+                {"subject_sha256": subject_hash(handle, platform), "platform": platform, **detail},
+            )
         result.checkpoint_complete = _checkpoint(db)
         if vacuum:
             db.execute("VACUUM")
@@ -295,21 +353,22 @@ def _scrub_triage_text(db: Database, handle: str, standalone: re.Pattern) -> tup
     (conversations whose tags changed, audit entries changed)."""
     like = "%" + _like_escape(handle) + "%"
     tag_updates = []
-    for id_, tags in db.execute("SELECT id, tags FROM conversations "
-                                "WHERE tags LIKE ? ESCAPE '\\'", (like,)):
+    for id_, tags in db.execute(
+        "SELECT id, tags FROM conversations WHERE tags LIKE ? ESCAPE '\\'", (like,)
+    ):
         decoded = _decode_json(tags)
         scrubbed = _scrub_strings(decoded, standalone)
         if scrubbed != decoded:
             tag_updates.append((json.dumps(scrubbed, ensure_ascii=False), id_))
     db.conn.executemany("UPDATE conversations SET tags = ? WHERE id = ?", tag_updates)
     audit_updates = []
-    for id_, detail in db.execute("SELECT id, detail FROM audit_log WHERE detail LIKE ? "
-                                  "ESCAPE '\\'", (like,)):
+    for id_, detail in db.execute(
+        "SELECT id, detail FROM audit_log WHERE detail LIKE ? ESCAPE '\\'", (like,)
+    ):
         decoded = _decode_json(detail)
         scrubbed = _scrub_strings(decoded, standalone)
         if scrubbed != decoded:
-            audit_updates.append((json.dumps(scrubbed, ensure_ascii=False, sort_keys=True),
-                                  id_))
+            audit_updates.append((json.dumps(scrubbed, ensure_ascii=False, sort_keys=True), id_))
     db.conn.executemany("UPDATE audit_log SET detail = ? WHERE id = ?", audit_updates)
     return len(tag_updates), len(audit_updates)
 
@@ -333,8 +392,9 @@ def _decode_json(value: Any) -> Any:
     return value
 
 
-def export_subject(db: Database, handle: str, *, platform: str | None = None,
-                   actor: str) -> dict[str, Any]:
+def export_subject(
+    db: Database, handle: str, *, platform: str | None = None, actor: str
+) -> dict[str, Any]:
     """Everything stored about the customer ``handle`` (matched as in
     :func:`forget_author`), as a JSON-able dict: their messages (with raw
     payloads and sentiment/urgency scores), their conversations with the
@@ -344,14 +404,18 @@ def export_subject(db: Database, handle: str, *, platform: str | None = None,
     own = _subject_message_ids(db, handle, platform)
     conversations = _customer_conversation_ids(db, handle, platform)
     standalone = re.compile(rf"(?<!\w){re.escape(handle)}(?!\w)", re.IGNORECASE)
-    messages = _rows(db, f"""
+    messages = _rows(
+        db,
+        f"""
         SELECT m.platform, m.external_id, m.kind, m.channel, m.direction, m.brand,
                m.author_id, m.author_handle, m.author_name, m.author_followers, m.text, m.lang,
                m.created_at, m.in_reply_to_id, m.thread_ref, m.url, m.source, m.fetched_at,
                m.raw, s.language AS score_language, s.compound AS sentiment_compound,
                s.label AS sentiment_label, s.urgency, s.reasons AS urgency_reasons
         FROM messages m LEFT JOIN scores s ON s.message_id = m.id
-        WHERE m.id IN ({_marks(own)}) ORDER BY m.created_ts, m.id""", own)
+        WHERE m.id IN ({_marks(own)}) ORDER BY m.created_ts, m.id""",
+        own,
+    )
     for message in messages:
         message["raw"] = _decode_json(message["raw"])
         message["urgency_reasons"] = _decode_json(message["urgency_reasons"])
@@ -361,35 +425,61 @@ def export_subject(db: Database, handle: str, *, platform: str | None = None,
         "generated_at": iso_utc(utc_now()),
         "messages": messages,
         "conversations": [
-            {**c, "tags": _decode_json(c["tags"])} for c in _rows(db, f"""
+            {**c, "tags": _decode_json(c["tags"])}
+            for c in _rows(
+                db,
+                f"""
                 SELECT id, platform, brand, channel, status, assignee, tags, message_count,
                        first_customer_at, first_response_at, first_response_seconds,
                        last_customer_at, last_brand_at
-                FROM conversations WHERE id IN ({marks}) ORDER BY id""", conversations)
+                FROM conversations WHERE id IN ({marks}) ORDER BY id""",
+                conversations,
+            )
         ],
-        "replies_from_brands": _rows(db, f"""
+        "replies_from_brands": _rows(
+            db,
+            f"""
             SELECT conversation_id, platform, external_id, brand, author_handle, text, created_at
             FROM messages WHERE direction = 'outbound' AND conversation_id IN ({marks})
-            ORDER BY created_ts, id""", conversations),
-        "notes": _rows(db, f"""
+            ORDER BY created_ts, id""",
+            conversations,
+        ),
+        "notes": _rows(
+            db,
+            f"""
             SELECT conversation_id, at, author, text FROM notes
-            WHERE conversation_id IN ({marks}) ORDER BY id""", conversations),
+            WHERE conversation_id IN ({marks}) ORDER BY id""",
+            conversations,
+        ),
         "dead_letters": [
-            row for row in _rows(db, "SELECT source, received_at, error, payload "
-                                     "FROM dead_letters WHERE payload LIKE ? ESCAPE '\\'",
-                                 ("%" + _like_escape(handle) + "%",))
+            row
+            for row in _rows(
+                db,
+                "SELECT source, received_at, error, payload "
+                "FROM dead_letters WHERE payload LIKE ? ESCAPE '\\'",
+                ("%" + _like_escape(handle) + "%",),
+            )
             if standalone.search(row["payload"])
         ],
     }
     with transaction(db):
-        _audit(db, actor, "privacy.export",
-               {"subject_sha256": subject_hash(handle, platform), "platform": platform,
-                "messages": len(messages), "conversations": len(conversations)})
+        _audit(
+            db,
+            actor,
+            "privacy.export",
+            {
+                "subject_sha256": subject_hash(handle, platform),
+                "platform": platform,
+                "messages": len(messages),
+                "conversations": len(conversations),
+            },
+        )
     return exported
 
 
-def prune_raw(db: Database, older_than_days: float, *, actor: str,
-              now_ts: int | None = None) -> PruneResult:
+def prune_raw(
+    db: Database, older_than_days: float, *, actor: str, now_ts: int | None = None
+) -> PruneResult:
     """Retention: clear the raw payload of messages created more than
     ``older_than_days`` days ago and delete dead letters received before then.
     The messages themselves (text, author, times) are kept. Runs with
@@ -404,13 +494,21 @@ def prune_raw(db: Database, older_than_days: float, *, actor: str,
     with _SecureDelete(db):
         with transaction(db):
             result.raw_cleared = db.conn.execute(
-                "UPDATE messages SET raw = NULL WHERE created_ts < ? AND raw IS NOT NULL",
-                (cutoff,)).rowcount
+                "UPDATE messages SET raw = NULL WHERE created_ts < ? AND raw IS NOT NULL", (cutoff,)
+            ).rowcount
             result.dead_letters_deleted = db.conn.execute(
-                "DELETE FROM dead_letters WHERE received_at < ?", (cutoff_iso,)).rowcount
-            _audit(db, actor, "privacy.prune",
-                   {"older_than_days": older_than_days, "cutoff": cutoff_iso,
+                "DELETE FROM dead_letters WHERE received_at < ?", (cutoff_iso,)
+            ).rowcount
+            _audit(
+                db,
+                actor,
+                "privacy.prune",
+                {
+                    "older_than_days": older_than_days,
+                    "cutoff": cutoff_iso,
                     "raw_cleared": result.raw_cleared,
-                    "dead_letters_deleted": result.dead_letters_deleted})
+                    "dead_letters_deleted": result.dead_letters_deleted,
+                },
+            )
         result.checkpoint_complete = _checkpoint(db)
     return result

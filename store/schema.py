@@ -400,8 +400,10 @@ def m015_fts_without_column_sizes(db: Database) -> None:
         """CREATE VIRTUAL TABLE messages_fts USING fts5(
             text, author_handle, author_name,
             content='messages', content_rowid='id', columnsize=0,
-            tokenize='unicode61 remove_diacritics 2')""")
+            tokenize='unicode61 remove_diacritics 2')"""
+    )
     db.execute(
         "INSERT INTO messages_fts (rowid, text, author_handle, author_name) "
         "SELECT id, text, author_handle, author_name FROM messages "
-        "WHERE conversation_id IS NOT NULL")
+        "WHERE conversation_id IS NOT NULL"
+    )

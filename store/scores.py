@@ -15,8 +15,9 @@ from replywatch.store.timeutil import iso_utc, utc_now
 REPEAT_WINDOW_SECONDS = 7 * 86400
 
 
-def unscored_message_ids(db: Database, *, limit: int, after_id: int = 0,
-                         version: str | None = None) -> list[int]:
+def unscored_message_ids(
+    db: Database, *, limit: int, after_id: int = 0, version: str | None = None
+) -> list[int]:
     """Ids above ``after_id`` of messages with no score, or (``version`` given)
     a score made by another scorer version, in id order. Callers page with
     ``after_id`` so each batch does not rescan what is already scored.
@@ -27,8 +28,10 @@ def unscored_message_ids(db: Database, *, limit: int, after_id: int = 0,
     erasure left it (anonymous: its reasons are cleared), or none."""
     condition = "s.message_id IS NULL" + (" OR s.version != ?" if version else "")
     params: list[Any] = [after_id] + ([version] if version else []) + [limit]
-    sql = ("SELECT m.id FROM messages m LEFT JOIN scores s ON s.message_id = m.id "
-           f"WHERE m.id > ? AND m.erased_at IS NULL AND ({condition}) ORDER BY m.id LIMIT ?")
+    sql = (
+        "SELECT m.id FROM messages m LEFT JOIN scores s ON s.message_id = m.id "
+        f"WHERE m.id > ? AND m.erased_at IS NULL AND ({condition}) ORDER BY m.id LIMIT ?"
+    )
     return [r[0] for r in db.execute(sql, params)]
 
 
@@ -39,7 +42,8 @@ def clear_scores(db: Database) -> int:
     with transaction(db):
         return db.conn.execute(
             "DELETE FROM scores WHERE message_id NOT IN "
-            "(SELECT id FROM messages WHERE erased_at IS NOT NULL)").rowcount
+            "(SELECT id FROM messages WHERE erased_at IS NOT NULL)"
+        ).rowcount
 
 
 def scoring_inputs(db: Database, message_ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -67,8 +71,20 @@ def scoring_inputs(db: Database, message_ids: Sequence[int]) -> list[dict[str, A
         """,
         list(message_ids),
     ).fetchall()
-    keys = ("id", "text", "lang", "channel", "direction", "author_followers", "message_brand",
-            "brand", "status", "created_ts", "awaiting_since", "earlier_unanswered")
+    keys = (
+        "id",
+        "text",
+        "lang",
+        "channel",
+        "direction",
+        "author_followers",
+        "message_brand",
+        "brand",
+        "status",
+        "created_ts",
+        "awaiting_since",
+        "earlier_unanswered",
+    )
     out = []
     for row in rows:
         item = dict(zip(keys, row, strict=True))
@@ -83,8 +99,10 @@ def scoring_inputs(db: Database, message_ids: Sequence[int]) -> list[dict[str, A
 
 def brand_settings(db: Database) -> dict[str, dict[str, Any]]:
     """Map brand key -> settings dict."""
-    return {key: json.loads(settings or "{}")
-            for key, settings in db.execute("SELECT key, settings FROM brands")}
+    return {
+        key: json.loads(settings or "{}")
+        for key, settings in db.execute("SELECT key, settings FROM brands")
+    }
 
 
 def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
@@ -92,9 +110,18 @@ def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
     label, urgency, urgent, reasons (list), scorer, version. Returns the count."""
     now = iso_utc(utc_now())
     rows = [
-        (s["message_id"], s["language"], s["compound"], s["label"], s["urgency"],
-         int(s["urgent"]), json.dumps(list(s["reasons"]), ensure_ascii=False), s["scorer"],
-         s["version"], now)
+        (
+            s["message_id"],
+            s["language"],
+            s["compound"],
+            s["label"],
+            s["urgency"],
+            int(s["urgent"]),
+            json.dumps(list(s["reasons"]), ensure_ascii=False),
+            s["scorer"],
+            s["version"],
+            now,
+        )
         for s in scores
     ]
     db.conn.executemany(
@@ -117,6 +144,11 @@ def conversations_of(db: Database, message_ids: Sequence[int]) -> set[int]:
     if not message_ids:
         return set()
     marks = ",".join("?" * len(message_ids))
-    return {r[0] for r in db.execute(
-        f"SELECT DISTINCT conversation_id FROM messages WHERE id IN ({marks}) "
-        "AND conversation_id IS NOT NULL", list(message_ids))}
+    return {
+        r[0]
+        for r in db.execute(
+            f"SELECT DISTINCT conversation_id FROM messages WHERE id IN ({marks}) "
+            "AND conversation_id IS NOT NULL",
+            list(message_ids),
+        )
+    }

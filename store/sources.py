@@ -11,9 +11,18 @@ from sqlite_utils import Database
 def collector_health(db: Database) -> list[dict[str, Any]]:
     """One row per source with its last poll, error and counters; ``details``
     is decoded from JSON (an empty dict if it is not valid JSON)."""
-    columns = ("source", "last_poll_at", "last_success_at", "last_error", "last_error_at",
-               "items_fetched", "items_total", "rate_limit_wait_s", "consecutive_failures",
-               "details")
+    columns = (
+        "source",
+        "last_poll_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+        "items_fetched",
+        "items_total",
+        "rate_limit_wait_s",
+        "consecutive_failures",
+        "details",
+    )
     rows = []
     for values in db.execute(f"SELECT {', '.join(columns)} FROM collector_health ORDER BY source"):
         row = dict(zip(columns, values, strict=True))
@@ -28,15 +37,23 @@ def collector_health(db: Database) -> list[dict[str, Any]]:
 
 def dead_letter_counts(db: Database) -> dict[str, int]:
     """Number of dead letters per source."""
-    return dict(db.execute(
-        "SELECT source, count(*) FROM dead_letters GROUP BY source ORDER BY source").fetchall())
+    return dict(
+        db.execute(
+            "SELECT source, count(*) FROM dead_letters GROUP BY source ORDER BY source"
+        ).fetchall()
+    )
 
 
-def dead_letters(db: Database, *, source: str | None = None, limit: int = 100
-                 ) -> list[dict[str, Any]]:
+def dead_letters(
+    db: Database, *, source: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     """The newest dead letters (at most ``limit``), payload as stored text."""
     where, params = ("WHERE source = ?", [source]) if source else ("", [])
     columns = ("id", "source", "received_at", "error", "payload")
-    return [dict(zip(columns, r, strict=True)) for r in db.execute(
-        f"SELECT {', '.join(columns)} FROM dead_letters {where} ORDER BY id DESC LIMIT ?",
-        [*params, max(1, min(int(limit), 1000))])]
+    return [
+        dict(zip(columns, r, strict=True))
+        for r in db.execute(
+            f"SELECT {', '.join(columns)} FROM dead_letters {where} ORDER BY id DESC LIMIT ?",
+            [*params, max(1, min(int(limit), 1000))],
+        )
+    ]

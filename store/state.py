@@ -59,7 +59,12 @@ def record_health(
             details = :details
         """,
         {
-            "source": source, "now": now, "ok": int(ok), "error": error, "items": items,
-            "wait": rate_limit_wait_s, "details": json.dumps(details or {}, sort_keys=True),
+            "source": source,
+            "now": now,
+            "ok": int(ok),
+            "error": error,
+            "items": items,
+            "wait": rate_limit_wait_s,
+            "details": json.dumps(details or {}, sort_keys=True),
         },
     )

@@ -82,8 +82,11 @@ def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
     params += statuses
     if set(statuses) <= set(WAITING_STATUSES):
         clauses.append("c.needs_response = 1")
-    for column, value in (("brand", flt.brand), ("platform", flt.platform),
-                          ("channel", flt.channel)):
+    for column, value in (
+        ("brand", flt.brand),
+        ("platform", flt.platform),
+        ("channel", flt.channel),
+    ):
         if value:
             clauses.append(f"c.{column} = ?")
             params.append(value)
@@ -98,13 +101,15 @@ def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
         clauses.append(
             """EXISTS (SELECT 1 FROM messages m LEFT JOIN scores s ON s.message_id = m.id
                 WHERE m.conversation_id = c.id AND m.direction = 'inbound'
-                  AND coalesce(s.language, m.lang) = ?)""")
+                  AND coalesce(s.language, m.lang) = ?)"""
+        )
         params.append(flt.language)
     if search_query:
         clauses.append(
             """c.id IN (SELECT m.conversation_id FROM messages_fts
                 JOIN messages m ON m.id = messages_fts.rowid
-                WHERE messages_fts MATCH ?)""")
+                WHERE messages_fts MATCH ?)"""
+        )
         params.append(search_query)
     return " AND ".join(clauses), params
 
@@ -127,14 +132,21 @@ def _with_search_fallback(db: Database, flt: QueueFilter, run):
 
 def queue_count(db: Database, flt: QueueFilter) -> int:
     """Return how many conversations match ``flt``."""
+
     def run(where: str, params: list[Any]) -> int:
-        return db.execute(f"SELECT count(*) FROM conversations c WHERE {where}",
-                          params).fetchone()[0]
+        return db.execute(f"SELECT count(*) FROM conversations c WHERE {where}", params).fetchone()[
+            0
+        ]
+
     return _with_search_fallback(db, flt, run)
 
 
 def queue(
-    db: Database, flt: QueueFilter, *, now: int | None = None, limit: int = 200,
+    db: Database,
+    flt: QueueFilter,
+    *,
+    now: int | None = None,
+    limit: int = 200,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Return one page of the queue: urgent conversations first, then the
@@ -164,17 +176,34 @@ def queue(
         ).fetchall()
 
     rows = _with_search_fallback(db, flt, run)
-    columns = ["id", "platform", "brand", "channel", "customer_handle", "status", "assignee",
-               "tags", "awaiting_since", "first_customer_at", "sla_due_at",
-               "unanswered_count", "message_count", "first_response_at",
-               "status_changed_at", "urgency", "urgent", *optional]
+    columns = [
+        "id",
+        "platform",
+        "brand",
+        "channel",
+        "customer_handle",
+        "status",
+        "assignee",
+        "tags",
+        "awaiting_since",
+        "first_customer_at",
+        "sla_due_at",
+        "unanswered_count",
+        "message_count",
+        "first_response_at",
+        "status_changed_at",
+        "urgency",
+        "urgent",
+        *optional,
+    ]
     result = []
     for values in rows:
         row = dict(zip(columns, values, strict=True))
         row["tags"] = _tags(row["tags"])
         row["urgent"] = bool(row["urgent"])
         row["waiting_seconds"] = (
-            max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None)
+            max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None
+        )
         row.update(_focus_message(db, row["id"]))
         result.append(row)
     return result
@@ -195,14 +224,27 @@ def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
         (conversation_id,),
     ).fetchall()
     if not messages:
-        return {"message_id": None, "text": "", "url": None, "author_name": None,
-                "language": None, "compound": None, "label": None, "reasons": []}
+        return {
+            "message_id": None,
+            "text": "",
+            "url": None,
+            "author_name": None,
+            "language": None,
+            "compound": None,
+            "label": None,
+            "reasons": [],
+        }
     latest = messages[0]
     most_urgent = max(messages, key=lambda m: (m[9] is not None, m[9] or 0))
     return {
-        "message_id": latest[0], "text": latest[1], "url": latest[2],
-        "author_name": latest[3] or latest[4], "message_at": latest[5],
-        "language": latest[6], "compound": latest[7], "label": latest[8],
+        "message_id": latest[0],
+        "text": latest[1],
+        "url": latest[2],
+        "author_name": latest[3] or latest[4],
+        "message_at": latest[5],
+        "language": latest[6],
+        "compound": latest[7],
+        "label": latest[8],
         "reasons": _reasons(most_urgent[10]),
     }
 
@@ -229,13 +271,20 @@ def urgent_waiting_ids(db: Database, flt: QueueFilter, *, limit: int = 500) -> l
     urgent = QueueFilter(**{**flt.__dict__, "urgent_only": True})
 
     def run(where: str, params: list[Any]) -> list[int]:
-        return [r[0] for r in db.execute(
-            f"SELECT c.id FROM conversations c WHERE {where} "
-            "ORDER BY c.awaiting_since DESC LIMIT ?", [*params, limit])]
+        return [
+            r[0]
+            for r in db.execute(
+                f"SELECT c.id FROM conversations c WHERE {where} "
+                "ORDER BY c.awaiting_since DESC LIMIT ?",
+                [*params, limit],
+            )
+        ]
+
     return _with_search_fallback(db, urgent, run)
 
 
 # --- actions ----------------------------------------------------------------
+
 
 def _ids(conversation_ids: Iterable[int]) -> list[int]:
     ids = sorted({int(i) for i in conversation_ids})
@@ -247,7 +296,8 @@ def _ids(conversation_ids: Iterable[int]) -> list[int]:
 def _existing(db: Database, ids: Sequence[int]) -> dict[int, tuple]:
     marks = ", ".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT id, status, assignee, tags FROM conversations WHERE id IN ({marks})", ids)
+        f"SELECT id, status, assignee, tags FROM conversations WHERE id IN ({marks})", ids
+    )
     found = {r[0]: r[1:] for r in rows}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -255,13 +305,18 @@ def _existing(db: Database, ids: Sequence[int]) -> dict[int, tuple]:
     return found
 
 
-def _audit(db: Database, actor: str, action: str, conversation_id: int,
-           detail: dict[str, Any], at: str) -> None:
+def _audit(
+    db: Database, actor: str, action: str, conversation_id: int, detail: dict[str, Any], at: str
+) -> None:
     db.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, conversation_id, detail) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (at, actor, action, conversation_id, json.dumps(detail, ensure_ascii=False,
-                                                        sort_keys=True)),
+        "INSERT INTO audit_log (at, actor, action, conversation_id, detail) VALUES (?, ?, ?, ?, ?)",
+        (
+            at,
+            actor,
+            action,
+            conversation_id,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        ),
     )
 
 
@@ -272,8 +327,14 @@ def _actor(actor: str) -> str:
     return actor[:MAX_ASSIGNEE_LENGTH]
 
 
-def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, actor: str,
-               now: int | None = None) -> int:
+def set_status(
+    db: Database,
+    conversation_ids: Iterable[int],
+    status: str,
+    *,
+    actor: str,
+    now: int | None = None,
+) -> int:
     """Set the status of the given conversations (one of
     :data:`SETTABLE_STATUSES`; "open" reopens), stamp ``status_changed_at`` with
     ``now`` so that only customer messages after it reopen them, audit each
@@ -297,13 +358,20 @@ def set_status(db: Database, conversation_ids: Iterable[int], status: str, *, ac
         # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
         for i in changed:
-            _audit(db, actor, "status", i,
-                   {"from": current[i][0], "to": status, "result": final[i][0]}, at)
+            _audit(
+                db,
+                actor,
+                "status",
+                i,
+                {"from": current[i][0], "to": status, "result": final[i][0]},
+                at,
+            )
     return sum(1 for i in changed if final[i][0] == status)
 
 
-def assign(db: Database, conversation_ids: Iterable[int], assignee: str | None, *,
-           actor: str) -> int:
+def assign(
+    db: Database, conversation_ids: Iterable[int], assignee: str | None, *, actor: str
+) -> int:
     """Assign the conversations to ``assignee`` (empty or None unassigns).
     Returns how many changed."""
     ids, actor = _ids(conversation_ids), _actor(actor)
@@ -312,8 +380,10 @@ def assign(db: Database, conversation_ids: Iterable[int], assignee: str | None, 
     with transaction(db):
         current = _existing(db, ids)
         changed = [i for i in ids if current[i][1] != assignee]
-        db.conn.executemany("UPDATE conversations SET assignee = ?, updated_at = ? WHERE id = ?",
-                            [(assignee, at, i) for i in changed])
+        db.conn.executemany(
+            "UPDATE conversations SET assignee = ?, updated_at = ? WHERE id = ?",
+            [(assignee, at, i) for i in changed],
+        )
         for i in changed:
             _audit(db, actor, "assign", i, {"from": current[i][1], "to": assignee}, at)
     return len(changed)
@@ -338,8 +408,9 @@ def remove_tag(db: Database, conversation_ids: Iterable[int], tag: str, *, actor
     return _change_tags(db, conversation_ids, _clean_tag(tag), actor=actor, add=False)
 
 
-def _change_tags(db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str,
-                 add: bool) -> int:
+def _change_tags(
+    db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str, add: bool
+) -> int:
     ids, actor = _ids(conversation_ids), _actor(actor)
     at = iso_utc(utc_now())
     changed = 0
@@ -350,8 +421,10 @@ def _change_tags(db: Database, conversation_ids: Iterable[int], tag: str, *, act
             if add == (tag in tags):
                 continue
             tags = [*tags, tag] if add else [t for t in tags if t != tag]
-            db.conn.execute("UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?",
-                            (json.dumps(tags, ensure_ascii=False), at, i))
+            db.conn.execute(
+                "UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(tags, ensure_ascii=False), at, i),
+            )
             _audit(db, actor, "tag" if add else "untag", i, {"tag": tag}, at)
             changed += 1
     return changed
@@ -372,46 +445,72 @@ def add_note(db: Database, conversation_ids: Iterable[int], text: str, *, actor:
         for i in ids:
             note_id = db.conn.execute(
                 "INSERT INTO notes (conversation_id, at, author, text) VALUES (?, ?, ?, ?)",
-                (i, at, actor, text)).lastrowid
+                (i, at, actor, text),
+            ).lastrowid
             _audit(db, actor, "note", i, {"note_id": note_id}, at)
     return len(ids)
 
 
 # --- detail -----------------------------------------------------------------
 
-def conversation_detail(db: Database, conversation_id: int, *, limit: int = 100
-                        ) -> dict[str, Any]:
+
+def conversation_detail(db: Database, conversation_id: int, *, limit: int = 100) -> dict[str, Any]:
     """The messages (oldest first, at most ``limit``), notes and audit trail of
     one conversation. Raises ``ValueError`` for an unknown id."""
     _existing(db, [conversation_id])
     messages = [
-        dict(zip(("id", "created_ts", "direction", "author", "text", "url", "label",
-                  "urgency"), r, strict=True))
+        dict(
+            zip(
+                ("id", "created_ts", "direction", "author", "text", "url", "label", "urgency"),
+                r,
+                strict=True,
+            )
+        )
         for r in db.execute(
             """SELECT m.id, m.created_ts, m.direction, coalesce(m.author_name, m.author_handle),
                       m.text, m.url, s.label, s.urgency
                FROM messages m LEFT JOIN scores s ON s.message_id = m.id
                WHERE m.conversation_id = ? ORDER BY m.created_ts, m.id LIMIT ?""",
-            (conversation_id, limit))
+            (conversation_id, limit),
+        )
     ]
-    notes = [dict(zip(("at", "author", "text"), r, strict=True)) for r in db.execute(
-        "SELECT at, author, text FROM notes WHERE conversation_id = ? ORDER BY id DESC LIMIT 50",
-        (conversation_id,))]
-    audit = [dict(zip(("at", "actor", "action", "detail"), r, strict=True)) for r in db.execute(
-        "SELECT at, actor, action, detail FROM audit_log WHERE conversation_id = ? "
-        "ORDER BY id DESC LIMIT 50", (conversation_id,))]
+    notes = [
+        dict(zip(("at", "author", "text"), r, strict=True))
+        for r in db.execute(
+            "SELECT at, author, text FROM notes "
+            "WHERE conversation_id = ? ORDER BY id DESC LIMIT 50",
+            (conversation_id,),
+        )
+    ]
+    audit = [
+        dict(zip(("at", "actor", "action", "detail"), r, strict=True))
+        for r in db.execute(
+            "SELECT at, actor, action, detail FROM audit_log WHERE conversation_id = ? "
+            "ORDER BY id DESC LIMIT 50",
+            (conversation_id,),
+        )
+    ]
     return {"messages": messages, "notes": notes, "audit": audit}
 
 
 def assignees(db: Database) -> list[str]:
     """Everyone who has been assigned a conversation, sorted."""
-    return [r[0] for r in db.execute(
-        "SELECT DISTINCT assignee FROM conversations WHERE assignee IS NOT NULL ORDER BY 1")]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT assignee FROM conversations WHERE assignee IS NOT NULL ORDER BY 1"
+        )
+    ]
 
 
 def stale_waiting_ids(db: Database, *, waiting_since_before: int) -> list[int]:
     """Ids of conversations still waiting (new or open) whose customer has
     been waiting since before ``waiting_since_before`` (unix seconds)."""
-    return [r[0] for r in db.execute(
-        "SELECT id FROM conversations WHERE status IN ('new', 'open') AND needs_response = 1 "
-        "AND awaiting_since < ? ORDER BY id", (waiting_since_before,))]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM conversations WHERE status IN ('new', 'open') AND needs_response = 1 "
+            "AND awaiting_since < ? ORDER BY id",
+            (waiting_since_before,),
+        )
+    ]

@@ -83,8 +83,14 @@ def silent_listener() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def setup_brand(db, *, alerts: dict[str, Any] | None = None, key: str = "aurora",
-                name: str = "Loja Aurora", handle: str = "LojaAurora") -> None:
+def setup_brand(
+    db,
+    *,
+    alerts: dict[str, Any] | None = None,
+    key: str = "aurora",
+    name: str = "Loja Aurora",
+    handle: str = "LojaAurora",
+) -> None:
     """Create a brand with its X handle and ``alerts`` settings."""
     settings = {"alerts": {"urls_env": ENV_NAME, **(alerts or {})}}
     with transaction(db):
@@ -92,16 +98,30 @@ def setup_brand(db, *, alerts: dict[str, Any] | None = None, key: str = "aurora"
         ensure_brand_accounts(db, [("x", handle, key)])
 
 
-def complaint(external_id: str, at: datetime, *, text: str | None = None,
-              parent: str | None = None, handle: str = "LojaAurora",
-              author: str | None = None) -> Message:
+def complaint(
+    external_id: str,
+    at: datetime,
+    *,
+    text: str | None = None,
+    parent: str | None = None,
+    handle: str = "LojaAurora",
+    author: str | None = None,
+) -> Message:
     """An inbound public mention that the real scorer finds urgent."""
     return Message(
-        platform="x", external_id=external_id, created_at=at,
-        text=text or (f"@{handle} Worst service ever, order {external_id} never arrived, "
-                      "I want a refund now"),
-        direction="inbound", kind="mention", channel="public", source="test",
-        author_handle=author or f"cust{external_id}", in_reply_to_id=parent,
+        platform="x",
+        external_id=external_id,
+        created_at=at,
+        text=text
+        or (
+            f"@{handle} Worst service ever, order {external_id} never arrived, I want a refund now"
+        ),
+        direction="inbound",
+        kind="mention",
+        channel="public",
+        source="test",
+        author_handle=author or f"cust{external_id}",
+        in_reply_to_id=parent,
         url=f"https://x.com/cust{external_id}/status/{external_id}",
     )
 

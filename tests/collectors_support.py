@@ -15,8 +15,9 @@ CASSETTES = Path(__file__).resolve().parent / "cassettes"
 
 def x_vcr(**kwargs) -> vcr.VCR:
     """Replays the tweepy YAML cassettes (gzip bodies need decoding)."""
-    return vcr.VCR(decode_compressed_response=True, match_on=("method", "path"),
-                   record_mode="none", **kwargs)
+    return vcr.VCR(
+        decode_compressed_response=True, match_on=("method", "path"), record_mode="none", **kwargs
+    )
 
 
 PAGE_TOKENS = ("pagination_token", "next_token")
@@ -32,8 +33,13 @@ def page_token_matcher(r1, r2) -> None:
 def json_vcr(**kwargs) -> vcr.VCR:
     """Replays JSON cassettes (praw's recordings and ours): method + path, and
     for ours also the page token."""
-    config = vcr.VCR(serializer="json", decode_compressed_response=True,
-                     match_on=("method", "path", "page_token"), record_mode="none", **kwargs)
+    config = vcr.VCR(
+        serializer="json",
+        decode_compressed_response=True,
+        match_on=("method", "path", "page_token"),
+        record_mode="none",
+        **kwargs,
+    )
     config.register_matcher("page_token", page_token_matcher)
     return config
 
@@ -56,12 +62,22 @@ class FakeTime:
 
 def acme_config(**collector):
     """The configuration the hand-made cassettes were written for."""
-    return parse_config({
-        "collector": {"x_min_request_interval_s": 1.0, **collector},
-        "brands": {"acme": {
-            "name": "Acme", "timezone": "America/Sao_Paulo",
-            "business_hours": {"mon": ["09:00", "18:00"]}, "sla": {"first_response_minutes": 60},
-            "x": {"handles": ["AcmeHelp"], "keywords": ["acme store"], "direct_messages": True},
-            "reddit": {"account": "AcmeHelp", "subreddits": ["acme"], "keywords": ["acme"]},
-        }},
-    })
+    return parse_config(
+        {
+            "collector": {"x_min_request_interval_s": 1.0, **collector},
+            "brands": {
+                "acme": {
+                    "name": "Acme",
+                    "timezone": "America/Sao_Paulo",
+                    "business_hours": {"mon": ["09:00", "18:00"]},
+                    "sla": {"first_response_minutes": 60},
+                    "x": {
+                        "handles": ["AcmeHelp"],
+                        "keywords": ["acme store"],
+                        "direct_messages": True,
+                    },
+                    "reddit": {"account": "AcmeHelp", "subreddits": ["acme"], "keywords": ["acme"]},
+                }
+            },
+        }
+    )

@@ -51,26 +51,30 @@ def store_signature(db_path: Path) -> dict:
             for platform, root, status, first_response, count in conn.execute(
                 """SELECT c.platform, m.external_id, c.status, c.first_response_seconds,
                           c.message_count
-                   FROM conversations c JOIN messages m ON m.id = c.root_message_id""")
+                   FROM conversations c JOIN messages m ON m.id = c.root_message_id"""
+            )
         }
         membership = {
             (platform, external_id): root
             for platform, external_id, root in conn.execute(
                 """SELECT m.platform, m.external_id, r.external_id FROM messages m
                    LEFT JOIN conversations c ON c.id = m.conversation_id
-                   LEFT JOIN messages r ON r.id = c.root_message_id""")
+                   LEFT JOIN messages r ON r.id = c.root_message_id"""
+            )
         }
         scores = {
             (platform, external_id): (label, urgency, compound)
             for platform, external_id, label, urgency, compound in conn.execute(
                 """SELECT m.platform, m.external_id, s.label, s.urgency, s.compound
-                   FROM scores s JOIN messages m ON m.id = s.message_id""")
+                   FROM scores s JOIN messages m ON m.id = s.message_id"""
+            )
         }
         return {
             "messages": q("SELECT count(*) FROM messages"),
             "scores": scores,
             "distinct_messages": q(
-                "SELECT count(*) FROM (SELECT DISTINCT platform, external_id FROM messages)"),
+                "SELECT count(*) FROM (SELECT DISTINCT platform, external_id FROM messages)"
+            ),
             "unthreaded": q("SELECT count(*) FROM messages WHERE conversation_id IS NULL"),
             "conversations": conversations,
             "membership": membership,
@@ -98,10 +102,12 @@ def store_state(db_path: Path, expected_messages: int, *, scored: bool = True) -
         assert check == "ok", f"integrity check after a kill: {check}"
         count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         unthreaded = conn.execute(
-            "SELECT count(*) FROM messages WHERE conversation_id IS NULL").fetchone()[0]
+            "SELECT count(*) FROM messages WHERE conversation_id IS NULL"
+        ).fetchone()[0]
         unscored = conn.execute(
             "SELECT count(*) FROM messages m WHERE NOT EXISTS "
-            "(SELECT 1 FROM scores s WHERE s.message_id = m.id)").fetchone()[0]
+            "(SELECT 1 FROM scores s WHERE s.message_id = m.id)"
+        ).fetchone()[0]
     finally:
         conn.close()
     if count == 0:
@@ -127,13 +133,19 @@ class KillStats:
         return f"{self.kills} SIGKILLs survived ({states}); {self.completed_runs} clean runs"
 
 
-def run_once(command: Sequence[str], *, kill_after: float | None,
-             env: dict[str, str] | None = None, timeout: float = 120) -> bool:
+def run_once(
+    command: Sequence[str],
+    *,
+    kill_after: float | None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> bool:
     """Run ``command`` (in the repo root); SIGKILL it after ``kill_after``
     seconds if it is still running. Returns True if it was killed, False if it
     finished (raising if it failed)."""
-    process = subprocess.Popen(list(command), cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        list(command), cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     if kill_after is not None:
         deadline = time.monotonic() + kill_after
         while time.monotonic() < deadline and process.poll() is None:
@@ -148,9 +160,16 @@ def run_once(command: Sequence[str], *, kill_after: float | None,
     return False
 
 
-def run_until_complete(command: Sequence[str], *, rng: random.Random,
-                       delay_range: tuple[float, float], max_kills: int, stats: KillStats,
-                       inspect: Callable[[], str], env: dict[str, str] | None = None) -> None:
+def run_until_complete(
+    command: Sequence[str],
+    *,
+    rng: random.Random,
+    delay_range: tuple[float, float],
+    max_kills: int,
+    stats: KillStats,
+    inspect: Callable[[], str],
+    env: dict[str, str] | None = None,
+) -> None:
     """Start ``command`` again and again, killing it after a random delay in
     ``delay_range`` up to ``max_kills`` times and calling ``inspect`` after
     each kill (it returns a state name to count); stop when a run finishes by

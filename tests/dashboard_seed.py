@@ -14,21 +14,41 @@ from replywatch.store.db import open_database, transaction
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.state import record_health
 
-EVIL_TEXT = ("@acme <script>alert(1)</script> [click](javascript:alert(1)) "
-             "![x](http://evil/x.png) my order is late")
+EVIL_TEXT = (
+    "@acme <script>alert(1)</script> [click](javascript:alert(1)) "
+    "![x](http://evil/x.png) my order is late"
+)
 BASE = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)  # a Monday
 
 
-def _m(external_id: str, minutes: float, text: str, direction: str = "inbound", *,
-       author: str = "cust", reply_to: str | None = None, url: str | None = None,
-       channel: str = "public", platform: str = "x", brand: str | None = None,
-       base: datetime = BASE) -> Message:
+def _m(
+    external_id: str,
+    minutes: float,
+    text: str,
+    direction: str = "inbound",
+    *,
+    author: str = "cust",
+    reply_to: str | None = None,
+    url: str | None = None,
+    channel: str = "public",
+    platform: str = "x",
+    brand: str | None = None,
+    base: datetime = BASE,
+) -> Message:
     return Message(
-        platform=platform, external_id=external_id,
-        created_at=base + timedelta(minutes=minutes), text=text, direction=direction,
-        kind="reply" if reply_to else "mention", channel=channel, source="test",
-        author_handle=author, author_name=author.title(), in_reply_to_id=reply_to,
-        url=url, brand=brand if direction == "outbound" else None,
+        platform=platform,
+        external_id=external_id,
+        created_at=base + timedelta(minutes=minutes),
+        text=text,
+        direction=direction,
+        kind="reply" if reply_to else "mention",
+        channel=channel,
+        source="test",
+        author_handle=author,
+        author_name=author.title(),
+        in_reply_to_id=reply_to,
+        url=url,
+        brand=brand if direction == "outbound" else None,
     )
 
 
@@ -53,18 +73,35 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
     messages = [
         _m("1", 0, "@acme my package never arrived, terrible service", author="ann"),
         _m("2", 30, "@ann sorry, DM us", "outbound", author="acme", reply_to="1", brand="acme"),
-        _m("3", 60, "@acme cobrança indevida no meu cartão, péssimo atendimento",
-           author="bia"),
-        _m("4", 180, "@bia lamentamos", "outbound", author="acme", reply_to="3",
-           brand="acme"),
+        _m("3", 60, "@acme cobrança indevida no meu cartão, péssimo atendimento", author="bia"),
+        _m("4", 180, "@bia lamentamos", "outbound", author="acme", reply_to="3", brand="acme"),
         _m("5", 10, "@globex where is my refund? terrible", author="cid"),
-        _m("6", 20, "@cid looking into it", "outbound", author="globex", reply_to="5",
-           brand="globex"),
+        _m(
+            "6",
+            20,
+            "@cid looking into it",
+            "outbound",
+            author="globex",
+            reply_to="5",
+            brand="globex",
+        ),
         _m("7", 0, EVIL_TEXT, author="mallory", url="javascript:alert(1)", base=live),
-        _m("8", 30, "@globex where is my refund, still waiting", author="dan",
-           url="https://x.com/dan/status/8", base=live),
-        _m("9", 150, "@acme love it, thanks", author="eve",
-           url="https://x.com/eve/status/9", base=live),
+        _m(
+            "8",
+            30,
+            "@globex where is my refund, still waiting",
+            author="dan",
+            url="https://x.com/dan/status/8",
+            base=live,
+        ),
+        _m(
+            "9",
+            150,
+            "@acme love it, thanks",
+            author="eve",
+            url="https://x.com/eve/status/9",
+            base=live,
+        ),
     ]
     result = ingest(db, messages, source="test")
     scores = {
@@ -78,7 +115,8 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
     with transaction(db):
         for external_id, (lang, compound, label, urgency, urgent, reasons) in scores.items():
             message_id = db.execute(
-                "SELECT id FROM messages WHERE external_id = ?", (external_id,)).fetchone()[0]
+                "SELECT id FROM messages WHERE external_id = ?", (external_id,)
+            ).fetchone()[0]
             db.conn.execute(
                 "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, "
                 "reasons, scorer, version, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'test', "
@@ -86,17 +124,23 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
                 "language = excluded.language, compound = excluded.compound, "
                 "label = excluded.label, urgency = excluded.urgency, urgent = excluded.urgent, "
                 "reasons = excluded.reasons, scorer = excluded.scorer",
-                (message_id, lang, compound, label, urgency, urgent, json.dumps(reasons)))
+                (message_id, lang, compound, label, urgency, urgent, json.dumps(reasons)),
+            )
         # Ingestion scored the messages with the real scorer; the hand-made
         # scores above replace them, so the conversation aggregates follow.
         refresh_score_aggregates(db, result.conversations)
-        record_health(db, "x:acme", ok=True, items=12,
-                      details={"monthly_reads": 4000, "monthly_read_cap": 10000})
+        record_health(
+            db,
+            "x:acme",
+            ok=True,
+            items=12,
+            details={"monthly_reads": 4000, "monthly_read_cap": 10000},
+        )
         record_health(db, "reddit:acme", ok=False, error="HTTP 503 <b>down</b>")
         add_dead_letter(db, "test", '{"text": "<script>alert(2)</script>"}', "bad json")
     conversation = {
-        row[0]: row[1] for row in db.execute(
-            "SELECT m.external_id, m.conversation_id FROM messages m")
+        row[0]: row[1]
+        for row in db.execute("SELECT m.external_id, m.conversation_id FROM messages m")
     }
     db.close()
     return {"conversation": conversation, "inserted": result.inserted}

@@ -30,14 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     its exit code (click's SystemExit code, 0 on success)."""
     argv = sys.argv[1:] if argv is None else argv
     if "--" not in argv:
-        raise SystemExit("usage: python -m tests.replay_collect WORKDIR [--latency-ms N] "
-                         "-- CLI ARGS")
+        raise SystemExit(
+            "usage: python -m tests.replay_collect WORKDIR [--latency-ms N] -- CLI ARGS"
+        )
     split = argv.index("--")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args(argv[:split])
-    cli_args = argv[split + 1:]
+    cli_args = argv[split + 1 :]
 
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))

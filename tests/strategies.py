@@ -26,15 +26,18 @@ def hostile_text(max_size: int = 300) -> st.SearchStrategy[str]:
     """Unicode text (no lone surrogates: it must be storable) salted with
     quotes, separators, line breaks, NULs, BOMs and emoji."""
     pieces = st.one_of(st.text(max_size=40), st.sampled_from(NASTY_CHARS))
-    return st.lists(pieces, max_size=max_size // 10 or 1).map("".join).map(
-        lambda s: s[:max_size])
+    return st.lists(pieces, max_size=max_size // 10 or 1).map("".join).map(lambda s: s[:max_size])
 
 
-handles = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
-                  min_size=1, max_size=15)
+handles = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
+    min_size=1,
+    max_size=15,
+)
 
-twitter_times = st.datetimes(min_value=datetime(2006, 3, 21), max_value=datetime(2030, 1, 1),
-                             timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0))
+twitter_times = st.datetimes(
+    min_value=datetime(2006, 3, 21), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=0))
 
 
 @st.composite
@@ -42,8 +45,13 @@ def twcs_records(draw, ids: st.SearchStrategy[int]) -> dict[str, str]:
     """One well-formed twcs record (as the CSV writer's field strings) with a
     unique ``tweet_id`` drawn from ``ids``."""
     tweet_id = draw(ids)
-    parent = draw(st.one_of(st.just(""), st.integers(1, 10**18).map(str),
-                            st.integers(1, 10**18).map(lambda i: f"{i}.0")))
+    parent = draw(
+        st.one_of(
+            st.just(""),
+            st.integers(1, 10**18).map(str),
+            st.integers(1, 10**18).map(lambda i: f"{i}.0"),
+        )
+    )
     offset = draw(st.sampled_from([0, 0, 0, -3 * 60, 5 * 60 + 30]))
     moment = draw(twitter_times).astimezone(timezone(timedelta(minutes=offset)))
     return {
@@ -52,8 +60,12 @@ def twcs_records(draw, ids: st.SearchStrategy[int]) -> dict[str, str]:
         "inbound": draw(st.sampled_from(["True", "False"])),
         "created_at": moment.strftime("%a %b %d %H:%M:%S %z %Y"),
         "text": draw(hostile_text()),
-        "response_tweet_id": draw(st.one_of(st.just(""), st.lists(
-            st.integers(1, 10**12).map(str), min_size=1, max_size=3).map(",".join))),
+        "response_tweet_id": draw(
+            st.one_of(
+                st.just(""),
+                st.lists(st.integers(1, 10**12).map(str), min_size=1, max_size=3).map(",".join),
+            )
+        ),
         "in_response_to_tweet_id": parent,
     }
 
@@ -64,7 +76,8 @@ def twcs_line(record: dict[str, str], *, index: int | None = None) -> str:
     out = io.StringIO()
     values = [record[c] for c in TWCS_HEADER]
     csv.writer(out, lineterminator="\n").writerow(
-        values if index is None else [str(index), *values])
+        values if index is None else [str(index), *values]
+    )
     return out.getvalue()
 
 
@@ -74,11 +87,13 @@ def garbage_line() -> st.SearchStrategy[bytes]:
     junk = st.one_of(
         st.binary(min_size=1, max_size=200),
         st.text(max_size=120).map(lambda s: s.encode("utf-8", "surrogatepass")),
-        st.lists(st.sampled_from(['"', ",", "x", "1", "True", "\x00", "\r"]),
-                 min_size=1, max_size=30).map(lambda p: "".join(p).encode()),
+        st.lists(
+            st.sampled_from(['"', ",", "x", "1", "True", "\x00", "\r"]), min_size=1, max_size=30
+        ).map(lambda p: "".join(p).encode()),
     )
     return junk.map(lambda b: b.replace(b"\n", b" ").rstrip(b"\r") + b"\n").filter(
-        lambda b: b.strip() != b"")
+        lambda b: b.strip() != b""
+    )
 
 
 @st.composite
@@ -91,10 +106,13 @@ def mutated(draw, line: bytes) -> bytes:
         kind = draw(st.sampled_from(["insert", "delete", "truncate", "huge", "flip"]))
         at = draw(st.integers(0, len(data)))
         if kind == "insert":
-            data[at:at] = draw(st.sampled_from(
-                [b'"', b",", b"\x00", b"\xff", b"\xc3", b"\r", b"\n", b'""', b"\xed\xa0\x80"]))
+            data[at:at] = draw(
+                st.sampled_from(
+                    [b'"', b",", b"\x00", b"\xff", b"\xc3", b"\r", b"\n", b'""', b"\xed\xa0\x80"]
+                )
+            )
         elif kind == "delete" and data:
-            del data[max(0, at - 1):at + draw(st.integers(0, 5))]
+            del data[max(0, at - 1) : at + draw(st.integers(0, 5))]
         elif kind == "truncate":
             del data[at:]
         elif kind == "huge":
@@ -105,6 +123,7 @@ def mutated(draw, line: bytes) -> bytes:
 
 
 # --- JSONL --------------------------------------------------------------------
+
 
 @st.composite
 def jsonl_records(draw, ids: st.SearchStrategy[int]) -> dict:
@@ -138,30 +157,39 @@ def jsonl_garbage() -> st.SearchStrategy[bytes]:
     """Lines a JSONL importer must reject without crashing: junk bytes, JSON
     that is not an object, objects with wrong types, lone surrogates, huge
     numbers, deep nesting."""
-    base = {"platform": "x", "id": "g1", "created_at": "2024-05-01T10:00:00Z", "text": "hi",
-            "direction": "inbound"}
-    broken_objects = st.sampled_from([
-        {**base, "direction": "sideways"},
-        {**base, "created_at": "yesterday"},
-        {**base, "created_at": "2024-05-01T10:00:00"},
-        {**base, "created_at": "9999-12-31T23:59:59-14:00"},
-        {**base, "author_followers": 10**30},
-        {**base, "author_followers": True},
-        {**base, "text": None},
-        {**base, "text": 5},
-        {**base, "channel": "dm"},
-        {k: v for k, v in base.items() if k != "id"},
-    ]).map(lambda o: json.dumps(o).encode())
-    special = st.sampled_from([
-        b'{"platform": "x", "id": "s1", "created_at": "2024-05-01T10:00:00Z", '
-        b'"text": "lone \\ud800 surrogate", "direction": "inbound"}',
-        b'{"platform": "x", "id": "s2", "created_at": "2024-05-01T10:00:00Z", '
-        b'"text": "ok", "direction": "inbound", "author_name": "\\udfff"}',
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
-        b"1" * 5000,
-        b"NaN",
-        b'"just a string"',
-        b"\xff\xfe{}",
-    ])
+    base = {
+        "platform": "x",
+        "id": "g1",
+        "created_at": "2024-05-01T10:00:00Z",
+        "text": "hi",
+        "direction": "inbound",
+    }
+    broken_objects = st.sampled_from(
+        [
+            {**base, "direction": "sideways"},
+            {**base, "created_at": "yesterday"},
+            {**base, "created_at": "2024-05-01T10:00:00"},
+            {**base, "created_at": "9999-12-31T23:59:59-14:00"},
+            {**base, "author_followers": 10**30},
+            {**base, "author_followers": True},
+            {**base, "text": None},
+            {**base, "text": 5},
+            {**base, "channel": "dm"},
+            {k: v for k, v in base.items() if k != "id"},
+        ]
+    ).map(lambda o: json.dumps(o).encode())
+    special = st.sampled_from(
+        [
+            b'{"platform": "x", "id": "s1", "created_at": "2024-05-01T10:00:00Z", '
+            b'"text": "lone \\ud800 surrogate", "direction": "inbound"}',
+            b'{"platform": "x", "id": "s2", "created_at": "2024-05-01T10:00:00Z", '
+            b'"text": "ok", "direction": "inbound", "author_name": "\\udfff"}',
+            b"[" * 100_000 + b"]" * 100_000,
+            b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
+            b"1" * 5000,
+            b"NaN",
+            b'"just a string"',
+            b"\xff\xfe{}",
+        ]
+    )
     return st.one_of(broken_objects, special, garbage_line().map(lambda b: b.rstrip(b"\n")))

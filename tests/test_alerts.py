@@ -39,21 +39,46 @@ from tests.alerts_support import ENV_NAME, TOKEN, setup_brand, webhook_receiver
 NOW = utc_now()
 
 
-def stored(db, external_id: str, *, minutes: float = 5, urgency: int = 80, urgent: bool = True,
-           reasons=("asks for a refund",), direction: str = "inbound",
-           parent: str | None = None, author: str | None = None) -> int:
+def stored(
+    db,
+    external_id: str,
+    *,
+    minutes: float = 5,
+    urgency: int = 80,
+    urgent: bool = True,
+    reasons=("asks for a refund",),
+    direction: str = "inbound",
+    parent: str | None = None,
+    author: str | None = None,
+) -> int:
     """Store a bland message through the real pipeline (the scorer finds it
     not urgent, so nothing is queued), then overwrite its score by hand."""
-    result = ingest(db, [Message(
-        platform="x", external_id=external_id, created_at=NOW - timedelta(minutes=minutes),
-        text=f"@LojaAurora hello, question {external_id}", direction=direction, kind="mention",
-        channel="public", source="test", author_handle=author or f"c{external_id}",
-        brand="aurora" if direction == "outbound" else None, in_reply_to_id=parent,
-        url=f"https://x.com/c/status/{external_id}")], source="test")
+    result = ingest(
+        db,
+        [
+            Message(
+                platform="x",
+                external_id=external_id,
+                created_at=NOW - timedelta(minutes=minutes),
+                text=f"@LojaAurora hello, question {external_id}",
+                direction=direction,
+                kind="mention",
+                channel="public",
+                source="test",
+                author_handle=author or f"c{external_id}",
+                brand="aurora" if direction == "outbound" else None,
+                in_reply_to_id=parent,
+                url=f"https://x.com/c/status/{external_id}",
+            )
+        ],
+        source="test",
+    )
     assert result.alerts_queued == 0
     (message_id,) = result.new_message_ids
-    db.execute("UPDATE scores SET urgency = ?, urgent = ?, reasons = ? WHERE message_id = ?",
-               (urgency, int(urgent), json.dumps(list(reasons)), message_id))
+    db.execute(
+        "UPDATE scores SET urgency = ?, urgent = ?, reasons = ? WHERE message_id = ?",
+        (urgency, int(urgent), json.dumps(list(reasons)), message_id),
+    )
     return message_id
 
 
@@ -63,8 +88,11 @@ def queue(db, *ids: int) -> int:
 
 
 def set_status(db, message_id: int, status: str) -> None:
-    db.execute("UPDATE conversations SET status = ? WHERE id = (SELECT conversation_id FROM "
-               "messages WHERE id = ?)", (status, message_id))
+    db.execute(
+        "UPDATE conversations SET status = ? WHERE id = (SELECT conversation_id FROM "
+        "messages WHERE id = ?)",
+        (status, message_id),
+    )
 
 
 class Recorder:
@@ -85,6 +113,7 @@ ENV = {ENV_NAME: f"json://127.0.0.1:9/hooks/{TOKEN}"}
 
 # --- queueing -------------------------------------------------------------
 
+
 def test_queue_only_urgent_inbound_and_once_per_conversation(db):
     setup_brand(db)
     urgent = stored(db, "1")
@@ -94,8 +123,9 @@ def test_queue_only_urgent_inbound_and_once_per_conversation(db):
     assert queue(db, urgent) == 0  # re-running changes nothing
     same_conversation = stored(db, "4", parent="1", author="c1", urgency=95)
     assert queue(db, same_conversation) == 0
-    (message_id, urgency, reasons), = db.execute(
-        "SELECT message_id, urgency, reasons FROM alerts").fetchall()
+    ((message_id, urgency, reasons),) = db.execute(
+        "SELECT message_id, urgency, reasons FROM alerts"
+    ).fetchall()
     assert (message_id, urgency, json.loads(reasons)) == (urgent, 80, ["asks for a refund"])
 
 
@@ -150,6 +180,7 @@ def test_merged_conversations_keep_one_alert(db):
 
 # --- dispatching ----------------------------------------------------------
 
+
 def test_conversation_settled_before_sending_is_skipped(db):
     setup_brand(db)
     spam, replied, live = stored(db, "1"), stored(db, "2"), stored(db, "3")
@@ -161,7 +192,10 @@ def test_conversation_settled_before_sending_is_skipped(db):
     assert (result.skipped, result.notifications) == (2, 1)
     assert len(sender.calls) == 1 and "question 3" in sender.calls[0][2]
     assert sorted(db.execute("SELECT status, detail FROM alerts").fetchall()) == [
-        ("sent", None), ("skipped", "conversation is replied"), ("skipped", "conversation is spam")]
+        ("sent", None),
+        ("skipped", "conversation is replied"),
+        ("skipped", "conversation is spam"),
+    ]
 
 
 def test_without_a_target_alerts_wait_then_expire(db, monkeypatch):
@@ -178,7 +212,8 @@ def test_without_a_target_alerts_wait_then_expire(db, monkeypatch):
     expired = dispatch_pending(db, env={}, send=sender, now=NOW + timedelta(hours=25))
     assert expired.skipped == 1 and len(sender.calls) == 1
     assert db.execute("SELECT detail FROM alerts WHERE status = 'skipped'").fetchone()[0] == (
-        "expired before it could be sent")
+        "expired before it could be sent"
+    )
 
 
 def test_global_fallback_and_brandless_alerts(db):
@@ -217,11 +252,13 @@ def test_alerts_are_given_up_after_max_attempts(db):
     sender = Recorder(failing={ENV[ENV_NAME]})
     gave_up = 0
     for attempt in range(MAX_ATTEMPTS):
-        gave_up += dispatch_pending(db, env=ENV, send=sender,
-                                    now=NOW + timedelta(hours=2 * attempt)).gave_up
+        gave_up += dispatch_pending(
+            db, env=ENV, send=sender, now=NOW + timedelta(hours=2 * attempt)
+        ).gave_up
     assert gave_up == 1 and len(sender.calls) == MAX_ATTEMPTS
     status, attempts, detail, last_error = db.execute(
-        "SELECT status, attempts, detail, last_error FROM alerts").fetchone()
+        "SELECT status, attempts, detail, last_error FROM alerts"
+    ).fetchone()
     assert (status, attempts) == ("failed", MAX_ATTEMPTS)
     assert detail == f"gave up after {MAX_ATTEMPTS} failed attempts"
     assert "ConnectionError" in last_error and TOKEN not in last_error
@@ -245,14 +282,17 @@ def test_a_held_lease_defers_instead_of_sending_twice(db):
     queue(db, stored(db, "1"))
     now_ts = int(NOW.timestamp())
     with transaction(db):
-        assert claim_target(db, "aurora", f"{ENV_NAME}#0:json", now_ts=now_ts,
-                            lease_until=now_ts + 120)
+        assert claim_target(
+            db, "aurora", f"{ENV_NAME}#0:json", now_ts=now_ts, lease_until=now_ts + 120
+        )
     sender = Recorder()
     assert dispatch_pending(db, env=ENV, send=sender, now=NOW).deferred == 1
     assert sender.calls == []
     # An expired lease (its dispatcher crashed) is taken over.
-    assert dispatch_pending(db, env=ENV, send=sender,
-                            now=NOW + timedelta(seconds=121)).notifications == 1
+    assert (
+        dispatch_pending(db, env=ENV, send=sender, now=NOW + timedelta(seconds=121)).notifications
+        == 1
+    )
 
 
 def test_dispatch_returns_at_the_deadline_while_a_send_hangs(db):
@@ -292,6 +332,7 @@ def test_sender_errors_are_redacted(db, caplog):
 
 # --- configuration ----------------------------------------------------------
 
+
 def test_literal_urls_in_settings_are_ignored(caplog):
     literal = f"slack://T000/B000/{TOKEN}"
     config = resolve_alert_config("aurora", {"alerts": {"urls": [literal]}}, {})
@@ -302,8 +343,9 @@ def test_literal_urls_in_settings_are_ignored(caplog):
 
 def test_env_reference_forms_and_refusals():
     env = {"REPLYWATCH_X": "json://h/aaaa, tgram://bot/chat"}
-    config = resolve_alert_config("b", {"alerts": {"urls": "env:REPLYWATCH_X",
-                                                   "min_interval_seconds": 60}}, env)
+    config = resolve_alert_config(
+        "b", {"alerts": {"urls": "env:REPLYWATCH_X", "min_interval_seconds": 60}}, env
+    )
     assert [t.display for t in config.targets] == ["json://***", "tgram://***"]
     assert [t.key for t in config.targets] == ["REPLYWATCH_X#0:json", "REPLYWATCH_X#1:tgram"]
     assert config.min_interval_seconds == 60
@@ -323,10 +365,18 @@ def test_bad_config_leaves_alerts_pending_with_an_error(db):
 
 # --- formatting and redaction -------------------------------------------------
 
+
 def item(n: int, urgency: int, **extra) -> AlertItem:
-    return AlertItem(alert_id=n, brand_name="Loja Aurora", platform="x", text=f"text {n}",
-                     reasons=("asks for a refund",), urgency=urgency,
-                     waiting_seconds=extra.pop("waiting", 600), **extra)
+    return AlertItem(
+        alert_id=n,
+        brand_name="Loja Aurora",
+        platform="x",
+        text=f"text {n}",
+        reasons=("asks for a refund",),
+        urgency=urgency,
+        waiting_seconds=extra.pop("waiting", 600),
+        **extra,
+    )
 
 
 def test_untrusted_text_is_cleaned_folded_and_truncated():
@@ -335,22 +385,36 @@ def test_untrusted_text_is_cleaned_folded_and_truncated():
     assert "\x1b" not in cleaned and "\u202e" not in cleaned and "\u200b" not in cleaned
     assert "\n" not in cleaned and cleaned.startswith("Hi[31m team Why: fake reason <!channel>")
     assert len(cleaned) == 280 and cleaned.endswith("…")
-    title, body = format_alert(AlertItem(1, "Loja Aurora", "x", hostile, ("r1",), 90, 60,
-                                         url="javascript:alert(1)"))
+    title, body = format_alert(
+        AlertItem(1, "Loja Aurora", "x", hostile, ("r1",), 90, 60, url="javascript:alert(1)")
+    )
     assert len(body.splitlines()) == 3  # urgency line, text, reasons: no injected lines
     assert "javascript" not in body and title == "Urgent complaint for Loja Aurora"
 
 
 def test_links_must_be_plain_http():
     assert safe_link("https://x.com/a/status/1") == "https://x.com/a/status/1"
-    for bad in ("javascript:alert(1)", "ftp://x/y", "http://", "https://x.com/a b",
-                "https://x.com/\u202e", None, ""):
+    for bad in (
+        "javascript:alert(1)",
+        "ftp://x/y",
+        "http://",
+        "https://x.com/a b",
+        "https://x.com/\u202e",
+        None,
+        "",
+    ):
         assert safe_link(bad) is None
 
 
 def test_waiting_time_format():
     assert [format_waiting(s) for s in (5, 60, 3599, 3600, 3900, 86400 + 7200)] == [
-        "<1 min", "1 min", "59 min", "1 h", "1 h 5 min", "1 d 2 h"]
+        "<1 min",
+        "1 min",
+        "59 min",
+        "1 h",
+        "1 h 5 min",
+        "1 d 2 h",
+    ]
 
 
 def test_digest_lists_the_top_five_most_urgent():
@@ -358,8 +422,13 @@ def test_digest_lists_the_top_five_most_urgent():
     title, body = format_digest(items, "Loja Aurora")
     assert title == "7 urgent complaints for Loja Aurora"
     lines = body.splitlines()
-    assert [line.split("]")[0] for line in lines[1:6]] == ["1. [95", "2. [90", "3. [80",
-                                                             "4. [70", "5. [65"]
+    assert [line.split("]")[0] for line in lines[1:6]] == [
+        "1. [95",
+        "2. [90",
+        "3. [80",
+        "4. [70",
+        "5. [65",
+    ]
     assert lines[-1] == "…and 2 more in the replywatch triage queue."
     with pytest.raises(ValueError):
         format_digest([], "Loja Aurora")
@@ -376,14 +445,14 @@ def test_redaction():
 
 # --- CLI ------------------------------------------------------------------------
 
+
 def test_cli_alerts_test_dispatch_and_status(db, db_path, monkeypatch):
     setup_brand(db)
     queue(db, stored(db, "1"))
     runner = CliRunner()
     with webhook_receiver() as receiver:
         monkeypatch.setenv(ENV_NAME, receiver.url)
-        tested = runner.invoke(main, ["alerts", "test", "--brand", "aurora", "--db",
-                                      str(db_path)])
+        tested = runner.invoke(main, ["alerts", "test", "--brand", "aurora", "--db", str(db_path)])
         assert tested.exit_code == 0, tested.output
         assert "json://***" in tested.output and "ok" in tested.output
         assert TOKEN not in tested.output
@@ -391,8 +460,7 @@ def test_cli_alerts_test_dispatch_and_status(db, db_path, monkeypatch):
         assert dispatched.exit_code == 0, dispatched.output
         assert dispatched.output.startswith("1 notification(s) sent, 1 alert(s) done")
         titles = [r["json"]["title"] for r in receiver.requests]
-    assert titles == ["replywatch test alert for Loja Aurora",
-                      "Urgent complaint for Loja Aurora"]
+    assert titles == ["replywatch test alert for Loja Aurora", "Urgent complaint for Loja Aurora"]
     status = runner.invoke(main, ["alerts", "status", "--db", str(db_path)])
     assert "sent              1" in status.output
     unknown = runner.invoke(main, ["alerts", "test", "--brand", "nope", "--db", str(db_path)])
@@ -405,10 +473,13 @@ def test_cli_alerts_test_dispatch_and_status(db, db_path, monkeypatch):
 def test_send_test_reports_each_target(db):
     setup_brand(db)
     good, bad = "json://h/good1234", "json://h/bad5678"
-    outcomes = send_test(db, "aurora", env={ENV_NAME: f"{good},{bad}"},
-                         send=Recorder(failing={bad}))
+    outcomes = send_test(
+        db, "aurora", env={ENV_NAME: f"{good},{bad}"}, send=Recorder(failing={bad})
+    )
     assert [(o.key, o.error is None) for o in outcomes] == [
-        (f"{ENV_NAME}#0:json", True), (f"{ENV_NAME}#1:json", False)]
+        (f"{ENV_NAME}#0:json", True),
+        (f"{ENV_NAME}#1:json", False),
+    ]
     assert "bad5678" not in outcomes[1].error
 
 
@@ -430,7 +501,8 @@ def test_an_alert_dropped_unsent_is_rearmed_by_a_new_urgent_message(db):
     result = dispatch_pending(db, env=ENV, send=sender, now=NOW)
     assert result.alerts_sent == 1 and len(sender.calls) == 1
     assert db.execute("SELECT message_id, urgency, status FROM alerts").fetchall() == [
-        (again, 97, "sent")]
+        (again, 97, "sent")
+    ]
     # Sent once: the conversation is never announced again.
     assert queue(db, stored(db, "3", parent="2", author="c1", urgency=99)) == 0
 
@@ -441,8 +513,11 @@ def test_config_loader_refuses_literal_alert_urls():
     def brand(alerts):
         return {"brands": {"aurora": {"x": {"handles": ["LojaAurora"]}, "alerts": alerts}}}
 
-    for alerts in ({"urls": [f"slack://T/B/{TOKEN}"]}, {"urls": f"json://h/{TOKEN}"},
-                   {"webhook": f"https://hooks.example/{TOKEN}"}):
+    for alerts in (
+        {"urls": [f"slack://T/B/{TOKEN}"]},
+        {"urls": f"json://h/{TOKEN}"},
+        {"webhook": f"https://hooks.example/{TOKEN}"},
+    ):
         with pytest.raises(ConfigError, match="alert URLs carry secrets") as refused:
             parse_config(brand(alerts))
         assert TOKEN not in str(refused.value)
@@ -451,8 +526,9 @@ def test_config_loader_refuses_literal_alert_urls():
     assert parse_config(brand({"urls": f"env:{ENV_NAME}"})).brands[0].settings["alerts"]
 
 
-def test_collector_loop_dispatches_after_each_poll_and_survives_errors(db, db_path, capsys,
-                                                                      monkeypatch):
+def test_collector_loop_dispatches_after_each_poll_and_survives_errors(
+    db, db_path, capsys, monkeypatch
+):
     from replywatch import cli
     from replywatch.collectors.runner import Runner
 

@@ -34,7 +34,8 @@ def receiver():
 def alert_rows(db):
     return db.execute(
         "SELECT id, conversation_id, status, attempts, last_error, digest_id FROM alerts "
-        "ORDER BY id").fetchall()
+        "ORDER BY id"
+    ).fetchall()
 
 
 def test_urgent_message_posts_once_with_text_and_reasons(db, receiver):
@@ -59,11 +60,25 @@ def test_urgent_message_posts_once_with_text_and_reasons(db, receiver):
     assert [r[2] for r in alert_rows(db)] == ["sent"]
 
     # The customer insists in the same conversation: still urgent, no new alert.
-    again = ingest(db, [complaint("101", minutes_ago(now, 2), parent="100", author="cust100",
-                                  text="@LojaAurora hello?? refund NOW, this is a scam")],
-                   source="test")
-    assert db.execute("SELECT urgent FROM scores WHERE message_id = ?",
-                      (again.new_message_ids[0],)).fetchone()[0] == 1
+    again = ingest(
+        db,
+        [
+            complaint(
+                "101",
+                minutes_ago(now, 2),
+                parent="100",
+                author="cust100",
+                text="@LojaAurora hello?? refund NOW, this is a scam",
+            )
+        ],
+        source="test",
+    )
+    assert (
+        db.execute(
+            "SELECT urgent FROM scores WHERE message_id = ?", (again.new_message_ids[0],)
+        ).fetchone()[0]
+        == 1
+    )
     assert again.alerts_queued == 0
     later = dispatch_pending(db, env=env, now=now + timedelta(hours=1))
     assert later.notifications == 0
@@ -79,8 +94,10 @@ def test_ten_complaints_within_the_interval_become_one_digest(db, receiver):
 
     # A storm: 10 urgent complaints in 10 conversations, in several batches.
     for start in range(0, 10, 3):
-        batch = [complaint(str(n), minutes_ago(now, 1)) for n in range(10 + start,
-                                                                        10 + min(start + 3, 10))]
+        batch = [
+            complaint(str(n), minutes_ago(now, 1))
+            for n in range(10 + start, 10 + min(start + 3, 10))
+        ]
         ingest(db, batch, source="test")
     assert db.execute("SELECT count(*) FROM alerts WHERE status = 'pending'").fetchone()[0] == 10
 
@@ -93,8 +110,11 @@ def test_ten_complaints_within_the_interval_become_one_digest(db, receiver):
     assert len(receiver.requests) == 2
     digest = receiver.requests[1]["json"]
     assert digest["title"] == "10 urgent complaints for Loja Aurora"
-    listed = [line for line in digest["message"].splitlines() if line[:2] in
-              {f"{n}." for n in range(1, 10)}]
+    listed = [
+        line
+        for line in digest["message"].splitlines()
+        if line[:2] in {f"{n}." for n in range(1, 10)}
+    ]
     assert len(listed) == 5
     assert "…and 5 more in the replywatch triage queue." in digest["message"]
     rows = alert_rows(db)
@@ -116,7 +136,7 @@ def test_failing_target_keeps_alert_pending_then_sends_it_once(db, receiver):
 
     assert (failed.notifications, failed.failures) == (0, 1)
     assert len(receiver.requests) == 1  # it was tried
-    (_, _, status, attempts, last_error, _), = alert_rows(db)
+    ((_, _, status, attempts, last_error, _),) = alert_rows(db)
     assert (status, attempts) == ("pending", 1)
     assert "json://***" in last_error and "500" in last_error
     assert TOKEN not in last_error and str(receiver.port) not in last_error
@@ -150,19 +170,23 @@ def test_dead_or_silent_target_does_not_block(db):
     with silent_listener() as port:
         silent = {ENV_NAME: f"json://127.0.0.1:{port}/hooks/{TOKEN}"}
         started = time.monotonic()
-        result = dispatch_pending(db, env=silent, now=now + timedelta(hours=1),
-                                  send_timeout=1.0, timeout=2.0)
+        result = dispatch_pending(
+            db, env=silent, now=now + timedelta(hours=1), send_timeout=1.0, timeout=2.0
+        )
         elapsed = time.monotonic() - started
     assert elapsed < 4, elapsed
     assert result.failures == 1
-    (_, _, status, attempts, last_error, _), = alert_rows(db)
+    ((_, _, status, attempts, last_error, _),) = alert_rows(db)
     assert (status, attempts) == ("pending", 2)
     assert TOKEN not in last_error
 
 
 def _stored_bytes(db_path: Path) -> bytes:
-    return b"".join(Path(f"{db_path}{suffix}").read_bytes()
-                    for suffix in ("", "-wal") if Path(f"{db_path}{suffix}").exists())
+    return b"".join(
+        Path(f"{db_path}{suffix}").read_bytes()
+        for suffix in ("", "-wal")
+        if Path(f"{db_path}{suffix}").exists()
+    )
 
 
 def test_target_url_never_reaches_database_or_logs(db, db_path, receiver, caplog):

@@ -33,11 +33,12 @@ def test_background_batches_equal_direct_reading(tmp_path):
     fetched = MESSAGE_COLUMNS.index("fetched_at")
 
     def content(batches):
-        return [[row[:fetched] + row[fetched + 1:] for row in b.messages] for b in batches]
+        return [[row[:fetched] + row[fetched + 1 :] for row in b.messages] for b in batches]
 
     assert content(background) == content(direct)
     assert [(r.payload, r.error) for b in background for r in b.rejected] == [
-        (r.payload, r.error) for b in direct for r in b.rejected]
+        (r.payload, r.error) for b in direct for r in b.rejected
+    ]
     assert sum(len(b.messages) for b in background) == 250
 
 

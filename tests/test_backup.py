@@ -29,11 +29,16 @@ def _mode(path: Path) -> int:
 def _dump(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         # sorted in Python: some tables are WITHOUT ROWID
-        return {t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr)
-                for t in tables}
+        return {
+            t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables
+        }
     finally:
         conn.close()
 
@@ -54,8 +59,12 @@ def test_backup_during_writes_is_a_consistent_snapshot_and_restores(seeded, tmp_
         db = open_database(seeded)
         batch = 0
         while not stop.is_set():
-            ingest(db, synthetic_batch(0, batch, BATCH), source="bench:writer0",
-                   cursor={"batch": batch})
+            ingest(
+                db,
+                synthetic_batch(0, batch, BATCH),
+                source="bench:writer0",
+                cursor={"batch": batch},
+            )
             written.append(batch)
             batch += 1
         db.close()
@@ -90,7 +99,8 @@ def test_backup_during_writes_is_a_consistent_snapshot_and_restores(seeded, tmp_
         assert result.messages == 5000 + (batch + 1) * BATCH
         torn = db.execute(
             """SELECT count(*) FROM conversations c WHERE message_count !=
-               (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)""").fetchone()[0]
+               (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)"""
+        ).fetchone()[0]
         assert torn == 0
         db.close()
     assert batches_seen == sorted(batches_seen) and len(set(batches_seen)) > 1
@@ -137,8 +147,9 @@ def test_backup_and_restore_refusals(seeded, tmp_path):
     assert _mode(target) == 0o600
     result = runner.invoke(main, ["backup", str(target), "--db", str(seeded)])
     assert result.exit_code != 0 and "exists" in result.output
-    result = runner.invoke(main, ["backup", str(tmp_path / "x.db"), "--db",
-                                  str(tmp_path / "missing.db")])
+    result = runner.invoke(
+        main, ["backup", str(tmp_path / "x.db"), "--db", str(tmp_path / "missing.db")]
+    )
     assert result.exit_code != 0 and "no database" in result.output
     assert not (tmp_path / "missing.db").exists()
     junk = tmp_path / "junk.db"

@@ -14,12 +14,31 @@ from replywatch.pipeline import import_batches, ingest
 from replywatch.store.db import open_database
 
 #: Derived conversation columns that do not depend on arrival order.
-COLUMNS = ("status", "brand", "channel", "customer_handle", "needs_response", "message_count",
-           "inbound_count", "outbound_count", "first_customer_at", "first_response_at",
-           "first_response_seconds", "first_response_business_seconds", "last_customer_at",
-           "last_brand_at", "awaiting_since", "unanswered_count", "brand_reply_count",
-           "sla_due_at", "sla_at_risk_at", "local_date", "local_hour_of_week",
-           "next_response_count", "next_response_seconds_total")
+COLUMNS = (
+    "status",
+    "brand",
+    "channel",
+    "customer_handle",
+    "needs_response",
+    "message_count",
+    "inbound_count",
+    "outbound_count",
+    "first_customer_at",
+    "first_response_at",
+    "first_response_seconds",
+    "first_response_business_seconds",
+    "last_customer_at",
+    "last_brand_at",
+    "awaiting_since",
+    "unanswered_count",
+    "brand_reply_count",
+    "sla_due_at",
+    "sla_at_risk_at",
+    "local_date",
+    "local_hour_of_week",
+    "next_response_count",
+    "next_response_seconds_total",
+)
 
 
 def picture(db) -> dict:
@@ -28,24 +47,35 @@ def picture(db) -> dict:
     conversations = {
         row[0]: row[1:]
         for row in db.execute(
-            f"""SELECT r.external_id, {', '.join(f'c.{c}' for c in COLUMNS)},
+            f"""SELECT r.external_id, {", ".join(f"c.{c}" for c in COLUMNS)},
                        f.external_id, fr.external_id
                 FROM conversations c JOIN messages r ON r.id = c.root_message_id
                 LEFT JOIN messages f ON f.id = c.first_customer_message_id
-                LEFT JOIN messages fr ON fr.id = c.first_response_message_id""")
+                LEFT JOIN messages fr ON fr.id = c.first_response_message_id"""
+        )
     }
-    membership = dict(db.execute(
-        """SELECT m.external_id, r.external_id FROM messages m
+    membership = dict(
+        db.execute(
+            """SELECT m.external_id, r.external_id FROM messages m
            JOIN conversations c ON c.id = m.conversation_id
-           JOIN messages r ON r.id = c.root_message_id"""))
+           JOIN messages r ON r.id = c.root_message_id"""
+        )
+    )
     rollup = db.execute(
         "SELECT brand, platform, channel, local_date, conversations, answered, "
-        "first_response_values FROM response_rollup ORDER BY 1, 2, 3, 4").fetchall()
+        "first_response_values FROM response_rollup ORDER BY 1, 2, 3, 4"
+    ).fetchall()
     fts = db.execute("SELECT count(*) FROM messages_fts").fetchone()[0]
     unthreaded = db.execute(
-        "SELECT count(*) FROM messages WHERE conversation_id IS NULL").fetchone()[0]
-    return {"conversations": conversations, "membership": membership, "rollup": rollup,
-            "fts_rows": fts, "unthreaded": unthreaded}
+        "SELECT count(*) FROM messages WHERE conversation_id IS NULL"
+    ).fetchone()[0]
+    return {
+        "conversations": conversations,
+        "membership": membership,
+        "rollup": rollup,
+        "fts_rows": fts,
+        "unthreaded": unthreaded,
+    }
 
 
 def slice_messages(twcs_slice) -> list[Message]:
@@ -54,19 +84,23 @@ def slice_messages(twcs_slice) -> list[Message]:
 
 def test_bulk_import_equals_chronological_ingest(tmp_path, twcs_slice):
     bulk = open_database(tmp_path / "bulk.db")
-    totals = import_batches(bulk, read_twcs(twcs_slice, batch_size=700, as_rows=True),
-                            source=TWCS_SOURCE, score=False)
+    totals = import_batches(
+        bulk, read_twcs(twcs_slice, batch_size=700, as_rows=True), source=TWCS_SOURCE, score=False
+    )
     assert (totals.inserted, totals.duplicates, totals.rejected) == (5000, 0, 0)
 
     incremental = open_database(tmp_path / "incremental.db")
     messages = sorted(slice_messages(twcs_slice), key=lambda m: (m.created_at, m.external_id))
     from replywatch.store.brands import ensure_brand_accounts
     from replywatch.store.db import transaction
+
     with transaction(incremental):  # brand accounts are known up front in a file import
-        ensure_brand_accounts(incremental, {("x", m.author_handle, m.brand)
-                                            for m in messages if m.direction == "outbound"})
+        ensure_brand_accounts(
+            incremental,
+            {("x", m.author_handle, m.brand) for m in messages if m.direction == "outbound"},
+        )
     for start in range(0, len(messages), 250):
-        ingest(incremental, messages[start:start + 250], source=TWCS_SOURCE)
+        ingest(incremental, messages[start : start + 250], source=TWCS_SOURCE)
     expected, got = picture(incremental), picture(bulk)
     assert got["unthreaded"] == 0 and got["fts_rows"] == 5000
     assert got["membership"] == expected["membership"]
@@ -87,10 +121,11 @@ def test_bulk_import_into_a_store_that_has_part_of_the_file(tmp_path, twcs_slice
     rng = random.Random(7)
     early = rng.sample(messages, 2000)
     for start in range(0, len(early), 400):
-        ingest(db, early[start:start + 400], source="x:mentions")
+        ingest(db, early[start : start + 400], source="x:mentions")
     stored_convs = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
-    totals = import_batches(db, read_twcs(twcs_slice, batch_size=900), source=TWCS_SOURCE,
-                            score=False)
+    totals = import_batches(
+        db, read_twcs(twcs_slice, batch_size=900), source=TWCS_SOURCE, score=False
+    )
     assert (totals.inserted, totals.duplicates) == (3000, 2000)
     expected, got = picture(reference), picture(db)
     assert got["membership"] == expected["membership"]
@@ -100,18 +135,33 @@ def test_bulk_import_into_a_store_that_has_part_of_the_file(tmp_path, twcs_slice
     assert stored_convs > 0
     index = {c: i for i, c in enumerate(COLUMNS)}
     for root, values in expected["conversations"].items():
-        for column in ("message_count", "inbound_count", "first_response_seconds",
-                       "brand", "awaiting_since"):
+        for column in (
+            "message_count",
+            "inbound_count",
+            "first_response_seconds",
+            "brand",
+            "awaiting_since",
+        ):
             assert got["conversations"][root][index[column]] == values[index[column]], (
-                root, column)
+                root,
+                column,
+            )
 
 
 def _dm(external_id: str, when: int, direction: str = "inbound", **fields) -> Message:
-    return Message(platform="x", external_id=external_id,
-                   created_at=datetime.fromtimestamp(when, UTC), text=f"dm {external_id}",
-                   direction=direction, kind="dm", channel="private", source="test",
-                   author_handle="brandx" if direction == "outbound" else "ana",
-                   brand="brandx" if direction == "outbound" else None, **fields)
+    return Message(
+        platform="x",
+        external_id=external_id,
+        created_at=datetime.fromtimestamp(when, UTC),
+        text=f"dm {external_id}",
+        direction=direction,
+        kind="dm",
+        channel="private",
+        source="test",
+        author_handle="brandx" if direction == "outbound" else "ana",
+        brand="brandx" if direction == "outbound" else None,
+        **fields,
+    )
 
 
 def test_bulk_rows_the_set_based_pass_leaves_are_threaded_and_bad_rows_kept(db):
@@ -126,29 +176,47 @@ def test_bulk_rows_the_set_based_pass_leaves_are_threaded_and_bad_rows_kept(db):
     later = _dm("d3", t0 + 3 * 86400, thread_ref="thread-9")  # after 24 h of silence
     duplicate = _dm("d1", t0 + 5, thread_ref="thread-9")
     # corrupt data: two public posts that answer each other
-    cycle = [Message(platform="x", external_id=a, created_at=datetime.fromtimestamp(t0 + i, UTC),
-                     text=f"loop {a}", direction="inbound", kind="reply", channel="public",
-                     source="test", author_handle="bob", in_reply_to_id=b)
-             for i, (a, b) in enumerate((("c1", "c2"), ("c2", "c1")))]
-    batch = ImportBatch(messages=[first.to_values(), reply.to_values(),
-                                  duplicate.to_values(), later.to_values(),
-                                  *(m.to_values() for m in cycle),
-                                  ("x", "bad", "dm", "nowhere", "inbound", *([None] * 17))],
-                        brand_accounts={("x", "brandx", "brandx")})
+    cycle = [
+        Message(
+            platform="x",
+            external_id=a,
+            created_at=datetime.fromtimestamp(t0 + i, UTC),
+            text=f"loop {a}",
+            direction="inbound",
+            kind="reply",
+            channel="public",
+            source="test",
+            author_handle="bob",
+            in_reply_to_id=b,
+        )
+        for i, (a, b) in enumerate((("c1", "c2"), ("c2", "c1")))
+    ]
+    batch = ImportBatch(
+        messages=[
+            first.to_values(),
+            reply.to_values(),
+            duplicate.to_values(),
+            later.to_values(),
+            *(m.to_values() for m in cycle),
+            ("x", "bad", "dm", "nowhere", "inbound", *([None] * 17)),
+        ],
+        brand_accounts={("x", "brandx", "brandx")},
+    )
     totals = import_batches(db, [batch], source="import:jsonl", score=False)
     assert (totals.inserted, totals.duplicates, totals.rejected) == (5, 1, 1)
     rows = dict(db.execute("SELECT external_id, conversation_id FROM messages"))
     assert None not in rows.values()
     assert rows["d1"] == rows["d2"] != rows["d3"]
     assert rows["c1"] == rows["c2"] not in (rows["d1"], rows["d3"])
-    assert db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'loop'"
-                      ).fetchone() == (2,)
-    assert db.execute("SELECT text FROM messages WHERE external_id = 'd1'").fetchone() == (
-        "dm d1",)
+    assert db.execute(
+        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'loop'"
+    ).fetchone() == (2,)
+    assert db.execute("SELECT text FROM messages WHERE external_id = 'd1'").fetchone() == ("dm d1",)
     error = db.execute("SELECT error FROM dead_letters").fetchone()[0]
     assert "missing required fields" in error or "refused" in error
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (rows["d1"],)).fetchone() == ("replied",)
+    assert db.execute(
+        "SELECT status FROM conversations WHERE id = ?", (rows["d1"],)
+    ).fetchone() == ("replied",)
 
 
 def test_interrupted_bulk_load_leaves_the_store_untouched(db, twcs_slice):

@@ -10,8 +10,10 @@ import pytest
 from replywatch.metrics.business_hours import BusinessCalendar
 
 WEEKDAYS_9_17 = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
-WEEKDAYS_9_18_SAT = {**{d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-                     "sat": ["09:00-13:00"]}
+WEEKDAYS_9_18_SAT = {
+    **{d: ["09:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "sat": ["09:00-13:00"],
+}
 
 
 def ts(*args: int) -> int:
@@ -27,7 +29,8 @@ def test_default_is_24_7_utc_with_60_minute_sla():
 
 def test_friday_1645_with_30_minute_sla_breaches_monday_0915():
     cal = BusinessCalendar.from_settings(
-        "UTC", {"business_hours": WEEKDAYS_9_17, "sla": {"first_response_minutes": 30}})
+        "UTC", {"business_hours": WEEKDAYS_9_17, "sla": {"first_response_minutes": 30}}
+    )
     friday = ts(2024, 5, 10, 16, 45)  # 2024-05-10 is a Friday
     due = cal.add_business_seconds(friday, cal.sla_first_response_seconds)
     assert due == ts(2024, 5, 13, 9, 15)
@@ -37,8 +40,9 @@ def test_friday_1645_with_30_minute_sla_breaches_monday_0915():
 
 def test_friday_example_in_sao_paulo_local_time():
     cal = BusinessCalendar.from_settings(
-        "America/Sao_Paulo", {"business_hours": WEEKDAYS_9_17,
-                              "sla": {"first_response_minutes": 30}})
+        "America/Sao_Paulo",
+        {"business_hours": WEEKDAYS_9_17, "sla": {"first_response_minutes": 30}},
+    )
     # 16:45 in Sao Paulo (UTC-3, no DST since 2019) is 19:45 UTC
     due = cal.add_business_seconds(ts(2024, 5, 10, 19, 45), 1800)
     assert due == ts(2024, 5, 13, 12, 15)  # Monday 09:15 local
@@ -58,10 +62,18 @@ def test_overnight_wait_counts_only_open_hours():
 
 
 def test_start_end_pairs_are_accepted_as_in_the_example_toml():
-    pairs = BusinessCalendar.from_settings("UTC", {"business_hours": {
-        "mon": ["09:00", "18:00"], "tue": [["09:00", "12:00"], ["13:00", "18:00"]]}})
-    strings = BusinessCalendar.from_settings("UTC", {"business_hours": {
-        "mon": ["09:00-18:00"], "tue": ["09:00-12:00", "13:00-18:00"]}})
+    pairs = BusinessCalendar.from_settings(
+        "UTC",
+        {
+            "business_hours": {
+                "mon": ["09:00", "18:00"],
+                "tue": [["09:00", "12:00"], ["13:00", "18:00"]],
+            }
+        },
+    )
+    strings = BusinessCalendar.from_settings(
+        "UTC", {"business_hours": {"mon": ["09:00-18:00"], "tue": ["09:00-12:00", "13:00-18:00"]}}
+    )
     assert pairs.weekly == strings.weekly
     assert pairs.weekly[0] == ((540, 1080),) and pairs.weekly[1] == ((540, 720), (780, 1080))
 
@@ -74,24 +86,27 @@ def test_saturday_half_day():
 
 def test_reply_landing_on_a_brazilian_national_holiday():
     cal = BusinessCalendar.from_settings(
-        "America/Sao_Paulo",
-        {"business_hours": WEEKDAYS_9_18_SAT, "holidays": {"country": "BR"}})
+        "America/Sao_Paulo", {"business_hours": WEEKDAYS_9_18_SAT, "holidays": {"country": "BR"}}
+    )
     # Thu 2024-11-14 17:00 local (20:00 UTC); Fri 15 Nov is Proclamacao da
     # Republica; reply Fri 10:00 local -> only Thursday 17:00-18:00 counts.
     assert cal.is_holiday(datetime(2024, 11, 15).date())
     assert cal.business_seconds(ts(2024, 11, 14, 20), ts(2024, 11, 15, 13)) == 3600
     # Without the holiday the Friday hour would count too.
-    plain = BusinessCalendar.from_settings("America/Sao_Paulo",
-                                           {"business_hours": WEEKDAYS_9_18_SAT})
+    plain = BusinessCalendar.from_settings(
+        "America/Sao_Paulo", {"business_hours": WEEKDAYS_9_18_SAT}
+    )
     assert plain.business_seconds(ts(2024, 11, 14, 20), ts(2024, 11, 15, 13)) == 7200
 
 
 def test_state_holiday_needs_the_subdivision():
     # 9 July (Revolucao Constitucionalista) is a holiday in Sao Paulo state only.
     sp = BusinessCalendar.from_settings(
-        "America/Sao_Paulo", {"holidays": {"country": "BR", "subdivision": "SP"}})
+        "America/Sao_Paulo", {"holidays": {"country": "BR", "subdivision": "SP"}}
+    )
     rj = BusinessCalendar.from_settings(
-        "America/Sao_Paulo", {"holidays": {"country": "BR", "subdivision": "RJ"}})
+        "America/Sao_Paulo", {"holidays": {"country": "BR", "subdivision": "RJ"}}
+    )
     day = datetime(2024, 7, 9).date()
     assert sp.is_holiday(day) and not rj.is_holiday(day)
     # 24/7 with holidays: the whole local day (03:00 UTC to 03:00 UTC) is closed.
@@ -100,8 +115,13 @@ def test_state_holiday_needs_the_subdivision():
 
 def test_portuguese_holiday_and_sla_skips_it():
     cal = BusinessCalendar.from_settings(
-        "Europe/Lisbon", {"business_hours": WEEKDAYS_9_17, "holidays": {"country": "PT"},
-                          "sla": {"first_response_minutes": 60}})
+        "Europe/Lisbon",
+        {
+            "business_hours": WEEKDAYS_9_17,
+            "holidays": {"country": "PT"},
+            "sla": {"first_response_minutes": 60},
+        },
+    )
     # Wed 2024-04-24 16:30 Lisbon (15:30 UTC); Thu 25 April is Dia da Liberdade:
     # 30 min on Wednesday, the other 30 on Friday 26 from 09:00 -> 09:30 Lisbon.
     assert cal.add_business_seconds(ts(2024, 4, 24, 15, 30), 3600) == ts(2024, 4, 26, 8, 30)
@@ -114,8 +134,9 @@ def test_extra_holiday_dates():
 
 
 def test_lisbon_spring_forward_day_has_23_hours():
-    cal = BusinessCalendar.from_settings("Europe/Lisbon",
-                                         {"business_hours": {"sun": ["00:00-24:00"]}})
+    cal = BusinessCalendar.from_settings(
+        "Europe/Lisbon", {"business_hours": {"sun": ["00:00-24:00"]}}
+    )
     # 2024-03-31: 01:00 WET -> 02:00 WEST. Local midnight-to-midnight is
     # 00:00 UTC to 23:00 UTC.
     day = datetime(2024, 3, 31).date()
@@ -130,8 +151,9 @@ def test_lisbon_office_hours_shift_in_utc_across_dst():
 
 
 def test_new_york_fall_back_day_has_25_hours():
-    cal = BusinessCalendar.from_settings("America/New_York",
-                                         {"business_hours": {"sun": ["00:00-24:00"]}})
+    cal = BusinessCalendar.from_settings(
+        "America/New_York", {"business_hours": {"sun": ["00:00-24:00"]}}
+    )
     # 2024-11-03: 02:00 EDT -> 01:00 EST. Local day = 04:00 UTC to 05:00 UTC next day.
     day = datetime(2024, 11, 3).date()
     assert cal.open_intervals(day) == ((ts(2024, 11, 3, 4), ts(2024, 11, 4, 5)),)
@@ -152,18 +174,21 @@ def test_local_date_and_hour_of_week():
     assert cal.hour_of_week(moment) == 6 * 24 + 22
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"business_hours": {"mon": ["18:00-09:00"]}}, "split overnight"),
-    ({"business_hours": {"monday": ["09:00-18:00"]}}, "unknown day"),
-    ({"business_hours": {"mon": ["9-18"]}}, "HH:MM"),
-    ({"business_hours": {"mon": ["09:00-25:00"]}}, "time of day"),
-    ({"business_hours": {}}, "every day is closed"),
-    ({"sla": {"first_response_minutes": 0}}, "sla.first_response_minutes"),
-    ({"sla": {"at_risk_fraction": 2}}, "at_risk_fraction"),
-    ({"holidays": {"country": "XX"}}, "unknown country"),
-    ({"clock_start": "middle"}, "clock_start"),
-    ("{not json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"business_hours": {"mon": ["18:00-09:00"]}}, "split overnight"),
+        ({"business_hours": {"monday": ["09:00-18:00"]}}, "unknown day"),
+        ({"business_hours": {"mon": ["9-18"]}}, "HH:MM"),
+        ({"business_hours": {"mon": ["09:00-25:00"]}}, "time of day"),
+        ({"business_hours": {}}, "every day is closed"),
+        ({"sla": {"first_response_minutes": 0}}, "sla.first_response_minutes"),
+        ({"sla": {"at_risk_fraction": 2}}, "at_risk_fraction"),
+        ({"holidays": {"country": "XX"}}, "unknown country"),
+        ({"clock_start": "middle"}, "clock_start"),
+        ("{not json", "not valid JSON"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_key(settings, message):
     with pytest.raises(ValueError, match=message):
         BusinessCalendar.from_settings("UTC", settings)

@@ -41,12 +41,15 @@ def test_collect_once_fills_the_store(tmp_path, monkeypatch):
         result = CliRunner().invoke(main, ["collect", "--once", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     db = open_database(db_path)
-    counts = dict(db.execute("SELECT platform || ':' || direction, count(*) FROM messages "
-                             "GROUP BY 1").fetchall())
-    assert counts == {"x:inbound": 4, "x:outbound": 3, "reddit:inbound": 5,
-                      "reddit:outbound": 3}
-    replied = db.execute("SELECT count(*) FROM conversations WHERE status = 'replied' "
-                         "AND first_response_seconds > 0").fetchone()[0]
+    counts = dict(
+        db.execute(
+            "SELECT platform || ':' || direction, count(*) FROM messages GROUP BY 1"
+        ).fetchall()
+    )
+    assert counts == {"x:inbound": 4, "x:outbound": 3, "reddit:inbound": 5, "reddit:outbound": 3}
+    replied = db.execute(
+        "SELECT count(*) FROM conversations WHERE status = 'replied' AND first_response_seconds > 0"
+    ).fetchone()[0]
     assert replied == 4  # Ana (X), Ana's DM, Erin and Gus (Reddit)
     assert "SECRET" not in result.output
 
@@ -60,19 +63,20 @@ def test_missing_x_credentials_disable_x_only(tmp_path, monkeypatch):
     assert result.output.count("X disabled") == 1
     db = open_database(db_path)
     assert db.execute("SELECT count(*) FROM messages WHERE platform = 'x'").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM messages WHERE platform = 'reddit'"
-                      ).fetchone()[0] == 8
+    assert db.execute("SELECT count(*) FROM messages WHERE platform = 'reddit'").fetchone()[0] == 8
 
 
 def test_source_filter_and_bad_config(tmp_path, monkeypatch):
     db_path = setup(tmp_path, monkeypatch, FAKE_ENV)
     with json_vcr().use_cassette(str(CASSETTES / "collect_once.json")):
-        result = CliRunner().invoke(main, ["collect", "--once", "--source", "reddit:acme:sent",
-                                           "--db", str(db_path)])
+        result = CliRunner().invoke(
+            main, ["collect", "--once", "--source", "reddit:acme:sent", "--db", str(db_path)]
+        )
     assert result.exit_code == 0, result.output
     db = open_database(db_path)
     assert [r[0] for r in db.execute("SELECT DISTINCT source FROM messages")] == [
-        "reddit:acme:sent"]
+        "reddit:acme:sent"
+    ]
     (tmp_path / "replywatch.toml").write_text("[brands.acme.x]\nhandles = ['x y']\n")
     result = CliRunner().invoke(main, ["collect", "--once", "--db", str(db_path)])
     assert result.exit_code != 0 and "is not an X handle" in result.output

@@ -26,9 +26,20 @@ USAGE_SOURCE = "x:usage"
 
 
 def collect_command(workdir: Path, db_path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "tests.replay_collect", str(workdir),
-            "--latency-ms", str(LATENCY_MS), "--", "collect", "--once", "--db", str(db_path),
-            *extra]
+    return [
+        sys.executable,
+        "-m",
+        "tests.replay_collect",
+        str(workdir),
+        "--latency-ms",
+        str(LATENCY_MS),
+        "--",
+        "collect",
+        "--once",
+        "--db",
+        str(db_path),
+        *extra,
+    ]
 
 
 def _rows(db_path: Path, sql: str) -> list[tuple]:
@@ -59,9 +70,16 @@ def x_reads(db_path: Path) -> int:
 
 
 def alerts_per_message(db_path: Path) -> dict[tuple[str, str], int]:
-    return {(p, e): n for p, e, n in _rows(db_path, (
-        "SELECT m.platform, m.external_id, count(*) FROM alerts a "
-        "JOIN messages m ON m.id = a.message_id GROUP BY a.message_id"))}
+    return {
+        (p, e): n
+        for p, e, n in _rows(
+            db_path,
+            (
+                "SELECT m.platform, m.external_id, count(*) FROM alerts a "
+                "JOIN messages m ON m.id = a.message_id GROUP BY a.message_id"
+            ),
+        )
+    }
 
 
 def covered_by_cursor(source: str, cursor: dict, message: tuple) -> bool:
@@ -87,24 +105,28 @@ def kill_point(db_path: Path, reference: list[tuple], sources: int) -> str:
     message the reference run stored from that source but this store lacks
     (a cursor ahead of the data would lose it for good)."""
     if not db_path.exists() or not _rows(
-            db_path, "SELECT 1 FROM sqlite_master WHERE name = 'collector_state'"):
+        db_path, "SELECT 1 FROM sqlite_master WHERE name = 'collector_state'"
+    ):
         return "before the database existed"
     assert _rows(db_path, "PRAGMA integrity_check")[0][0] == "ok"
     stored = {(p, e) for p, e in _rows(db_path, "SELECT platform, external_id FROM messages")}
     state = cursors(db_path)
     for source, cursor in state.items():
-        lost = [m[:2] for m in reference
-                if covered_by_cursor(source, cursor, m) and m[:2] not in stored]
+        lost = [
+            m[:2] for m in reference if covered_by_cursor(source, cursor, m) and m[:2] not in stored
+        ]
         assert not lost, f"{source} cursor {cursor} is past unstored messages {lost}"
     committed = sum(1 for s in state if s != USAGE_SOURCE)
     resuming = any("resume" in c for c in state.values())
-    healthy = _rows(db_path, "SELECT count(*) FROM collector_health "
-                             "WHERE last_success_at IS NOT NULL")[0][0]
+    healthy = _rows(
+        db_path, "SELECT count(*) FROM collector_health WHERE last_success_at IS NOT NULL"
+    )[0][0]
     if committed == 0:
         return "no page committed"
     if committed < sources:
         return f"{committed}/{sources} sources committed" + (
-            " (X page 1 of 2, resumable cursor)" if resuming else "")
+            " (X page 1 of 2, resumable cursor)" if resuming else ""
+        )
     return "all pages committed, health pending" if healthy < sources else "all committed"
 
 
@@ -115,8 +137,9 @@ def test_sigkilled_collect_ends_identical_to_an_uninterrupted_run(tmp_path):
     duration = timed_run(collect_command(tmp_path, reference_db))
     reference = store_signature(reference_db)
     reference_cursors = cursors(reference_db)
-    reference_messages = _rows(reference_db, "SELECT platform, external_id, source, created_ts "
-                                             "FROM messages")
+    reference_messages = _rows(
+        reference_db, "SELECT platform, external_id, source, created_ts FROM messages"
+    )
     sources = sum(1 for s in reference_cursors if s != USAGE_SOURCE)
     assert reference["messages"] == 15 and reference["unthreaded"] == 0
     assert sources == 12
@@ -132,9 +155,13 @@ def test_sigkilled_collect_ends_identical_to_an_uninterrupted_run(tmp_path):
         trials += 1
         db_path = tmp_path / f"trial{trials}.db"
         run_until_complete(
-            collect_command(tmp_path, db_path), rng=rng, delay_range=delay_range,
-            max_kills=min(KILLS_PER_TRIAL, KILLS - stats.kills), stats=stats,
-            inspect=lambda db_path=db_path: kill_point(db_path, reference_messages, sources))
+            collect_command(tmp_path, db_path),
+            rng=rng,
+            delay_range=delay_range,
+            max_kills=min(KILLS_PER_TRIAL, KILLS - stats.kills),
+            stats=stats,
+            inspect=lambda db_path=db_path: kill_point(db_path, reference_messages, sources),
+        )
         final = store_signature(db_path)
         assert final["messages"] == final["distinct_messages"] == reference["messages"]
         assert final == reference, f"trial {trials}: store differs from an uninterrupted run"
@@ -144,9 +171,11 @@ def test_sigkilled_collect_ends_identical_to_an_uninterrupted_run(tmp_path):
         assert alerts_per_message(db_path) == alerts_per_message(reference_db)
 
     landed = "; ".join(f"{state}: {n}" for state, n in sorted(stats.states.items()))
-    print(f"\ncollect --once: {trials} trials, {stats.kills} SIGKILLs survived, "
-          f"{stats.completed_runs} clean re-runs; run {duration:.2f} s, start-up "
-          f"{startup:.2f} s; kills landed: {landed}")
+    print(
+        f"\ncollect --once: {trials} trials, {stats.kills} SIGKILLs survived, "
+        f"{stats.completed_runs} clean re-runs; run {duration:.2f} s, start-up "
+        f"{startup:.2f} s; kills landed: {landed}"
+    )
     # The test proves something only if kills really landed between commits.
     mid_way = sum(n for state, n in stats.states.items() if "sources committed" in state)
     assert mid_way > 0, stats.states

@@ -31,12 +31,25 @@ def mentions_runner(db, fake: FakeTime, *, ingest_fn=ingest, **collector_setting
     register_brands(db, config)
     creds = XCredentials(bearer_token="bearer-SECRET-xyz")
     client = x.make_client(creds, timeout=5)
-    collector = x.XCollector(client, list(config.brands), config.collector, app_auth=True,
-                             user_auth=False, clock=fake.clock, sleep=fake.sleep)
+    collector = x.XCollector(
+        client,
+        list(config.brands),
+        config.collector,
+        app_auth=True,
+        user_auth=False,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
     collector.account_ids["acmehelp"] = story.BRAND_ID
     sources = [s for s in collector.sources() if ":mentions:" in s.name]
-    runner = Runner(db, [Platform("x", prepare=lambda db: sources)], ingest_fn,
-                    scrub=Scrubber(creds.values()), clock=fake.clock, sleep=fake.sleep)
+    runner = Runner(
+        db,
+        [Platform("x", prepare=lambda db: sources)],
+        ingest_fn,
+        scrub=Scrubber(creds.values()),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
     return runner, client
 
 
@@ -68,12 +81,22 @@ def test_429_sleeps_until_reset_and_loses_no_page(tmp_path):
     fake = FakeTime(start=1_800_000_000)
     reset = int(fake.now) + 120
     runner, _ = mentions_runner(db, fake)
-    with play(tmp_path, "c.json", [
-        story.x_get(MENTIONS, PAGE_1),
-        story.x_get(MENTIONS, {"title": "Too Many Requests", "status": 429}, status=429,
-                    remaining=0, reset=reset, token="mnt-page-2"),
-        story.x_get(MENTIONS, PAGE_2, token="mnt-page-2"),
-    ]) as cassette:
+    with play(
+        tmp_path,
+        "c.json",
+        [
+            story.x_get(MENTIONS, PAGE_1),
+            story.x_get(
+                MENTIONS,
+                {"title": "Too Many Requests", "status": 429},
+                status=429,
+                remaining=0,
+                reset=reset,
+                token="mnt-page-2",
+            ),
+            story.x_get(MENTIONS, PAGE_2, token="mnt-page-2"),
+        ],
+    ) as cassette:
         [outcome] = runner.poll_once()
     assert outcome.ok and cassette.all_played
     assert stored_ids(db) == ALL_IDS
@@ -90,11 +113,21 @@ def test_429_with_distant_reset_keeps_place_and_resumes_next_poll(tmp_path):
     db = open_database(tmp_path / "rw.db")
     fake = FakeTime()
     runner, _ = mentions_runner(db, fake)
-    with play(tmp_path, "a.json", [
-        story.x_get(MENTIONS, PAGE_1),
-        story.x_get(MENTIONS, {"status": 429}, status=429, remaining=0,
-                    reset=int(fake.now) + 3600, token="mnt-page-2"),
-    ]):
+    with play(
+        tmp_path,
+        "a.json",
+        [
+            story.x_get(MENTIONS, PAGE_1),
+            story.x_get(
+                MENTIONS,
+                {"status": 429},
+                status=429,
+                remaining=0,
+                reset=int(fake.now) + 3600,
+                token="mnt-page-2",
+            ),
+        ],
+    ):
         [outcome] = runner.poll_once()
     assert not outcome.ok and "rate limited until" in outcome.error
     assert all(s <= 1.0 for s in fake.sleeps)  # only the throttle: did not sit out an hour
@@ -115,12 +148,16 @@ def test_503_then_success_backs_off_with_jitter(tmp_path):
     db = open_database(tmp_path / "rw.db")
     fake = FakeTime()
     runner, _ = mentions_runner(db, fake)
-    with play(tmp_path, "c.json", [
-        story.x_get(MENTIONS, {"title": "Service Unavailable"}, status=503),
-        story.x_get(MENTIONS, {"title": "Service Unavailable"}, status=503),
-        story.x_get(MENTIONS, PAGE_1),
-        story.x_get(MENTIONS, PAGE_2, token="mnt-page-2"),
-    ]):
+    with play(
+        tmp_path,
+        "c.json",
+        [
+            story.x_get(MENTIONS, {"title": "Service Unavailable"}, status=503),
+            story.x_get(MENTIONS, {"title": "Service Unavailable"}, status=503),
+            story.x_get(MENTIONS, PAGE_1),
+            story.x_get(MENTIONS, PAGE_2, token="mnt-page-2"),
+        ],
+    ):
         [outcome] = runner.poll_once()
     assert outcome.ok and stored_ids(db) == ALL_IDS
     details = json.loads(health(db)["details"])
@@ -143,8 +180,11 @@ def test_timeout_is_retried(tmp_path, monkeypatch):
         return real_request(self, *args, **kwargs)
 
     monkeypatch.setattr(requests.Session, "request", flaky)
-    with play(tmp_path, "c.json", [story.x_get(MENTIONS, PAGE_1),
-                                   story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")]):
+    with play(
+        tmp_path,
+        "c.json",
+        [story.x_get(MENTIONS, PAGE_1), story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")],
+    ):
         [outcome] = runner.poll_once()
     assert outcome.ok and calls["n"] == 3
     assert stored_ids(db) == ALL_IDS
@@ -155,8 +195,9 @@ def test_truncated_body_is_retried_then_dead_lettered(tmp_path):
     fake = FakeTime()
     runner, _ = mentions_runner(db, fake, retry_attempts=2)
     truncated = json.dumps(PAGE_1)[:70]
-    with play(tmp_path, "c.json", [story.x_get(MENTIONS, truncated),
-                                   story.x_get(MENTIONS, truncated)]):
+    with play(
+        tmp_path, "c.json", [story.x_get(MENTIONS, truncated), story.x_get(MENTIONS, truncated)]
+    ):
         [outcome] = runner.poll_once()
     assert not outcome.ok and "not valid JSON" in outcome.error
     [(payload, error)] = db.execute("SELECT payload, error FROM dead_letters").fetchall()
@@ -167,9 +208,15 @@ def test_truncated_body_is_retried_then_dead_lettered(tmp_path):
     # Truncated once, then fine: everything stored, nothing dead-lettered anew.
     db2 = open_database(tmp_path / "rw2.db")
     runner, _ = mentions_runner(db2, fake)
-    with play(tmp_path, "d.json", [story.x_get(MENTIONS, truncated),
-                                   story.x_get(MENTIONS, PAGE_1),
-                                   story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")]):
+    with play(
+        tmp_path,
+        "d.json",
+        [
+            story.x_get(MENTIONS, truncated),
+            story.x_get(MENTIONS, PAGE_1),
+            story.x_get(MENTIONS, PAGE_2, token="mnt-page-2"),
+        ],
+    ):
         [outcome] = runner.poll_once()
     assert outcome.ok and stored_ids(db2) == ALL_IDS
     assert db2.execute("SELECT count(*) FROM dead_letters").fetchone()[0] == 0
@@ -206,8 +253,11 @@ def test_crash_between_fetch_and_commit_recovers_everything(tmp_path):
         return ingest(*args, **kwargs)
 
     runner, _ = mentions_runner(db, fake, ingest_fn=crashing_ingest)
-    with play(tmp_path, "a.json", [story.x_get(MENTIONS, PAGE_1),
-                                   story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")]):
+    with play(
+        tmp_path,
+        "a.json",
+        [story.x_get(MENTIONS, PAGE_1), story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")],
+    ):
         with pytest.raises(Crash):
             runner.poll_once()
     assert stored_ids(db) == [story.ANA_2["id"]]
@@ -237,8 +287,11 @@ def test_crash_inside_commit_rolls_back_messages_and_cursor(tmp_path):
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
 
     runner, _ = mentions_runner(db, fake)
-    with play(tmp_path, "b.json", [story.x_get(MENTIONS, PAGE_1),
-                                   story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")]):
+    with play(
+        tmp_path,
+        "b.json",
+        [story.x_get(MENTIONS, PAGE_1), story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")],
+    ):
         [outcome] = runner.poll_once()
     assert outcome.ok and stored_ids(db) == ALL_IDS
 
@@ -257,10 +310,20 @@ def test_failing_source_does_not_stop_others_and_secrets_are_scrubbed(tmp_path):
     def fine(cursor):
         yield PollResult("ok", cursor={"n": 1})
 
-    runner = Runner(db, [Platform("x", prepare=lambda db: [Source("x:broken", "x", broken),
-                                                            Source("x:fine", "x", fine)])],
-                    ingest, scrub=Scrubber([secret]), clock=fake.clock, sleep=fake.sleep,
-                    base_backoff_s=60)
+    runner = Runner(
+        db,
+        [
+            Platform(
+                "x",
+                prepare=lambda db: [Source("x:broken", "x", broken), Source("x:fine", "x", fine)],
+            )
+        ],
+        ingest,
+        scrub=Scrubber([secret]),
+        clock=fake.clock,
+        sleep=fake.sleep,
+        base_backoff_s=60,
+    )
     outcomes = runner.poll_once()
     assert [o.ok for o in outcomes] == [False, True]
     error = health(db, "x:broken")["last_error"]
@@ -279,8 +342,11 @@ def test_monthly_read_cap_stops_x_before_exceeding(tmp_path):
     db = open_database(tmp_path / "rw.db")
     fake = FakeTime()
     runner, _ = mentions_runner(db, fake, x_monthly_read_cap=100, page_size=100)
-    with play(tmp_path, "c.json", [story.x_get(MENTIONS, PAGE_1),
-                                   story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")]) as c:
+    with play(
+        tmp_path,
+        "c.json",
+        [story.x_get(MENTIONS, PAGE_1), story.x_get(MENTIONS, PAGE_2, token="mnt-page-2")],
+    ) as c:
         [outcome] = runner.poll_once()
     # Page 1 (up to 100 reads) fits the cap of 100; after it 1 read is used, so
     # page 2 (up to 100 more) could pass the cap: it is not requested.

@@ -29,11 +29,21 @@ def data(shared_data):
 
 
 def x_collector(handle: str, account_id: str, fake: FakeTime, **settings) -> x.XCollector:
-    brand = BrandConfig(key="tw", name="Twitter", x=XWatch(handles=(handle,), keywords=("Tweepy",),
-                                                         direct_messages=False))
+    brand = BrandConfig(
+        key="tw",
+        name="Twitter",
+        x=XWatch(handles=(handle,), keywords=("Tweepy",), direct_messages=False),
+    )
     client = x.make_client(XCredentials(bearer_token="placeholder"), timeout=5)
-    collector = x.XCollector(client, [brand], CollectorSettings(**settings), app_auth=True,
-                             user_auth=False, clock=fake.clock, sleep=fake.sleep)
+    collector = x.XCollector(
+        client,
+        [brand],
+        CollectorSettings(**settings),
+        app_auth=True,
+        user_auth=False,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
     collector.account_ids[handle.lower()] = account_id
     return collector
 
@@ -56,11 +66,12 @@ def test_real_mentions_are_dead_lettered_for_missing_author(data, tmp_path):
     assert batch.cursor["resume"]["newest_id"] == "1578516295611748353"
     assert len(batch.cursor["resume"]["next_token"]) > 20
     db = open_database(tmp_path / "rw.db")
-    result = ingest(db, batch.messages, source="x:t", rejected=batch.rejected,
-                    cursor=batch.cursor)
+    result = ingest(db, batch.messages, source="x:t", rejected=batch.rejected, cursor=batch.cursor)
     assert result.rejected == 10
-    assert db.execute("SELECT count(*) FROM dead_letters WHERE error LIKE '%author_id%'"
-                      ).fetchone()[0] == 10
+    assert (
+        db.execute("SELECT count(*) FROM dead_letters WHERE error LIKE '%author_id%'").fetchone()[0]
+        == 10
+    )
 
 
 def test_real_own_timeline_is_stored_with_snowflake_time(data):
@@ -68,8 +79,7 @@ def test_real_own_timeline_is_stored_with_snowflake_time(data):
     collector = x_collector("Twitter", "783214", fake, max_pages_per_poll=1)
     with x_vcr().use_cassette(str(data / "x_api_cassettes/test_client_get_users_tweets.yaml")):
         [batch] = list(source(collector, ":posts:twitter").poll({"since_id": "1"}))
-    assert [m.external_id for m in batch.messages] == ["1577730467436138524",
-                                                       "1565318587736285184"]
+    assert [m.external_id for m in batch.messages] == ["1577730467436138524", "1565318587736285184"]
     first = batch.messages[0]
     assert (first.direction, first.kind, first.author_id) == ("outbound", "post", "783214")
     assert first.raw["derived"] == ["author_id: timeline owner", "created_at: snowflake id"]
@@ -86,8 +96,10 @@ def test_snowflake_time_matches_times_written_in_real_tweets(data):
 
     import yaml
 
-    cassette = yaml.load((data / "x_api_cassettes/test_client_search_recent_tweets.yaml"
-                          ).read_text(), Loader=yaml.Loader)
+    cassette = yaml.load(
+        (data / "x_api_cassettes/test_client_search_recent_tweets.yaml").read_text(),
+        Loader=yaml.Loader,
+    )
     body = cassette["interactions"][0]["response"]["body"]["string"]
     page = x.read_page(__import__("json").loads(gzip.decompress(body)))
     checked = 0
@@ -103,43 +115,60 @@ def test_snowflake_time_matches_times_written_in_real_tweets(data):
 def test_real_search_and_empty_dm_page(data):
     fake = FakeTime()
     collector = x_collector("Twitter", "783214", fake, max_pages_per_poll=1)
-    with x_vcr().use_cassette(str(data / "x_api_cassettes/"
-                                         "test_client_search_recent_tweets.yaml")):
+    with x_vcr().use_cassette(str(data / "x_api_cassettes/test_client_search_recent_tweets.yaml")):
         [batch] = list(source(collector, ":search").poll({}))
     assert len(batch.rejected) == 10 and not batch.messages
     # dm_events with no events: {"meta": {"result_count": 0}} and no "data".
-    user = x.make_client(XCredentials(api_key="k", api_secret="s", access_token="1-t",
-                                      access_token_secret="ts"), timeout=5)
-    with x_vcr().use_cassette(str(data / "x_api_cassettes/"
-                                         "test_manage_and_lookup_direct_messages.yaml")):
+    user = x.make_client(
+        XCredentials(api_key="k", api_secret="s", access_token="1-t", access_token_secret="ts"),
+        timeout=5,
+    )
+    with x_vcr().use_cassette(
+        str(data / "x_api_cassettes/test_manage_and_lookup_direct_messages.yaml")
+    ):
         empty = user.get_direct_message_events().json()
     page = x.read_page(empty)
     assert page.items == [] and page.meta == {"result_count": 0}
 
 
 def test_real_dm_events_without_sender_are_rejected(data):
-    with x_vcr().use_cassette(str(data / "x_api_cassettes/"
-                                         "test_manage_and_lookup_direct_messages.yaml")):
-        client = x.make_client(XCredentials(api_key="k", api_secret="s", access_token="1-t",
-                                            access_token_secret="ts"), timeout=5)
+    with x_vcr().use_cassette(
+        str(data / "x_api_cassettes/test_manage_and_lookup_direct_messages.yaml")
+    ):
+        client = x.make_client(
+            XCredentials(api_key="k", api_secret="s", access_token="1-t", access_token_secret="ts"),
+            timeout=5,
+        )
         response = client.get_direct_message_events(
-            dm_conversation_id="750362064426721281-1072250532645998596")
+            dm_conversation_id="750362064426721281-1072250532645998596"
+        )
     page = x.read_page(response.json())
     ctx = x.XContext("tw", "x:tw:dm", {"1072250532645998596": "TweepyDev"})
     for event in page.items:
         with pytest.raises(ValueError, match="no sender_id"):
             x.dm_to_message(event, page.users, ctx)
-    event = dict(page.items[0], sender_id="1072250532645998596",
-                 dm_conversation_id="750362064426721281-1072250532645998596")
+    event = dict(
+        page.items[0],
+        sender_id="1072250532645998596",
+        dm_conversation_id="750362064426721281-1072250532645998596",
+    )
     message = x.dm_to_message(event, page.users, ctx)
     assert (message.direction, message.channel, message.thread_ref) == (
-        "outbound", "private", "750362064426721281-1072250532645998596")
+        "outbound",
+        "private",
+        "750362064426721281-1072250532645998596",
+    )
 
 
 def reddit_client(username: str = "<USERNAME>") -> praw.Reddit:
-    return praw.Reddit(client_id="placeholder", client_secret="placeholder",
-                       username=username, password="placeholder", user_agent="replywatch tests",
-                       check_for_updates=False)
+    return praw.Reddit(
+        client_id="placeholder",
+        client_secret="placeholder",
+        username=username,
+        password="placeholder",
+        user_agent="replywatch tests",
+        check_for_updates=False,
+    )
 
 
 def reddit_ctx(kind: str) -> RedditContext:
@@ -160,7 +189,11 @@ def test_real_reddit_inbox_listings(data, no_sleep):
     assert len(messages) == 16 and not rejected
     first = messages[0]
     assert (first.external_id, first.in_reply_to_id, first.kind, first.direction) == (
-        "t1_ekftbox", "t3_bb24k7", "mention", "inbound")
+        "t1_ekftbox",
+        "t3_bb24k7",
+        "mention",
+        "inbound",
+    )
     assert first.url.startswith("https://www.reddit.com/r/RemovedByBotter/comments/bb24k7/")
     assert first.created_at == datetime.fromtimestamp(1554774308, UTC)
 
@@ -192,7 +225,8 @@ def test_real_reddit_messages_thread_replies_by_fullname(data, tmp_path, no_slee
     # Every brand reply sits in a conversation whose first message is not the brand's.
     replied = db.execute(
         "SELECT count(*) FROM conversations WHERE status = 'replied' "
-        "AND first_response_seconds >= 0").fetchone()[0]
+        "AND first_response_seconds >= 0"
+    ).fetchone()[0]
     assert replied > 0
     orphans = db.execute(
         "SELECT count(*) FROM messages m JOIN messages p ON p.platform = m.platform "
@@ -210,8 +244,9 @@ def test_real_reddit_sent_and_search(data, no_sleep):
     assert len(messages) == 64
     assert all(m.direction == "outbound" for m in messages)
     with json_vcr().use_cassette(str(folder / "TestSubreddit.test_search.json")):
-        found = list(reddit.subreddit("all").search("praw oauth search", syntax="cloudsearch",
-                                                    limit=None))
+        found = list(
+            reddit.subreddit("all").search("praw oauth search", syntax="cloudsearch", limit=None)
+        )
     messages, rejected = parse_items(found, reddit_ctx("post"))
     assert messages and not rejected
     assert all(m.external_id.startswith("t3_") and m.in_reply_to_id is None for m in messages)

@@ -18,16 +18,17 @@ def test_writer_readers_and_agents_share_the_database(tmp_path, twcs_slice):
     import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
     db.close()
 
-    result = run_workload(db_path, writers=1, readers=3, agents=2, seconds=3.0,
-                          batch_size=200)
+    result = run_workload(db_path, writers=1, readers=3, agents=2, seconds=3.0, batch_size=200)
 
     writes = [x for w in result.writers for x in w.latencies]
     reads = [x for r in result.readers for x in r.latencies]
     changes = [c for a in result.agents for c in a.changes]
     fmt = lambda v: " ".join(f"{k} {x:.1f}" for k, x in percentiles(v).items())  # noqa: E731
-    print(f"\n1 writer ({len(writes)} batches), 3 readers ({len(reads)} queries), "
-          f"2 agents ({len(changes)} status changes); write ms: {fmt(writes)}; "
-          f"read ms: {fmt(reads)}")
+    print(
+        f"\n1 writer ({len(writes)} batches), 3 readers ({len(reads)} queries), "
+        f"2 agents ({len(changes)} status changes); write ms: {fmt(writes)}; "
+        f"read ms: {fmt(reads)}"
+    )
     assert writes and reads and changes, "every role must have done some work"
     effective = sum(changed for _, _, changed in changes)
     print(f"{effective} of {len(changes)} set_status calls changed a status")

@@ -26,23 +26,30 @@ def write(tmp_path, text: str):
     return path
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[brands.a]\nname = 'A'\ntimezone = 'Mars/Olympus'\n[brands.a.x]\nhandles=['a1']",
-     "unknown timezone 'Mars/Olympus'"),
-    ("[brands.a.x]\nhandels = ['a1']", "unknown key(s) handels"),
-    ("[brands.a.x]\nhandles = ['not a handle']", "is not an X handle"),
-    ("[brands.a.x]\nhandles = ['a1']\nbearer_token = 'abc'", "credentials are not read"),
-    ("[collector]\nevery_seconds = 'often'\n[brands.a.x]\nhandles=['a1']",
-     "collector.every_seconds must be a number"),
-    ("[collector]\npage_size = 500\n[brands.a.x]\nhandles=['a1']", "at most 100"),
-    ("[brands.a.reddit]\nsubreddits = ['acme']", "add keywords"),
-    ("[brands.a]\nname='A'", ""),  # no sources at all is allowed (imports only)
-    ("", "no brands configured"),
-    ("[brands.a.x]\nhandles=['same']\n[brands.b.x]\nhandles=['SAME']", "both brands.a and"),
-    ("[brands.A.x]\nhandles=['a1']", "brand keys are lower-case"),
-    ("[brands.a.sla]\n", ""),
-    ("brands = 3", "brands must be a table"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "[brands.a]\nname = 'A'\ntimezone = 'Mars/Olympus'\n[brands.a.x]\nhandles=['a1']",
+            "unknown timezone 'Mars/Olympus'",
+        ),
+        ("[brands.a.x]\nhandels = ['a1']", "unknown key(s) handels"),
+        ("[brands.a.x]\nhandles = ['not a handle']", "is not an X handle"),
+        ("[brands.a.x]\nhandles = ['a1']\nbearer_token = 'abc'", "credentials are not read"),
+        (
+            "[collector]\nevery_seconds = 'often'\n[brands.a.x]\nhandles=['a1']",
+            "collector.every_seconds must be a number",
+        ),
+        ("[collector]\npage_size = 500\n[brands.a.x]\nhandles=['a1']", "at most 100"),
+        ("[brands.a.reddit]\nsubreddits = ['acme']", "add keywords"),
+        ("[brands.a]\nname='A'", ""),  # no sources at all is allowed (imports only)
+        ("", "no brands configured"),
+        ("[brands.a.x]\nhandles=['same']\n[brands.b.x]\nhandles=['SAME']", "both brands.a and"),
+        ("[brands.A.x]\nhandles=['a1']", "brand keys are lower-case"),
+        ("[brands.a.sla]\n", ""),
+        ("brands = 3", "brands must be a table"),
+    ],
+)
 def test_bad_config_is_refused_with_a_clear_message(tmp_path, text, message):
     path = write(tmp_path, text)
     if not message:
@@ -62,6 +69,7 @@ def test_missing_and_invalid_files(tmp_path):
 
 
 def test_cap_zero_means_no_cap():
-    config = parse_config({"collector": {"x_monthly_read_cap": 0},
-                           "brands": {"a": {"x": {"handles": ["a1"]}}}})
+    config = parse_config(
+        {"collector": {"x_monthly_read_cap": 0}, "brands": {"a": {"x": {"handles": ["a1"]}}}}
+    )
     assert config.collector.x_monthly_read_cap is None

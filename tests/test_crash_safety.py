@@ -22,13 +22,29 @@ from tests.crash_harness import (
 SEED = int(os.environ.get("REPLYWATCH_CRASH_SEED", "20240501"))
 
 
-def _kill_trials(csv_path: Path, tmp: Path, *, rows: int, kills: int, per_trial: int,
-                 batch_size: int, rng: random.Random, stats: KillStats, score: bool) -> int:
+def _kill_trials(
+    csv_path: Path,
+    tmp: Path,
+    *,
+    rows: int,
+    kills: int,
+    per_trial: int,
+    batch_size: int,
+    rng: random.Random,
+    stats: KillStats,
+    score: bool,
+) -> int:
     """Kill imports of ``csv_path`` ``kills`` times in all (trials of up to
     ``per_trial`` kills on a fresh database each), checking every final store
     against an uninterrupted run. Returns the number of trials."""
-    import_args = ("import", "twcs", str(csv_path), "--batch-size", str(batch_size),
-                   "--score" if score else "--no-score")
+    import_args = (
+        "import",
+        "twcs",
+        str(csv_path),
+        "--batch-size",
+        str(batch_size),
+        "--score" if score else "--no-score",
+    )
     label = f"{csv_path.stem}-{'scored' if score else 'unscored'}"
     reference_db = tmp / f"{label}-reference.db"
     duration = timed_run(replywatch_command(*import_args, "--db", str(reference_db)))
@@ -40,8 +56,11 @@ def _kill_trials(csv_path: Path, tmp: Path, *, rows: int, kills: int, per_trial:
     # threading and after it.
     header_only = tmp / "header-only.csv"
     header_only.write_bytes(csv_path.open("rb").readline())
-    startup = timed_run(replywatch_command("import", "twcs", str(header_only), "--db",
-                                           str(tmp / f"{label}-startup.db")))
+    startup = timed_run(
+        replywatch_command(
+            "import", "twcs", str(header_only), "--db", str(tmp / f"{label}-startup.db")
+        )
+    )
     delay_range = (0.9 * startup, startup + 1.05 * max(duration - startup, 0.05))
     trials = 0
     while stats.kills < kills:
@@ -49,8 +68,12 @@ def _kill_trials(csv_path: Path, tmp: Path, *, rows: int, kills: int, per_trial:
         db_path = tmp / f"{label}-trial{trials}.db"
         run_until_complete(
             replywatch_command(*import_args, "--db", str(db_path)),
-            rng=rng, delay_range=delay_range, max_kills=min(per_trial, kills - stats.kills),
-            stats=stats, inspect=lambda db_path=db_path: store_state(db_path, rows, scored=score))
+            rng=rng,
+            delay_range=delay_range,
+            max_kills=min(per_trial, kills - stats.kills),
+            stats=stats,
+            inspect=lambda db_path=db_path: store_state(db_path, rows, scored=score),
+        )
         final = store_signature(db_path)
         assert final["messages"] == final["distinct_messages"] == rows
         assert final == reference, f"trial {trials}: store differs from an uninterrupted run"
@@ -75,8 +98,17 @@ def test_sigkilled_imports_end_identical_to_an_uninterrupted_run(tmp_path, twcs_
     summaries, interrupted, total = [], 0, 0
     for label, path, rows, kills, per_trial, batch_size, score in runs:
         stats = KillStats()
-        trials = _kill_trials(path, tmp_path, rows=rows, kills=kills, per_trial=per_trial,
-                              batch_size=batch_size, rng=rng, stats=stats, score=score)
+        trials = _kill_trials(
+            path,
+            tmp_path,
+            rows=rows,
+            kills=kills,
+            per_trial=per_trial,
+            batch_size=batch_size,
+            rng=rng,
+            stats=stats,
+            score=score,
+        )
         summaries.append(f"{label} ({trials} trials): {stats.summary()}")
         interrupted += sum(stats.states[s] for s in ("partial", "unthreaded", "unscored"))
         total += stats.kills

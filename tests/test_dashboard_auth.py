@@ -29,8 +29,10 @@ def seeded(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def users() -> dict:
     digest = hash_password(PASSWORD)
-    return {name: {"password_hash": digest, "role": role}
-            for name, role in (("vera", "viewer"), ("ana", "agent"), ("adm", "admin"))}
+    return {
+        name: {"password_hash": digest, "role": role}
+        for name, role in (("vera", "viewer"), ("ana", "agent"), ("adm", "admin"))
+    }
 
 
 def signed_in(users: dict, name: str, password: str = PASSWORD) -> AppTest:
@@ -63,7 +65,8 @@ def test_agent_actions_are_audited_with_the_user(seeded, users):
     assert not at.exception
     db = open_database(path)
     assert db.execute("SELECT actor, conversation_id FROM audit_log").fetchall() == [
-        ("ana", conv["8"])]
+        ("ana", conv["8"])
+    ]
     # agents are not given the admin page at all
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/admin.py")

@@ -21,14 +21,28 @@ pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = {"triage": "Triage", "response-times": "Response times", "sentiment": "Sentiment",
-         "benchmarks": "Benchmarks & export", "sources": "Sources"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = {
+    "triage": "Triage",
+    "response-times": "Response times",
+    "sentiment": "Sentiment",
+    "benchmarks": "Benchmarks & export",
+    "sources": "Sources",
+}
 
 if CHROMIUM is None:
-    pytest.skip("END-TO-END TESTS SKIPPED: Debian chromium is not installed "
-                "(apt-get install -y chromium); CI installs it.", allow_module_level=True)
+    pytest.skip(
+        "END-TO-END TESTS SKIPPED: Debian chromium is not installed "
+        "(apt-get install -y chromium); CI installs it.",
+        allow_module_level=True,
+    )
 
 
 def free_port() -> int:
@@ -103,8 +117,7 @@ def open_page(page, base: str, path: str) -> None:
 
 
 def select_conversation(page, conversation_id: int) -> None:
-    box = page.locator('[data-testid="stMultiSelect"]').filter(
-        has_text="Selected conversations")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Selected conversations")
     box.locator("input").click()
     page.get_by_role("option", name=f"#{conversation_id} ").click()
     page.keyboard.press("Escape")
@@ -114,8 +127,9 @@ def select_conversation(page, conversation_id: int) -> None:
 def status_of(path: Path, conversation_id: int) -> str:
     db = open_database(path)
     try:
-        return db.execute("SELECT status FROM conversations WHERE id = ?",
-                          (conversation_id,)).fetchone()[0]
+        return db.execute(
+            "SELECT status FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()[0]
     finally:
         db.close()
 

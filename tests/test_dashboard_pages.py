@@ -16,8 +16,13 @@ from replywatch.views import _reports
 from tests.dashboard_seed import EVIL_TEXT, seed
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
-PAGES = ["views/triage.py", "views/response_times.py", "views/sentiment.py",
-         "views/benchmarks.py", "views/sources.py"]
+PAGES = [
+    "views/triage.py",
+    "views/response_times.py",
+    "views/sentiment.py",
+    "views/benchmarks.py",
+    "views/sources.py",
+]
 
 
 @pytest.fixture
@@ -61,8 +66,8 @@ def test_triage_lists_the_queue_urgent_first_with_inert_text(seeded):
     assert evil["message"] == EVIL_TEXT  # shown verbatim, as data
     assert evil["urgency"] == 90 and evil["urgent"] == "⚠️"
     assert evil["reasons"] == "late order; <b>bold</b>"
-    assert evil["SLA"] == "breached"      # waiting 3 h against the 1 h fallback
-    assert pd.isna(evil["post"])             # javascript: URL is not linked
+    assert evil["SLA"] == "breached"  # waiting 3 h against the 1 h fallback
+    assert pd.isna(evil["post"])  # javascript: URL is not linked
     assert frame.iloc[1]["post"] == "https://x.com/dan/status/8"
     # Waiting 3 h, 2 h 30 and 30 min against the 1 h fallback target.
     assert list(frame["SLA"]) == ["breached", "breached", "ok"]
@@ -92,13 +97,19 @@ def test_mark_replied_from_the_page_is_stored_and_audited(seeded):
     assert [s.value for s in at.success] == ["2 conversation(s) marked replied"]
     assert list(_queue(at)["id"]) == [conv["7"]]
     db = open_database(path)
-    statuses = dict(db.execute("SELECT id, status FROM conversations WHERE id IN (?, ?)",
-                               (conv["8"], conv["9"])).fetchall())
+    statuses = dict(
+        db.execute(
+            "SELECT id, status FROM conversations WHERE id IN (?, ?)", (conv["8"], conv["9"])
+        ).fetchall()
+    )
     assert statuses == {conv["8"]: "replied", conv["9"]: "replied"}
-    audit = db.execute("SELECT actor, action, conversation_id, detail FROM audit_log "
-                       "ORDER BY conversation_id").fetchall()
+    audit = db.execute(
+        "SELECT actor, action, conversation_id, detail FROM audit_log ORDER BY conversation_id"
+    ).fetchall()
     assert [(a, b, c, json.loads(d)["to"]) for a, b, c, d in audit] == [
-        ("local", "status", conv["8"], "replied"), ("local", "status", conv["9"], "replied")]
+        ("local", "status", conv["8"], "replied"),
+        ("local", "status", conv["9"], "replied"),
+    ]
     # A fresh session (a reload) still sees it replied.
     assert list(_queue(_app())["id"]) == [conv["7"]]
 
@@ -118,9 +129,13 @@ def test_assign_tag_and_note_from_the_page(seeded):
     assert (row["assignee"], row["tags"]) == ("Bia", "escalate")
     db = open_database(path)
     assert db.execute("SELECT text, author FROM notes").fetchall() == [
-        ("asked for the order number", "local")]
+        ("asked for the order number", "local")
+    ]
     assert [r[0] for r in db.execute("SELECT action FROM audit_log ORDER BY id")] == [
-        "assign", "tag", "note"]
+        "assign",
+        "tag",
+        "note",
+    ]
     # The detail panel shows the note as data.
     assert any("asked for the order number" in d.value.to_string() for d in at.dataframe)
 
@@ -138,8 +153,12 @@ def test_sentiment_page_numbers(seeded):
     at = _app("views/sentiment.py")
     metrics = {m.label: m.value for m in at.metric}
     # Default period: the 30 days up to the newest message -> the 3 live tweets.
-    assert metrics == {"Customer messages": "3", "Share negative": "67%", "Urgent": "1",
-                       "Average sentiment": "-0.07"}
+    assert metrics == {
+        "Customer messages": "3",
+        "Share negative": "67%",
+        "Urgent": "1",
+        "Average sentiment": "-0.07",
+    }
     assert len(at.get("plotly_chart")) == 3
     at.date_input(key="period").set_value((date(2024, 5, 6), date(2024, 5, 6))).run()
     metrics = {m.label: m.value for m in at.metric}
@@ -179,13 +198,18 @@ def test_response_times_page_numbers(seeded):
     # 2024-05-06: FRT 600 s (globex), 1800 s and 7200 s (acme); the three live
     # conversations are waiting and unanswered in the badge's 7 days.
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Median first response": "30m", "p90 first response": "2h 00m",
-                       "Response rate": "100%", "Within SLA": "67%", "Waiting now": "3",
-                       "Public badge (7 days)": "0%"}
+    assert metrics == {
+        "Median first response": "30m",
+        "p90 first response": "2h 00m",
+        "Response rate": "100%",
+        "Within SLA": "67%",
+        "Waiting now": "3",
+        "Public badge (7 days)": "0%",
+    }
     assert len(at.get("plotly_chart")) == 3  # trend, distribution, heatmap
     table = at.dataframe[0].value.set_index("brand")
     assert table.loc["acme", "conversations"] == 2
-    assert table.loc["acme", "median (min)"] == 75.0   # median of 30 and 120 minutes
+    assert table.loc["acme", "median (min)"] == 75.0  # median of 30 and 120 minutes
     assert table.loc["globex", "p90 (min)"] == 10.0
     at.toggle(key="rt_business").set_value(True).run()
     assert not at.exception
@@ -206,9 +230,13 @@ def test_benchmarks_page_compares_periods_and_downloads_cli_files(seeded, tmp_pa
     assert list(table.index) == ["acme", "globex"]  # sorted by volume
     assert table.loc["acme", "response rate"] == 1.0
     labels = sorted(b.label for b in at.get("download_button"))
-    assert labels == sorted([f"{kind} ({fmt})" for kind in ("Conversations",
-                                                           "Benchmarks by week")
-                             for fmt in ("csv", "xlsx", "parquet", "json")])
+    assert labels == sorted(
+        [
+            f"{kind} ({fmt})"
+            for kind in ("Conversations", "Benchmarks by week")
+            for fmt in ("csv", "xlsx", "parquet", "json")
+        ]
+    )
 
     # The download bytes are the CLI's output for the same period and brand.
     from click.testing import CliRunner
@@ -216,14 +244,34 @@ def test_benchmarks_page_compares_periods_and_downloads_cli_files(seeded, tmp_pa
     from replywatch.cli import main
 
     db = open_database(path)
-    downloads = {d.label: d for d in _reports.export_downloads(
-        lambda: db, since=date(2024, 5, 6), until=date(2024, 5, 7), brand=None)}
-    for kind, label in (("conversations", "Conversations (csv)"),
-                        ("benchmarks", "Benchmarks by week (csv)")):
+    downloads = {
+        d.label: d
+        for d in _reports.export_downloads(
+            lambda: db, since=date(2024, 5, 6), until=date(2024, 5, 7), brand=None
+        )
+    }
+    for kind, label in (
+        ("conversations", "Conversations (csv)"),
+        ("benchmarks", "Benchmarks by week (csv)"),
+    ):
         out = tmp_path / f"{kind}.csv"
-        result = CliRunner().invoke(main, ["export", kind, "--format", "csv", "--out",
-                                           str(out), "--since", "2024-05-06", "--until",
-                                           "2024-05-07", "--db", str(path)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                kind,
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--since",
+                "2024-05-06",
+                "--until",
+                "2024-05-07",
+                "--db",
+                str(path),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert downloads[label].data() == out.read_bytes()
         assert out.read_bytes().count(b"\n") > 1
@@ -239,18 +287,34 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
     from replywatch.collectors.base import Message
     from replywatch.pipeline import ingest
 
-    result = ingest(db, [Message(
-        platform="x", external_id="urgent-1", created_at=datetime.now(UTC), direction="inbound",
-        text="@acme URGENT my card was charged twice, refund now!!", kind="mention",
-        channel="public", source="test", author_handle="zoe")], source="test")
-    new_id = db.execute("SELECT conversation_id FROM messages WHERE external_id = 'urgent-1'"
-                        ).fetchone()[0]
+    result = ingest(
+        db,
+        [
+            Message(
+                platform="x",
+                external_id="urgent-1",
+                created_at=datetime.now(UTC),
+                direction="inbound",
+                text="@acme URGENT my card was charged twice, refund now!!",
+                kind="mention",
+                channel="public",
+                source="test",
+                author_handle="zoe",
+            )
+        ],
+        source="test",
+    )
+    new_id = db.execute(
+        "SELECT conversation_id FROM messages WHERE external_id = 'urgent-1'"
+    ).fetchone()[0]
     # Whatever the real scorer said, make it urgent for this test (and keep the
     # conversation aggregates in step, as the scorer does).
     from replywatch.metrics.engine import refresh_score_aggregates
 
-    db.conn.execute("UPDATE scores SET urgent = 1, urgency = 95 WHERE message_id = ?",
-                    (result.new_message_ids[0],))
+    db.conn.execute(
+        "UPDATE scores SET urgent = 1, urgency = 95 WHERE message_id = ?",
+        (result.new_message_ids[0],),
+    )
     refresh_score_aggregates(db, [new_id])
     db.conn.commit()
     at.run()  # what the fragment's timer does
@@ -260,8 +324,7 @@ def test_refresh_announces_new_urgent_items_and_keeps_filters_and_selection(seed
     assert new_id in list(_queue(at)["id"])
 
 
-def test_an_action_while_another_writer_holds_the_database_changes_nothing(seeded,
-                                                                          monkeypatch):
+def test_an_action_while_another_writer_holds_the_database_changes_nothing(seeded, monkeypatch):
     """A large import commits in one long transaction; an agent's action that
     cannot get the write lock in time says so and writes nothing, and works
     once the lock is free."""
@@ -283,10 +346,13 @@ def test_an_action_while_another_writer_holds_the_database_changes_nothing(seede
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [
         "The database is busy: another writer, such as a large import, held it longer "
-        "than the wait allows. Nothing was changed; try again in a minute."]
+        "than the wait allows. Nothing was changed; try again in a minute."
+    ]
     db = open_database(path)
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (conv["8"],)).fetchone()[0] != "replied"
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (conv["8"],)).fetchone()[0]
+        != "replied"
+    )
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
     at.button(key="tri_btn_replied").click().run()
     assert [s.value for s in at.success] == ["1 conversation(s) marked replied"]

@@ -16,7 +16,8 @@ ANCHOR = datetime(2026, 3, 2, 12, tzinfo=UTC)
 def rows(feed: DemoFeed, days: int = 3) -> list[dict]:
     return [
         {k: v for k, v in m.to_row().items() if k != "fetched_at"}
-        for batch in feed.history(ANCHOR, days=days) for m in batch
+        for batch in feed.history(ANCHOR, days=days)
+        for m in batch
     ]
 
 
@@ -41,16 +42,32 @@ def test_demo_history_is_realistic():
     assert "Procon" in texts and "refund" in texts
     # replies wait for business hours: some answer the next day
     by_id = {m.external_id: m for m in messages}
-    delays = [m.created_at - by_id[m.in_reply_to_id].created_at for m in outbound
-              if m.in_reply_to_id in by_id and by_id[m.in_reply_to_id].direction == "inbound"]
+    delays = [
+        m.created_at - by_id[m.in_reply_to_id].created_at
+        for m in outbound
+        if m.in_reply_to_id in by_id and by_id[m.in_reply_to_id].direction == "inbound"
+    ]
     assert max(delays) > timedelta(hours=8)
     assert min(delays) < timedelta(minutes=10)
 
 
 def test_demo_command_seeds_and_feeds(tmp_path: Path):
     db_file = tmp_path / "demo.db"
-    result = CliRunner().invoke(main, ["demo", "--db", str(db_file), "--days", "2",
-                                       "--no-dashboard", "--ticks", "3", "--interval", "0"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "demo",
+            "--db",
+            str(db_file),
+            "--days",
+            "2",
+            "--no-dashboard",
+            "--ticks",
+            "3",
+            "--interval",
+            "0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     from replywatch.store.db import open_database
 

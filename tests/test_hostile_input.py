@@ -31,9 +31,15 @@ from tests.strategies import (
 )
 
 EXAMPLES = int(os.environ.get("REPLYWATCH_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.large_base_example])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 @contextmanager
@@ -63,8 +69,9 @@ def test_twcs_well_formed_rows_survive_garbage_between_them():
 
     @FUZZ
     @given(
-        records=st.lists(twcs_records(st.integers(1, 10**15)), max_size=25,
-                         unique_by=lambda r: r["tweet_id"]),
+        records=st.lists(
+            twcs_records(st.integers(1, 10**15)), max_size=25, unique_by=lambda r: r["tweet_id"]
+        ),
         garbage=st.lists(garbage_line(), max_size=8),
         positions=st.lists(st.integers(0, 30), max_size=8),
         with_index=st.booleans(),
@@ -73,24 +80,34 @@ def test_twcs_well_formed_rows_survive_garbage_between_them():
     def check(records, garbage, positions, with_index, batch_size):
         nonlocal ran
         ran += 1
-        header = (["", *TWCS_HEADER] if with_index else TWCS_HEADER)
-        lines = [twcs_line(r, index=i if with_index else None).encode("utf-8")
-                 for i, r in enumerate(records)]
+        header = ["", *TWCS_HEADER] if with_index else TWCS_HEADER
+        lines = [
+            twcs_line(r, index=i if with_index else None).encode("utf-8")
+            for i, r in enumerate(records)
+        ]
         for i, junk in enumerate(garbage):
             at = positions[i] if i < len(positions) else len(lines)
             lines.insert(min(at, len(lines)), junk)
         data = (",".join(header) + "\n").encode() + b"".join(lines)
         with _import(data, read_twcs, TWCS_SOURCE, batch_size=batch_size) as (db, totals):
-            stored = {row[0]: row[1:] for row in db.execute(
-                "SELECT external_id, text, author_handle, direction, in_reply_to_id, "
-                "conversation_id FROM messages")}
+            stored = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT external_id, text, author_handle, direction, in_reply_to_id, "
+                    "conversation_id FROM messages"
+                )
+            }
             for record in records:
                 parent = record["in_response_to_tweet_id"].removesuffix(".0") or None
                 direction = "inbound" if record["inbound"] == "True" else "outbound"
                 assert record["tweet_id"] in stored, f"valid row dropped: {record!r}"
                 text, author, got_direction, got_parent, conversation = stored[record["tweet_id"]]
                 assert (text, author, got_direction, got_parent) == (
-                    record["text"], record["author_id"], direction, parent)
+                    record["text"],
+                    record["author_id"],
+                    direction,
+                    parent,
+                )
                 assert conversation is not None
             assert totals.inserted == len(records)
             letters = _dead_letters(db)
@@ -116,12 +133,19 @@ def real_records() -> list[bytes]:
 
 def test_twcs_mutated_real_rows_lose_nothing(real_records):
     ran = 0
-    header = open(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "twcs"
-                  / "twcs_head5000.csv", "rb").readline()
+    header = open(
+        Path(__file__).resolve().parents[1].parent
+        / "shared"
+        / "data"
+        / "twcs"
+        / "twcs_head5000.csv",
+        "rb",
+    ).readline()
 
     @FUZZ
-    @given(data=st.data(), picks=st.lists(st.integers(0, 4999), min_size=1, max_size=30,
-                                          unique=True))
+    @given(
+        data=st.data(), picks=st.lists(st.integers(0, 4999), min_size=1, max_size=30, unique=True)
+    )
     def check(data, picks):
         nonlocal ran
         ran += 1
@@ -134,8 +158,12 @@ def test_twcs_mutated_real_rows_lose_nothing(real_records):
             else:
                 lines.append(line)
                 intact.append(line)
-        with _import(header + b"".join(lines), read_twcs, TWCS_SOURCE,
-                             batch_size=data.draw(st.sampled_from([2, 5000]))) as (db, totals):
+        with _import(
+            header + b"".join(lines),
+            read_twcs,
+            TWCS_SOURCE,
+            batch_size=data.draw(st.sampled_from([2, 5000])),
+        ) as (db, totals):
             raws = [r[0] for r in db.execute("SELECT raw FROM messages")]
             letters = _dead_letters(db)
             assert all(error for _, error in letters)
@@ -160,8 +188,11 @@ def test_jsonl_valid_records_kept_and_every_bad_line_dead_lettered():
 
     @FUZZ
     @given(
-        records=st.lists(jsonl_records(st.integers(1, 10**12)), max_size=20,
-                         unique_by=lambda r: (r["platform"], r["id"])),
+        records=st.lists(
+            jsonl_records(st.integers(1, 10**12)),
+            max_size=20,
+            unique_by=lambda r: (r["platform"], r["id"]),
+        ),
         garbage=st.lists(jsonl_garbage(), max_size=6),
         positions=st.lists(st.integers(0, 25), max_size=6),
         batch_size=st.sampled_from([1, 4, 5000]),
@@ -169,22 +200,32 @@ def test_jsonl_valid_records_kept_and_every_bad_line_dead_lettered():
     def check(records, garbage, positions, batch_size):
         nonlocal ran
         ran += 1
-        lines = [json.dumps(r, ensure_ascii=bool(i % 2)).encode("utf-8") + b"\n"
-                 for i, r in enumerate(records)]
+        lines = [
+            json.dumps(r, ensure_ascii=bool(i % 2)).encode("utf-8") + b"\n"
+            for i, r in enumerate(records)
+        ]
         for i, junk in enumerate(garbage):
             at = positions[i] if i < len(positions) else len(lines)
             lines.insert(min(at, len(lines)), junk + b"\n")
-        with _import(b"".join(lines), read_jsonl, JSONL_SOURCE,
-                     batch_size=batch_size) as (db, totals):
+        with _import(b"".join(lines), read_jsonl, JSONL_SOURCE, batch_size=batch_size) as (
+            db,
+            totals,
+        ):
             for record in records:
                 row = db.execute(
                     "SELECT text, author_handle, author_name, author_followers, direction, channel "
                     "FROM messages WHERE platform = ? AND external_id = ?",
-                    (record["platform"], record["id"])).fetchone()
+                    (record["platform"], record["id"]),
+                ).fetchone()
                 assert row is not None, f"valid record dropped: {record!r}"
-                assert row == (record["text"], record.get("author_handle"),
-                               record.get("author_name") or None, record.get("author_followers"),
-                               record["direction"], record["channel"])
+                assert row == (
+                    record["text"],
+                    record.get("author_handle"),
+                    record.get("author_name") or None,
+                    record.get("author_followers"),
+                    record["direction"],
+                    record["channel"],
+                )
             assert totals.inserted == len(records)
             letters = _dead_letters(db)
             assert all(error for _, error in letters)
@@ -197,14 +238,22 @@ def test_jsonl_valid_records_kept_and_every_bad_line_dead_lettered():
 
 
 def test_huge_field_is_dead_lettered_and_the_rest_imports(db, tmp_path: Path):
-    good = {"tweet_id": "1", "author_id": "cust", "inbound": "True",
-            "created_at": "Tue Oct 31 22:10:47 +0000 2017", "text": "help",
-            "response_tweet_id": "", "in_response_to_tweet_id": ""}
+    good = {
+        "tweet_id": "1",
+        "author_id": "cust",
+        "inbound": "True",
+        "created_at": "Tue Oct 31 22:10:47 +0000 2017",
+        "text": "help",
+        "response_tweet_id": "",
+        "in_response_to_tweet_id": "",
+    }
     huge = {**good, "tweet_id": "2", "text": "x" * 2_000_000}
     after = {**good, "tweet_id": "3"}
     path = tmp_path / "huge.csv"
-    path.write_text(",".join(TWCS_HEADER) + "\n" + twcs_line(good) + twcs_line(huge)
-                    + twcs_line(after), encoding="utf-8")
+    path.write_text(
+        ",".join(TWCS_HEADER) + "\n" + twcs_line(good) + twcs_line(huge) + twcs_line(after),
+        encoding="utf-8",
+    )
     totals = import_batches(db, read_twcs(path), source=TWCS_SOURCE)
     assert (totals.inserted, totals.rejected) == (2, 1)
     error = db.execute("SELECT error FROM dead_letters").fetchone()[0]

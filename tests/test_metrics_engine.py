@@ -32,14 +32,30 @@ def ts(*args: int) -> int:
     return int(at(*args).timestamp())
 
 
-def msg(external_id: str, when: datetime, *, brand: bool = False, reply_to: str | None = None,
-        author: str = "maria", text: str = "@acme help", platform: str = "x",
-        channel: str = "public") -> Message:
+def msg(
+    external_id: str,
+    when: datetime,
+    *,
+    brand: bool = False,
+    reply_to: str | None = None,
+    author: str = "maria",
+    text: str = "@acme help",
+    platform: str = "x",
+    channel: str = "public",
+) -> Message:
     return Message(
-        platform=platform, external_id=external_id, created_at=when, text=text,
-        direction="outbound" if brand else "inbound", kind="reply" if reply_to else "mention",
-        channel=channel, source="test", author_handle="acme" if brand else author,
-        brand="acme" if brand else None, in_reply_to_id=reply_to)
+        platform=platform,
+        external_id=external_id,
+        created_at=when,
+        text=text,
+        direction="outbound" if brand else "inbound",
+        kind="reply" if reply_to else "mention",
+        channel=channel,
+        source="test",
+        author_handle="acme" if brand else author,
+        brand="acme" if brand else None,
+        in_reply_to_id=reply_to,
+    )
 
 
 @pytest.fixture
@@ -54,27 +70,34 @@ def db(tmp_path):
 def conversation(db, external_id: str) -> dict:
     row = db.execute(
         "SELECT c.* FROM conversations c JOIN messages m ON m.conversation_id = c.id "
-        "WHERE m.external_id = ?", (external_id,)).fetchone()
+        "WHERE m.external_id = ?",
+        (external_id,),
+    ).fetchone()
     columns = [d[0] for d in db.execute("SELECT * FROM conversations LIMIT 0").description]
     return dict(zip(columns, row, strict=True))
 
 
 def set_settings(db, timezone: str, settings: dict) -> None:
     with transaction(db):
-        upsert_brands(db, [{"key": "acme", "name": "Acme", "timezone": timezone,
-                            "settings": settings}])
+        upsert_brands(
+            db, [{"key": "acme", "name": "Acme", "timezone": timezone, "settings": settings}]
+        )
     recompute_brand(db, "acme")
 
 
 def test_first_and_next_response_times(db):
-    ingest(db, [
-        msg("1", at(2024, 5, 13, 10, 0)),
-        msg("2", at(2024, 5, 13, 10, 5), reply_to="1"),  # second customer message, same turn
-        msg("3", at(2024, 5, 13, 10, 20), brand=True, reply_to="2"),
-        msg("4", at(2024, 5, 13, 11, 0), reply_to="3"),
-        msg("5", at(2024, 5, 13, 11, 30), brand=True, reply_to="4"),
-        msg("6", at(2024, 5, 13, 12, 0), reply_to="5"),
-    ], source="test")
+    ingest(
+        db,
+        [
+            msg("1", at(2024, 5, 13, 10, 0)),
+            msg("2", at(2024, 5, 13, 10, 5), reply_to="1"),  # second customer message, same turn
+            msg("3", at(2024, 5, 13, 10, 20), brand=True, reply_to="2"),
+            msg("4", at(2024, 5, 13, 11, 0), reply_to="3"),
+            msg("5", at(2024, 5, 13, 11, 30), brand=True, reply_to="4"),
+            msg("6", at(2024, 5, 13, 12, 0), reply_to="5"),
+        ],
+        source="test",
+    )
     c = conversation(db, "1")
     assert c["first_response_seconds"] == 20 * 60  # clock from the FIRST of 10:00/10:05
     assert c["next_response_count"] == 1 and c["next_response_seconds_total"] == 30 * 60
@@ -86,22 +109,36 @@ def test_first_and_next_response_times(db):
 
 
 def test_brand_message_in_the_same_second_answers(db):
-    ingest(db, [msg("1", at(2024, 5, 13, 10)), msg("2", at(2024, 5, 13, 10), brand=True,
-                                                    reply_to="1")], source="test")
+    ingest(
+        db,
+        [msg("1", at(2024, 5, 13, 10)), msg("2", at(2024, 5, 13, 10), brand=True, reply_to="1")],
+        source="test",
+    )
     assert conversation(db, "1")["first_response_seconds"] == 0
 
 
 def test_inbound_message_from_a_brand_account_is_the_brand_speaking(db):
-    ingest(db, [msg("1", at(2024, 5, 13, 10)),
-                msg("2", at(2024, 5, 13, 10, 7), reply_to="1", author="ACME")], source="test")
+    ingest(
+        db,
+        [
+            msg("1", at(2024, 5, 13, 10)),
+            msg("2", at(2024, 5, 13, 10, 7), reply_to="1", author="ACME"),
+        ],
+        source="test",
+    )
     c = conversation(db, "1")
     assert c["inbound_count"] == 1 and c["first_response_seconds"] == 420
 
 
 def test_late_reply_updates_times_sla_and_reports(db):
-    set_settings(db, "UTC", {"business_hours": {d: ["09:00-17:00"] for d in
-                                                ("mon", "tue", "wed", "thu", "fri")},
-                             "sla": {"first_response_minutes": 30}})
+    set_settings(
+        db,
+        "UTC",
+        {
+            "business_hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "sla": {"first_response_minutes": 30},
+        },
+    )
     ingest(db, [msg("1", at(2024, 5, 10, 16, 45))], source="test")  # Friday 16:45
     c = conversation(db, "1")
     assert c["sla_due_at"] == ts(2024, 5, 13, 9, 15)  # Monday 09:15
@@ -113,7 +150,8 @@ def test_late_reply_updates_times_sla_and_reports(db):
     (row,) = response_time_report(db, by="brand")
     assert (row["conversations"], row["answered"], row["first_response_median_s"]) == (1, 0, None)
     assert [w["sla_state"] for w in waiting_conversations(db, now=at(2024, 5, 13, 10))] == [
-        "breached"]
+        "breached"
+    ]
 
     ingest(db, [msg("2", at(2024, 5, 13, 9, 40), brand=True, reply_to="1")], source="test")
     c = conversation(db, "1")
@@ -133,16 +171,21 @@ def test_reply_arriving_before_its_parent_merges_and_the_rollup_follows(db):
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
     rows = response_time_report(db, by="day")
     assert [(r["day"], r["conversations"], r["first_response_median_s"]) for r in rows] == [
-        ("2024-05-13", 1, 9.0 * 3600 + 600)]
+        ("2024-05-13", 1, 9.0 * 3600 + 600)
+    ]
 
 
 def test_spam_is_excluded_even_before_the_engine_reruns(db):
-    ingest(db, [msg("1", at(2024, 5, 13, 10)), msg("9", at(2024, 5, 13, 11), author="bot")],
-           source="test")
+    ingest(
+        db,
+        [msg("1", at(2024, 5, 13, 10)), msg("9", at(2024, 5, 13, 11), author="bot")],
+        source="test",
+    )
     assert response_time_report(db, by="brand")[0]["conversations"] == 2
     with transaction(db):  # what a triage action does
-        db.execute("UPDATE conversations SET status = 'spam' WHERE id = ?",
-                   [conversation(db, "9")["id"]])
+        db.execute(
+            "UPDATE conversations SET status = 'spam' WHERE id = ?", [conversation(db, "9")["id"]]
+        )
     assert response_time_report(db, by="brand")[0]["conversations"] == 1
     with transaction(db):
         recompute_conversations(db, [conversation(db, "9")["id"]])
@@ -151,13 +194,18 @@ def test_spam_is_excluded_even_before_the_engine_reruns(db):
 
 
 def test_first_contact_resolution(db):
-    ingest(db, [
-        msg("1", at(2024, 5, 13, 10)), msg("2", at(2024, 5, 13, 10, 5), brand=True, reply_to="1"),
-        msg("3", at(2024, 5, 13, 11), author="joao"),
-        msg("4", at(2024, 5, 13, 11, 5), brand=True, reply_to="3"),
-        msg("5", at(2024, 5, 13, 11, 6), reply_to="4", author="joao"),
-        msg("6", at(2024, 5, 13, 11, 9), brand=True, reply_to="5"),
-    ], source="test")
+    ingest(
+        db,
+        [
+            msg("1", at(2024, 5, 13, 10)),
+            msg("2", at(2024, 5, 13, 10, 5), brand=True, reply_to="1"),
+            msg("3", at(2024, 5, 13, 11), author="joao"),
+            msg("4", at(2024, 5, 13, 11, 5), brand=True, reply_to="3"),
+            msg("5", at(2024, 5, 13, 11, 6), reply_to="4", author="joao"),
+            msg("6", at(2024, 5, 13, 11, 9), brand=True, reply_to="5"),
+        ],
+        source="test",
+    )
     with transaction(db):
         db.execute("UPDATE conversations SET status = 'closed'")
         recompute_conversations(db, [r[0] for r in db.execute("SELECT id FROM conversations")])
@@ -179,10 +227,19 @@ def test_local_dates_follow_the_brand_timezone(db):
 
 
 def test_bounds_dates_and_instants(db):
-    ingest(db, [msg("1", at(2024, 5, 13, 10)), msg("2", at(2024, 5, 14, 10), author="b"),
-                msg("3", at(2024, 5, 15, 10), author="c")], source="test")
+    ingest(
+        db,
+        [
+            msg("1", at(2024, 5, 13, 10)),
+            msg("2", at(2024, 5, 14, 10), author="b"),
+            msg("3", at(2024, 5, 15, 10), author="c"),
+        ],
+        source="test",
+    )
+
     def count(**kw):
         return sum(r["conversations"] for r in response_time_report(db, by=None, **kw))
+
     assert count(since="2024-05-14") == 2
     assert count(since="2024-05-14", until="2024-05-14") == 1
     assert count(since=at(2024, 5, 13, 10, 0, 1), until=at(2024, 5, 15, 10)) == 1
@@ -194,14 +251,19 @@ def test_bounds_dates_and_instants(db):
 
 def test_badge_and_distribution(db):
     now = at(2024, 5, 20, 12)
-    ingest(db, [
-        msg("1", at(2024, 5, 19, 10)), msg("2", at(2024, 5, 19, 10, 40), brand=True, reply_to="1"),
-        msg("3", at(2024, 5, 18, 10), author="b"),
-        msg("4", at(2024, 5, 18, 10, 50), brand=True, reply_to="3"),
-        msg("5", at(2024, 5, 20, 11), author="c"),  # still unanswered
-        msg("6", at(2024, 5, 1, 10), author="d"),  # outside the 7 days
-        msg("7", at(2024, 5, 1, 10, 1), brand=True, reply_to="6"),
-    ], source="test")
+    ingest(
+        db,
+        [
+            msg("1", at(2024, 5, 19, 10)),
+            msg("2", at(2024, 5, 19, 10, 40), brand=True, reply_to="1"),
+            msg("3", at(2024, 5, 18, 10), author="b"),
+            msg("4", at(2024, 5, 18, 10, 50), brand=True, reply_to="3"),
+            msg("5", at(2024, 5, 20, 11), author="c"),  # still unanswered
+            msg("6", at(2024, 5, 1, 10), author="d"),  # outside the 7 days
+            msg("7", at(2024, 5, 1, 10, 1), brand=True, reply_to="6"),
+        ],
+        source="test",
+    )
     badge = public_badge(db, brand="acme", now=now)
     assert (badge["conversations"], badge["answered"]) == (3, 2)
     assert badge["response_rate"] == pytest.approx(2 / 3)
@@ -213,9 +275,17 @@ def test_badge_and_distribution(db):
 
 def test_bad_brand_settings_fail_the_ingest_and_lose_nothing(db):
     with transaction(db):
-        db.execute("UPDATE brands SET settings = ? WHERE key = 'acme'",
-                   [json.dumps({"business_hours": {"mon": ["nine-five"]}})])
+        db.execute(
+            "UPDATE brands SET settings = ? WHERE key = 'acme'",
+            [json.dumps({"business_hours": {"mon": ["nine-five"]}})],
+        )
     with pytest.raises(ValueError, match="brand 'acme'.*business_hours.mon"):
-        ingest(db, [msg("1", at(2024, 5, 13, 10)),
-                    msg("2", at(2024, 5, 13, 10, 1), brand=True, reply_to="1")], source="test")
+        ingest(
+            db,
+            [
+                msg("1", at(2024, 5, 13, 10)),
+                msg("2", at(2024, 5, 13, 10, 1), brand=True, reply_to="1"),
+            ],
+            source="test",
+        )
     assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0

@@ -38,26 +38,62 @@ def db_path(tmp_path):
         ensure_brand_accounts(db, [("x", "loja", "loja")])
     t0 = datetime(2024, 5, 13, 12, tzinfo=UTC)
     messages = [
-        Message(platform="x", external_id="1", created_at=t0, text=PORTUGUESE + " @loja",
-                direction="inbound", kind="mention", channel="public", source="test",
-                author_handle="joão_silva"),
-        Message(platform="x", external_id="2", created_at=t0.replace(minute=20),
-                text="Olá! Vamos verificar.", direction="outbound", kind="reply",
-                channel="public", source="test", author_handle="loja", brand="loja",
-                in_reply_to_id="1"),
-        Message(platform="x", external_id="3", created_at=t0.replace(hour=13), text=FORMULA,
-                direction="inbound", kind="mention", channel="public", source="test",
-                author_handle="-attacker"),
+        Message(
+            platform="x",
+            external_id="1",
+            created_at=t0,
+            text=PORTUGUESE + " @loja",
+            direction="inbound",
+            kind="mention",
+            channel="public",
+            source="test",
+            author_handle="joão_silva",
+        ),
+        Message(
+            platform="x",
+            external_id="2",
+            created_at=t0.replace(minute=20),
+            text="Olá! Vamos verificar.",
+            direction="outbound",
+            kind="reply",
+            channel="public",
+            source="test",
+            author_handle="loja",
+            brand="loja",
+            in_reply_to_id="1",
+        ),
+        Message(
+            platform="x",
+            external_id="3",
+            created_at=t0.replace(hour=13),
+            text=FORMULA,
+            direction="inbound",
+            kind="mention",
+            channel="public",
+            source="test",
+            author_handle="-attacker",
+        ),
     ]
     ingest(db, messages, source="test")
     return path
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+55 11", "'+55 11"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("olá", "olá"), ("", ""), (-5, -5), (None, None),
-    (1.5, 1.5),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+55 11", "'+55 11"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("olá", "olá"),
+        ("", ""),
+        (-5, -5),
+        (None, None),
+        (1.5, 1.5),
+    ],
+)
 def test_neutralise_formula(value, expected):
     assert neutralise_formula(value) == expected
 
@@ -108,8 +144,7 @@ def test_parquet_opens_with_pyarrow(db_path, tmp_path):
     assert table.num_rows == 2
     assert PORTUGUESE + " @loja" in table.column("first_message_text").to_pylist()
     assert FORMULA in table.column("first_message_text").to_pylist()  # data format: as written
-    bench = pq.read_table(io.BytesIO(export_benchmarks_to_bytes(open_database(db_path),
-                                                                "parquet")))
+    bench = pq.read_table(io.BytesIO(export_benchmarks_to_bytes(open_database(db_path), "parquet")))
     assert bench.column("conversations").to_pylist() == [2]
     assert bench.column("period_start").to_pylist() == ["2024-05-13"]
 
@@ -128,42 +163,88 @@ def test_bad_format_is_refused_and_writes_nothing(db_path, tmp_path):
 
 
 def test_cli_report_json(db_path):
-    result = CliRunner().invoke(main, ["report", "response-times", "--by", "brand",
-                                       "--format", "json", "--db", str(db_path)])
+    result = CliRunner().invoke(
+        main,
+        ["report", "response-times", "--by", "brand", "--format", "json", "--db", str(db_path)],
+    )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert row["brand"] == "loja" and row["conversations"] == 2 and row["answered"] == 1
     assert row["first_response_median_s"] == 1200 and row["business_within_1h"] == 1.0
-    for key in ("response_rate", "first_response_p90_s", "first_response_mean_s",
-                "business_first_response_median_s", "within_15m", "within_24h"):
+    for key in (
+        "response_rate",
+        "first_response_p90_s",
+        "first_response_mean_s",
+        "business_first_response_median_s",
+        "within_15m",
+        "within_24h",
+    ):
         assert key in row
 
 
 @pytest.mark.parametrize("by", ["brand", "platform", "channel", "agent", "day", "week", "hour"])
 def test_cli_report_every_grouping_and_format(db_path, by):
     for fmt in ("table", "csv", "json"):
-        result = CliRunner().invoke(main, ["report", "response-times", "--by", by,
-                                           "--business-hours", "--format", fmt,
-                                           "--db", str(db_path)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "report",
+                "response-times",
+                "--by",
+                by,
+                "--business-hours",
+                "--format",
+                fmt,
+                "--db",
+                str(db_path),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert result.output.strip()
 
 
 def test_cli_report_refuses_unknown_grouping(db_path):
-    result = CliRunner().invoke(main, ["report", "response-times", "--by", "colour",
-                                       "--db", str(db_path)])
+    result = CliRunner().invoke(
+        main, ["report", "response-times", "--by", "colour", "--db", str(db_path)]
+    )
     assert result.exit_code != 0 and "unknown grouping" in result.output
 
 
 def test_cli_export(db_path, tmp_path):
     out = tmp_path / "bench.xlsx"
-    result = CliRunner().invoke(main, ["export", "benchmarks", "--format", "xlsx", "--out",
-                                       str(out), "--period", "month", "--db", str(db_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "benchmarks",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+            "--period",
+            "month",
+            "--db",
+            str(db_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = list(load_workbook(out, read_only=True)["benchmarks"].iter_rows(values_only=True))
     assert rows[1][:3] == ("loja", "month", "2024-05")
     out = tmp_path / "conv.csv"
-    result = CliRunner().invoke(main, ["export", "conversations", "--format", "csv", "--out",
-                                       str(out), "--since", "2024-05-14", "--db", str(db_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "conversations",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--since",
+            "2024-05-14",
+            "--db",
+            str(db_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1  # header only

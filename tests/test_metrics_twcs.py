@@ -67,11 +67,14 @@ def expected(twcs_frame: pd.DataFrame) -> dict:
     for tweet in tweets.values():
         threads[root_of(tweet.tweet_id)].append(tweet)
 
-    per_brand: dict = defaultdict(lambda: {"conversations": 0, "answered": 0, "frt": [],
-                                           "next": []})
+    per_brand: dict = defaultdict(
+        lambda: {"conversations": 0, "answered": 0, "frt": [], "next": []}
+    )
     for messages in threads.values():
+
         def is_brand(t) -> bool:
             return t.inbound == "False" or t.author_id.lower() in brand_handles
+
         messages.sort(key=lambda t: (t.ts, is_brand(t), t.file_order))
         customer = [t for t in messages if not is_brand(t)]
         if not customer:
@@ -80,8 +83,14 @@ def expected(twcs_frame: pd.DataFrame) -> dict:
         brand = brand_msgs[0].author_id if brand_msgs else None
         if brand is None:
             for t in customer:
-                hit = next((brand_handles[m.lower()] for m in MENTION.findall(t.text)
-                            if m.lower() in brand_handles), None)
+                hit = next(
+                    (
+                        brand_handles[m.lower()]
+                        for m in MENTION.findall(t.text)
+                        if m.lower() in brand_handles
+                    ),
+                    None,
+                )
                 if hit:
                     brand = hit
                     break
@@ -126,7 +135,8 @@ def test_per_brand_counts_and_first_response_agree_exactly(twcs_db, expected):
             assert got["first_response_median_s"] == statistics.median(want["frt"]), brand
             assert got["first_response_p90_s"] == p90_nearest_rank(want["frt"]), brand
             assert got["first_response_mean_s"] == pytest.approx(
-                statistics.fmean(want["frt"]), abs=1e-9), brand
+                statistics.fmean(want["frt"]), abs=1e-9
+            ), brand
             assert got["within_1h"] == sum(v <= 3600 for v in want["frt"]) / len(want["frt"])
         assert got["next_responses"] == len(want["next"]), brand
         if want["next"]:
@@ -145,8 +155,9 @@ def test_rollup_and_row_paths_agree(twcs_db):
     # A date bound is answered from the rollup, an instant bound from the
     # conversation rows: the same data must give the same figures.
     from_rollup = response_time_report(twcs_db, by="brand,day", since="2000-01-01")
-    from_rows = response_time_report(twcs_db, by="brand,day",
-                                     since=datetime(2000, 1, 1, tzinfo=UTC))
+    from_rows = response_time_report(
+        twcs_db, by="brand,day", since=datetime(2000, 1, 1, tzinfo=UTC)
+    )
     assert len(from_rollup) > 100
     assert from_rollup == from_rows
 
@@ -158,20 +169,28 @@ def test_business_time_matches_second_by_second_count(twcs_db):
     conversion, independently of metrics.business_hours."""
     brand = twcs_db.execute(
         "SELECT brand FROM conversations WHERE first_response_seconds IS NOT NULL "
-        "GROUP BY brand ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        "GROUP BY brand ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()[0]
     twcs_db.execute(
         "UPDATE brands SET timezone = 'America/Los_Angeles', settings = ? WHERE key = ?",
-        ('{"business_hours": {"mon": ["09:00-17:30"], "tue": ["09:00-17:30"], '
-         '"wed": ["09:00-17:30"], "thu": ["09:00-17:30"], "fri": ["09:00-17:30"], '
-         '"sat": ["10:00-14:00"]}, "holidays": {"country": "US"}}', brand))
+        (
+            '{"business_hours": {"mon": ["09:00-17:30"], "tue": ["09:00-17:30"], '
+            '"wed": ["09:00-17:30"], "thu": ["09:00-17:30"], "fri": ["09:00-17:30"], '
+            '"sat": ["10:00-14:00"]}, "holidays": {"country": "US"}}',
+            brand,
+        ),
+    )
     twcs_db.conn.commit()
     recompute_brand(twcs_db, brand)
     rows = twcs_db.execute(
         "SELECT first_response_start_at, first_response_at, first_response_business_seconds "
         "FROM conversations WHERE brand = ? AND first_response_at IS NOT NULL "
-        "AND first_response_seconds <= 4 * 86400", (brand,)).fetchall()
+        "AND first_response_seconds <= 4 * 86400",
+        (brand,),
+    ).fetchall()
     assert len(rows) >= 20
     import holidays as holidays_lib
+
     us = holidays_lib.country_holidays("US")
     checked_nonzero = 0
     for start, end, stored in rows:
@@ -179,8 +198,9 @@ def test_business_time_matches_second_by_second_count(twcs_db):
         local = seconds.tz_convert("America/Los_Angeles")
         minutes = local.hour * 60 + local.minute
         weekday = local.day_of_week
-        open_ = (((weekday <= 4) & (minutes >= 540) & (minutes < 1050))
-                 | ((weekday == 5) & (minutes >= 600) & (minutes < 840)))
+        open_ = ((weekday <= 4) & (minutes >= 540) & (minutes < 1050)) | (
+            (weekday == 5) & (minutes >= 600) & (minutes < 840)
+        )
         not_holiday = np.array([d not in us for d in local.date]) if len(local) else open_
         want = int((open_ & not_holiday).sum())
         assert stored == want, (start, end)
@@ -195,8 +215,11 @@ def test_badge_agrees_with_the_report_over_the_same_window(twcs_db):
     now = int(datetime(2017, 11, 1, 12, tzinfo=UTC).timestamp())
     badge = public_badge(twcs_db, now=now)
     (row,) = response_time_report(
-        twcs_db, by=None, since=datetime.fromtimestamp(now - 7 * 86400, UTC),
-        until=datetime.fromtimestamp(now + 1, UTC))
+        twcs_db,
+        by=None,
+        since=datetime.fromtimestamp(now - 7 * 86400, UTC),
+        until=datetime.fromtimestamp(now + 1, UTC),
+    )
     assert badge["conversations"] == row["conversations"] > 100
     assert badge["answered"] == row["answered"]
     assert badge["typical_response_s"] == row["first_response_median_s"]

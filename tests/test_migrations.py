@@ -18,8 +18,10 @@ from tests.crash_harness import store_signature
 
 
 def _table_contents(db: Database, columns: dict[str, list[str]]) -> dict[str, list[tuple]]:
-    return {table: db.execute(f"SELECT {', '.join(cols)} FROM [{table}] ORDER BY rowid"
-                              ).fetchall() for table, cols in columns.items()}
+    return {
+        table: db.execute(f"SELECT {', '.join(cols)} FROM [{table}] ORDER BY rowid").fetchall()
+        for table, cols in columns.items()
+    }
 
 
 def test_database_from_the_first_migration_upgrades_without_losing_data(tmp_path, twcs_slice):
@@ -29,12 +31,16 @@ def test_database_from_the_first_migration_upgrades_without_losing_data(tmp_path
     import_batches(reference, read_twcs(twcs_slice), source=TWCS_SOURCE)
     with transaction(reference):
         conversation = reference.execute("SELECT min(id) FROM conversations").fetchone()[0]
-        reference.conn.execute("INSERT INTO notes (conversation_id, at, author, text) "
-                               "VALUES (?, '2024-01-01T00:00:00Z', 'ana', 'call back')",
-                               (conversation,))
-        reference.conn.execute("INSERT INTO audit_log (at, actor, action, conversation_id) "
-                               "VALUES ('2024-01-01T00:00:00Z', 'ana', 'status', ?)",
-                               (conversation,))
+        reference.conn.execute(
+            "INSERT INTO notes (conversation_id, at, author, text) "
+            "VALUES (?, '2024-01-01T00:00:00Z', 'ana', 'call back')",
+            (conversation,),
+        )
+        reference.conn.execute(
+            "INSERT INTO audit_log (at, actor, action, conversation_id) "
+            "VALUES ('2024-01-01T00:00:00Z', 'ana', 'status', ?)",
+            (conversation,),
+        )
         add_dead_letter(reference, TWCS_SOURCE, "1,2,broken", "bad row")
         set_cursor(reference, "x:mentions", {"since_id": "123"})
     reference.close()
@@ -51,8 +57,10 @@ def test_database_from_the_first_migration_upgrades_without_losing_data(tmp_path
     assert [m.name for m in migrations.applied(old)] == ["m001_initial"]
     columns = {
         table: [c[1] for c in old.execute(f"PRAGMA table_info([{table}])")]
-        for (table,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                    "AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        for (table,) in old.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE '\\_%' ESCAPE '\\'"
+        )
     }
     old.execute("ATTACH DATABASE ? AS ref", (str(reference_path),))
     with old.conn:

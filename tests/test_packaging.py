@@ -19,13 +19,27 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def _run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(kwargs.pop("env", {}))
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False, **kwargs)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False, **kwargs
+    )
 
 
 def _build_wheel(source: Path, distribution: str, out: Path) -> Path:
-    result = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                   "--disable-pip-version-check", "-w", str(out), str(source)], cwd=out)
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        cwd=out,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     (wheel,) = out.glob(f"{distribution}-*.whl")
     return wheel
@@ -40,11 +54,20 @@ def test_the_wheel_holds_one_top_level_package(replywatch_wheel):
     names = zipfile.ZipFile(replywatch_wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"replywatch", replywatch_wheel.name.split("-py")[0] + ".dist-info"}
-    for module in ("cli.py", "config.py", "dashboard.py", "store/db.py", "metrics/engine.py",
-                   "collectors/base.py", "sentiment/core.py", "views/triage.py"):
+    for module in (
+        "cli.py",
+        "config.py",
+        "dashboard.py",
+        "store/db.py",
+        "metrics/engine.py",
+        "collectors/base.py",
+        "sentiment/core.py",
+        "views/triage.py",
+    ):
         assert f"replywatch/{module}" in names
-    assert not any(name.startswith(("replywatch/tests/", "replywatch/benchmarks/"))
-                   for name in names)
+    assert not any(
+        name.startswith(("replywatch/tests/", "replywatch/benchmarks/")) for name in names
+    )
 
 
 def test_installs_beside_a_package_that_ships_config_and_metrics(replywatch_wheel, tmp_path):
@@ -53,7 +76,8 @@ def test_installs_beside_a_package_that_ships_config_and_metrics(replywatch_whee
     (other / "metrics").mkdir(parents=True)
     (other / "config.py").write_text("OWNER = 'generic-names'\n")
     (other / "metrics" / "__init__.py").write_text("OWNER = 'generic-names'\n")
-    (other / "pyproject.toml").write_text(textwrap.dedent("""\
+    (other / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [build-system]
         requires = ["setuptools>=68"]
         build-backend = "setuptools.build_meta"
@@ -63,18 +87,34 @@ def test_installs_beside_a_package_that_ships_config_and_metrics(replywatch_whee
         [tool.setuptools]
         py-modules = ["config"]
         packages = ["metrics"]
-        """))
+        """)
+    )
     other_wheel = _build_wheel(other, "generic_names", tmp_path)
 
     venv = tmp_path / "venv"
     # System site-packages supply the dependencies; the venv's own site-packages
     # come first, so what is imported below is what these two wheels installed.
-    assert _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                cwd=tmp_path).returncode == 0
+    assert (
+        _run(
+            [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], cwd=tmp_path
+        ).returncode
+        == 0
+    )
     python, script = venv / "bin" / "python", venv / "bin" / "replywatch"
     for wheel in (replywatch_wheel, other_wheel):  # the other one last: it used to overwrite
-        installed = _run([str(python), "-m", "pip", "install", "-q", "--no-deps",
-                          "--disable-pip-version-check", str(wheel)], cwd=tmp_path)
+        installed = _run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--disable-pip-version-check",
+                str(wheel),
+            ],
+            cwd=tmp_path,
+        )
         assert installed.returncode == 0, installed.stderr[-2000:]
 
     help_run = _run([str(script), "--help"], cwd=tmp_path)

@@ -26,40 +26,66 @@ THEIR_TEXT = "and how do you propose we do that"  # one of their tweets
 @pytest.fixture
 def imported(db, twcs_slice):
     import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE)
-    conversation = db.execute("SELECT id FROM conversations WHERE customer_handle = ?",
-                              (SUBJECT,)).fetchone()[0]
+    conversation = db.execute(
+        "SELECT id FROM conversations WHERE customer_handle = ?", (SUBJECT,)
+    ).fetchone()[0]
     with transaction(db):
-        db.conn.execute("INSERT INTO notes (conversation_id, at, author, text) VALUES "
-                        "(?, '2024-01-01T00:00:00Z', 'agent1', 'called 115712, lives in Recife')",
-                        (conversation,))
+        db.conn.execute(
+            "INSERT INTO notes (conversation_id, at, author, text) VALUES "
+            "(?, '2024-01-01T00:00:00Z', 'agent1', 'called 115712, lives in Recife')",
+            (conversation,),
+        )
         add_dead_letter(db, TWCS_SOURCE, "99,x,115712,True,garbled row", "bad row")
         add_dead_letter(db, TWCS_SOURCE, "98,x,1157120,True,someone else", "bad row")
-        first = db.execute("SELECT id FROM messages WHERE author_handle = ? LIMIT 1",
-                           (SUBJECT,)).fetchone()[0]
-        db.conn.execute("UPDATE scores SET label = 'negative', reasons = ? WHERE message_id = ?",
-                        (json.dumps(["quoted: how do you propose"]), first))
-        db.conn.execute("INSERT INTO alerts (conversation_id, message_id, urgency, reasons, "
-                        "created_at, created_ts) VALUES (?, ?, 80, ?, '2024-01-01T00:00:00Z', 0)",
-                        (conversation, first, json.dumps(["quoted: how do you propose"])))
+        first = db.execute(
+            "SELECT id FROM messages WHERE author_handle = ? LIMIT 1", (SUBJECT,)
+        ).fetchone()[0]
+        db.conn.execute(
+            "UPDATE scores SET label = 'negative', reasons = ? WHERE message_id = ?",
+            (json.dumps(["quoted: how do you propose"]), first),
+        )
+        db.conn.execute(
+            "INSERT INTO alerts (conversation_id, message_id, urgency, reasons, "
+            "created_at, created_ts) VALUES (?, ?, 80, ?, '2024-01-01T00:00:00Z', 0)",
+            (conversation, first, json.dumps(["quoted: how do you propose"])),
+        )
     # an API-style message with a large raw payload (stored in overflow pages)
-    dm = Message(platform="x", external_id="dm-1", created_at=datetime(2017, 11, 1, tzinfo=UTC),
-                 text="my address is Rua das Flores 12 qzvxkeyword", direction="inbound", kind="dm",
-                 channel="private", source="test", author_handle=SUBJECT, thread_ref="dm-115712",
-                 raw={"user": SUBJECT, "bio": "PAYLOAD-MARK " * 2000})
+    dm = Message(
+        platform="x",
+        external_id="dm-1",
+        created_at=datetime(2017, 11, 1, tzinfo=UTC),
+        text="my address is Rua das Flores 12 qzvxkeyword",
+        direction="inbound",
+        kind="dm",
+        channel="private",
+        source="test",
+        author_handle=SUBJECT,
+        thread_ref="dm-115712",
+        raw={"user": SUBJECT, "bio": "PAYLOAD-MARK " * 2000},
+    )
     ingest(db, [dm], source="test")
     # and one left unthreaded (and so not yet in the search index) by an
     # interrupted import
-    late = Message(platform="x", external_id="late-1", text="unthreaded qzvxlateword",
-                   created_at=datetime(2017, 11, 2, tzinfo=UTC), direction="inbound",
-                   kind="mention", channel="public", source="test", author_handle=SUBJECT)
+    late = Message(
+        platform="x",
+        external_id="late-1",
+        text="unthreaded qzvxlateword",
+        created_at=datetime(2017, 11, 2, tzinfo=UTC),
+        direction="inbound",
+        kind="mention",
+        channel="public",
+        source="test",
+        author_handle=SUBJECT,
+    )
     ingest(db, [late], source="test", defer_threading=True)
     return db
 
 
 def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, twcs_slice):
     db = imported
-    own = db.execute("SELECT count(*) FROM messages WHERE author_handle = ?",
-                     (SUBJECT,)).fetchone()[0]
+    own = db.execute(
+        "SELECT count(*) FROM messages WHERE author_handle = ?", (SUBJECT,)
+    ).fetchone()[0]
     assert own > 0
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # their text now sits in the main file
     assert THEIR_TEXT.encode() in db_path.read_bytes()
@@ -77,24 +103,34 @@ def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, 
     assert store_signature(db_path) == before
 
     q = lambda sql, *p: db.execute(sql, p).fetchall()  # noqa: E731
-    assert q("SELECT count(*) FROM messages WHERE author_handle = ? OR author_id = ?",
-             SUBJECT, SUBJECT) == [(0,)]
+    assert q(
+        "SELECT count(*) FROM messages WHERE author_handle = ? OR author_id = ?", SUBJECT, SUBJECT
+    ) == [(0,)]
     assert q("SELECT count(*) FROM messages WHERE erased_at IS NOT NULL") == [(own,)]
-    assert q("SELECT DISTINCT text, raw, url, author_name FROM messages "
-             "WHERE erased_at IS NOT NULL") == [(ERASED, None, None, None)]
-    assert q("SELECT count(*) FROM messages WHERE text LIKE '%@115712%' "
-             "OR ' ' || mentions || ' ' LIKE '% 115712 %'") == [(0,)]
+    assert q(
+        "SELECT DISTINCT text, raw, url, author_name FROM messages WHERE erased_at IS NOT NULL"
+    ) == [(ERASED, None, None, None)]
+    assert q(
+        "SELECT count(*) FROM messages WHERE text LIKE '%@115712%' "
+        "OR ' ' || mentions || ' ' LIKE '% 115712 %'"
+    ) == [(0,)]
     assert q("SELECT count(*) FROM conversations WHERE customer_handle = ?", SUBJECT) == [(0,)]
     assert q("SELECT text FROM notes") == [(ERASED,)]
-    assert q("SELECT DISTINCT s.reasons FROM scores s JOIN messages m ON m.id = s.message_id "
-             "WHERE m.erased_at IS NOT NULL") == [("[]",)]
+    assert q(
+        "SELECT DISTINCT s.reasons FROM scores s JOIN messages m ON m.id = s.message_id "
+        "WHERE m.erased_at IS NOT NULL"
+    ) == [("[]",)]
     assert q("SELECT count(*) FROM scores") == [(5001,)]  # scores stay: trends unchanged
     assert q("SELECT reasons, status, detail FROM alerts") == [
-        ("[]", "skipped", "erased on request")]
+        ("[]", "skipped", "erased on request")
+    ]
     assert b"quoted: how do you propose" not in b"".join(
-        p.read_bytes() for p in db_path.parent.glob(f"{db_path.name}*"))
+        p.read_bytes() for p in db_path.parent.glob(f"{db_path.name}*")
+    )
     assert sorted(q("SELECT payload FROM dead_letters")) == [
-        ("98,x,1157120,True,someone else",), (ERASED,)]
+        ("98,x,1157120,True,someone else",),
+        (ERASED,),
+    ]
     # the brand's mention in their tweets is kept (it attributes the conversation)
     kept = set(q("SELECT DISTINCT mentions FROM messages WHERE erased_at IS NOT NULL"))
     assert ("sprintcare",) in kept and kept <= {("sprintcare",), ("",)}
@@ -107,9 +143,11 @@ def test_forget_erases_the_subject_and_keeps_every_aggregate(imported, db_path, 
     assert THEIR_TEXT.encode() not in files
     assert b"lives in Recife" not in files
     assert b"PAYLOAD-MARK" not in files and b"Rua das Flores" not in files
+
     # the triage search forgets them too, in results and in the index's bytes
-    fts = lambda term: q("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?",  # noqa: E731
-                         term)[0][0]
+    def fts(term):
+        return q("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?", term)[0][0]
+
     assert fts("qzvxkeyword") == 0 and fts("flores") == 0 and fts("115712") == 0
     assert fts("erased") > 0
     assert b"vxkeyword" not in files
@@ -133,8 +171,9 @@ def test_forget_refuses_brands_and_empty_handles(imported):
 
 def test_export_subject_gives_their_data_and_is_audited(imported, db_path, tmp_path):
     data = export_subject(imported, "@115712", actor="dpo")
-    own = imported.execute("SELECT count(*) FROM messages WHERE author_handle = ?",
-                           (SUBJECT,)).fetchone()[0]
+    own = imported.execute(
+        "SELECT count(*) FROM messages WHERE author_handle = ?", (SUBJECT,)
+    ).fetchone()[0]
     assert len(data["messages"]) == own
     assert any(m["text"] == "@sprintcare " + THEIR_TEXT for m in data["messages"])
     assert all(m["author_handle"] == SUBJECT for m in data["messages"])
@@ -142,19 +181,33 @@ def test_export_subject_gives_their_data_and_is_audited(imported, db_path, tmp_p
     assert data["conversations"] and data["replies_from_brands"]
     assert data["notes"][0]["text"] == "called 115712, lives in Recife"
     assert [d["payload"] for d in data["dead_letters"]] == ["99,x,115712,True,garbled row"]
-    detail = imported.execute("SELECT detail FROM audit_log WHERE action = 'privacy.export'"
-                              ).fetchone()[0]
+    detail = imported.execute(
+        "SELECT detail FROM audit_log WHERE action = 'privacy.export'"
+    ).fetchone()[0]
     assert SUBJECT not in detail
 
     out = tmp_path / "subject.json"
     runner = CliRunner()
-    result = runner.invoke(main, ["export-subject", "--author", SUBJECT, "--db", str(db_path),
-                                  "--out", str(out), "--actor", "dpo"])
+    result = runner.invoke(
+        main,
+        [
+            "export-subject",
+            "--author",
+            SUBJECT,
+            "--db",
+            str(db_path),
+            "--out",
+            str(out),
+            "--actor",
+            "dpo",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert len(json.loads(out.read_text(encoding="utf-8"))["messages"]) == own
-    result = runner.invoke(main, ["export-subject", "--author", SUBJECT, "--db", str(db_path),
-                                  "--out", str(out)])
+    result = runner.invoke(
+        main, ["export-subject", "--author", SUBJECT, "--db", str(db_path), "--out", str(out)]
+    )
     assert result.exit_code != 0 and "exists" in result.output
 
     result = runner.invoke(main, ["forget", "--author", SUBJECT, "--db", str(db_path), "--yes"])
@@ -168,18 +221,31 @@ def test_prune_clears_old_raw_payloads_and_dead_letters(db, db_path):
     now = datetime(2024, 6, 1, tzinfo=UTC)
 
     def message(ext: str, age_days: int) -> Message:
-        return Message(platform="x", external_id=ext, created_at=now - timedelta(days=age_days),
-                       text="hi", direction="inbound", kind="mention", channel="public",
-                       source="test", author_handle="c", raw={"id": ext, "user": "c"})
+        return Message(
+            platform="x",
+            external_id=ext,
+            created_at=now - timedelta(days=age_days),
+            text="hi",
+            direction="inbound",
+            kind="mention",
+            channel="public",
+            source="test",
+            author_handle="c",
+            raw={"id": ext, "user": "c"},
+        )
 
     ingest(db, [message("old", 40), message("edge", 29), message("new", 1)], source="test")
     with transaction(db):
         add_dead_letter(db, "test", "old junk", "bad")
         add_dead_letter(db, "test", "new junk", "bad")
-        db.conn.execute("UPDATE dead_letters SET received_at = ? WHERE payload = 'old junk'",
-                        ((now - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
-        db.conn.execute("UPDATE dead_letters SET received_at = ? WHERE payload = 'new junk'",
-                        ((now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
+        db.conn.execute(
+            "UPDATE dead_letters SET received_at = ? WHERE payload = 'old junk'",
+            ((now - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        )
+        db.conn.execute(
+            "UPDATE dead_letters SET received_at = ? WHERE payload = 'new junk'",
+            ((now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        )
 
     result = prune_raw(db, 30, actor="cron", now_ts=int(now.timestamp()))
 
@@ -188,8 +254,9 @@ def test_prune_clears_old_raw_payloads_and_dead_letters(db, db_path):
     assert raws == {"old": 0, "edge": 1, "new": 1}
     assert db.execute("SELECT payload FROM dead_letters").fetchall() == [("new junk",)]
     assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 3  # messages stay
-    assert db.execute("SELECT actor FROM audit_log WHERE action = 'privacy.prune'"
-                      ).fetchone() == ("cron",)
+    assert db.execute("SELECT actor FROM audit_log WHERE action = 'privacy.prune'").fetchone() == (
+        "cron",
+    )
     result = CliRunner().invoke(main, ["prune", "--raw-older-than", "0", "--db", str(db_path)])
     assert result.exit_code == 0 and "cleared 2 raw payloads" in result.output
     with pytest.raises(ValueError):
@@ -201,8 +268,10 @@ def test_database_backups_and_exports_are_owner_only(imported, db_path, tmp_path
     written = []
     for fmt in ("csv", "xlsx", "parquet", "json"):
         out = tmp_path / f"conversations.{fmt}"
-        result = runner.invoke(main, ["export", "conversations", "--format", fmt, "--out",
-                                      str(out), "--db", str(db_path)])
+        result = runner.invoke(
+            main,
+            ["export", "conversations", "--format", fmt, "--out", str(out), "--db", str(db_path)],
+        )
         assert result.exit_code == 0, result.output
         written.append(out)
     result = runner.invoke(main, ["backup", str(tmp_path / "b.db"), "--db", str(db_path)])
@@ -210,7 +279,8 @@ def test_database_backups_and_exports_are_owner_only(imported, db_path, tmp_path
     written.append(tmp_path / "b.db")
     written += [p for p in db_path.parent.glob(f"{db_path.name}*")]  # db, -wal, -shm
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
-        p.name: 0o600 for p in written}
+        p.name: 0o600 for p in written
+    }
 
 
 def test_rescore_leaves_erased_tombstones_alone(imported, db_path):
@@ -229,8 +299,10 @@ def test_rescore_leaves_erased_tombstones_alone(imported, db_path):
     labels_before = q(labels)
     assert before and any(label != "neutral" for _, label, *_ in before)
     # late-1 was erased before it was ever scored
-    assert q("SELECT count(*) FROM messages m WHERE m.erased_at IS NOT NULL AND NOT EXISTS "
-             "(SELECT 1 FROM scores s WHERE s.message_id = m.id)") == [(1,)]
+    assert q(
+        "SELECT count(*) FROM messages m WHERE m.erased_at IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM scores s WHERE s.message_id = m.id)"
+    ) == [(1,)]
 
     result = CliRunner().invoke(main, ["rescore", "--all", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
@@ -238,13 +310,17 @@ def test_rescore_leaves_erased_tombstones_alone(imported, db_path):
     assert scored == q("SELECT count(*) FROM messages WHERE erased_at IS NULL")[0][0]
     assert q(erased_scores) == before
     assert q(labels) == labels_before
-    assert q("SELECT count(*) FROM messages m WHERE NOT EXISTS "
-             "(SELECT 1 FROM scores s WHERE s.message_id = m.id)") == [(1,)]
+    assert q(
+        "SELECT count(*) FROM messages m WHERE NOT EXISTS "
+        "(SELECT 1 FROM scores s WHERE s.message_id = m.id)"
+    ) == [(1,)]
 
     # an outdated scorer version does not pull tombstones back in either
     with transaction(db):
-        db.conn.execute("UPDATE scores SET version = 'old' WHERE message_id IN "
-                        "(SELECT id FROM messages WHERE erased_at IS NOT NULL)")
+        db.conn.execute(
+            "UPDATE scores SET version = 'old' WHERE message_id IN "
+            "(SELECT id FROM messages WHERE erased_at IS NOT NULL)"
+        )
     result = CliRunner().invoke(main, ["rescore", "--db", str(db_path)])
     assert result.exit_code == 0 and "scored 0 messages" in result.output, result.output
     assert [row[:4] for row in q(erased_scores)] == [row[:4] for row in before]
@@ -257,10 +333,12 @@ def test_dashboard_actions_keep_note_text_out_of_the_audit_and_forget_scrubs_tag
     from replywatch.store.triage import add_note, add_tag, assign, remove_tag
 
     db = imported
-    theirs = db.execute("SELECT id FROM conversations WHERE customer_handle = ?",
-                        (SUBJECT,)).fetchone()[0]
-    other = db.execute("SELECT id FROM conversations WHERE customer_handle != ? LIMIT 1",
-                       (SUBJECT,)).fetchone()[0]
+    theirs = db.execute(
+        "SELECT id FROM conversations WHERE customer_handle = ?", (SUBJECT,)
+    ).fetchone()[0]
+    other = db.execute(
+        "SELECT id FROM conversations WHERE customer_handle != ? LIMIT 1", (SUBJECT,)
+    ).fetchone()[0]
     note = "customer 115712 gave phone 5551234 qzvxnoteword"
     add_note(db, [theirs], note, actor="agent1")
     add_tag(db, [theirs], "vip 115712", actor="agent1")
@@ -279,13 +357,18 @@ def test_dashboard_actions_keep_note_text_out_of_the_audit_and_forget_scrubs_tag
     assert (result.tags_scrubbed, result.audit_entries_scrubbed) == (2, 4)
     assert not any(SUBJECT in d for (d,) in q("SELECT detail FROM audit_log"))
     assert q("SELECT tags FROM conversations WHERE id = ?", theirs) == [
-        (json.dumps(["vip [erased]"]),)]
+        (json.dumps(["vip [erased]"]),)
+    ]
     assert json.loads(q("SELECT tags FROM conversations WHERE id = ?", other)[0][0]) == [
-        "same issue as [erased]", "billing"]
-    actions = q("SELECT action, detail FROM audit_log WHERE conversation_id = ? "
-                "AND action IN ('note', 'assign') ORDER BY id", theirs)
+        "same issue as [erased]",
+        "billing",
+    ]
+    actions = q(
+        "SELECT action, detail FROM audit_log WHERE conversation_id = ? "
+        "AND action IN ('note', 'assign') ORDER BY id",
+        theirs,
+    )
     assert [a for a, _ in actions] == ["note", "assign"]
     assert set(json.loads(actions[0][1])) == {"note_id"}
     assert json.loads(actions[1][1]) == {"from": None, "to": "Bea"}
-    assert q("SELECT text FROM notes WHERE conversation_id = ?", theirs) == [
-        (ERASED,), (ERASED,)]
+    assert q("SELECT text FROM notes WHERE conversation_id = ?", theirs) == [(ERASED,), (ERASED,)]

@@ -17,18 +17,27 @@ from tests.collectors_support import FakeTime, acme_config, json_vcr
 def collector(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     fake = FakeTime(start=story.epoch("2024-05-06T13:00:00Z"))
-    reddit = praw.Reddit(client_id="id", client_secret="placeholder", username="AcmeHelp",
-                         password="placeholder", user_agent="tests", check_for_updates=False)
+    reddit = praw.Reddit(
+        client_id="id",
+        client_secret="placeholder",
+        username="AcmeHelp",
+        password="placeholder",
+        user_agent="tests",
+        check_for_updates=False,
+    )
     config = acme_config(reddit_catch_up_hours=6)
-    return RedditCollector(reddit, list(config.brands), config.collector, clock=fake.clock,
-                           sleep=fake.sleep), fake
+    return RedditCollector(
+        reddit, list(config.brands), config.collector, clock=fake.clock, sleep=fake.sleep
+    ), fake
 
 
 def poll(tmp_path, collector, name: str, cursor: dict, listing: list[dict]):
     source = next(s for s in collector.sources() if s.name == name)
-    path = story.write(f"{len(list(tmp_path.iterdir()))}.json",
-                       [story.reddit_token(), story.reddit_get("/message/messages/",
-                                                               story.listing(listing))], tmp_path)
+    path = story.write(
+        f"{len(list(tmp_path.iterdir()))}.json",
+        [story.reddit_token(), story.reddit_get("/message/messages/", story.listing(listing))],
+        tmp_path,
+    )
     with json_vcr().use_cassette(str(path)):
         [batch] = list(source.poll(cursor))
     return batch

@@ -27,8 +27,12 @@ HOSTILE = [
 def _render(text: str) -> str:
     # CommonMark with raw HTML allowed, tables and strikethrough: the most
     # permissive reading available offline (linkify needs an extra package).
-    return (MarkdownIt("commonmark", {"html": True}).enable("table")
-            .enable("strikethrough").render(text))
+    return (
+        MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .enable("strikethrough")
+        .render(text)
+    )
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -62,11 +66,25 @@ def test_safe_url_accepts_http_and_https(url):
     assert safe_url(url) == url
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "data:text/html,x",
-    "vbscript:x", "//evil.example/x", "/relative", "https://", "http://a b", "ftp://x.example",
-    "https://x.example/\x00", None, "", 42,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "//evil.example/x",
+        "/relative",
+        "https://",
+        "http://a b",
+        "ftp://x.example",
+        "https://x.example/\x00",
+        None,
+        "",
+        42,
+    ],
+)
 def test_safe_url_refuses_everything_else(url):
     assert safe_url(url) is None
 

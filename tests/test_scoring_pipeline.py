@@ -21,7 +21,8 @@ def test_ingest_scores_new_messages_and_updates_conversation(db):
     assert "asks for a refund" in json.loads(row[3])
     assert result.urgent_message_ids == result.new_message_ids
     max_urgency, compound = db.execute(
-        "SELECT max_urgency, last_compound FROM conversations").fetchone()
+        "SELECT max_urgency, last_compound FROM conversations"
+    ).fetchone()
     assert max_urgency >= 50 and compound < 0
 
 
@@ -32,24 +33,35 @@ def test_repeated_unanswered_messages_raise_urgency(db):
         m = msg(f"r{i}", 0, text=text)
         m.created_at = now - timedelta(minutes=30 - i * 10)
         ingest(db, [m], source="t")
-    reasons = [json.loads(r[0]) for r in db.execute(
-        "SELECT s.reasons FROM scores s JOIN messages m ON m.id = s.message_id "
-        "ORDER BY m.created_ts")]
+    reasons = [
+        json.loads(r[0])
+        for r in db.execute(
+            "SELECT s.reasons FROM scores s JOIN messages m ON m.id = s.message_id "
+            "ORDER BY m.created_ts"
+        )
+    ]
     assert not any("unanswered" in r for r in reasons[0])
     assert "3rd unanswered message from this customer" in reasons[2]
 
 
 def test_brand_messages_are_never_urgent(db):
-    ingest(db, [msg("b1", 0, direction="outbound", text="Refund? Procon? chargeback! awful")],
-           source="t")
+    ingest(
+        db,
+        [msg("b1", 0, direction="outbound", text="Refund? Procon? chargeback! awful")],
+        source="t",
+    )
     assert db.execute("SELECT urgent, urgency FROM scores").fetchone() == (0, 0)
 
 
 def test_import_scores_everything_and_rescore_is_versioned(tmp_path: Path, twcs_slice):
     db_file = tmp_path / "s.db"
     runner = CliRunner()
-    assert runner.invoke(main, ["import", "twcs", str(twcs_slice), "--db", str(db_file),
-                                "--no-score"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["import", "twcs", str(twcs_slice), "--db", str(db_file), "--no-score"]
+        ).exit_code
+        == 0
+    )
     from replywatch.store.db import open_database
 
     db = open_database(db_file)
@@ -68,11 +80,13 @@ def test_analyze_command_text_and_csv(tmp_path: Path):
     result = runner.invoke(main, ["analyze", "Eu não estou feliz"])
     assert result.exit_code == 0 and "negative" in result.output and "pt" in result.output
     source = tmp_path / "in.csv"
-    source.write_text("id,comment\n1,adorei o produto\n2,=HYPERLINK(\"x\") péssimo\n",
-                      encoding="utf-8")
+    source.write_text(
+        'id,comment\n1,adorei o produto\n2,=HYPERLINK("x") péssimo\n', encoding="utf-8"
+    )
     out = tmp_path / "out.csv"
-    result = runner.invoke(main, ["analyze", "--input", str(source), "--column", "comment",
-                                  "--output", str(out)])
+    result = runner.invoke(
+        main, ["analyze", "--input", str(source), "--column", "comment", "--output", str(out)]
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "sentiment_label" in text and "positive" in text

@@ -20,8 +20,11 @@ SECRETS = [v for k, v in FAKE_ENV.items() if "SECRET" in v]
 def _leaks(blob: bytes) -> list[str]:
     found = [s for s in SECRETS if s.encode() in blob]
     # a token could also leak in part, e.g. after URL-encoding or truncation
-    found += [s for s in SECRETS if s.split("-")[0] + "-SECRET" in blob.decode("latin-1")
-              and s not in found]
+    found += [
+        s
+        for s in SECRETS
+        if s.split("-")[0] + "-SECRET" in blob.decode("latin-1") and s not in found
+    ]
     return found
 
 
@@ -47,16 +50,18 @@ def test_no_secret_in_db_logs_output_or_exports(collected, tmp_path: Path):
     from replywatch.store.db import open_database
 
     db = open_database(db_path)
-    errors = db.execute("SELECT count(*) FROM collector_health WHERE last_error IS NOT NULL"
-                        ).fetchone()[0]
+    errors = db.execute(
+        "SELECT count(*) FROM collector_health WHERE last_error IS NOT NULL"
+    ).fetchone()[0]
     assert errors > 0, "the failing run should have recorded errors"
     runner = CliRunner()
     exports = []
     for what in ("conversations", "benchmarks"):
         for fmt in ("csv", "xlsx", "parquet", "json"):
             out = tmp_path / f"{what}.{fmt}"
-            result = runner.invoke(main, ["export", what, "--format", fmt, "--out", str(out),
-                                          "--db", str(db_path)])
+            result = runner.invoke(
+                main, ["export", what, "--format", fmt, "--out", str(out), "--db", str(db_path)]
+            )
             assert result.exit_code == 0, result.output
             exports.append(out)
     db.close()

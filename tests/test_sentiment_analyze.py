@@ -36,13 +36,16 @@ def test_english_score_is_plain_vader():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     text = "Not bad at all, but the wait was AWFUL!!"
-    assert analyze(text, language="en").compound == (
-        SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+    assert (
+        analyze(text, language="en").compound
+        == (SentimentIntensityAnalyzer().polarity_scores(text)["compound"])
     )
 
 
-@pytest.mark.parametrize(("c", "label"), [(0.05, "positive"), (0.0499, "neutral"),
-                                           (-0.0499, "neutral"), (-0.05, "negative")])
+@pytest.mark.parametrize(
+    ("c", "label"),
+    [(0.05, "positive"), (0.0499, "neutral"), (-0.0499, "neutral"), (-0.05, "negative")],
+)
 def test_label_thresholds(c, label):
     assert label_for(c) == label
 
@@ -59,14 +62,20 @@ def test_analysis_fields_and_to_dict():
 @pytest.mark.parametrize("empty", ["", None, "   \n\t", b""])
 def test_empty_input(empty):
     a = analyze(empty)
-    assert (a.language, a.compound, a.label, a.urgency, a.urgent) == ("und", 0.0, "neutral", 0,
-                                                                       False)
+    assert (a.language, a.compound, a.label, a.urgency, a.urgent) == (
+        "und",
+        0.0,
+        "neutral",
+        0,
+        False,
+    )
     assert a.language_source == "empty"
 
 
 def test_empty_text_still_urgent_from_context():
-    a = analyze("", context=UrgencyContext(unanswered_from_author=3, waiting_seconds=9000,
-                                           sla_seconds=3600))
+    a = analyze(
+        "", context=UrgencyContext(unanswered_from_author=3, waiting_seconds=9000, sla_seconds=3600)
+    )
     assert a.urgent
 
 
@@ -132,11 +141,19 @@ TEXTS = [
 
 def test_analyze_many_equals_analyze():
     langs = [None, "pt", None, None, None, "pt-BR", "en"]
-    ctxs = [None, UrgencyContext(channel="public"), None, None, None, None,
-            UrgencyContext(unanswered_from_author=1)]
+    ctxs = [
+        None,
+        UrgencyContext(channel="public"),
+        None,
+        None,
+        None,
+        None,
+        UrgencyContext(unanswered_from_author=1),
+    ]
     batch = analyze_many(TEXTS, languages=langs, contexts=ctxs)
-    assert batch == [analyze(t, language=lg, context=c) for t, lg, c in zip(TEXTS, langs, ctxs,
-                                                                          strict=True)]
+    assert batch == [
+        analyze(t, language=lg, context=c) for t, lg, c in zip(TEXTS, langs, ctxs, strict=True)
+    ]
     assert all(isinstance(a, Analysis) for a in batch)
 
 

@@ -40,16 +40,16 @@ def write(path, text):
 def test_analyze_csv_with_a_broken_row(tmp_path):
     src = write(
         tmp_path / "in.csv",
-        'id,text,lang\r\n'
+        "id,text,lang\r\n"
         '1,"My order never arrived, I want a refund!",en\r\n'
-        '2\r\n'
+        "2\r\n"
         '3,"=HYPERLINK(""http://evil"")",\r\n'
         '4,"meu pedido não chegou, vou no Procon",pt-BR\r\n',
     )
     out = tmp_path / "out.csv"
     assert analyze_csv(src, "text", out, language_column="lang") == 4
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
-    assert list(rows[0])[-len(OUTPUT_COLUMNS):] == list(OUTPUT_COLUMNS)
+    assert list(rows[0])[-len(OUTPUT_COLUMNS) :] == list(OUTPUT_COLUMNS)
     assert rows[0]["sentiment_language"] == "en"
     assert "asks for a refund" in rows[0]["urgency_reasons"].split("; ")
     assert rows[1]["sentiment_error"] == "missing value for column 'text'"

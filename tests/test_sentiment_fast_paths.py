@@ -33,42 +33,93 @@ PRE_OPTIMISATION_DIGEST = "2e18bd9a05254d49875079d6fd71f908b5e1822d64a92d2768653
 # (negative 20 / complaint 35, were 40 / 25) and praise discount. Undoing them rebuilds
 # the 1.0.0 default rules exactly, so the digest above still checks that the speed-ups
 # changed nothing; new rules are tested in test_sentiment_urgency.py.
-RULES_1_0 = UrgencyRules.from_mapping({
-    "negative_weight": 40,
-    "complaint_weight": 25,
-    "discount_praise": False,
-    "ignore_phrases_en": [p for p, _ in ADDED_IN_1_2["en"]] + [
-        "still hasn't", "still no", "waiting for hours", "waiting for days",
-        "waiting for weeks", "waiting since", "how much longer", "any update*", "any news",
-        "an update on", "no update*", "no information", "no answer", "never heard back",
-        "haven't heard back", "no callback", "ignoring me", "lost", "missing", "delay",
-        "delays", "late delivery", "delivered late", "arrived late", "not working",
-        "isn't working", "doesn't work", "does not work", "stopped working",
-        "can't log in", "can't login", "cannot log in", "unable to log in",
-        "can't sign in", "locked out",
-    ],
-    "ignore_phrases_pt": [p for p, _ in ADDED_IN_1_2["pt"]] + [
-        "ainda esperando", "estou esperando", "to esperando", "esperando ha",
-        "aguardando ha", "ate hoje nada", "alguma atualizacao", "alguma novidade",
-        "alguma previsao", "nenhuma previsao", "sem previsao", "nenhuma resposta",
-        "ninguem atende", "nao atendem", "nao retornam", "cobrado em dobro",
-        "cobranca duplicada", "atrasou", "perderam", "sumiu", "faltando", "nao funciona",
-        "parou de funcionar", "nao consigo acessar", "nao consigo entrar",
-        "nao consigo logar",
-    ],
-})
+RULES_1_0 = UrgencyRules.from_mapping(
+    {
+        "negative_weight": 40,
+        "complaint_weight": 25,
+        "discount_praise": False,
+        "ignore_phrases_en": [p for p, _ in ADDED_IN_1_2["en"]]
+        + [
+            "still hasn't",
+            "still no",
+            "waiting for hours",
+            "waiting for days",
+            "waiting for weeks",
+            "waiting since",
+            "how much longer",
+            "any update*",
+            "any news",
+            "an update on",
+            "no update*",
+            "no information",
+            "no answer",
+            "never heard back",
+            "haven't heard back",
+            "no callback",
+            "ignoring me",
+            "lost",
+            "missing",
+            "delay",
+            "delays",
+            "late delivery",
+            "delivered late",
+            "arrived late",
+            "not working",
+            "isn't working",
+            "doesn't work",
+            "does not work",
+            "stopped working",
+            "can't log in",
+            "can't login",
+            "cannot log in",
+            "unable to log in",
+            "can't sign in",
+            "locked out",
+        ],
+        "ignore_phrases_pt": [p for p, _ in ADDED_IN_1_2["pt"]]
+        + [
+            "ainda esperando",
+            "estou esperando",
+            "to esperando",
+            "esperando ha",
+            "aguardando ha",
+            "ate hoje nada",
+            "alguma atualizacao",
+            "alguma novidade",
+            "alguma previsao",
+            "nenhuma previsao",
+            "sem previsao",
+            "nenhuma resposta",
+            "ninguem atende",
+            "nao atendem",
+            "nao retornam",
+            "cobrado em dobro",
+            "cobranca duplicada",
+            "atrasou",
+            "perderam",
+            "sumiu",
+            "faltando",
+            "nao funciona",
+            "parou de funcionar",
+            "nao consigo acessar",
+            "nao consigo entrar",
+            "nao consigo logar",
+        ],
+    }
+)
 
 
 def real_sample(folder, n):
     """First `n` texts of each dataset: VADER paper tweets, airline tweets, B2W reviews."""
     with open(folder / "tweets_GroundTruth.txt", encoding="utf-8", newline="") as f:
-        gt = [line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(n), f,
-                                                                        strict=False)]
+        gt = [line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(n), f, strict=False)]
     with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
         air = [row["text"] for _, row in zip(range(n), csv.DictReader(f), strict=False)]
     with open(folder / "b2w_reviews_10k_pt.csv", encoding="utf-8", newline="") as f:
-        b2w = [f"{row['review_title']}. {row['review_text']}"
-               for _, row in zip(range(n), csv.DictReader(f), strict=False)]
+        b2w = [
+            f"{row['review_title']}. {row['review_text']}"
+            for _, row in zip(range(n), csv.DictReader(f), strict=False)
+        ]
     texts = gt + air + b2w
     assert len(texts) == 3 * n
     return texts
@@ -92,8 +143,9 @@ def test_scores_equal_the_pre_optimisation_code(sample):
 
 def test_analyze_many_equals_analyze_on_real_text(sample):
     subset = sample[::7]
-    ctxs = [UrgencyContext(channel="public", unanswered_from_author=i % 3) for i in
-            range(len(subset))]
+    ctxs = [
+        UrgencyContext(channel="public", unanswered_from_author=i % 3) for i in range(len(subset))
+    ]
     clear_caches()
     batch = analyze_many(subset, contexts=ctxs)
     clear_caches()
@@ -112,17 +164,64 @@ def test_fast_vader_equals_plain_vader_on_real_text(sample):
 # Tokens that exercise every overridden VADER branch: negators, "never so", "without
 # doubt", "but", "kind of", boosters, special-case idioms, emoji, emoticons, caps.
 VADER_WORDS = [
-    "good", "bad", "GREAT", "not", "isn't", "never", "so", "this", "without", "doubt",
-    "but", "BUT", "kind", "of", "very", "extremely", "the", "shit", "bomb", "bad", "ass",
-    "yeah", "right", "cut", "mustard", "no", "least", "at", "sort", "😀", "😡", "💔", ":)",
-    ":(", "!!!", "??", "love", "hate", "😍", "💯", "a", "", "  ", "don't", "nor", "or",
-    "ain't", "coulDN'T", "shouldn't've", "xn't",
+    "good",
+    "bad",
+    "GREAT",
+    "not",
+    "isn't",
+    "never",
+    "so",
+    "this",
+    "without",
+    "doubt",
+    "but",
+    "BUT",
+    "kind",
+    "of",
+    "very",
+    "extremely",
+    "the",
+    "shit",
+    "bomb",
+    "bad",
+    "ass",
+    "yeah",
+    "right",
+    "cut",
+    "mustard",
+    "no",
+    "least",
+    "at",
+    "sort",
+    "😀",
+    "😡",
+    "💔",
+    ":)",
+    ":(",
+    "!!!",
+    "??",
+    "love",
+    "hate",
+    "😍",
+    "💯",
+    "a",
+    "",
+    "  ",
+    "don't",
+    "nor",
+    "or",
+    "ain't",
+    "coulDN'T",
+    "shouldn't've",
+    "xn't",
 ]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(VADER_WORDS) | st.text(max_size=6), max_size=25),
-       st.sampled_from([" ", "", "  ", "\n", ", "]))
+@given(
+    st.lists(st.sampled_from(VADER_WORDS) | st.text(max_size=6), max_size=25),
+    st.sampled_from([" ", "", "  ", "\n", ", "]),
+)
 def test_fast_vader_equals_plain_vader_on_generated_text(words, sep):
     text = sep.join(words)
     assert FastVader().polarity_scores(text) == _PLAIN.polarity_scores(text)
@@ -138,14 +237,34 @@ def test_portuguese_fast_idiom_check_equals_leia_own(sample):
 
 def test_language_detection_equals_reference_on_real_text(sample):
     clear_caches()
-    assert [detect_language(t) for t in sample] == [detect_language_reference(t)
-                                                     for t in sample]
+    assert [detect_language(t) for t in sample] == [detect_language_reference(t) for t in sample]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["the", "and", "não", "que", "@delta", "#help", "http://x.co/a",
-                                 "WWW.site.com", "é", "1234", "²", "it's", "_", "a"])
-                | st.text(max_size=8), max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "the",
+                "and",
+                "não",
+                "que",
+                "@delta",
+                "#help",
+                "http://x.co/a",
+                "WWW.site.com",
+                "é",
+                "1234",
+                "²",
+                "it's",
+                "_",
+                "a",
+            ]
+        )
+        | st.text(max_size=8),
+        max_size=12,
+    )
+)
 def test_language_detection_equals_reference_on_generated_text(words):
     text = " ".join(words)
     assert detect_language(text) == detect_language_reference(text)
@@ -170,35 +289,108 @@ def test_phrase_regex_equals_reference_form_on_real_text(sample):
         matcher = rules.matcher(lang)
         reference = reference_alternation(matcher.phrases)
         assert [_match_list(matcher._regex, t) for t in folded] == [
-            _match_list(reference, t) for t in folded]
+            _match_list(reference, t) for t in folded
+        ]
 
 
-_PHRASE_WORDS = ["refund", "refunds", "still", "waiting", "can't", "cant", "log", "in",
-                 "procon", "nao", "chegou", "consumidor.gov", "xrefund", "_sue", "sue",
-                 "'", ".", "-", "\n", "  ", "ripped", "off", "lost", "1lost",
-                 # 1.2.0 phrases that share first words (clustered alternation)
-                 "can't", "get", "through", "call", "back", "no", "one", "speak", "to", "a",
-                 "manager", "human", "thanks", "for", "nothing", "ainda", "nada", "cancel",
-                 "my", "cancelled", "still", "have", "not", "delivered"]
+_PHRASE_WORDS = [
+    "refund",
+    "refunds",
+    "still",
+    "waiting",
+    "can't",
+    "cant",
+    "log",
+    "in",
+    "procon",
+    "nao",
+    "chegou",
+    "consumidor.gov",
+    "xrefund",
+    "_sue",
+    "sue",
+    "'",
+    ".",
+    "-",
+    "\n",
+    "  ",
+    "ripped",
+    "off",
+    "lost",
+    "1lost",
+    # 1.2.0 phrases that share first words (clustered alternation)
+    "can't",
+    "get",
+    "through",
+    "call",
+    "back",
+    "no",
+    "one",
+    "speak",
+    "to",
+    "a",
+    "manager",
+    "human",
+    "thanks",
+    "for",
+    "nothing",
+    "ainda",
+    "nada",
+    "cancel",
+    "my",
+    "cancelled",
+    "still",
+    "have",
+    "not",
+    "delivered",
+]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_PHRASE_WORDS) | st.text(max_size=5), max_size=12),
-       st.sampled_from([" ", "", "\t", ", "]))
+@given(
+    st.lists(st.sampled_from(_PHRASE_WORDS) | st.text(max_size=5), max_size=12),
+    st.sampled_from([" ", "", "\t", ", "]),
+)
 def test_phrase_regex_equals_reference_form_on_generated_text(words, sep):
     from replywatch.sentiment.phrase_match import PhraseMatcher, reference_alternation
 
     text = fold(sep.join(words))
-    entries = [*UrgencyRules().matcher("und").phrases, ("'quoted", "odd start", "x"),
-               (".dot", "odd start", "x")]
+    entries = [
+        *UrgencyRules().matcher("und").phrases,
+        ("'quoted", "odd start", "x"),
+        (".dot", "odd start", "x"),
+    ]
     matcher = PhraseMatcher(entries)
-    assert _match_list(matcher._regex, text) == _match_list(
-        reference_alternation(entries), text)
+    assert _match_list(matcher._regex, text) == _match_list(reference_alternation(entries), text)
 
 
-_PT_TOKENS = ["cat", "cat.", "cat...", ".cat", "—cat", "cat—", "–", "—", "a", "x,", "!!", "?!?",
-              "e-mail", "e-mail,", "'oi'", "a.b.", "ótimo", "ótimo!", "c", "it's", "…", "\"",
-              "(cat)", "cat!!!", "!?!?cat"]
+_PT_TOKENS = [
+    "cat",
+    "cat.",
+    "cat...",
+    ".cat",
+    "—cat",
+    "cat—",
+    "–",
+    "—",
+    "a",
+    "x,",
+    "!!",
+    "?!?",
+    "e-mail",
+    "e-mail,",
+    "'oi'",
+    "a.b.",
+    "ótimo",
+    "ótimo!",
+    "c",
+    "it's",
+    "…",
+    '"',
+    "(cat)",
+    "cat!!!",
+    "!?!?cat",
+]
 
 
 @settings(max_examples=400, deadline=None)

@@ -57,10 +57,13 @@ def test_text_mostly_in_another_script_is_undetermined(text):
     assert detect_language(text) == detect_language_reference(text) == "und"
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("my order never arrived 😡 注文", "en"),
-    ("meu pedido não chegou, comprei o Fire TV Stick アマゾン", "pt"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("my order never arrived 😡 注文", "en"),
+        ("meu pedido não chegou, comprei o Fire TV Stick アマゾン", "pt"),
+    ],
+)
 def test_a_few_foreign_characters_do_not_hide_the_language(text, language):
     assert detect_language(text) == language
 

@@ -25,9 +25,7 @@ def test_portuguese_beats_plain_vader_on_first_200_reviews(sentiment_data):
     vader = SentimentIntensityAnalyzer()
     ours = analyze_many([t for t, _ in rows])
     ours_ok = sum((a.compound >= 0) == pos for a, (_, pos) in zip(ours, rows, strict=True))
-    vader_ok = sum(
-        (vader.polarity_scores(t)["compound"] >= 0) == pos for t, pos in rows
-    )
+    vader_ok = sum((vader.polarity_scores(t)["compound"] >= 0) == pos for t, pos in rows)
     assert ours_ok > vader_ok
 
 
@@ -39,7 +37,8 @@ def test_reviews_are_detected_as_portuguese(sentiment_data):
 
 def test_ground_truth_tweets_are_detected_as_english(sentiment_data):
     with open(sentiment_data / "tweets_GroundTruth.txt", encoding="utf-8", newline="") as f:
-        texts = [line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(200), f,
-                                                                           strict=False)]
+        texts = [
+            line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(200), f, strict=False)
+        ]
     langs = [detect_language(t) for t in texts]
     assert langs.count("pt") <= 10

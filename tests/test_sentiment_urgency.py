@@ -65,14 +65,14 @@ def test_public_channel_amplifies_a_complaint():
 
 
 def test_public_praise_is_not_amplified():
-    a = analyze("love you guys, thanks!", context=UrgencyContext(channel="public",
-                                                                  author_followers=500_000))
+    a = analyze(
+        "love you guys, thanks!", context=UrgencyContext(channel="public", author_followers=500_000)
+    )
     assert a.urgency == 0 and a.reasons == ()
 
 
 def test_followers_reason():
-    a = analyze("terrible service, still waiting",
-                context=UrgencyContext(author_followers=12_300))
+    a = analyze("terrible service, still waiting", context=UrgencyContext(author_followers=12_300))
     assert "author has 12,300 followers" in a.reasons
 
 
@@ -83,8 +83,10 @@ def test_few_followers_add_nothing():
 
 def test_repeated_unanswered_and_sla_make_a_neutral_message_urgent():
     quiet = analyze("hello?")
-    a = analyze("hello?", context=UrgencyContext(unanswered_from_author=2, waiting_seconds=7800,
-                                                 sla_seconds=3600))
+    a = analyze(
+        "hello?",
+        context=UrgencyContext(unanswered_from_author=2, waiting_seconds=7800, sla_seconds=3600),
+    )
     assert quiet.urgency == 0
     assert a.reasons == (
         "3rd unanswered message from this customer",
@@ -102,8 +104,10 @@ def test_sla_not_breached_adds_nothing():
     ("ctx", "why"),
     [
         (UrgencyContext(is_spam=True, channel="public"), "marked as spam: never urgent"),
-        (UrgencyContext(is_brand_author=True, unanswered_from_author=5),
-         "posted by the brand itself: never urgent"),
+        (
+            UrgencyContext(is_brand_author=True, unanswered_from_author=5),
+            "posted by the brand itself: never urgent",
+        ),
     ],
 )
 def test_spam_and_brand_posts_are_never_urgent(ctx, why):
@@ -113,8 +117,9 @@ def test_spam_and_brand_posts_are_never_urgent(ctx, why):
 
 
 def test_escalation_public_angry_is_urgent():
-    a = analyze("Worst company ever. Stole my money, I'm going to the BBB and my lawyer.",
-                context=PUBLIC)
+    a = analyze(
+        "Worst company ever. Stole my money, I'm going to the BBB and my lawyer.", context=PUBLIC
+    )
     assert a.urgent and a.urgency >= 50
 
 
@@ -126,21 +131,28 @@ def test_reasons_never_echo_user_text():
 
 
 def test_urgency_is_clamped():
-    ctx = UrgencyContext(channel="public", author_followers=10**7, unanswered_from_author=9,
-                         waiting_seconds=10**6, sla_seconds=60)
+    ctx = UrgencyContext(
+        channel="public",
+        author_followers=10**7,
+        unanswered_from_author=9,
+        waiting_seconds=10**6,
+        sla_seconds=60,
+    )
     text = "SCAM fraud lawyer chargeback BBB refund never arrived! worst horrible"
     a = analyze(text, context=ctx)
     assert a.urgency == 100
 
 
 def test_custom_rules_from_mapping():
-    rules = UrgencyRules.from_mapping({
-        "threshold": 20,
-        "extra_phrases_en": ["warranty claim", {"phrase": "rma*", "reason": "asks for an RMA"}],
-        "ignore_phrases_en": ["broken"],
-    })
+    rules = UrgencyRules.from_mapping(
+        {
+            "threshold": 20,
+            "extra_phrases_en": ["warranty claim", {"phrase": "rma*", "reason": "asks for an RMA"}],
+            "ignore_phrases_en": ["broken"],
+        }
+    )
     a = analyze("need an RMA number for my warranty claim", rules=rules)
-    assert a.reasons == ('asks for an RMA', 'mentions "warranty claim"')
+    assert a.reasons == ("asks for an RMA", 'mentions "warranty claim"')
     assert a.urgent  # 25 + 10 >= 20
     assert "item damaged or broken" not in analyze("it's broken", rules=rules).reasons
     assert "item damaged or broken" in analyze("it's broken").reasons
@@ -171,15 +183,29 @@ def test_replace_lists_and_weights():
     assert "order never arrived" not in analyze("não chegou", language="pt", rules=rules).reasons
 
 
-@pytest.mark.parametrize(("n", "s"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
-                                       (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st"),
-                                       (102, "102nd"), (111, "111th")])
+@pytest.mark.parametrize(
+    ("n", "s"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (21, "21st"),
+        (102, "102nd"),
+        (111, "111th"),
+    ],
+)
 def test_ordinal(n, s):
     assert ordinal(n) == s
 
 
-@pytest.mark.parametrize(("sec", "s"), [(30, "30s"), (720, "12m"), (3600, "1h"),
-                                         (7800, "2h 10m"), (86400 * 3 + 3600 * 4, "3d 4h")])
+@pytest.mark.parametrize(
+    ("sec", "s"),
+    [(30, "30s"), (720, "12m"), (3600, "1h"), (7800, "2h 10m"), (86400 * 3 + 3600 * 4, "3d 4h")],
+)
 def test_format_duration(sec, s):
     assert format_duration(sec) == s
 
@@ -219,9 +245,15 @@ def test_new_waiting_and_failure_reasons_fire(text, language, reason):
 
 
 NEW_REASONS = {
-    "asks for an update", "still waiting", "got no response", "mentions a delay",
-    "something was lost", "something is missing", "says it is not working",
-    "cannot log in", "billing error",
+    "asks for an update",
+    "still waiting",
+    "got no response",
+    "mentions a delay",
+    "something was lost",
+    "something is missing",
+    "says it is not working",
+    "cannot log in",
+    "billing error",
 }
 
 
@@ -289,10 +321,19 @@ def test_reasons_added_in_1_2_fire(text, language, reason):
 
 
 REASONS_1_2 = {
-    "cannot reach support", "stuck on hold", "still waiting", "needs to rebook or reschedule",
-    "is stuck", "mentions a delay", "no or wrong information", "says it is not working",
-    "asks for a human agent", "says support was no help", "says no one helped",
-    "mentions customer service", "says it is unacceptable",
+    "cannot reach support",
+    "stuck on hold",
+    "still waiting",
+    "needs to rebook or reschedule",
+    "is stuck",
+    "mentions a delay",
+    "no or wrong information",
+    "says it is not working",
+    "asks for a human agent",
+    "says support was no help",
+    "says no one helped",
+    "mentions customer service",
+    "says it is unacceptable",
 }
 
 
@@ -333,8 +374,12 @@ def test_positive_thanks_discounts_complaint_phrases(text, language):
     assert a.label == "positive"
     assert a.reasons == ("positive and thanks or praises: complaint phrases not counted",)
     assert a.urgency == 0
-    undiscounted = analyze(text, language=language, context=PUBLIC,
-                           rules=UrgencyRules.from_mapping({"discount_praise": False}))
+    undiscounted = analyze(
+        text,
+        language=language,
+        context=PUBLIC,
+        rules=UrgencyRules.from_mapping({"discount_praise": False}),
+    )
     assert undiscounted.urgency > 0
 
 
@@ -371,7 +416,6 @@ def test_one_complaint_phrase_outranks_tone_alone():
 
 def test_praise_settings_from_mapping():
     rules = UrgencyRules.from_mapping({"extra_praise_phrases_en": ["cheers"]})
-    assert analyze("cheers for the refund, all good", language="en",
-                   rules=rules).urgency == 0
+    assert analyze("cheers for the refund, all good", language="en", rules=rules).urgency == 0
     with pytest.raises(ValueError, match="discount_praise"):
         UrgencyRules.from_mapping({"discount_praise": "yes"})

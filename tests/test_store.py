@@ -13,14 +13,28 @@ from replywatch.store.schema import migrations
 T0 = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
 
 
-def msg(external_id: str, minutes: int, *, direction: str = "inbound", parent: str | None = None,
-        text: str = "hello", **extra) -> Message:
+def msg(
+    external_id: str,
+    minutes: int,
+    *,
+    direction: str = "inbound",
+    parent: str | None = None,
+    text: str = "hello",
+    **extra,
+) -> Message:
     return Message(
-        platform="x", external_id=external_id, created_at=T0 + timedelta(minutes=minutes),
-        text=text, direction=direction, kind="mention", channel=extra.pop("channel", "public"),
+        platform="x",
+        external_id=external_id,
+        created_at=T0 + timedelta(minutes=minutes),
+        text=text,
+        direction=direction,
+        kind="mention",
+        channel=extra.pop("channel", "public"),
         source="test",
         author_handle=extra.pop("author", "ana" if direction == "inbound" else "acme"),
-        brand=None if direction == "inbound" else "acme", in_reply_to_id=parent, **extra,
+        brand=None if direction == "inbound" else "acme",
+        in_reply_to_id=parent,
+        **extra,
     )
 
 
@@ -34,8 +48,17 @@ def test_migrations_rerun_is_a_no_op(db_path):
     assert set(db.table_names()) == tables
     assert [m.name for m in migrations.applied(db)] == applied
     assert migrations.pending(db) == []
-    assert {"messages", "conversations", "scores", "collector_state", "dead_letters",
-            "audit_log", "brands", "brand_accounts", "notes"} <= tables
+    assert {
+        "messages",
+        "conversations",
+        "scores",
+        "collector_state",
+        "dead_letters",
+        "audit_log",
+        "brands",
+        "brand_accounts",
+        "notes",
+    } <= tables
 
 
 def test_wal_mode_and_owner_only_permissions(db, db_path):
@@ -57,8 +80,9 @@ def test_same_message_twice_changes_nothing(db):
     first = ingest(db, [msg("1", 0), msg("2", 5, direction="outbound", parent="1")], source="t")
     snapshot = db.execute("SELECT * FROM messages ORDER BY id").fetchall()
     conversations = db.execute("SELECT * FROM conversations").fetchall()
-    again = ingest(db, [msg("1", 0, text="edited?"), msg("2", 5, direction="outbound",
-                                                          parent="1")], source="t")
+    again = ingest(
+        db, [msg("1", 0, text="edited?"), msg("2", 5, direction="outbound", parent="1")], source="t"
+    )
     assert (first.inserted, first.duplicates) == (2, 0)
     assert (again.inserted, again.duplicates) == (0, 2)
     assert db.execute("SELECT * FROM messages ORDER BY id").fetchall() == snapshot
@@ -79,7 +103,8 @@ def test_reply_before_parent_merges_into_one_conversation(db):
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1
     conv = db.execute(
         "SELECT first_response_seconds, status, message_count, root_message_id, brand "
-        "FROM conversations").fetchone()
+        "FROM conversations"
+    ).fetchone()
     root = db.execute("SELECT id FROM messages WHERE external_id = '1'").fetchone()[0]
     assert conv == (600, "open", 3, root, "acme")
 
@@ -89,10 +114,13 @@ def test_brand_reply_marks_replied_and_customer_reopens(db):
     assert db.execute("SELECT status, needs_response FROM conversations").fetchone() == ("new", 1)
     ingest(db, [msg("2", 30, direction="outbound", parent="1")], source="t")
     assert db.execute("SELECT status, first_response_seconds FROM conversations").fetchone() == (
-        "replied", 1800)
+        "replied",
+        1800,
+    )
     ingest(db, [msg("3", 45, parent="2")], source="t")
     row = db.execute(
-        "SELECT status, awaiting_since, unanswered_count FROM conversations").fetchone()
+        "SELECT status, awaiting_since, unanswered_count FROM conversations"
+    ).fetchone()
     assert row == ("open", int((T0 + timedelta(minutes=45)).timestamp()), 1)
 
 
@@ -101,7 +129,8 @@ def test_private_messages_thread_by_reference_with_silence_split(db):
     ingest(db, [msg("d1", 0, **dm), msg("d2", 60, direction="outbound", **dm)], source="t")
     ingest(db, [msg("d3", 60 * 30, **dm)], source="t")  # 30 h later: a new conversation
     counts = db.execute(
-        "SELECT conversation_id, count(*) FROM messages GROUP BY 1 ORDER BY 1").fetchall()
+        "SELECT conversation_id, count(*) FROM messages GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     assert [c for _, c in counts] == [2, 1]
 
 
@@ -121,18 +150,25 @@ def test_cursor_commits_with_messages(db):
 
 def test_reply_cycle_in_corrupt_data_still_threads(db):
     # a -> b -> a: only corrupt data does this; nothing may be left unthreaded
-    ingest(db, [msg("a", 0, parent="b"), msg("b", 1, parent="a"), msg("c", 2, parent="b")],
-           source="t")
-    assert db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL"
-                      ).fetchone()[0] == 0
+    ingest(
+        db, [msg("a", 0, parent="b"), msg("b", 1, parent="a"), msg("c", 2, parent="b")], source="t"
+    )
+    assert (
+        db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL").fetchone()[0] == 0
+    )
     assert db.execute("SELECT count(DISTINCT conversation_id) FROM messages").fetchone()[0] == 1
 
 
 def test_interrupted_bulk_import_is_threaded_by_the_next_ingest(db):
-    ingest(db, [msg("1", 0), msg("2", 5, direction="outbound", parent="1")], source="t",
-           defer_threading=True)
+    ingest(
+        db,
+        [msg("1", 0), msg("2", 5, direction="outbound", parent="1")],
+        source="t",
+        defer_threading=True,
+    )
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
     ingest(db, [msg("3", 9, parent="2")], source="t")
-    assert db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL"
-                      ).fetchone()[0] == 0
+    assert (
+        db.execute("SELECT count(*) FROM messages WHERE conversation_id IS NULL").fetchone()[0] == 0
+    )
     assert db.execute("SELECT status, message_count FROM conversations").fetchone() == ("open", 3)

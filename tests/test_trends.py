@@ -40,16 +40,23 @@ def test_totals_and_brand_filter(db):
     assert totals["average_compound"] == pytest.approx(-2.0 / 3)
     acme = trends.sentiment_totals(db, since=DAY[0], until=DAY[1], brand="acme")
     assert acme["messages"] == 2 and acme["urgent"] == 1
-    live = trends.sentiment_totals(db, since=int(NOW.timestamp()) - 4 * 3600,
-                                   until=int(NOW.timestamp()))
+    live = trends.sentiment_totals(
+        db, since=int(NOW.timestamp()) - 4 * 3600, until=int(NOW.timestamp())
+    )
     assert (live["messages"], live["negative"], live["urgent"]) == (3, 2, 1)
     assert live["negative_share"] == pytest.approx(2 / 3)
 
 
 def test_empty_period(db):
     totals = trends.sentiment_totals(db, since=0, until=1000)
-    assert totals == {"messages": 0, "scored": 0, "negative": 0, "urgent": 0,
-                      "negative_share": None, "average_compound": None}
+    assert totals == {
+        "messages": 0,
+        "scored": 0,
+        "negative": 0,
+        "urgent": 0,
+        "negative_share": None,
+        "average_compound": None,
+    }
     assert trends.sentiment_by_hour(db, since=0, until=1000) == []
 
 

@@ -52,21 +52,23 @@ def test_filters_narrow_the_queue(seeded):
     assert triage.queue(db, QueueFilter(channel="private")) == []
     replied = triage.queue(db, QueueFilter(statuses=("replied",)))
     assert sorted(_ids(replied)) == sorted({conv["1"], conv["3"], conv["5"]})
-    assert _ids(triage.queue(db, QueueFilter(statuses=("replied",), language="pt"))) == [
-        conv["3"]]
+    assert _ids(triage.queue(db, QueueFilter(statuses=("replied",), language="pt"))) == [conv["3"]]
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("refund", ["8"]),
-    ("refund OR love", ["8", "9"]),        # valid FTS5 syntax is used as such
-    ("lov*", ["9"]),
-    ('"where is', ["8"]),                  # unterminated string: searched literally
-    ("refund:", ["8"]),                    # column-filter syntax error: literal
-    ("NEAR(", []),
-    ("<script>", ["7"]),
-    ("mallory", ["7"]),                    # author handle is indexed too
-    ("(((", []),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("refund", ["8"]),
+        ("refund OR love", ["8", "9"]),  # valid FTS5 syntax is used as such
+        ("lov*", ["9"]),
+        ('"where is', ["8"]),  # unterminated string: searched literally
+        ("refund:", ["8"]),  # column-filter syntax error: literal
+        ("NEAR(", []),
+        ("<script>", ["7"]),
+        ("mallory", ["7"]),  # author handle is indexed too
+        ("(((", []),
+    ],
+)
 def test_search_uses_fts_and_falls_back_to_literal(seeded, query, expected):
     db, conv = seeded
     rows = triage.queue(db, QueueFilter(search=query))
@@ -81,9 +83,13 @@ def test_search_ignores_accents(seeded):
 
 
 def _audit(db, conversation_id):
-    return [(a, actor, json.loads(d)) for a, actor, d in db.execute(
-        "SELECT action, actor, detail FROM audit_log WHERE conversation_id = ? ORDER BY id",
-        (conversation_id,))]
+    return [
+        (a, actor, json.loads(d))
+        for a, actor, d in db.execute(
+            "SELECT action, actor, detail FROM audit_log WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        )
+    ]
 
 
 def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
@@ -93,11 +99,13 @@ def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
     assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 1
     status, changed_at, needs = db.execute(
         "SELECT status, status_changed_at, needs_response FROM conversations WHERE id = ?",
-        (target,)).fetchone()
+        (target,),
+    ).fetchone()
     assert (status, changed_at) == ("replied", before)
     assert target not in _ids(triage.queue(db, QueueFilter()))
-    assert _audit(db, target) == [("status", "ana", {"from": "new", "to": "replied",
-                                                     "result": "replied"})]
+    assert _audit(db, target) == [
+        ("status", "ana", {"from": "new", "to": "replied", "result": "replied"})
+    ]
     # Setting the same status again changes nothing and logs nothing.
     assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 0
     assert len(_audit(db, target)) == 1
@@ -107,12 +115,22 @@ def test_customer_writing_after_a_manual_status_reopens_it(seeded):
     db, conv = seeded
     target = conv["8"]
     triage.set_status(db, [target], "closed", actor="ana", now=int(NOW.timestamp()))
-    later = Message(platform="x", external_id="8b", created_at=NOW + timedelta(minutes=5),
-                    text="@globex hello??", direction="inbound", kind="reply",
-                    channel="public", source="test", author_handle="dan", in_reply_to_id="8")
+    later = Message(
+        platform="x",
+        external_id="8b",
+        created_at=NOW + timedelta(minutes=5),
+        text="@globex hello??",
+        direction="inbound",
+        kind="reply",
+        channel="public",
+        source="test",
+        author_handle="dan",
+        in_reply_to_id="8",
+    )
     ingest(db, [later], source="test")
     status, reopened = db.execute(
-        "SELECT status, reopened_count FROM conversations WHERE id = ?", (target,)).fetchone()
+        "SELECT status, reopened_count FROM conversations WHERE id = ?", (target,)
+    ).fetchone()
     assert (status, reopened) == ("open", 1)
     assert target in _ids(triage.queue(db, QueueFilter()))
 
@@ -122,15 +140,28 @@ def test_a_recompute_does_not_undo_a_manual_status(seeded):
     target = conv["7"]
     triage.set_status(db, [target], "spam", actor="ana", now=int(NOW.timestamp()))
     # An unrelated, older customer message arriving late must not reopen it.
-    late = Message(platform="x", external_id="7old", created_at=NOW - timedelta(hours=4),
-                   text="earlier", direction="inbound", kind="reply", channel="public",
-                   source="test", author_handle="mallory", in_reply_to_id="7")
+    late = Message(
+        platform="x",
+        external_id="7old",
+        created_at=NOW - timedelta(hours=4),
+        text="earlier",
+        direction="inbound",
+        kind="reply",
+        channel="public",
+        source="test",
+        author_handle="mallory",
+        in_reply_to_id="7",
+    )
     ingest(db, [late], source="test")
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (target,)).fetchone()[0] == "spam"
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
+        == "spam"
+    )
     triage.set_status(db, [target], "open", actor="bo", now=int(NOW.timestamp()) + 1)
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (target,)).fetchone()[0] == "open"
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
+        == "open"
+    )
 
 
 def test_bulk_assign_tag_note_are_audited(seeded):
@@ -155,16 +186,19 @@ def test_bulk_assign_tag_note_are_audited(seeded):
     assert triage.assignees(db) == []
 
 
-@pytest.mark.parametrize("call", [
-    lambda db, i: triage.set_status(db, [i], "deleted", actor="a"),
-    lambda db, i: triage.set_status(db, [], "closed", actor="a"),
-    lambda db, i: triage.set_status(db, [999999], "closed", actor="a"),
-    lambda db, i: triage.set_status(db, [i], "closed", actor=" "),
-    lambda db, i: triage.add_tag(db, [i], "  ", actor="a"),
-    lambda db, i: triage.add_tag(db, [i], "x" * 51, actor="a"),
-    lambda db, i: triage.add_note(db, [i], "", actor="a"),
-    lambda db, i: triage.add_note(db, [i], "x" * 5001, actor="a"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda db, i: triage.set_status(db, [i], "deleted", actor="a"),
+        lambda db, i: triage.set_status(db, [], "closed", actor="a"),
+        lambda db, i: triage.set_status(db, [999999], "closed", actor="a"),
+        lambda db, i: triage.set_status(db, [i], "closed", actor=" "),
+        lambda db, i: triage.add_tag(db, [i], "  ", actor="a"),
+        lambda db, i: triage.add_tag(db, [i], "x" * 51, actor="a"),
+        lambda db, i: triage.add_note(db, [i], "", actor="a"),
+        lambda db, i: triage.add_note(db, [i], "x" * 5001, actor="a"),
+    ],
+)
 def test_bad_actions_are_refused_and_change_nothing(seeded, call):
     db, conv = seeded
     before = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
@@ -184,8 +218,10 @@ def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
     monkeypatch.setattr(triage, "recompute_conversations", boom)
     with pytest.raises(RuntimeError):
         triage.set_status(db, [conv["7"]], "closed", actor="a")
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (conv["7"],)).fetchone()[0] == "new"
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (conv["7"],)).fetchone()[0]
+        == "new"
+    )
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
 
 
@@ -193,15 +229,20 @@ def test_reopening_a_conversation_the_brand_answered_last_stays_open(seeded):
     db, conv = seeded
     target = conv["1"]  # the brand's reply is the last message
     assert triage.set_status(db, [target], "open", actor="ana") == 1
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (target,)).fetchone()[0] == "open"
-    assert _audit(db, target) == [("status", "ana", {"from": "replied", "to": "open",
-                                                     "result": "open"})]
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
+        == "open"
+    )
+    assert _audit(db, target) == [
+        ("status", "ana", {"from": "replied", "to": "open", "result": "open"})
+    ]
     # a later recompute (any new message elsewhere) does not undo the person's choice
     from replywatch.metrics.engine import recompute_conversations
     from replywatch.store.db import transaction
 
     with transaction(db):
         recompute_conversations(db, [target])
-    assert db.execute("SELECT status FROM conversations WHERE id = ?",
-                      (target,)).fetchone()[0] == "open"
+    assert (
+        db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
+        == "open"
+    )

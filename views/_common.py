@@ -19,8 +19,14 @@ from replywatch.views.safe_text import escape_markdown
 EMPTY_HINT = "no data yet: run `replywatch collect` or `replywatch demo`"
 ALL = "__all__"
 DEFAULT_DAYS = 30
-PLATFORM_ICONS = {"x": "𝕏", "twitter": "𝕏", "reddit": "👽", "instagram": "📷",
-                  "facebook": "📘", "email": "✉️"}
+PLATFORM_ICONS = {
+    "x": "𝕏",
+    "twitter": "𝕏",
+    "reddit": "👽",
+    "instagram": "📷",
+    "facebook": "📘",
+    "email": "✉️",
+}
 # Colour-coded by cell style rather than emoji: emoji fonts are not everywhere
 # (headless browsers, some Linux desktops) and the grid then shows empty boxes.
 STATE_STYLES = {
@@ -34,6 +40,7 @@ STATE_STYLES = {
 def state_style(value: object) -> str:
     """Pandas Styler callback: the colours of an SLA or health state cell."""
     return STATE_STYLES.get(str(value), "")
+
 
 _local = threading.local()
 
@@ -86,8 +93,9 @@ class Scope:
     @property
     def until(self) -> int:
         """End (exclusive) of ``end`` in the chosen time zone, unix seconds."""
-        return int(datetime.combine(self.end + timedelta(days=1), datetime.min.time(),
-                                    self.tz).timestamp())
+        return int(
+            datetime.combine(self.end + timedelta(days=1), datetime.min.time(), self.tz).timestamp()
+        )
 
     @property
     def days(self) -> int:
@@ -127,8 +135,12 @@ def render_sidebar() -> None:
         names = {b["key"]: b["name"] for b in brands}
         if st.session_state.get("brand") not in options:
             st.session_state["brand"] = ALL
-        st.selectbox("Brand", options, key="brand",
-                     format_func=lambda k: "All brands" if k == ALL else names.get(k, k))
+        st.selectbox(
+            "Brand",
+            options,
+            key="brand",
+            format_func=lambda k: "All brands" if k == ALL else names.get(k, k),
+        )
         zones = sorted({"UTC", *(b["timezone"] for b in brands if _valid_zone(b["timezone"]))})
         if st.session_state.get("timezone") not in zones:
             st.session_state["timezone"] = "UTC"
@@ -136,8 +148,10 @@ def render_sidebar() -> None:
         if "period" not in st.session_state:
             st.session_state["period"] = _default_period(ZoneInfo(st.session_state["timezone"]))
         st.date_input("Period", key="period")
-        st.caption(f"Times shown in **{st.session_state['timezone']}** · database "
-                   f"{escape_markdown(resolve_db_path().name)}")
+        st.caption(
+            f"Times shown in **{st.session_state['timezone']}** · database "
+            f"{escape_markdown(resolve_db_path().name)}"
+        )
 
 
 def _valid_zone(name: str | None) -> bool:
@@ -159,8 +173,9 @@ def scope() -> Scope:
     start = period[0]
     end = period[1] if len(period) > 1 else period[0]  # mid-selection: one day
     brand = st.session_state.get("brand")
-    return Scope(start=start, end=end, brand=None if brand in (None, ALL) else brand,
-                 timezone=timezone)
+    return Scope(
+        start=start, end=end, brand=None if brand in (None, ALL) else brand, timezone=timezone
+    )
 
 
 def has_data() -> bool:

@@ -21,22 +21,39 @@ st.subheader("Local accounts")
 users = settings.get("users") or {}
 if users:
     # Names and roles only: password hashes stay in secrets.toml.
-    st.dataframe(pd.DataFrame([{"user": name, "role": (entry or {}).get("role", "viewer")}
-                               for name, entry in users.items()]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"user": name, "role": (entry or {}).get("role", "viewer")}
+                for name, entry in users.items()
+            ]
+        ),
+        hide_index=True,
+    )
 else:
     st.caption("None configured ([replywatch.users.NAME] in .streamlit/secrets.toml).")
 st.subheader("Single sign-on roles")
 roles = settings.get("roles") or {}
 if roles:
-    st.dataframe(pd.DataFrame([{"role": key, "addresses": ", ".join(map(str, values))}
-                               for key, values in roles.items()]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"role": key, "addresses": ", ".join(map(str, values))}
+                for key, values in roles.items()
+            ]
+        ),
+        hide_index=True,
+    )
 else:
     st.caption("None configured ([replywatch.roles] admins/agents/viewers).")
 
 st.subheader("Brands")
 for key, name, timezone, brand_settings in common.conn().execute(
-        "SELECT key, name, timezone, settings FROM brands ORDER BY key"):
+    "SELECT key, name, timezone, settings FROM brands ORDER BY key"
+):
     with st.expander(f"{name} ({key}) — {timezone}"):
-        st.code(json.dumps(json.loads(brand_settings or "{}"), indent=2, ensure_ascii=False),
-                language="json")
+        st.code(
+            json.dumps(json.loads(brand_settings or "{}"), indent=2, ensure_ascii=False),
+            language="json",
+        )
 st.caption(f"Database: {common.db_path()}")

@@ -66,12 +66,14 @@ def require_user() -> User:
         _login_form(users)
         st.stop()
     address = st.get_option("server.address")
-    if not access.may_serve_unauthenticated(address, os.environ.get(
-            access.ALLOW_UNAUTHENTICATED_ENV)):
+    if not access.may_serve_unauthenticated(
+        address, os.environ.get(access.ALLOW_UNAUTHENTICATED_ENV)
+    ):
         st.error(
             f"No sign-in is configured, so replywatch only serves 127.0.0.1, but this server "
             f"listens on {address or 'all addresses'}. Configure sign-in (docs/security.md), "
-            f"or set {access.ALLOW_UNAUTHENTICATED_ENV}=1 to override.")
+            f"or set {access.ALLOW_UNAUTHENTICATED_ENV}=1 to override."
+        )
         st.stop()
     return User("local", "admin")
 

@@ -22,17 +22,21 @@ def _report(path: str, **kwargs: Any) -> list[dict[str, Any]]:
     return metrics.response_time_report(common.conn(), **kwargs)
 
 
-def _table(current: list[dict], previous: list[dict], key: str, business: bool
-           ) -> pd.DataFrame:
+def _table(current: list[dict], previous: list[dict], key: str, business: bool) -> pd.DataFrame:
     frame = reports.report_table(current, key, business=business)
     before = reports.report_table(previous, key, business=business)
     if frame.empty or before.empty:
         return frame
-    before = before[[key, "median (min)", "response rate"]].rename(columns={
-        "median (min)": "median (min) (previous)", "response rate": "response rate (previous)"})
+    before = before[[key, "median (min)", "response rate"]].rename(
+        columns={
+            "median (min)": "median (min) (previous)",
+            "response rate": "response rate (previous)",
+        }
+    )
     frame = frame.merge(before, on=key, how="left")
-    frame["median (min) change"] = (frame["median (min)"]
-                                    - frame["median (min) (previous)"]).round(1)
+    frame["median (min) change"] = (frame["median (min)"] - frame["median (min) (previous)"]).round(
+        1
+    )
     frame["response rate change"] = frame["response rate"] - frame["response rate (previous)"]
     return frame
 
@@ -48,40 +52,69 @@ cols = st.columns([2, 2, 3])
 group = cols[0].selectbox("Compare", list(GROUPS), format_func=GROUPS.get, key="bm_group")
 business = cols[1].toggle("Business hours", key="bm_business")
 compare = cols[2].toggle("Compare with the previous period", value=True, key="bm_compare")
-window = {"by": group, "business_hours": business,
-          "brand": scope.brand if group != "brand" else None}
+window = {
+    "by": group,
+    "business_hours": business,
+    "brand": scope.brand if group != "brand" else None,
+}
 # Brand-local dates, both ends inclusive (see metrics.reports).
 current = _report(path, since=scope.start, until=scope.end, **window)
 previous_end = scope.start - timedelta(days=1)
 previous_start = previous_end - timedelta(days=scope.days - 1)
-previous = (_report(path, since=previous_start, until=previous_end, **window)
-            if compare else [])
-st.caption(f"{scope.start} to {scope.end} (each brand's local dates)"
-           + (f", against {previous_start} to {previous_end}" if compare else "")
-           + ". Click a column header to sort.")
+previous = _report(path, since=previous_start, until=previous_end, **window) if compare else []
+st.caption(
+    f"{scope.start} to {scope.end} (each brand's local dates)"
+    + (f", against {previous_start} to {previous_end}" if compare else "")
+    + ". Click a column header to sort."
+)
 table = _table(current, previous, group, business)
 if table.empty:
     st.info("No conversations in this period.")
 else:
-    sort_by = st.selectbox("Sort by", [c for c in table.columns if c != group],
-                           index=list(table.columns).index("conversations") - 1
-                           if "conversations" in table.columns else 0)
-    table = table.sort_values(sort_by, ascending=sort_by in ("median (min)", "p90 (min)",
-                                                             "mean (min)"),
-                              na_position="last")
-    st.dataframe(table, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="percent")
-        for c in reports.PERCENT_COLUMNS if c in table.columns})
+    sort_by = st.selectbox(
+        "Sort by",
+        [c for c in table.columns if c != group],
+        index=list(table.columns).index("conversations") - 1
+        if "conversations" in table.columns
+        else 0,
+    )
+    table = table.sort_values(
+        sort_by,
+        ascending=sort_by in ("median (min)", "p90 (min)", "mean (min)"),
+        na_position="last",
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in reports.PERCENT_COLUMNS
+            if c in table.columns
+        },
+    )
 
 st.subheader("Downloads")
-period = st.segmented_control("Benchmark rows per", ["day", "week", "month"], default="week",
-                              key="bm_period") or "week"
-st.caption("The same files as `replywatch export conversations|benchmarks`, for the period "
-           "and brand in the sidebar.")
-exports = reports.export_downloads(common.conn, since=scope.start, until=scope.end,
-                                   brand=scope.brand, period=period)
+period = (
+    st.segmented_control(
+        "Benchmark rows per", ["day", "week", "month"], default="week", key="bm_period"
+    )
+    or "week"
+)
+st.caption(
+    "The same files as `replywatch export conversations|benchmarks`, for the period "
+    "and brand in the sidebar."
+)
+exports = reports.export_downloads(
+    common.conn, since=scope.start, until=scope.end, brand=scope.brand, period=period
+)
 download_columns = st.columns(max(1, min(4, len(exports))))
 for i, item in enumerate(exports):
     download_columns[i % len(download_columns)].download_button(
-        item.label, data=item.data, file_name=item.file_name, mime=item.mime,
-        key=f"bm_dl_{item.file_name}", on_click="ignore", icon=":material/download:")
+        item.label,
+        data=item.data,
+        file_name=item.file_name,
+        mime=item.mime,
+        key=f"bm_dl_{item.file_name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )

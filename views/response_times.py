@@ -15,8 +15,7 @@ from replywatch.views import _common as common
 from replywatch.views import _reports as reports
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel",
-              "agent": "Agent"}
+BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -42,11 +41,16 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
     cols[4].metric("Waiting now", "—" if waiting is None else f"{waiting:,}")
     if badge:
         typical = badge.get("typical_response_s", badge.get("typical_seconds"))
-        cols[5].metric("Public badge (7 days)", _share(badge.get("response_rate")),
-                       help="Share of last week's conversations answered, and the typical "
-                            "(median) first response customers saw.")
-        cols[5].caption(str(badge.get("label") or "no replies in the last 7 days")
-                        + (f" ({_minutes(typical)})" if typical is not None else ""))
+        cols[5].metric(
+            "Public badge (7 days)",
+            _share(badge.get("response_rate")),
+            help="Share of last week's conversations answered, and the typical "
+            "(median) first response customers saw.",
+        )
+        cols[5].caption(
+            str(badge.get("label") or "no replies in the last 7 days")
+            + (f" ({_minutes(typical)})" if typical is not None else "")
+        )
 
 
 def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
@@ -57,15 +61,24 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
     figure = go.Figure()
     for column, name in ((f"{prefix}_median_s", "median"), (f"{prefix}_p90_s", "p90")):
         if column in frame.columns:
-            figure.add_scatter(x=frame[key].astype(str), y=frame[column] / 60, name=name,
-                               mode="lines+markers")
+            figure.add_scatter(
+                x=frame[key].astype(str), y=frame[column] / 60, name=name, mode="lines+markers"
+            )
     if "conversations" in frame.columns:
-        figure.add_bar(x=frame[key].astype(str), y=frame["conversations"], name="conversations",
-                       yaxis="y2", opacity=0.25)
-    figure.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="minutes",
-                         yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                                 "title": "conversations"},
-                         legend={"orientation": "h", "y": 1.15})
+        figure.add_bar(
+            x=frame[key].astype(str),
+            y=frame["conversations"],
+            name="conversations",
+            yaxis="y2",
+            opacity=0.25,
+        )
+    figure.update_layout(
+        height=320,
+        margin={"t": 30, "b": 10},
+        yaxis_title="minutes",
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "conversations"},
+        legend={"orientation": "h", "y": 1.15},
+    )
     return figure
 
 
@@ -73,14 +86,22 @@ def _distribution(rows: Any) -> go.Figure | None:
     frame = pd.DataFrame(rows if isinstance(rows, list) else [])
     if frame.empty or not {"bucket", "count"} <= set(frame.columns):
         return None
-    figure = go.Figure(go.Bar(
-        x=frame["bucket"].astype(str), y=frame["count"],
-        customdata=frame["share"] if "share" in frame.columns else None,
-        hovertemplate="%{x}: %{y} conversations"
-                      + (" (%{customdata:.0%})" if "share" in frame.columns else "")
-                      + "<extra></extra>"))
-    figure.update_layout(height=320, margin={"t": 20, "b": 10},
-                         xaxis_title="first response time", yaxis_title="answered conversations")
+    figure = go.Figure(
+        go.Bar(
+            x=frame["bucket"].astype(str),
+            y=frame["count"],
+            customdata=frame["share"] if "share" in frame.columns else None,
+            hovertemplate="%{x}: %{y} conversations"
+            + (" (%{customdata:.0%})" if "share" in frame.columns else "")
+            + "<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=320,
+        margin={"t": 20, "b": 10},
+        xaxis_title="first response time",
+        yaxis_title="answered conversations",
+    )
     return figure
 
 
@@ -90,22 +111,36 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         return None
     frame["day_index"] = frame["hour_of_week"] // 24
     frame["hour_index"] = frame["hour_of_week"] % 24
-    volume = frame.pivot_table(index="day_index", columns="hour_index", values="conversations",
-                               aggfunc="sum").reindex(index=range(7), columns=range(24))
+    volume = frame.pivot_table(
+        index="day_index", columns="hour_index", values="conversations", aggfunc="sum"
+    ).reindex(index=range(7), columns=range(24))
     metric = f"{prefix}_median_s"
-    response = (frame.pivot_table(index="day_index", columns="hour_index", values=metric,
-                                  aggfunc="mean", dropna=False)
-                .reindex(index=range(7), columns=range(24)).astype(float) / 60
-                if metric in frame.columns and frame[metric].notna().any() else None)
-    figure = go.Figure(go.Heatmap(
-        z=volume.values, x=list(range(24)), y=WEEKDAYS, colorscale="Blues",
-        customdata=response.values if response is not None else None,
-        hovertemplate="%{y} %{x}:00<br>conversations: %{z}"
-                      + ("<br>median first response: %{customdata:.0f} min"
-                         if response is not None else "") + "<extra></extra>",
-        colorbar={"title": "volume"}))
-    figure.update_layout(height=320, margin={"t": 20, "b": 10}, xaxis_title="hour",
-                         yaxis_autorange="reversed")
+    response = (
+        frame.pivot_table(
+            index="day_index", columns="hour_index", values=metric, aggfunc="mean", dropna=False
+        )
+        .reindex(index=range(7), columns=range(24))
+        .astype(float)
+        / 60
+        if metric in frame.columns and frame[metric].notna().any()
+        else None
+    )
+    figure = go.Figure(
+        go.Heatmap(
+            z=volume.values,
+            x=list(range(24)),
+            y=WEEKDAYS,
+            colorscale="Blues",
+            customdata=response.values if response is not None else None,
+            hovertemplate="%{y} %{x}:00<br>conversations: %{z}"
+            + ("<br>median first response: %{customdata:.0f} min" if response is not None else "")
+            + "<extra></extra>",
+            colorbar={"title": "volume"},
+        )
+    )
+    figure.update_layout(
+        height=320, margin={"t": 20, "b": 10}, xaxis_title="hour", yaxis_autorange="reversed"
+    )
     return figure
 
 
@@ -117,26 +152,38 @@ if not common.has_data():
 scope = common.scope()
 path = common.db_path()
 now = int(time.time()) // 60 * 60  # to the minute, so the cache can help
-business = st.toggle("Business hours", key="rt_business",
-                     help="Count only each brand's business hours (holidays excluded).")
+business = st.toggle(
+    "Business hours",
+    key="rt_business",
+    help="Count only each brand's business hours (holidays excluded).",
+)
 prefix = "business_first_response" if business else "first_response"
 # Dates, not instants: metrics counts a conversation on the brand-local date
 # of its first customer message (each brand's own calendar).
 window = {"since": scope.start, "until": scope.end, "brand": scope.brand}
-st.caption(f"Conversations whose first customer message falls between {scope.start} and "
-           f"{scope.end} (each brand's local date); "
-           f"{'business' if business else 'calendar'} time. Definitions: docs/metrics.md.")
+st.caption(
+    f"Conversations whose first customer message falls between {scope.start} and "
+    f"{scope.end} (each brand's local date); "
+    f"{'business' if business else 'calendar'} time. Definitions: docs/metrics.md."
+)
 
 kpis = _call(path, "kpis", **window, platform=None, now=now)
 badge = _call(path, "public_badge", brand=scope.brand, now=now)
 if business:  # the tiles follow the toggle where metrics provides both
-    kpis = {**kpis, **{k.replace("business_", "", 1): v for k, v in kpis.items()
-                       if k.startswith("business_first_response")}}
+    kpis = {
+        **kpis,
+        **{
+            k.replace("business_", "", 1): v
+            for k, v in kpis.items()
+            if k.startswith("business_first_response")
+        },
+    }
 _tiles(kpis, badge)
 
 st.subheader("Trend")
-trend = _trend(_call(path, "response_time_report", by="day", business_hours=business,
-                     **window), prefix)
+trend = _trend(
+    _call(path, "response_time_report", by="day", business_hours=business, **window), prefix
+)
 if trend is None:
     st.info("No conversations in this period.")
 else:
@@ -155,13 +202,23 @@ with right:
         st.plotly_chart(figure, key="rt_heatmap")
 
 st.subheader("Breakdown")
-by = st.segmented_control("By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by",
-                          default="brand") or "brand"
+by = (
+    st.segmented_control(
+        "By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by", default="brand"
+    )
+    or "brand"
+)
 rows = _call(path, "response_time_report", by=by, business_hours=business, **window)
 table = reports.report_table(rows, by, business=business)
 if table.empty:
     st.info("No conversations in this period.")
 else:
-    st.dataframe(table, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="percent")
-        for c in reports.PERCENT_COLUMNS if c in table.columns})
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="percent")
+            for c in reports.PERCENT_COLUMNS
+            if c in table.columns
+        },
+    )

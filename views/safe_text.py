@@ -33,8 +33,11 @@ def escape_markdown(text: str | None, *, max_length: int | None = None) -> str:
     # The entities html.escape just made must stay intact, so they are
     # matched first and kept; every other Markdown punctuation mark gets a
     # backslash.
-    text = re.sub(r"&(amp|lt|gt|quot|#x27);|" + _MARKDOWN_SPECIALS.pattern,
-                  lambda m: m.group(0) if m.group(1) else "\\" + m.group(2), text)
+    text = re.sub(
+        r"&(amp|lt|gt|quot|#x27);|" + _MARKDOWN_SPECIALS.pattern,
+        lambda m: m.group(0) if m.group(1) else "\\" + m.group(2),
+        text,
+    )
     # Autolinks (www.x.com, http://x) need "://" or "www."; the escaped ":" and
     # "." above already break them.
     return "  \n".join(text.splitlines()) if "\n" in text else text

@@ -12,8 +12,12 @@ import streamlit as st
 from replywatch.metrics import trends
 from replywatch.views import _common as common
 
-LABEL_COLOURS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c",
-                 "unscored": "#dddddd"}
+LABEL_COLOURS = {
+    "negative": "#d62728",
+    "neutral": "#9e9e9e",
+    "positive": "#2ca02c",
+    "unscored": "#dddddd",
+}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -33,15 +37,18 @@ def _languages(path: str, since: int, until: int, brand: str | None) -> list[dic
 
 @st.cache_data(ttl=300, show_spinner=False)
 def _terms(path: str, since: int, until: int, brand: str | None, language: str) -> dict:
-    return trends.complaint_terms(common.conn(), since=since, until=until, brand=brand,
-                                  language=language, top=15)
+    return trends.complaint_terms(
+        common.conn(), since=since, until=until, brand=brand, language=language, top=15
+    )
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _messages(path: str, since: int, until: int, brand: str | None, label: str | None
-              ) -> list[dict]:
-    return trends.messages_between(common.conn(), since=since, until=until, brand=brand,
-                                   label=label, limit=200)
+def _messages(
+    path: str, since: int, until: int, brand: str | None, label: str | None
+) -> list[dict]:
+    return trends.messages_between(
+        common.conn(), since=since, until=until, brand=brand, label=label, limit=200
+    )
 
 
 def _daily(scope: common.Scope) -> pd.DataFrame:
@@ -49,12 +56,21 @@ def _daily(scope: common.Scope) -> pd.DataFrame:
     empty days filled in."""
     hourly = pd.DataFrame(_hourly(common.db_path(), scope.since, scope.until, scope.brand))
     days = pd.Index([scope.start + timedelta(days=i) for i in range(scope.days)], name="day")
-    columns = ["messages", "positive", "neutral", "negative", "unscored", "urgent",
-               "compound_sum", "scored"]
+    columns = [
+        "messages",
+        "positive",
+        "neutral",
+        "negative",
+        "unscored",
+        "urgent",
+        "compound_sum",
+        "scored",
+    ]
     if hourly.empty:
         return pd.DataFrame(0, index=days, columns=columns)
-    hourly["day"] = (pd.to_datetime(hourly["hour"], unit="s", utc=True)
-                     .dt.tz_convert(scope.timezone).dt.date)
+    hourly["day"] = (
+        pd.to_datetime(hourly["hour"], unit="s", utc=True).dt.tz_convert(scope.timezone).dt.date
+    )
     daily = hourly.groupby("day")[columns].sum().reindex(days, fill_value=0)
     return daily
 
@@ -69,28 +85,51 @@ def _volume_chart(daily: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for label in ("negative", "neutral", "positive", "unscored"):
         figure.add_bar(
-            x=[d.isoformat() for d in daily.index], y=daily[label], name=label,
+            x=[d.isoformat() for d in daily.index],
+            y=daily[label],
+            name=label,
             marker_color=LABEL_COLOURS[label],
             customdata=[[d.isoformat(), label] for d in daily.index],
-            hovertemplate="%{x}<br>" + label + ": %{y}<extra></extra>")
-    figure.update_layout(barmode="stack", height=340, margin={"t": 30, "b": 10},
-                         legend={"orientation": "h", "y": 1.12}, xaxis_title=None,
-                         yaxis_title="customer messages", clickmode="event+select")
+            hovertemplate="%{x}<br>" + label + ": %{y}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=340,
+        margin={"t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.12},
+        xaxis_title=None,
+        yaxis_title="customer messages",
+        clickmode="event+select",
+    )
     return figure
 
 
 def _average_chart(daily: pd.DataFrame) -> go.Figure:
-    average = (daily["compound_sum"] / daily["scored"].where(daily["scored"] > 0))
+    average = daily["compound_sum"] / daily["scored"].where(daily["scored"] > 0)
     negative_share = daily["negative"] / daily["scored"].where(daily["scored"] > 0)
     figure = go.Figure()
-    figure.add_scatter(x=[d.isoformat() for d in daily.index], y=average, mode="lines+markers",
-                       name="average compound", connectgaps=False,
-                       customdata=[[d.isoformat(), None] for d in daily.index])
-    figure.add_scatter(x=[d.isoformat() for d in daily.index], y=negative_share,
-                       mode="lines", name="share negative", line={"dash": "dot"},
-                       customdata=[[d.isoformat(), "negative"] for d in daily.index])
-    figure.update_layout(height=300, margin={"t": 30, "b": 10}, yaxis_range=[-1, 1],
-                         legend={"orientation": "h", "y": 1.15})
+    figure.add_scatter(
+        x=[d.isoformat() for d in daily.index],
+        y=average,
+        mode="lines+markers",
+        name="average compound",
+        connectgaps=False,
+        customdata=[[d.isoformat(), None] for d in daily.index],
+    )
+    figure.add_scatter(
+        x=[d.isoformat() for d in daily.index],
+        y=negative_share,
+        mode="lines",
+        name="share negative",
+        line={"dash": "dot"},
+        customdata=[[d.isoformat(), "negative"] for d in daily.index],
+    )
+    figure.update_layout(
+        height=300,
+        margin={"t": 30, "b": 10},
+        yaxis_range=[-1, 1],
+        legend={"orientation": "h", "y": 1.15},
+    )
     return figure
 
 
@@ -107,8 +146,9 @@ def _picked(event) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _drilldown(scope: common.Scope, daily: pd.DataFrame, picked: tuple[str | None, str | None]
-               ) -> None:
+def _drilldown(
+    scope: common.Scope, daily: pd.DataFrame, picked: tuple[str | None, str | None]
+) -> None:
     st.subheader("Messages behind a point")
     st.caption("Click a bar or point above, or pick a day here.")
     day_choices = [d for d in daily.index if daily.loc[d, "messages"] > 0] or list(daily.index)
@@ -122,23 +162,35 @@ def _drilldown(scope: common.Scope, daily: pd.DataFrame, picked: tuple[str | Non
     if not isinstance(current, date) or not scope.start <= current <= scope.end:
         st.session_state["sent_day"] = day_choices[-1]
     cols = st.columns([2, 2, 6])
-    day = cols[0].date_input("Day", key="sent_day", min_value=scope.start,
-                             max_value=scope.end)
-    label = cols[1].selectbox("Sentiment", ["all", "negative", "neutral", "positive",
-                                            "unscored"], key="sent_label")
+    day = cols[0].date_input("Day", key="sent_day", min_value=scope.start, max_value=scope.end)
+    label = cols[1].selectbox(
+        "Sentiment", ["all", "negative", "neutral", "positive", "unscored"], key="sent_label"
+    )
     since, until = _day_bounds(day, scope)
-    rows = _messages(common.db_path(), since, until, scope.brand,
-                     None if label == "all" else label)
+    rows = _messages(common.db_path(), since, until, scope.brand, None if label == "all" else label)
     if not rows:
         st.info("No customer messages on that day with that sentiment.")
         return
-    st.dataframe(pd.DataFrame([{
-        "at": common.when(r["created_ts"], scope.tz), "author": r["author"] or "",
-        "text": r["text"], "language": r["language"] or "", "sentiment": r["label"] or "",
-        "compound": r["compound"], "urgency": r["urgency"],
-        "reasons": "; ".join(str(x) for x in r["reasons"]),
-        "conversation": r["conversation_id"]} for r in rows]),
-        hide_index=True, column_config={"text": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "at": common.when(r["created_ts"], scope.tz),
+                    "author": r["author"] or "",
+                    "text": r["text"],
+                    "language": r["language"] or "",
+                    "sentiment": r["label"] or "",
+                    "compound": r["compound"],
+                    "urgency": r["urgency"],
+                    "reasons": "; ".join(str(x) for x in r["reasons"]),
+                    "conversation": r["conversation_id"],
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        column_config={"text": st.column_config.TextColumn(width="large")},
+    )
 
 
 st.title("Sentiment")
@@ -150,50 +202,67 @@ path = common.db_path()
 totals = _totals(path, scope.since, scope.until, scope.brand)
 st.caption(f"Customer messages from {scope.start} to {scope.end} ({scope.timezone}).")
 if not totals["messages"]:
-    common.empty_state("No customer messages in this period: widen the period in the sidebar, "
-                       "or run `replywatch collect` / `replywatch demo`.")
+    common.empty_state(
+        "No customer messages in this period: widen the period in the sidebar, "
+        "or run `replywatch collect` / `replywatch demo`."
+    )
     st.stop()
 
 tiles = st.columns(4)
 tiles[0].metric("Customer messages", f"{totals['messages']:,}")
-tiles[1].metric("Share negative", "—" if totals["negative_share"] is None
-                else f"{totals['negative_share']:.0%}",
-                help="negative / scored messages")
+tiles[1].metric(
+    "Share negative",
+    "—" if totals["negative_share"] is None else f"{totals['negative_share']:.0%}",
+    help="negative / scored messages",
+)
 tiles[2].metric("Urgent", f"{totals['urgent']:,}")
-tiles[3].metric("Average sentiment", "—" if totals["average_compound"] is None
-                else f"{totals['average_compound']:+.2f}",
-                help="mean compound score, -1 (negative) to +1 (positive)")
+tiles[3].metric(
+    "Average sentiment",
+    "—" if totals["average_compound"] is None else f"{totals['average_compound']:+.2f}",
+    help="mean compound score, -1 (negative) to +1 (positive)",
+)
 if totals["scored"] < totals["messages"]:
-    st.caption(f"{totals['messages'] - totals['scored']:,} message(s) not scored yet "
-               "(run the scorer).")
+    st.caption(
+        f"{totals['messages'] - totals['scored']:,} message(s) not scored yet (run the scorer)."
+    )
 
 daily = _daily(scope)
 st.subheader("Volume by sentiment")
-volume_event = st.plotly_chart(_volume_chart(daily), key="sent_volume", on_select="rerun",
-                               selection_mode="points")
+volume_event = st.plotly_chart(
+    _volume_chart(daily), key="sent_volume", on_select="rerun", selection_mode="points"
+)
 st.subheader("Average sentiment and share negative")
-average_event = st.plotly_chart(_average_chart(daily), key="sent_average", on_select="rerun",
-                                selection_mode="points")
+average_event = st.plotly_chart(
+    _average_chart(daily), key="sent_average", on_select="rerun", selection_mode="points"
+)
 
 left, right = st.columns([1, 2])
 with left:
     st.subheader("Languages")
     languages = pd.DataFrame(_languages(path, scope.since, scope.until, scope.brand))
     if not languages.empty:
-        pie = go.Figure(go.Pie(labels=languages["language"], values=languages["messages"],
-                               hole=0.45, textinfo="label+percent"))
+        pie = go.Figure(
+            go.Pie(
+                labels=languages["language"],
+                values=languages["messages"],
+                hole=0.45,
+                textinfo="label+percent",
+            )
+        )
         pie.update_layout(height=300, margin={"t": 10, "b": 10}, showlegend=False)
         st.plotly_chart(pie, key="sent_languages")
 with right:
     st.subheader("Top complaint terms")
     term_columns = st.columns(2)
-    for column, (language, name) in zip(term_columns, [("en", "English"), ("pt", "Portuguese")],
-                                        strict=True):
+    for column, (language, name) in zip(
+        term_columns, [("en", "English"), ("pt", "Portuguese")], strict=True
+    ):
         found = _terms(path, scope.since, scope.until, scope.brand, language)
         column.markdown(f"**{name}** · {found['sampled']:,} negative message(s)")
         if found["terms"]:
-            column.dataframe(pd.DataFrame(found["terms"])[["term", "messages"]],
-                             hide_index=True, height=300)
+            column.dataframe(
+                pd.DataFrame(found["terms"])[["term", "messages"]], hide_index=True, height=300
+            )
         else:
             column.caption("no negative messages in this language")
 

@@ -29,54 +29,76 @@ counts = sources.dead_letter_counts(db)
 
 st.subheader("Collectors")
 if not health:
-    common.empty_state("No collector has run yet: configure a source and run "
-                       "`replywatch collect` (or `replywatch demo`).")
+    common.empty_state(
+        "No collector has run yet: configure a source and run "
+        "`replywatch collect` (or `replywatch demo`)."
+    )
 else:
     table = []
     for row in health:
         used, cap = _first(row["details"], USAGE_KEYS), _first(row["details"], CAP_KEYS)
         failing = row["consecutive_failures"] > 0
-        table.append({
-            "source": row["source"],
-            "state": "failing" if failing else "ok",
-            "last poll (UTC)": row["last_poll_at"] or "",
-            "last success (UTC)": row["last_success_at"] or "",
-            "items last poll": row["items_fetched"],
-            "items total": row["items_total"],
-            "rate-limit waits (s)": round(row["rate_limit_wait_s"], 1),
-            "failures in a row": row["consecutive_failures"],
-            "monthly reads": (used / cap if used is not None and cap else None),
-            "reads / cap": (f"{used:,.0f} / {cap:,.0f}" if used is not None and cap else ""),
-            "last error": row["last_error"] or "",
-            "last error at": row["last_error_at"] or "",
-            "dead letters": counts.get(row["source"], 0),
-        })
+        table.append(
+            {
+                "source": row["source"],
+                "state": "failing" if failing else "ok",
+                "last poll (UTC)": row["last_poll_at"] or "",
+                "last success (UTC)": row["last_success_at"] or "",
+                "items last poll": row["items_fetched"],
+                "items total": row["items_total"],
+                "rate-limit waits (s)": round(row["rate_limit_wait_s"], 1),
+                "failures in a row": row["consecutive_failures"],
+                "monthly reads": (used / cap if used is not None and cap else None),
+                "reads / cap": (f"{used:,.0f} / {cap:,.0f}" if used is not None and cap else ""),
+                "last error": row["last_error"] or "",
+                "last error at": row["last_error_at"] or "",
+                "dead letters": counts.get(row["source"], 0),
+            }
+        )
     frame = pd.DataFrame(table)
-    st.dataframe(frame.style.map(common.state_style, subset=["state"]), hide_index=True,
-                 column_config={
-                     "monthly reads": st.column_config.ProgressColumn(
-                         "monthly reads", min_value=0.0, max_value=1.0, format="percent",
-                         help="X API reads this month against the plan's cap"),
-                     "last error": st.column_config.TextColumn(width="large"),
-                 })
+    st.dataframe(
+        frame.style.map(common.state_style, subset=["state"]),
+        hide_index=True,
+        column_config={
+            "monthly reads": st.column_config.ProgressColumn(
+                "monthly reads",
+                min_value=0.0,
+                max_value=1.0,
+                format="percent",
+                help="X API reads this month against the plan's cap",
+            ),
+            "last error": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 st.subheader("Dead letters")
 if not counts:
     st.success("No dead letters: every item collected so far was stored.")
 else:
-    st.caption("Items that could not be parsed or stored, kept with their error. "
-               "Payloads are shown as plain text.")
-    choice = st.selectbox("Source", [None, *counts],
-                          format_func=lambda s: "All sources" if s is None
-                          else f"{s} ({counts[s]:,})", key="dl_source")
+    st.caption(
+        "Items that could not be parsed or stored, kept with their error. "
+        "Payloads are shown as plain text."
+    )
+    choice = st.selectbox(
+        "Source",
+        [None, *counts],
+        format_func=lambda s: "All sources" if s is None else f"{s} ({counts[s]:,})",
+        key="dl_source",
+    )
     letters = sources.dead_letters(db, source=choice, limit=200)
     frame = pd.DataFrame([{**r, "payload": r["payload"][:500]} for r in letters])
-    st.dataframe(frame, hide_index=True, column_config={
-        "error": st.column_config.TextColumn(width="medium"),
-        "payload": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "error": st.column_config.TextColumn(width="medium"),
+            "payload": st.column_config.TextColumn(width="large"),
+        },
+    )
     ids = [r["id"] for r in letters]
-    shown = st.selectbox("Show the full payload of", ids, key="dl_id",
-                         format_func=lambda i: f"#{i}")
+    shown = st.selectbox(
+        "Show the full payload of", ids, key="dl_id", format_func=lambda i: f"#{i}"
+    )
     letter = next((r for r in letters if r["id"] == shown), None)
     if letter:
         st.text(letter["error"])

@@ -24,40 +24,64 @@ STATUS_CHOICES = ["new", "open", "replied", "closed", "spam", "ignored"]
 @st.cache_data(ttl=60, show_spinner=False)
 def _choices(path: str) -> dict[str, list[str]]:
     db = common.conn()
-    return {"platforms": lookups.platforms(db), "languages": lookups.languages(db),
-            "assignees": store_triage.assignees(db)}
+    return {
+        "platforms": lookups.platforms(db),
+        "languages": lookups.languages(db),
+        "assignees": store_triage.assignees(db),
+    }
 
 
 def _filters(brand: str | None) -> store_triage.QueueFilter:
     choices = _choices(common.db_path())
     cols = st.columns([1, 1, 2, 1, 1])
-    platform = cols[0].selectbox("Platform", [None, *choices["platforms"]],
-                                 format_func=lambda v: "All" if v is None else v,
-                                 key="tri_platform")
-    channel = cols[1].selectbox("Channel", [None, "public", "private"],
-                                format_func=lambda v: "All" if v is None else v,
-                                key="tri_channel")
-    statuses = cols[2].multiselect("Status", STATUS_CHOICES, default=["new", "open"],
-                                   key="tri_status")
+    platform = cols[0].selectbox(
+        "Platform",
+        [None, *choices["platforms"]],
+        format_func=lambda v: "All" if v is None else v,
+        key="tri_platform",
+    )
+    channel = cols[1].selectbox(
+        "Channel",
+        [None, "public", "private"],
+        format_func=lambda v: "All" if v is None else v,
+        key="tri_channel",
+    )
+    statuses = cols[2].multiselect(
+        "Status", STATUS_CHOICES, default=["new", "open"], key="tri_status"
+    )
     assignee = cols[3].selectbox(
-        "Assignee", [None, store_triage.UNASSIGNED, *choices["assignees"]],
-        format_func=lambda v: "Anyone" if v is None else (
-            "Unassigned" if v == store_triage.UNASSIGNED else v),
-        key="tri_assignee")
-    language = cols[4].selectbox("Language", [None, *choices["languages"]],
-                                 format_func=lambda v: "All" if v is None else v,
-                                 key="tri_language")
+        "Assignee",
+        [None, store_triage.UNASSIGNED, *choices["assignees"]],
+        format_func=lambda v: (
+            "Anyone" if v is None else ("Unassigned" if v == store_triage.UNASSIGNED else v)
+        ),
+        key="tri_assignee",
+    )
+    language = cols[4].selectbox(
+        "Language",
+        [None, *choices["languages"]],
+        format_func=lambda v: "All" if v is None else v,
+        key="tri_language",
+    )
     cols = st.columns([4, 1])
-    search = cols[0].text_input("Search text or author", key="tri_search",
-                                placeholder='e.g. refund, "order 123", @someone')
+    search = cols[0].text_input(
+        "Search text or author", key="tri_search", placeholder='e.g. refund, "order 123", @someone'
+    )
     urgent = cols[1].toggle("Urgent only", key="tri_urgent")
     return store_triage.QueueFilter(
-        brand=brand, platform=platform, channel=channel,
-        statuses=tuple(statuses or ["new", "open"]), assignee=assignee,
-        urgent_only=urgent, language=language, search=search or None)
+        brand=brand,
+        platform=platform,
+        channel=channel,
+        statuses=tuple(statuses or ["new", "open"]),
+        assignee=assignee,
+        urgent_only=urgent,
+        language=language,
+        search=search or None,
+    )
 
 
 # --- actions (run as callbacks, before the fragment redraws) -------------------
+
 
 def _selected() -> list[int]:
     return list(st.session_state.get("tri_selected") or [])
@@ -81,15 +105,16 @@ def _act(kind: str, value: str | None = None) -> None:
             assignee = st.session_state.get("tri_assign_to") or None
             n = store_triage.assign(db, ids, assignee, actor=who)
             # st.success renders Markdown: the typed name is escaped.
-            message = (f"{n} conversation(s) assigned to "
-                       f"{escape_markdown(assignee) if assignee else 'nobody'}")
+            message = (
+                f"{n} conversation(s) assigned to "
+                f"{escape_markdown(assignee) if assignee else 'nobody'}"
+            )
             _choices.clear()
         elif kind == "tag":
             n = store_triage.add_tag(db, ids, st.session_state.get("tri_tag") or "", actor=who)
             message = f"tag added to {n} conversation(s)"
         elif kind == "note":
-            n = store_triage.add_note(db, ids, st.session_state.get("tri_note") or "",
-                                      actor=who)
+            n = store_triage.add_note(db, ids, st.session_state.get("tri_note") or "", actor=who)
             st.session_state["tri_note"] = ""
             message = f"note added to {n} conversation(s)"
         else:
@@ -101,9 +126,13 @@ def _act(kind: str, value: str | None = None) -> None:
             raise
         # Another writer (a large file import commits in one long transaction)
         # held the database past the busy timeout; the action wrote nothing.
-        st.session_state["tri_flash"] = ("error", (
-            "The database is busy: another writer, such as a large import, held it "
-            "longer than the wait allows. Nothing was changed; try again in a minute."))
+        st.session_state["tri_flash"] = (
+            "error",
+            (
+                "The database is busy: another writer, such as a large import, held it "
+                "longer than the wait allows. Nothing was changed; try again in a minute."
+            ),
+        )
     else:
         st.session_state["tri_flash"] = ("success", message)
 
@@ -118,26 +147,31 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
     for r in rows:
         sla = _sla_label(r, now) if r["status"] in ("new", "open") else None
         compound = r.get("compound")
-        records.append({
-            "id": r["id"],
-            "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
-            "SLA": sla or "",
-            "waiting": common.duration(r["waiting_seconds"]),
-            "customer": r.get("author_name") or r.get("customer_handle") or "",
-            "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
-            "lang": r.get("language") or "",
-            "sentiment": (f"{r['label']} {compound:+.2f}" if r.get("label") and
-                          compound is not None else (r.get("label") or "")),
-            "urgency": int(r["urgency"] or 0),
-            "urgent": "⚠️" if r["urgent"] else "",
-            "reasons": "; ".join(r.get("reasons") or []),
-            "status": r["status"],
-            "assignee": r.get("assignee") or "",
-            "tags": ", ".join(r.get("tags") or []),
-            "brand": r.get("brand") or "",
-            "since": common.when(r.get("awaiting_since") or r.get("first_customer_at"), tz),
-            "post": safe_url(r.get("url")),
-        })
+        records.append(
+            {
+                "id": r["id"],
+                "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
+                "SLA": sla or "",
+                "waiting": common.duration(r["waiting_seconds"]),
+                "customer": r.get("author_name") or r.get("customer_handle") or "",
+                "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
+                "lang": r.get("language") or "",
+                "sentiment": (
+                    f"{r['label']} {compound:+.2f}"
+                    if r.get("label") and compound is not None
+                    else (r.get("label") or "")
+                ),
+                "urgency": int(r["urgency"] or 0),
+                "urgent": "⚠️" if r["urgent"] else "",
+                "reasons": "; ".join(r.get("reasons") or []),
+                "status": r["status"],
+                "assignee": r.get("assignee") or "",
+                "tags": ", ".join(r.get("tags") or []),
+                "brand": r.get("brand") or "",
+                "since": common.when(r.get("awaiting_since") or r.get("first_customer_at"), tz),
+                "post": safe_url(r.get("url")),
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -156,12 +190,25 @@ def _announce_urgent(flt: store_triage.QueueFilter) -> None:
 def _action_buttons() -> None:
     """Status, assign, tag and note actions on the selected conversations."""
     cols = st.columns(5)
-    for col, (label, status) in zip(cols, [("Mark replied", "replied"), ("Close", "closed"),
-                                           ("Spam", "spam"), ("Ignore", "ignored"),
-                                           ("Reopen", "open")], strict=True):
-        col.button(label, key=f"tri_btn_{status}", on_click=_act, args=("status", status),
-                   width="stretch", type="primary" if status == "replied" else
-                   "secondary")
+    for col, (label, status) in zip(
+        cols,
+        [
+            ("Mark replied", "replied"),
+            ("Close", "closed"),
+            ("Spam", "spam"),
+            ("Ignore", "ignored"),
+            ("Reopen", "open"),
+        ],
+        strict=True,
+    ):
+        col.button(
+            label,
+            key=f"tri_btn_{status}",
+            on_click=_act,
+            args=("status", status),
+            width="stretch",
+            type="primary" if status == "replied" else "secondary",
+        )
     cols = st.columns(3)
     with cols[0]:
         st.text_input("Assign to", key="tri_assign_to", placeholder="name (empty: unassign)")
@@ -185,9 +232,11 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     _announce_urgent(flt)
     total = store_triage.queue_count(db, flt)
     rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
-    st.caption(f"{total:,} conversation(s) match · showing the first {len(rows):,} · "
-               f"urgent first, then longest waiting · refreshed "
-               f"{common.when(now, tz)[-5:]} ({REFRESH_SECONDS}s)")
+    st.caption(
+        f"{total:,} conversation(s) match · showing the first {len(rows):,} · "
+        f"urgent first, then longest waiting · refreshed "
+        f"{common.when(now, tz)[-5:]} ({REFRESH_SECONDS}s)"
+    )
     if not rows:
         st.info("Nothing is waiting for a response with these filters.", icon="✅")
     frame = _frame(rows, now, tz)
@@ -197,13 +246,17 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
         # them, the old row-index selection cannot point at the wrong rows.
         table_key = "tri_table_" + hashlib.sha1(repr(ids).encode()).hexdigest()[:12]
         event = st.dataframe(
-            frame.style.map(common.state_style, subset=["SLA"]), key=table_key, hide_index=True,
-            on_select="rerun", selection_mode="multi-row",
+            frame.style.map(common.state_style, subset=["SLA"]),
+            key=table_key,
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="multi-row",
             column_config={
                 "id": st.column_config.NumberColumn("#", width="small", format="%d"),
                 "message": st.column_config.TextColumn("message", width="large"),
                 "urgency": st.column_config.ProgressColumn(
-                    "urgency", min_value=0, max_value=100, format="%d"),
+                    "urgency", min_value=0, max_value=100, format="%d"
+                ),
                 "post": st.column_config.LinkColumn("post", display_text="open ↗"),
             },
         )
@@ -217,9 +270,13 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     selected = [i for i in _selected() if isinstance(i, int)]
     options = list(dict.fromkeys([*ids, *selected]))
     st.session_state["tri_selected"] = selected
-    st.multiselect("Selected conversations", options, key="tri_selected",
-                   format_func=lambda i: labels.get(i, f"#{i}"),
-                   placeholder="tick rows in the table or pick ids here")
+    st.multiselect(
+        "Selected conversations",
+        options,
+        key="tri_selected",
+        format_func=lambda i: labels.get(i, f"#{i}"),
+        placeholder="tick rows in the table or pick ids here",
+    )
 
     if common.can("agent"):
         _action_buttons()
@@ -241,16 +298,28 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         url = next((safe_url(r.get("url")) for r in rows if r["id"] == conversation_id), None)
         if url:
             st.link_button("Open original post ↗", url)
-        latest = next((m for m in reversed(detail["messages"]) if m["direction"] == "inbound"),
-                      None)
+        latest = next(
+            (m for m in reversed(detail["messages"]) if m["direction"] == "inbound"), None
+        )
         if latest:
             st.caption("Latest customer message (plain text)")
             st.text(latest["text"])
-        st.dataframe(pd.DataFrame([{
-            "at": common.when(m["created_ts"], tz), "from": m["direction"],
-            "author": m["author"] or "", "text": m["text"], "sentiment": m["label"] or "",
-            "urgency": m["urgency"]} for m in detail["messages"]]),
-            hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "at": common.when(m["created_ts"], tz),
+                        "from": m["direction"],
+                        "author": m["author"] or "",
+                        "text": m["text"],
+                        "sentiment": m["label"] or "",
+                        "urgency": m["urgency"],
+                    }
+                    for m in detail["messages"]
+                ]
+            ),
+            hide_index=True,
+        )
         if detail["notes"]:
             st.markdown("**Notes**")
             st.dataframe(pd.DataFrame(detail["notes"]), hide_index=True)
@@ -264,6 +333,8 @@ if not common.has_data():
     common.empty_state()
 else:
     current = common.scope()
-    st.caption("Conversations waiting for a response, whatever the period in the sidebar. "
-               f"Times in {current.timezone}.")
+    st.caption(
+        "Conversations waiting for a response, whatever the period in the sidebar. "
+        f"Times in {current.timezone}."
+    )
     live_queue(_filters(current.brand), current.tz)
