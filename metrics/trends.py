@@ -218,11 +218,15 @@ def complaint_terms(
     top: int = 25,
     sample: int = DEFAULT_TERM_SAMPLE,
 ) -> dict[str, Any]:
-    """The most frequent words and two-word phrases in negative inbound
-    messages (the newest ``sample`` of them), stop words (en and pt), URLs,
-    handles and numbers removed; each message counts a term once. Returns
+    """The most frequent words and two-word phrases in customer complaints
+    (inbound messages whose intent is ``complaint``; scores from before
+    SCORER_VERSION 1.3.0 have no intent and count when negative), the newest
+    ``sample`` of them, stop words (en and pt), URLs, handles and numbers
+    removed; each message counts a term once. Questions and thanks never count,
+    whatever their tone ("Tem cupom de desconto?" is not a complaint). Returns
     ``{"sampled": n, "terms": [{"term", "words", "messages"}, ...]}``."""
-    join, where, params = _scope(since, until, brand, platform, language, "negative")
+    join, where, params = _scope(since, until, brand, platform, language)
+    where += " AND coalesce(s.intent = 'complaint', s.label = 'negative')"
     texts = [
         r[0]
         for r in db.execute(

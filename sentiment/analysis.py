@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 # Bump whenever lexicon handling, negation, language detection or default urgency rules
 # change, so stored scores with an older version can be found and re-scored.
-SCORER_VERSION = "1.2.0"
+SCORER_VERSION = "1.3.0"
 
 Label = Literal["negative", "neutral", "positive"]
 
@@ -32,6 +32,8 @@ class Analysis:
     `language_source` is "caller" (a supported language was given), "detected", or
     "empty" (no text). `truncated` says only a prefix was analysed (see
     `text.MAX_ANALYSED_CHARS`). `rules_id` fingerprints the urgency rules used.
+    `intent` is complaint, question, thanks or other, `intent_reasons` its reason codes
+    (texts: `intent.reason_text`), `closes` the thank-you/"solved" flag.
     """
 
     language: str
@@ -45,6 +47,11 @@ class Analysis:
     language_source: str = "detected"
     truncated: bool = False
     rules_id: str = ""
+    # 1.3.0: what the customer wants (sentiment/intent.py), its reason codes, and whether
+    # the message is a thank-you or says the problem is solved (closure).
+    intent: str = "other"
+    intent_reasons: tuple[str, ...] = ()
+    closes: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON/SQLite-friendly dict (reasons as a list)."""
@@ -60,4 +67,7 @@ class Analysis:
             "language_source": self.language_source,
             "truncated": self.truncated,
             "rules_id": self.rules_id,
+            "intent": self.intent,
+            "intent_reasons": list(self.intent_reasons),
+            "closes": self.closes,
         }

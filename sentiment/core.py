@@ -114,7 +114,7 @@ def _finish(
     rules: UrgencyRules,
 ) -> Analysis:
     """Return the Analysis of one prepared, scored message (urgency rules applied)."""
-    points, reasons = urgency.evaluate(compound, fold(text), lang, context, rules)
+    points, reasons, intent = urgency.assess(compound, fold(text), lang, context, rules)
     return Analysis(
         language=lang,
         compound=compound,
@@ -126,6 +126,9 @@ def _finish(
         language_source=source,
         truncated=truncated,
         rules_id=rules.fingerprint,
+        intent=intent.intent,
+        intent_reasons=intent.reasons,
+        closes=intent.closes,
     )
 
 

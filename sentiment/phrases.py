@@ -373,7 +373,43 @@ ADDED_IN_1_2: dict[str, tuple[Phrase, ...]] = {
         ("ridiculo", "says it is unacceptable"),
     ),
 }
-COMPLAINT = {lang: COMPLAINT[lang] + ADDED_IN_1_2[lang] for lang in COMPLAINT}
+# SCORER_VERSION 1.3.0 (issue 15): billing errors written with "2x", contempt ("you are a
+# joke") and "not solved" statements, which read as complaints to any agent. Appended
+# after the older phrases so that those still win at the same position. Written from
+# general practice and the issue's named misfires, not mined from evaluation data.
+ADDED_IN_1_3: dict[str, tuple[Phrase, ...]] = {
+    "en": (
+        ("charged 2x", "billing error"),
+        ("charged me twice", "billing error"),
+        ("charged me 2x", "billing error"),
+        ("billed twice", "billing error"),
+        ("billed me twice", "billing error"),
+        ("what a joke", "calls the service a joke"),
+        ("is a joke", "calls the service a joke"),
+        ("are a joke", "calls the service a joke"),
+        ("not solved", "says the problem is not solved"),
+        ("not resolved", "says the problem is not solved"),
+        ("not fixed", "says the problem is not solved"),
+        ("still broken", "says the problem is not solved"),
+    ),
+    "pt": (
+        ("cobraram 2x", "billing error"),
+        ("cobrado 2x", "billing error"),
+        ("cobrada 2x", "billing error"),
+        ("cobranca 2x", "billing error"),
+        ("cobraram duas vezes", "billing error"),
+        ("cobraram em dobro", "billing error"),
+        ("cobranca em dobro", "billing error"),
+        ("uma piada", "calls the service a joke"),
+        ("palhacada", "calls the service a joke"),
+        ("nao resolveu", "says the problem is not solved"),
+        ("nao resolveram", "says the problem is not solved"),
+        ("nao foi resolvido", "says the problem is not solved"),
+        ("nada resolvido", "says the problem is not solved"),
+        ("continua com problema", "says the problem is not solved"),
+    ),
+}
+COMPLAINT = {lang: COMPLAINT[lang] + ADDED_IN_1_2[lang] + ADDED_IN_1_3[lang] for lang in COMPLAINT}
 
 
 # Thanks and praise. A positive message that thanks or praises the brand reads as closure
@@ -423,3 +459,40 @@ PRAISE: dict[str, tuple[Phrase, ...]] = {
         ("voces arrasam", "praise"),
     ),
 }
+
+# "Solved" statements (1.3.0): the customer says the problem is gone. They are closure like
+# thanks ("that worked", "chegou, tudo certo"), so they join the praise tier (discount and
+# the "thanks" intent, see sentiment/intent.py). Negated forms ("not solved", "não
+# resolveu") are complaint phrases above, and a complaint phrase starting at the same
+# place wins, so they never read as solved.
+SOLVED: dict[str, tuple[Phrase, ...]] = {
+    "en": (
+        ("that worked", "says it is solved"),
+        ("it worked", "says it is solved"),
+        ("that did it", "says it is solved"),
+        ("works now", "says it is solved"),
+        ("working now", "says it is solved"),
+        ("solved", "says it is solved"),
+        ("resolved", "says it is solved"),
+        ("sorted", "says it is solved"),
+        ("all good", "says it is solved"),
+        ("all set", "says it is solved"),
+        ("fixed", "says it is solved"),
+        ("got it now", "says it is solved"),
+        ("just arrived", "says it is solved"),
+        ("received it", "says it is solved"),
+    ),
+    "pt": (
+        ("resolvido", "says it is solved"),
+        ("resolvida", "says it is solved"),
+        ("resolveu", "says it is solved"),
+        ("resolveram", "says it is solved"),
+        ("funcionou", "says it is solved"),
+        ("deu certo", "says it is solved"),
+        ("tudo certo", "says it is solved"),
+        ("ja chegou", "says it is solved"),
+        ("chegou hoje", "says it is solved"),
+        ("ja recebi", "says it is solved"),
+    ),
+}
+PRAISE = {lang: PRAISE[lang] + SOLVED[lang] for lang in PRAISE}

@@ -122,6 +122,7 @@ class PortugueseAnalyzer:
         lemmas: bool = True,
         supplement: bool = True,
         fast: bool = True,
+        concord: bool = True,
     ):
         from LeIA import leia
 
@@ -130,6 +131,8 @@ class PortugueseAnalyzer:
         self.emojis: dict[str, str] = base.emojis
         lexicon: dict[str, float] = dict(base.lexicon)
         self.negation = negation
+        # Negative concord (1.3.0): only the negator nearest a word flips it.
+        self.concord = concord
         # LeIA's own valence for negators ("nao" -1.2), kept for dangling negations.
         self._dangling = {w: base.lexicon[w] for w in NEGATORS if w in base.lexicon}
         if negation:
@@ -270,6 +273,10 @@ class PortugueseAnalyzer:
         if negator not in NEGATORS:
             return valence
         between = [w.lower() for w in words[j + 1 : i]]
+        if self.concord and not NEGATORS.isdisjoint(between):
+            # Negative concord (1.3.0): "não estou nada satisfeito", "não tem nenhum"
+            # negate once, not twice; only the negator nearest the word flips it.
+            return valence
         if negator in ("nunca", "jamais") and _INTENSIFYING_AFTER_NEVER.intersection(between):
             return valence * 1.25
         if negator == "sem" and "duvida" in between:  # "sem dúvida" = "without doubt"

@@ -26,6 +26,8 @@ from functools import cached_property
 from typing import Any, Literal
 
 from replywatch.sentiment import phrases as defaults
+from replywatch.sentiment.intent import IntentResult
+from replywatch.sentiment.intent import classify as classify_intent
 from replywatch.sentiment.phrase_match import PhraseMatcher, phrase_pattern
 
 LANGUAGES = ("en", "pt")
@@ -78,6 +80,9 @@ class UrgencyRules:
     # Thanks/praise in a positive message: complaint phrases add nothing (see PRAISE in
     # phrases.py). False restores the 1.1.0 behaviour.
     discount_praise: bool = True
+    # 1.3.0: urgency follows the message's intent (sentiment/intent.py): plain questions
+    # get no tone/public/reach points, thank-yous none at all. False restores 1.2.0.
+    intent_gating: bool = True
     escalation_phrases: Mapping[str, tuple[Phrase, ...]] = field(
         default_factory=lambda: _default_phrases(defaults.ESCALATION)
     )
@@ -231,29 +236,49 @@ def evaluate(
     context: UrgencyContext | None,
     rules: UrgencyRules,
 ) -> tuple[int, tuple[str, ...]]:
-    """Return (urgency 0..100, reasons) for one scored message.
+    """Return (urgency 0..100, reasons) for one scored message (see `assess`)."""
+    points, reasons, _intent = assess(compound, folded_text, language, context, rules)
+    return points, reasons
+
+
+def assess(
+    compound: float,
+    folded_text: str,
+    language: str,
+    context: UrgencyContext | None,
+    rules: UrgencyRules,
+) -> tuple[int, tuple[str, ...], IntentResult]:
+    """Return (urgency 0..100, reasons, intent) for one scored message.
 
     `folded_text` is the message after `text.fold()`; only matched phrases' reasons
-    (never the user's words) end up in the reasons.
+    (never the user's words) end up in the reasons. Urgency follows the intent
+    (1.3.0): a plain question gets no points for its tone and is not amplified by the
+    public channel or reach (only an earlier unanswered message or a breached SLA, which
+    are time-critical, count); a thank-you or "solved" message is never urgent.
     """
     ctx = context or _NO_CONTEXT
-    if ctx.is_spam:
-        return 0, ("marked as spam: never urgent",)
-    if ctx.is_brand_author:
-        return 0, ("posted by the brand itself: never urgent",)
-
-    points = 0
-    reasons: list[str] = []
-    negative = compound <= -0.05
-    if negative:
-        points += round(rules.negative_weight * -compound)
-        strength = "very negative" if compound <= -0.5 else "negative"
-        reasons.append(f"{strength} ({compound:.2f})")
-
     hits = rules.matcher(language).reasons(folded_text)
     # Thanks/praise only discounts a message whose sentiment is positive overall: "thanks,
     # but my bag is still missing" (negative) stays a complaint.
     praise = compound >= POSITIVE and any(tag == "praise" for _, tag in hits)
+    intent = classify_intent(
+        compound, folded_text, language, hits, praise_discount=praise and _has_complaint(hits)
+    )
+    if ctx.is_spam:
+        return 0, ("marked as spam: never urgent",), intent
+    if ctx.is_brand_author:
+        return 0, ("posted by the brand itself: never urgent",), intent
+    gated = rules.intent_gating
+    plain_question = gated and intent.intent == "question"
+
+    points = 0
+    reasons: list[str] = []
+    negative = compound <= -0.05
+    if negative and not plain_question:
+        points += round(rules.negative_weight * -compound)
+        strength = "very negative" if compound <= -0.5 else "negative"
+        reasons.append(f"{strength} ({compound:.2f})")
+
     matched = False
     for tier, weight in (
         ("escalation", rules.escalation_weight),
@@ -270,7 +295,7 @@ def evaluate(
             points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
             reasons.extend(found)
 
-    if negative or matched:
+    if (negative and not plain_question) or matched:
         if ctx.channel == "public":
             points += rules.public_weight
             reasons.append("public post: everyone can see it")
@@ -279,6 +304,10 @@ def evaluate(
         if tiers:
             points += rules.followers_weight * tiers
             reasons.append(f"author has {followers:,} followers")
+
+    if gated and intent.intent == "thanks":
+        # A thank-you or "solved" is closure: waiting and repeats do not make it urgent.
+        return 0, tuple(reasons), intent
 
     earlier = max(0, int(ctx.unanswered_from_author or 0))
     if earlier:
@@ -290,7 +319,11 @@ def evaluate(
         points += rules.sla_weight
         reasons.append(f"waiting {format_duration(waiting)}, SLA {format_duration(sla)} breached")
 
-    return max(0, min(100, points)), tuple(reasons)
+    return max(0, min(100, points)), tuple(reasons), intent
+
+
+def _has_complaint(hits: Sequence[tuple[str, str]]) -> bool:
+    return any(tag == "complaint" for _, tag in hits)
 
 
 def ordinal(n: int) -> str:

@@ -407,3 +407,19 @@ def m015_fts_without_column_sizes(db: Database) -> None:
         "SELECT id, text, author_handle, author_name FROM messages "
         "WHERE conversation_id IS NOT NULL"
     )
+
+
+@migrations()
+def m016_score_intent(db: Database) -> None:
+    """Intent of each scored message (``sentiment.intent``): ``intent``
+    (complaint, question, thanks, other; NULL for scores made before 1.3.0),
+    its reason codes (``intent_reasons``, JSON list) and ``closes`` (1 = a
+    thank-you or "solved" message: the customer's closure signal)."""
+    _run(
+        db,
+        """
+        ALTER TABLE scores ADD COLUMN intent TEXT;
+        ALTER TABLE scores ADD COLUMN intent_reasons TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE scores ADD COLUMN closes INTEGER NOT NULL DEFAULT 0
+        """,
+    )

@@ -107,7 +107,9 @@ def brand_settings(db: Database) -> dict[str, dict[str, Any]]:
 
 def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
     """Insert or replace scores: dicts with message_id, language, compound,
-    label, urgency, urgent, reasons (list), scorer, version. Returns the count."""
+    label, urgency, urgent, reasons (list), scorer, version, and (1.3.0)
+    intent, intent_reasons (list of codes) and closes (optional: a dict
+    without them stores NULL / [] / 0). Returns the count."""
     now = iso_utc(utc_now())
     rows = [
         (
@@ -121,18 +123,23 @@ def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
             s["scorer"],
             s["version"],
             now,
+            s.get("intent"),
+            json.dumps(list(s.get("intent_reasons") or ()), ensure_ascii=False),
+            int(bool(s.get("closes"))),
         )
         for s in scores
     ]
     db.conn.executemany(
         """
         INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons,
-                            scorer, version, scored_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            scorer, version, scored_at, intent, intent_reasons, closes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (message_id) DO UPDATE SET language = excluded.language,
             compound = excluded.compound, label = excluded.label, urgency = excluded.urgency,
             urgent = excluded.urgent, reasons = excluded.reasons, scorer = excluded.scorer,
-            version = excluded.version, scored_at = excluded.scored_at
+            version = excluded.version, scored_at = excluded.scored_at,
+            intent = excluded.intent, intent_reasons = excluded.intent_reasons,
+            closes = excluded.closes
         """,
         rows,
     )
@@ -152,3 +159,55 @@ def conversations_of(db: Database, message_ids: Sequence[int]) -> set[int]:
             list(message_ids),
         )
     }
+
+
+def closing_messages(db: Database, conversation_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Conversations whose customer's latest word closes the case: map
+    conversation id -> that message's id.
+
+    The one definition of "a thank-you or 'solved' after a brand reply": the
+    latest customer (inbound) message of the conversation has
+    ``scores.closes = 1`` (``sentiment.intent``: intent thanks with a thanks,
+    praise or solved phrase) and the brand had replied before it
+    (``first_response_at`` at or before it). ``conversation_ids`` None means
+    every conversation."""
+    where = ""
+    params: list[Any] = []
+    if conversation_ids is not None:
+        ids = sorted({int(i) for i in conversation_ids})
+        if not ids:
+            return {}
+        where = f"AND c.id IN ({','.join('?' * len(ids))})"
+        params = ids
+    rows = db.execute(
+        f"""
+        SELECT c.id, (
+            SELECT m.id FROM messages m WHERE m.conversation_id = c.id
+               AND m.direction = 'inbound'
+             ORDER BY m.created_ts DESC, m.id DESC LIMIT 1) AS latest
+        FROM conversations c
+        WHERE c.first_response_at IS NOT NULL AND c.inbound_count > 0 {where}
+        """,
+        params,
+    ).fetchall()
+    latest = {cid: mid for cid, mid in rows if mid is not None}
+    if not latest:
+        return {}
+    out: dict[int, int] = {}
+    items = list(latest.items())
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        closing = {
+            r[0]
+            for r in db.execute(
+                f"""SELECT s.message_id FROM scores s
+                    JOIN messages m ON m.id = s.message_id
+                    JOIN conversations c ON c.id = m.conversation_id
+                    WHERE s.message_id IN ({marks}) AND s.closes = 1
+                      AND c.first_response_at <= m.created_ts""",
+                [mid for _, mid in chunk],
+            )
+        }
+        out.update({cid: mid for cid, mid in chunk if mid in closing})
+    return out

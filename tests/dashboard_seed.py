@@ -123,7 +123,10 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
                 "'1', '2024-01-01T00:00:00Z') ON CONFLICT (message_id) DO UPDATE SET "
                 "language = excluded.language, compound = excluded.compound, "
                 "label = excluded.label, urgency = excluded.urgency, urgent = excluded.urgent, "
-                "reasons = excluded.reasons, scorer = excluded.scorer",
+                "reasons = excluded.reasons, scorer = excluded.scorer, "
+                # A hand-made score replaces the real one whole: it has no intent, so
+                # readers fall back to its label (as for scores made before 1.3.0).
+                "intent = NULL, intent_reasons = '[]', closes = 0",
                 (message_id, lang, compound, label, urgency, urgent, json.dumps(reasons)),
             )
         # Ingestion scored the messages with the real scorer; the hand-made

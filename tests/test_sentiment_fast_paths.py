@@ -19,7 +19,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from replywatch.sentiment import UrgencyContext, UrgencyRules, analyze, analyze_many, clear_caches
 from replywatch.sentiment.fast_vader import FastVader
 from replywatch.sentiment.language import detect_language, detect_language_reference
-from replywatch.sentiment.phrases import ADDED_IN_1_2
+from replywatch.sentiment.phrases import ADDED_IN_1_2, ADDED_IN_1_3
 from replywatch.sentiment.portuguese import PortugueseAnalyzer
 from replywatch.sentiment.text import _APOSTROPHES, fold, strip_accents
 
@@ -30,7 +30,8 @@ PRE_OPTIMISATION_DIGEST = "2e18bd9a05254d49875079d6fd71f908b5e1822d64a92d2768653
 
 # The phrases added in SCORER_VERSION 1.1.0 (waiting/update/no-response/not-working...)
 # and 1.2.0 (phrases.ADDED_IN_1_2, appended after the older ones), plus the 1.2.0 weights
-# (negative 20 / complaint 35, were 40 / 25) and praise discount. Undoing them rebuilds
+# (negative 20 / complaint 35, were 40 / 25) and praise discount, and 1.3.0's phrases
+# (phrases.ADDED_IN_1_3) and intent gating. Undoing them rebuilds
 # the 1.0.0 default rules exactly, so the digest above still checks that the speed-ups
 # changed nothing; new rules are tested in test_sentiment_urgency.py.
 RULES_1_0 = UrgencyRules.from_mapping(
@@ -38,7 +39,8 @@ RULES_1_0 = UrgencyRules.from_mapping(
         "negative_weight": 40,
         "complaint_weight": 25,
         "discount_praise": False,
-        "ignore_phrases_en": [p for p, _ in ADDED_IN_1_2["en"]]
+        "intent_gating": False,
+        "ignore_phrases_en": [p for p, _ in ADDED_IN_1_2["en"] + ADDED_IN_1_3["en"]]
         + [
             "still hasn't",
             "still no",
@@ -76,7 +78,7 @@ RULES_1_0 = UrgencyRules.from_mapping(
             "can't sign in",
             "locked out",
         ],
-        "ignore_phrases_pt": [p for p, _ in ADDED_IN_1_2["pt"]]
+        "ignore_phrases_pt": [p for p, _ in ADDED_IN_1_2["pt"] + ADDED_IN_1_3["pt"]]
         + [
             "ainda esperando",
             "estou esperando",
@@ -130,7 +132,20 @@ def sample(sentiment_data):
     return real_sample(sentiment_data, 300)
 
 
-def test_scores_equal_the_pre_optimisation_code(sample):
+@pytest.fixture
+def portuguese_without_concord(monkeypatch):
+    """The 1.0.0 Portuguese negation: 1.3.0's negative concord ("não ... nada" negates
+    once) is a deliberate scoring change, undone here like the rules above."""
+    from functools import lru_cache
+
+    from replywatch.sentiment import scorers
+
+    monkeypatch.setattr(
+        scorers, "portuguese", lru_cache(maxsize=1)(lambda: PortugueseAnalyzer(concord=False))
+    )
+
+
+def test_scores_equal_the_pre_optimisation_code(sample, portuguese_without_concord):
     ctx = [UrgencyContext(channel="public")] * len(sample)
     rows = []
     for langs in (None, ["en"] * len(sample), ["pt"] * len(sample)):

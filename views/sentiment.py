@@ -258,13 +258,13 @@ with right:
         term_columns, [("en", "English"), ("pt", "Portuguese")], strict=True
     ):
         found = _terms(path, scope.since, scope.until, scope.brand, language)
-        column.markdown(f"**{name}** · {found['sampled']:,} negative message(s)")
+        column.markdown(f"**{name}** · {found['sampled']:,} complaint(s)")
         if found["terms"]:
             column.dataframe(
                 pd.DataFrame(found["terms"])[["term", "messages"]], hide_index=True, height=300
             )
         else:
-            column.caption("no negative messages in this language")
+            column.caption("no complaints in this language")
 
 picked = _picked(volume_event)
 if picked[0] is None:
