@@ -120,30 +120,26 @@ score_option = click.option(
 )
 
 
-@import_group.command(name="twcs")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@db_option
-@score_option
-@batch_size_option
-def import_twcs(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
-    """Import a "Customer Support on Twitter" (twcs.csv) file."""
-    from functools import partial
+def _import_command(channel) -> None:
+    """``replywatch import <format> PATH`` for one file format of the registry."""
 
-    from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
-
-    _run_import(db_path, path, partial(read_twcs, as_rows=True), TWCS_SOURCE, score, batch_size)
+    @import_group.command(name=channel.name, help=channel.description)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @db_option
+    @score_option
+    @batch_size_option
+    def command(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
+        _run_import(db_path, path, channel.reader, channel.import_source, score, batch_size)
 
 
-@import_group.command(name="jsonl")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@db_option
-@score_option
-@batch_size_option
-def import_jsonl(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
-    """Import messages from a JSONL file (schema: docs/import-jsonl.md)."""
-    from replywatch.collectors.imports import JSONL_SOURCE, read_jsonl
+def _register_import_commands() -> None:
+    from replywatch.collectors import registry
 
-    _run_import(db_path, path, read_jsonl, JSONL_SOURCE, score, batch_size)
+    for channel in registry.importers():
+        _import_command(channel)
+
+
+_register_import_commands()
 
 
 @main.command()
@@ -343,7 +339,7 @@ def collect(
         raise click.ClickException(str(exc)) from exc
     db = open_database(db_path)
     register_brands(db, config)
-    platforms, scrubber = build_platforms(config, console=console)
+    platforms, scrubber = build_platforms(config, warn=_print_warning)
     if not platforms:
         raise click.ClickException("no source can run: configure credentials (docs/collectors.md)")
     runner = Runner(
@@ -352,7 +348,8 @@ def collect(
         ingest,
         only=only,
         scrub=scrubber,
-        console=console,
+        report=_print_collect_event,
+        on_poll=_print_poll_summary,
         max_backoff_s=config.collector.max_source_backoff_s,
         after_poll=lambda: _dispatch_alerts(db),
     )
@@ -360,6 +357,46 @@ def collect(
         runner.run(every or config.collector.every_seconds, polls=1 if once else None)
     except KeyboardInterrupt:
         console.print("stopped; everything fetched so far is stored")
+
+
+def _print_warning(text: str) -> None:
+    from rich.markup import escape
+
+    console.print(f"[yellow]warning[/]: {escape(text)}")
+
+
+def _print_collect_event(event) -> None:
+    """Print one line the runner reported (API text is untrusted: escaped)."""
+    from rich.markup import escape
+
+    if event.kind == "page":
+        console.log(escape(event.text))
+    elif event.kind == "error":
+        name, _, error = event.text.partition(": ")
+        console.print(f"[red]{escape(name)}[/]: {escape(error)}")
+    else:
+        _print_warning(event.text)
+
+
+def _print_poll_summary(outcomes) -> None:
+    """The table of one poll's outcomes, one row per source."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="poll summary", show_lines=False)
+    for column in ("source", "status", "new", "known", "rejected", "rate-limit wait"):
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for o in outcomes:
+        status = "[dim]backing off[/]" if o.skipped else "[green]ok[/]" if o.ok else "[red]error[/]"
+        table.add_row(
+            escape(o.name),
+            status,
+            str(o.inserted),
+            str(o.duplicates),
+            str(o.rejected),
+            f"{o.rate_limit_wait_s:.0f}s",
+        )
+    console.print(table)
 
 
 @main.command(name="hash-password")

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from replywatch.collectors import registry
+
 DEFAULT_CONFIG_PATH = Path("replywatch.toml")
 
 #: Brand-level tables owned by the metrics code: passed through untouched into
@@ -22,9 +24,6 @@ DEFAULT_CONFIG_PATH = Path("replywatch.toml")
 PASS_THROUGH_TABLES = ("business_hours", "holidays", "sla", "urgency", "alerts")
 
 _BRAND_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_X_HANDLE = re.compile(r"^@?\w{1,15}$")
-_REDDIT_NAME = re.compile(r"^(?:u/|/u/)?[\w-]{3,20}$")
-_SUBREDDIT = re.compile(r"^(?:r/|/r/)?\w{2,21}$")
 _SECRET_WORDS = ("token", "secret", "password", "api_key", "client_id")
 
 
@@ -33,48 +32,25 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class XWatch:
-    """What to watch on X for one brand."""
-
-    handles: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    #: A full search query (X syntax) replacing the one built from ``keywords``.
-    query: str | None = None
-    direct_messages: bool = True
-    #: Known numeric user ids by handle (saves one lookup per handle).
-    user_ids: dict[str, str] = field(default_factory=dict)
-
-    def search_query(self) -> str | None:
-        """The recent-search query for this brand, or None if there is none."""
-        if self.query:
-            return self.query
-        if not self.keywords:
-            return None
-        terms = [f'"{k}"' if " " in k else k for k in self.keywords]
-        joined = " OR ".join(terms)
-        return f"({joined}) -is:retweet" if len(terms) > 1 else f"{joined} -is:retweet"
-
-
-@dataclass(frozen=True)
-class RedditWatch:
-    """What to watch on Reddit for one brand."""
-
-    account: str | None = None
-    subreddits: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    inbox: bool = True
-
-
-@dataclass(frozen=True)
 class BrandConfig:
-    """One brand: display name, timezone, watched accounts and metric settings."""
+    """One brand: display name, timezone, the channels it is watched on (each
+    channel's own parsed settings, by channel name) and metric settings."""
 
     key: str
     name: str
     timezone: str = "UTC"
-    x: XWatch | None = None
-    reddit: RedditWatch | None = None
+    channels: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def watch(self, channel: str) -> Any:
+        """This brand's settings for ``channel`` (None when it is not watched there)."""
+        return self.channels.get(channel)
+
+    def __getattr__(self, name: str) -> Any:
+        # ``brand.x`` reads as ``brand.watch("x")`` for every registered channel.
+        if not name.startswith("_") and name in _channel_names():
+            return self.channels.get(name)
+        raise AttributeError(name)
 
     def brand_row(self) -> dict[str, Any]:
         """The row for ``store.brands.upsert_brands``."""
@@ -86,32 +62,58 @@ class BrandConfig:
         }
 
     def accounts(self) -> list[tuple[str, str, str | None]]:
-        """``(platform, handle, known_account_id)`` of every brand account."""
+        """``(channel, handle, known_account_id)`` of every brand account."""
         found: list[tuple[str, str, str | None]] = []
-        if self.x:
-            found += [("x", h, self.x.user_ids.get(h)) for h in self.x.handles]
-        if self.reddit and self.reddit.account:
-            found.append(("reddit", self.reddit.account, None))
+        for channel, watch in self.channels.items():
+            found += [(channel, h, i) for h, i in registry.get(channel).accounts(watch)]
         return found
 
 
-@dataclass(frozen=True)
-class CollectorSettings:
-    """Polling, paging and rate-limit settings shared by all sources."""
+#: Polling, paging and rate-limit settings shared by all sources.
+SHARED_SETTINGS: dict[str, Any] = {
+    "every_seconds": 300.0,
+    "max_pages_per_poll": 10,
+    "page_size": 100,
+    "max_rate_limit_wait_s": 900.0,
+    "http_timeout_s": 30.0,
+    "retry_attempts": 4,
+    "max_source_backoff_s": 3600.0,
+}
 
-    every_seconds: float = 300.0
-    max_pages_per_poll: int = 10
-    page_size: int = 100
-    x_monthly_read_cap: int | None = 10_000
-    x_min_request_interval_s: float = 1.0
-    max_rate_limit_wait_s: float = 900.0
-    http_timeout_s: float = 30.0
-    retry_attempts: int = 4
-    max_source_backoff_s: float = 3600.0
-    reddit_listing_limit: int = 100
-    reddit_catch_up_hours: float = 6.0
-    reddit_catch_up_limit: int = 500
-    reddit_user_agent: str = "replywatch/0.1 (customer-care monitor)"
+
+class CollectorSettings:
+    """The ``[collector]`` table: the shared settings above plus each
+    channel's own (declared in its module), read as attributes. Immutable."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: Any):
+        known = {
+            **SHARED_SETTINGS,
+            **{n: s.default for n, s in registry.setting_defaults().items()},
+        }
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise TypeError(f"unknown collector setting(s): {', '.join(unknown)}")
+        object.__setattr__(self, "_values", {**known, **values})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("CollectorSettings is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CollectorSettings) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items(), key=lambda kv: kv[0])))
+
+    def __repr__(self) -> str:
+        return f"CollectorSettings({self._values!r})"
 
 
 @dataclass(frozen=True)
@@ -151,13 +153,13 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     """Validate an already-parsed TOML document (see :func:`load_config`)."""
     where = str(path) if path else "config"
     _refuse_secrets(data, where, "")
-    _only(data, {"brands", "collector"}, where, "")
-    collector = _collector(_table(data.get("collector", {}), where, "collector"), where)
-    brands_table = _table(data.get("brands", {}), where, "brands")
+    only(data, {"brands", "collector"}, where, "")
+    collector = _collector(as_table(data.get("collector", {}), where, "collector"), where)
+    brands_table = as_table(data.get("brands", {}), where, "brands")
     if not brands_table:
         raise ConfigError(f"{where}: no brands configured (add a [brands.<key>] table)")
     brands = tuple(
-        _brand(key, _table(value, where, f"brands.{key}"), where)
+        _brand(key, as_table(value, where, f"brands.{key}"), where)
         for key, value in brands_table.items()
     )
     seen: dict[tuple[str, str], str] = {}
@@ -178,9 +180,10 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
         raise ConfigError(
             f"{where}: [{prefix}]: brand keys are lower-case letters, digits, '-' or '_' (max 40)"
         )
-    _only(table, {"name", "timezone", "x", "reddit", *PASS_THROUGH_TABLES}, where, prefix)
-    name = _string(table.get("name", key), where, f"{prefix}.name")
-    timezone = _string(table.get("timezone", "UTC"), where, f"{prefix}.timezone")
+    watched = {c.name: c for c in registry.polled() if c.watch is not None}
+    only(table, {"name", "timezone", *watched, *PASS_THROUGH_TABLES}, where, prefix)
+    name = string(table.get("name", key), where, f"{prefix}.name")
+    timezone = string(table.get("timezone", "UTC"), where, f"{prefix}.timezone")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -191,102 +194,45 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
     settings = {}
     for name_ in PASS_THROUGH_TABLES:
         if name_ in table:
-            settings[name_] = _table(table[name_], where, f"{prefix}.{name_}")
+            settings[name_] = as_table(table[name_], where, f"{prefix}.{name_}")
     if "alerts" in settings:
         _refuse_alert_urls(settings["alerts"], where, f"{prefix}.alerts")
-    x = _x(_table(table["x"], where, f"{prefix}.x"), where, f"{prefix}.x") if "x" in table else None
-    reddit = (
-        _reddit(_table(table["reddit"], where, f"{prefix}.reddit"), where, f"{prefix}.reddit")
-        if "reddit" in table
-        else None
-    )
-    return BrandConfig(key=key, name=name, timezone=timezone, x=x, reddit=reddit, settings=settings)
-
-
-def _x(table: dict[str, Any], where: str, prefix: str) -> XWatch:
-    _only(table, {"handles", "keywords", "query", "direct_messages", "user_ids"}, where, prefix)
-    handles = tuple(
-        h.lstrip("@") for h in _strings(table.get("handles", []), where, f"{prefix}.handles")
-    )
-    for handle in handles:
-        if not _X_HANDLE.match(handle):
-            raise ConfigError(
-                f"{where}: {prefix}.handles: {handle!r} is not an X handle "
-                "(letters, digits, '_', at most 15)"
-            )
-    keywords = _strings(table.get("keywords", []), where, f"{prefix}.keywords")
-    query = table.get("query")
-    if query is not None:
-        query = _string(query, where, f"{prefix}.query")
-    direct_messages = table.get("direct_messages", True)
-    if not isinstance(direct_messages, bool):
-        raise ConfigError(f"{where}: {prefix}.direct_messages must be true or false")
-    ids_table = _table(table.get("user_ids", {}), where, f"{prefix}.user_ids")
-    user_ids = {}
-    for handle, value in ids_table.items():
-        if handle.lstrip("@") not in handles:
-            raise ConfigError(f"{where}: {prefix}.user_ids: {handle!r} is not in handles")
-        if not str(value).isdigit():
-            raise ConfigError(f"{where}: {prefix}.user_ids.{handle}: must be a numeric id")
-        user_ids[handle.lstrip("@")] = str(value)
-    if not handles and not keywords and not query:
-        raise ConfigError(f"{where}: [{prefix}] needs handles, keywords or query")
-    return XWatch(
-        handles=handles,
-        keywords=keywords,
-        query=query,
-        direct_messages=direct_messages,
-        user_ids=user_ids,
-    )
-
-
-def _reddit(table: dict[str, Any], where: str, prefix: str) -> RedditWatch:
-    _only(table, {"account", "subreddits", "keywords", "inbox"}, where, prefix)
-    account = table.get("account")
-    if account is not None:
-        account = _string(account, where, f"{prefix}.account").split("/")[-1]
-        if not _REDDIT_NAME.match(account):
-            raise ConfigError(f"{where}: {prefix}.account: {account!r} is not a Reddit username")
-    subreddits = _strings(table.get("subreddits", []), where, f"{prefix}.subreddits")
-    for name in subreddits:
-        if not _SUBREDDIT.match(name):
-            raise ConfigError(f"{where}: {prefix}.subreddits: {name!r} is not a subreddit name")
-    subreddits = tuple(s.split("/")[-1] for s in subreddits)
-    keywords = _strings(table.get("keywords", []), where, f"{prefix}.keywords")
-    if subreddits and not keywords:
-        raise ConfigError(f"{where}: {prefix}: subreddits are searched for keywords; add keywords")
-    inbox = table.get("inbox", True)
-    if not isinstance(inbox, bool):
-        raise ConfigError(f"{where}: {prefix}.inbox must be true or false")
-    if not account and not subreddits:
-        raise ConfigError(f"{where}: [{prefix}] needs an account or subreddits")
-    return RedditWatch(account=account, subreddits=subreddits, keywords=keywords, inbox=inbox)
+    channels = {
+        channel.name: channel.watch(
+            as_table(table[channel.name], where, f"{prefix}.{channel.name}"),
+            where,
+            f"{prefix}.{channel.name}",
+        )
+        for channel in watched.values()
+        if channel.name in table
+    }
+    return BrandConfig(key=key, name=name, timezone=timezone, channels=channels, settings=settings)
 
 
 def _collector(table: dict[str, Any], where: str) -> CollectorSettings:
-    defaults = CollectorSettings()
-    allowed = set(CollectorSettings.__dataclass_fields__)
-    _only(table, allowed, where, "collector")
+    declared = registry.setting_defaults()
+    defaults = {**SHARED_SETTINGS, **{n: s.default for n, s in declared.items()}}
+    only(table, set(defaults), where, "collector")
     values: dict[str, Any] = {}
     for key, value in table.items():
-        default = getattr(defaults, key)
+        default, setting = defaults[key], declared.get(key)
         label = f"collector.{key}"
         if isinstance(default, str):
-            values[key] = _string(value, where, label)
+            values[key] = string(value, where, label)
             continue
-        if key == "x_monthly_read_cap" and value in (0, False):
-            values[key] = None  # 0 switches the cap off (paid plans)
+        if setting is not None and setting.zero_is_off and value in (0, False):
+            values[key] = None  # 0 switches it off (e.g. no read cap on paid plans)
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: {label} must be a number")
-        if value < 0 or (value == 0 and key not in ("x_min_request_interval_s",)):
+        if value < 0 or (value == 0 and not (setting is not None and setting.allow_zero)):
             raise ConfigError(f"{where}: {label} must be positive")
         if isinstance(default, int) and not isinstance(default, bool) and key != "every_seconds":
             if value != int(value):
                 raise ConfigError(f"{where}: {label} must be a whole number")
             value = int(value)
         values[key] = value
-    if values.get("page_size", defaults.page_size) > 100:
+    if values.get("page_size", defaults["page_size"]) > 100:
         raise ConfigError(f"{where}: collector.page_size: the APIs return at most 100 per page")
     return CollectorSettings(**values)
 
@@ -319,7 +265,11 @@ def _refuse_alert_urls(table: dict[str, Any], where: str, prefix: str) -> None:
         )
 
 
-def _only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+# -- validation helpers, shared with the channel modules' ``watch`` functions --
+
+
+def only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+    """Refuse keys of ``table`` outside ``allowed`` (naming them and the allowed ones)."""
     unknown = sorted(set(table) - allowed)
     if unknown:
         place = f"[{prefix}]" if prefix else "top level"
@@ -329,21 +279,35 @@ def _only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> 
         )
 
 
-def _table(value: Any, where: str, label: str) -> dict[str, Any]:
+def as_table(value: Any, where: str, label: str) -> dict[str, Any]:
+    """``value`` when it is a TOML table, else a ConfigError."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: {label} must be a table")
     return value
 
 
-def _string(value: Any, where: str, label: str) -> str:
+def string(value: Any, where: str, label: str) -> str:
+    """``value`` stripped, when it is a non-empty string, else a ConfigError."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {label} must be a non-empty string")
     return value.strip()
 
 
-def _strings(value: Any, where: str, label: str) -> tuple[str, ...]:
+def strings(value: Any, where: str, label: str) -> tuple[str, ...]:
+    """A string or a list of strings as a tuple, else a ConfigError."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
         raise ConfigError(f"{where}: {label} must be a list of strings")
-    return tuple(_string(v, where, label) for v in value)
+    return tuple(string(v, where, label) for v in value)
+
+
+def flag(value: Any, where: str, label: str) -> bool:
+    """``value`` when it is true or false, else a ConfigError."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {label} must be true or false")
+    return value
+
+
+def _channel_names() -> set[str]:
+    return {c.name for c in registry.channels()}

@@ -1,6 +1,9 @@
-"""Platform credentials, read only from environment variables or
-``.streamlit/secrets.toml``, and a scrubber that keeps them out of everything
-we write (database, logs, error messages).
+"""Where credentials come from (environment variables or
+``.streamlit/secrets.toml``, never the config file), and a scrubber that keeps
+them out of everything we write (database, logs, error messages). Which
+credentials a channel reads is declared in its module
+(:class:`replywatch.collectors.registry.Credential`); the registry reads them
+(:meth:`~replywatch.collectors.registry.Channel.read_credentials`).
 
 Never pass a credential to anything that is stored: build the client with it,
 and scrub every error text with :class:`Scrubber` before recording it.
@@ -8,65 +11,12 @@ and scrub every error text with :class:`Scrubber` before recording it.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
-
-X_ENV = {
-    "bearer_token": "X_BEARER_TOKEN",
-    "api_key": "X_API_KEY",
-    "api_secret": "X_API_SECRET",
-    "access_token": "X_ACCESS_TOKEN",
-    "access_token_secret": "X_ACCESS_TOKEN_SECRET",
-}
-#: praw reads these itself (and praw.ini); secrets.toml ``[reddit]`` may hold the same keys.
-REDDIT_KEYS = ("client_id", "client_secret", "username", "password", "refresh_token",
-               "user_agent")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class XCredentials:
-    """Credentials for tweepy. ``bearer_token`` allows app-only reads; the four
-    OAuth 1.0a values act as the account (needed for direct messages)."""
-
-    bearer_token: str | None = None
-    api_key: str | None = None
-    api_secret: str | None = None
-    access_token: str | None = None
-    access_token_secret: str | None = None
-
-    @property
-    def has_user_context(self) -> bool:
-        """True when all four OAuth 1.0a values are present."""
-        return all((self.api_key, self.api_secret, self.access_token, self.access_token_secret))
-
-    @property
-    def usable(self) -> bool:
-        """True when some form of authentication is possible."""
-        return bool(self.bearer_token) or self.has_user_context
-
-    def values(self) -> list[str]:
-        """Every secret value (for the scrubber)."""
-        return [
-            v
-            for v in (
-                self.bearer_token,
-                self.api_key,
-                self.api_secret,
-                self.access_token,
-                self.access_token_secret,
-            )
-            if v
-        ]
-
-    def __repr__(self) -> str:  # never print the values
-        present = [k for k in X_ENV if getattr(self, k)]
-        return f"XCredentials(present={present})"
 
 
 def read_secrets_file(path: Path | None = None) -> dict:
@@ -83,40 +33,6 @@ def read_secrets_file(path: Path | None = None) -> dict:
         line = re.search(r"line (\d+)", str(exc))
         where = f" (line {line.group(1)})" if line else ""
         raise ValueError(f"{path} is not valid TOML{where}") from None
-
-
-def x_credentials(
-    env: Mapping[str, str] | None = None, secrets: Mapping | None = None
-) -> XCredentials:
-    """X credentials from ``env`` (default ``os.environ``) or, per value, from
-    the ``[x]`` table of secrets.toml (env wins)."""
-    env = os.environ if env is None else env
-    table = (secrets or {}).get("x", {}) if secrets is not None else {}
-    values = {}
-    for field_name, env_name in X_ENV.items():
-        value = env.get(env_name) or table.get(field_name) or table.get(env_name)
-        values[field_name] = str(value).strip() if value else None
-    return XCredentials(**values)
-
-
-def reddit_settings(secrets: Mapping | None = None) -> dict[str, str]:
-    """praw keyword arguments from the ``[reddit]`` table of secrets.toml. Values
-    absent there are left to praw, which reads ``praw_*`` environment variables
-    and ``praw.ini`` itself."""
-    table = (secrets or {}).get("reddit", {})
-    return {k: str(table[k]) for k in REDDIT_KEYS if table.get(k)}
-
-
-def reddit_secret_values(
-    env: Mapping[str, str] | None = None, secrets: Mapping | None = None
-) -> list[str]:
-    """Reddit secret values known to us (env and secrets.toml) for the scrubber."""
-    env = os.environ if env is None else env
-    found = [env.get(f"praw_{k}") for k in ("client_secret", "password", "refresh_token")]
-    found += [
-        reddit_settings(secrets).get(k) for k in ("client_secret", "password", "refresh_token")
-    ]
-    return [v for v in found if v]
 
 
 class Scrubber:

@@ -38,6 +38,7 @@ import praw
 import prawcore
 from praw.models import Comment, Message, Submission
 
+from replywatch.collectors import paging
 from replywatch.collectors.base import Message as StoredMessage
 from replywatch.collectors.base import PollResult, Rejected, Source
 from replywatch.collectors.ratelimit import (
@@ -366,70 +367,87 @@ class RedditCollector:
                 if catch_up
                 else self.settings.reddit_listing_limit
             )
-            stop_name, stop_ts = cursor.get("newest"), cursor.get("newest_ts")
 
-            def fetch() -> list[Any]:
-                collected = []
-                try:
-                    for item in listing(limit):
-                        stamp = newest_time(item)
-                        if (
-                            not catch_up
-                            and stop_ts is not None
-                            and (
-                                stamp < float(stop_ts)
-                                or (_name(item) == stop_name and stamp <= float(stop_ts))
-                            )
-                        ):
-                            break
-                        collected.append(item)
-                except prawcore.BadJSON as exc:
-                    body = exc.response.text if exc.response is not None else ""
-                    raise BadPayload(body, f"{name}: response body is not valid JSON") from None
-                return collected
+            def fetch(stop: Any, _token: str | None) -> paging.Page:
+                # praw pages by itself: one page holding the listing read down
+                # to the mark, inside the retries (praw fetches lazily).
+                def read() -> list[Any]:
+                    try:
+                        return list(paging.newer_than(listing(limit), NEWEST, stop))
+                    except prawcore.BadJSON as exc:
+                        body = exc.response.text if exc.response is not None else ""
+                        raise BadPayload(body, f"{name}: response body is not valid JSON") from None
 
-            items = call_with_retries(
-                fetch,
-                classify=lambda e: classify_reddit_error(e, self.clock),
-                attempts=self.settings.retry_attempts,
-                max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
-                clock=self.clock,
-                sleep=self.sleep,
-                log=self.waits,
-            )
-            seen = len(items)
-            # The cursor follows everything listed, kept or not: a comment scan
-            # with no keyword match must still move on.
-            stamped = [(newest_time(i), _name(i)) for i in items]
-            if keep:
-                items = [i for i in items if keep(i)]
-            ctx = RedditContext(brand.key, name, self.brand_accounts, default_kind)
-            messages, rejected = parse_items(items, ctx)
-            next_cursor = dict(cursor)
-            if stamped:
-                ts, newest = max(stamped, key=lambda pair: pair[0])
-                if stop_ts is None or ts >= float(stop_ts):
-                    next_cursor.update(newest=newest, newest_ts=ts)
-            if catch_up:
-                next_cursor["catch_up_at"] = now
-            waits = self.waits.take()
-            yield PollResult(
-                source=name,
-                messages=messages,
-                rejected=rejected,
-                cursor=next_cursor,
-                rate_limit_wait_s=waits.rate_limit_s,
-                details={
-                    "listed": seen,
-                    "catch_up": catch_up,
-                    "limit": limit,
-                    "backoff_wait_s": round(waits.backoff_s, 3),
-                    "retries": waits.retries,
-                    "reddit_limits": _limits(self.reddit),
-                },
-            )
+                return paging.Page(
+                    call_with_retries(
+                        read,
+                        classify=lambda e: classify_reddit_error(e, self.clock),
+                        attempts=self.settings.retry_attempts,
+                        max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
+                        clock=self.clock,
+                        sleep=self.sleep,
+                        log=self.waits,
+                    )
+                )
+
+            carried = {**cursor, "catch_up_at": now} if catch_up else cursor
+            for read in paging.read_pages(
+                carried, fetch, NEWEST, max_pages=1, ignore_mark=catch_up
+            ):
+                # The cursor follows everything listed, kept or not: a comment
+                # scan with no keyword match must still move on.
+                items = [i for i in read.items if keep(i)] if keep else read.items
+                ctx = RedditContext(brand.key, name, self.brand_accounts, default_kind)
+                messages, rejected = parse_items(items, ctx)
+                waits = self.waits.take()
+                yield PollResult(
+                    source=name,
+                    messages=messages,
+                    rejected=rejected,
+                    cursor=read.cursor,
+                    rate_limit_wait_s=waits.rate_limit_s,
+                    details={
+                        "listed": len(read.items),
+                        "catch_up": catch_up,
+                        "limit": limit,
+                        "backoff_wait_s": round(waits.backoff_s, 3),
+                        "retries": waits.retries,
+                        "reddit_limits": _limits(self.reddit),
+                    },
+                )
 
         return Source(name, PLATFORM, poll)
+
+
+def _position(item: Any) -> tuple[float, str | None]:
+    return newest_time(item), _name(item)
+
+
+def _seen(position: tuple[float, str | None], mark: tuple[float, str | None]) -> bool:
+    # Older than the mark, or the very item of the mark (a tie in time with
+    # another item is not "seen": both are kept).
+    (stamp, name), (stop_ts, stop_name) = position, mark
+    return stamp < stop_ts or (name == stop_name and stamp <= stop_ts)
+
+
+def _newer(a: Any, b: Any) -> Any:
+    # Listing order breaks ties: the first (newest listed) of equal times wins.
+    if a is None or (b is not None and b[0] > a[0]):
+        return b
+    return a
+
+
+#: Reddit's cursor: the newest thread time and fullname read so far.
+NEWEST = paging.Mark(
+    "newest",
+    position=_position,
+    seen=_seen,
+    newer=_newer,
+    load=lambda c: (
+        (float(c["newest_ts"]), c.get("newest")) if c.get("newest_ts") is not None else None
+    ),
+    dump=lambda m: {} if m is None else {"newest": m[1], "newest_ts": m[0]},
+)
 
 
 def _name(item: Any) -> str | None:

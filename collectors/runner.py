@@ -10,6 +10,7 @@ exponential backoff on later polls, and never stops the others.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 from collections.abc import Callable, Mapping
@@ -17,19 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
 from sqlite_utils import Database
 
+from replywatch.collectors import registry
 from replywatch.collectors.base import Rejected, Source
-from replywatch.collectors.credentials import (
-    Scrubber,
-    read_secrets_file,
-    reddit_secret_values,
-    reddit_settings,
-    x_credentials,
-)
-from replywatch.collectors.ratelimit import BadPayload, ReadBudget, Sleep, real_clock, real_sleep
+from replywatch.collectors.credentials import Scrubber, read_secrets_file
+from replywatch.collectors.ratelimit import BadPayload, Sleep, real_clock, real_sleep
 from replywatch.config import Config
 from replywatch.store.brands import (
     account_ids,
@@ -41,6 +35,24 @@ from replywatch.store.db import transaction
 from replywatch.store.state import get_cursor, record_health, set_cursor
 
 Ingest = Callable[..., Any]
+_log = logging.getLogger("replywatch.collect")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A line the runner reports while polling (the CLI prints it): ``kind`` is
+    ``"warning"``, ``"page"`` (one stored page) or ``"error"``. Texts are
+    already scrubbed of secrets but hold untrusted API text: escape them."""
+
+    kind: str
+    text: str
+    source: str | None = None
+
+
+def log_event(event: Event) -> None:
+    """The default reporter: the ``replywatch.collect`` logger."""
+    level = {"warning": logging.WARNING, "error": logging.ERROR}.get(event.kind, logging.INFO)
+    _log.log(level, "%s", event.text)
 
 
 @dataclass
@@ -99,7 +111,8 @@ class Runner:
         *,
         only: str | None = None,
         scrub: Callable[[str | None], str | None] | None = None,
-        console: Console | None = None,
+        report: Callable[[Event], None] = log_event,
+        on_poll: Callable[[list[SourceOutcome]], None] | None = None,
         clock: Callable[[], float] = real_clock,
         sleep: Sleep = real_sleep,
         base_backoff_s: float = 60.0,
@@ -116,7 +129,9 @@ class Runner:
         self.ingest = ingest
         self.only = only
         self.scrub = scrub or Scrubber()
-        self.console = console or Console(stderr=True)
+        # The runner returns data; the caller draws it (``report`` for lines
+        # while polling, ``on_poll`` for the outcomes of each poll).
+        self.report, self.on_poll = report, on_poll
         self.clock, self.sleep = clock, sleep
         self.base_backoff_s, self.max_backoff_s = base_backoff_s, max_backoff_s
         self._sources: dict[str, list[Source]] = {}
@@ -134,7 +149,8 @@ class Runner:
             for source in sources or []:
                 if matches(source.name, self.only):
                     outcomes.append(self._poll_source(source))
-        self._summary(outcomes)
+        if self.on_poll is not None:
+            self.on_poll(outcomes)
         if self.after_poll is not None:
             self.after_poll()
         return outcomes
@@ -152,7 +168,7 @@ class Runner:
             self._failed(platform.name, error, SourceOutcome(platform.name), outcomes)
             return []
         for warning in platform.warnings:
-            self.console.print(f"[yellow]warning[/]: {self.scrub(warning)}")
+            self.report(Event("warning", self.scrub(warning) or "", platform.name))
         platform.warnings.clear()
         self._sources[platform.name] = sources
         return sources
@@ -188,10 +204,14 @@ class Runner:
                 outcome.rate_limit_wait_s += batch.rate_limit_wait_s
                 details = _merge_details(details, batch.details)
                 for warning in batch.warnings:
-                    self.console.print(f"[yellow]warning[/]: {self.scrub(warning)}")
-                self.console.log(
-                    f"{source.name}: page {outcome.batches}: {result.inserted} new, "
-                    f"{result.duplicates} known, {result.rejected} rejected"
+                    self.report(Event("warning", self.scrub(warning) or "", source.name))
+                self.report(
+                    Event(
+                        "page",
+                        f"{source.name}: page {outcome.batches}: {result.inserted} new, "
+                        f"{result.duplicates} known, {result.rejected} rejected",
+                        source.name,
+                    )
                 )
         except BadPayload as exc:
             # The body could not be read even after retries: keep it, raw.
@@ -245,7 +265,7 @@ class Runner:
                 rate_limit_wait_s=outcome.rate_limit_wait_s,
                 details={**(details or {}), "consecutive_failures": failures},
             )
-        self.console.print(f"[red]{name}[/]: {error}")
+        self.report(Event("error", f"{name}: {error}", name))
         if outcomes is not None:
             outcomes.append(outcome)
 
@@ -257,24 +277,6 @@ class Runner:
 
     def _scrub_payload(self, payload: Any) -> Any:
         return self.scrub(payload) if isinstance(payload, str) else payload
-
-    def _summary(self, outcomes: list[SourceOutcome]) -> None:
-        table = Table(title="poll summary", show_lines=False)
-        for column in ("source", "status", "new", "known", "rejected", "rate-limit wait"):
-            table.add_column(column, justify="left" if column in ("source", "status") else "right")
-        for o in outcomes:
-            status = (
-                "[dim]backing off[/]" if o.skipped else "[green]ok[/]" if o.ok else "[red]error[/]"
-            )
-            table.add_row(
-                o.name,
-                status,
-                str(o.inserted),
-                str(o.duplicates),
-                str(o.rejected),
-                f"{o.rate_limit_wait_s:.0f}s",
-            )
-        self.console.print(table)
 
     # -- the loop --
 
@@ -305,7 +307,7 @@ def _merge_details(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-# --- wiring: credentials -> clients -> platforms ------------------------------------
+# --- wiring: registry -> credentials -> platforms ----------------------------------
 
 
 def build_platforms(
@@ -315,99 +317,62 @@ def build_platforms(
     secrets_path: Path | None = None,
     clock: Callable[[], float] = real_clock,
     sleep: Sleep = real_sleep,
-    console: Console | None = None,
+    warn: Callable[[str], None] = _log.warning,
 ) -> tuple[list[Platform], Scrubber]:
-    """The X and Reddit platforms the config and credentials allow, and a
-    scrubber for every secret found. A platform with no credentials is left
-    out with one clear message; the others still run."""
-    console = console or Console(stderr=True)
+    """A platform for every registered channel some brand watches and whose
+    credentials are usable, and a scrubber for every secret found. A channel
+    with no credentials is left out with one clear message (``warn``); the
+    others run."""
     env = os.environ if env is None else env
     try:
         secrets = read_secrets_file(secrets_path)
     except ValueError as exc:
-        console.print(f"[red]error[/]: {exc}; ignoring it")
+        warn(f"error: {exc}; ignoring it")
         secrets = {}
     scrubber = Scrubber()
     platforms: list[Platform] = []
-    brands = list(config.brands)
-
-    if any(b.x for b in brands):
-        creds = x_credentials(env, secrets)
-        scrubber.add(creds.values())
-        if not creds.usable:
-            console.print(
-                "[yellow]X disabled[/]: no credentials. Set X_BEARER_TOKEN (and, for "
-                "direct messages, X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
-                "X_ACCESS_TOKEN_SECRET) or an [x] table in .streamlit/secrets.toml; "
-                "see docs/collectors.md"
+    for channel in registry.polled():
+        brands = [(b, b.watch(channel.name)) for b in config.brands if b.watch(channel.name)]
+        if not brands:
+            continue
+        found = channel.read_credentials(env, secrets)
+        scrubber.add(found.secrets())
+        if not channel.usable(found):
+            warn(
+                f"{channel.label} disabled: no credentials. "
+                f"{channel.credentials_help} or a [{channel.name}] table in "
+                f".streamlit/secrets.toml; see {channel.docs}"
             )
-        else:
-            platforms.append(_x_platform(config, creds, clock=clock, sleep=sleep))
-
-    if any(b.reddit for b in brands):
-        scrubber.add(reddit_secret_values(env, secrets))
-        platforms.append(
-            _reddit_platform(
-                config, reddit_settings(secrets), clock=clock, sleep=sleep, console=console
-            )
-        )
+            continue
+        platforms.append(_platform(channel, config, brands, found, clock=clock, sleep=sleep))
     return platforms, scrubber
 
 
-def _x_platform(config: Config, creds, *, clock, sleep) -> Platform:
-    from replywatch.collectors import x  # tweepy is imported only when X is configured
-
-    platform = Platform("x", prepare=lambda db: [])
+def _platform(
+    channel: registry.Channel, config: Config, brands, found, *, clock, sleep
+) -> Platform:
+    platform = Platform(channel.name, prepare=lambda db: [])
 
     def prepare(db: Database) -> list[Source]:
-        client = x.make_client(creds, timeout=config.collector.http_timeout_s)
-        budget = ReadBudget(config.collector.x_monthly_read_cap, clock=clock)
-        budget.load(get_cursor(db, x.USAGE_SOURCE))
-        collector = x.XCollector(
-            client,
-            list(config.brands),
-            config.collector,
-            app_auth=bool(creds.bearer_token),
-            user_auth=creds.has_user_context,
-            budget=budget,
+        accounts = registry.BrandAccounts(channel.brand_match)
+        known = account_ids(db, channel.name)
+        for brand, watch in brands:
+            for handle, account_id in channel.accounts(watch):
+                accounts.add(handle, brand.key, account_id or known.get(handle.lower()))
+        ctx = registry.ChannelContext(
+            channel=channel,
+            db=db,
+            brands=brands,
+            settings=config.collector,
+            credentials=found,
+            accounts=accounts,
             clock=clock,
             sleep=sleep,
         )
-        found = collector.resolve_accounts(account_ids(db, "x"))
-        with transaction(db):
-            for handle, account_id in found.items():
-                set_account_id(db, "x", handle, account_id)
-        sources = collector.sources()
-        platform.warnings.extend(collector.warnings)
-        return sources
-
-    platform.prepare = prepare
-    return platform
-
-
-def _reddit_platform(
-    config: Config, settings: dict[str, str], *, clock, sleep, console: Console
-) -> Platform:
-    from replywatch.collectors import reddit  # praw is imported only when Reddit is configured
-
-    platform = Platform("reddit", prepare=lambda db: [])
-
-    def prepare(db: Database) -> list[Source]:
         try:
-            client = reddit.make_reddit(settings, user_agent=config.collector.reddit_user_agent)
-        except Exception as exc:  # praw's MissingRequiredAttributeException and friends
-            platform.warnings.append(
-                "Reddit disabled: no usable praw credentials (set praw_client_id and "
-                "praw_client_secret, plus praw_username/praw_password or praw_refresh_token, "
-                f"or a [reddit] table in .streamlit/secrets.toml): {type(exc).__name__}"
-            )
-            return []
-        collector = reddit.RedditCollector(
-            client, list(config.brands), config.collector, clock=clock, sleep=sleep
-        )
-        sources = collector.sources()
-        platform.warnings.extend(collector.warnings)
-        return sources
+            return channel.open(ctx)
+        finally:
+            platform.warnings.extend(ctx.warnings)
 
     platform.prepare = prepare
     return platform

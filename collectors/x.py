@@ -40,7 +40,9 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
+from replywatch.collectors import paging
 from replywatch.collectors.base import Message, PollResult, Rejected, Source
+from replywatch.collectors.paging import Mark
 from replywatch.collectors.ratelimit import (
     BadPayload,
     RateLimited,
@@ -64,6 +66,9 @@ USER_FIELDS = ["username", "name", "public_metrics", "verified"]
 EXPANSIONS = ["author_id"]
 DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id",
                    "dm_conversation_id", "referenced_tweets", "participant_ids"]  # fmt: skip
+#: X's cursors: tweets are read down to ``since_id`` (X filters them), DM
+#: events down to ``last_id`` (the pager filters them).
+SINCE_ID, LAST_ID = Mark("since_id"), Mark("last_id")
 #: X epoch of snowflake ids (ms), from X's id documentation.
 SNOWFLAKE_EPOCH_MS = 1288834974657
 #: First snowflake ids date from November 2010; smaller ids carry no time.
@@ -529,10 +534,10 @@ class XCollector:
                 **extra,
             )
 
-        def parse(page: Page) -> tuple[list[Message], list[Rejected]]:
+        def parse(page: Page, items: list[Any]) -> tuple[list[Message], list[Rejected]]:
             ctx = XContext(brand.key, name, self._brand_ids(), timeline_owner=timeline_owner)
             return _parse_items(
-                page.items,
+                items,
                 lambda t: tweet_to_message(t, page.users, ctx, default_kind=default_kind),
             )
 
@@ -554,100 +559,68 @@ class XCollector:
                 user_fields=USER_FIELDS,
             )
 
-        def parse(page: Page) -> tuple[list[Message], list[Rejected]]:
+        def parse(page: Page, items: list[Any]) -> tuple[list[Message], list[Rejected]]:
             ctx = XContext(brand.key, name, self._brand_ids())
             return _parse_items(
-                page.items, lambda t: tweet_to_message(t, page.users, ctx, default_kind="keyword")
+                items, lambda t: tweet_to_message(t, page.users, ctx, default_kind="keyword")
             )
 
         return Source(
             name, PLATFORM, lambda cursor: self._since_id_pages(name, cursor, fetch, parse)
         )
 
-    # -- paging --
+    # -- paging (the shared pager: replywatch.collectors.paging) --
 
     def _since_id_pages(self, name: str, cursor: dict, fetch, parse) -> Iterator[PollResult]:
-        """Newest-first pages down to ``since_id``; see the module docstring."""
-        since = cursor.get("since_id")
-        resume = cursor.get("resume") or {}
-        token, newest = resume.get("next_token"), resume.get("newest_id")
-        for _ in range(self.settings.max_pages_per_poll):
-            try:
-                payload = fetch(since, token)
-            except tweepy.BadRequest:
-                if not token or not resume:
-                    raise
-                # An expired resume token: start again from since_id (nothing
-                # was skipped; re-read items are recognised as duplicates).
-                self.warnings.append(f"{name}: saved page token refused, restarting from since_id")
-                token, newest, resume = None, None, {}
-                continue
-            page = _checked_page(payload, f"{name}")
+        """Newest-first pages down to ``since_id`` (X filters server side)."""
+        yield from self._pages(name, cursor, SINCE_ID, fetch, parse)
+
+    def _pages(self, name: str, cursor: dict, mark: Mark, fetch, parse) -> Iterator[PollResult]:
+        def fetch_page(since: int | None, token: str | None) -> paging.Page:
+            payload = fetch(None if since is None else str(since), token)
+            page = _checked_page(payload, name)
             self.budget.add(len(page.items))
-            newest = newest or page.meta.get("newest_id") or _max_id(page.items)
-            messages, rejected = parse(page)
-            token = page.meta.get("next_token")
-            if token and page.items:
-                next_cursor = {
-                    "since_id": since,
-                    "resume": {"next_token": token, "newest_id": newest},
-                }
-            else:
-                token = None
-                next_cursor = {"since_id": _max_id_of(newest, since)}
-            yield self._result(name, messages, rejected, next_cursor, page)
-            if not token:
-                return
+            return paging.Page(
+                page.items,
+                next_token=page.meta.get("next_token"),
+                newest=_int(page.meta.get("newest_id")),
+                extra={"page": page},
+            )
+
+        def restarted() -> None:
+            self.warnings.append(f"{name}: saved page token refused, restarting from since_id")
+
+        for read in paging.read_pages(
+            cursor,
+            fetch_page,
+            mark,
+            max_pages=self.settings.max_pages_per_poll,
+            token_refused=lambda exc: isinstance(exc, tweepy.BadRequest),
+            on_restart=restarted,
+        ):
+            page = read.page.extra["page"]
+            messages, rejected = parse(page, read.items)
+            yield self._result(name, messages, rejected, read.cursor, page)
 
     def _dm_poller(self, name: str, brand: BrandConfig):
-        def poll(cursor: dict) -> Iterator[PollResult]:
-            # dm_events has no since_id: read newest first until an id we have.
-            last = cursor.get("last_id")
-            resume = cursor.get("resume") or {}
-            token, newest = resume.get("next_token"), resume.get("newest_id")
-            for _ in range(self.settings.max_pages_per_poll):
-                payload = self._call(
-                    "get_direct_message_events",
-                    count_reads=self.settings.page_size,
-                    event_types=["MessageCreate"],
-                    dm_event_fields=DM_EVENT_FIELDS,
-                    expansions=["sender_id"],
-                    user_fields=USER_FIELDS,
-                    max_results=self.settings.page_size,
-                    pagination_token=token,
-                )
-                page = _checked_page(payload, name)
-                self.budget.add(len(page.items))
-                fresh = [
-                    e
-                    for e in page.items
-                    if not (
-                        isinstance(e, dict)
-                        and last
-                        and str(e.get("id", "")).isdigit()
-                        and int(e["id"]) <= int(last)
-                    )
-                ]
-                reached_cursor = len(fresh) < len(page.items)
-                newest = newest or _max_id(page.items)
-                ctx = XContext(brand.key, name, self._brand_ids())
-                messages, rejected = _parse_items(
-                    fresh, lambda e, users=page.users, ctx=ctx: dm_to_message(e, users, ctx)
-                )
-                token = page.meta.get("next_token")
-                if token and page.items and not reached_cursor:
-                    next_cursor = {
-                        "last_id": last,
-                        "resume": {"next_token": token, "newest_id": newest},
-                    }
-                else:
-                    token = None
-                    next_cursor = {"last_id": _max_id_of(newest, last)}
-                yield self._result(name, messages, rejected, next_cursor, page)
-                if not token:
-                    return
+        def fetch(_since: str | None, token: str | None) -> dict:
+            # dm_events has no since_id: the pager reads until an id we have.
+            return self._call(
+                "get_direct_message_events",
+                count_reads=self.settings.page_size,
+                event_types=["MessageCreate"],
+                dm_event_fields=DM_EVENT_FIELDS,
+                expansions=["sender_id"],
+                user_fields=USER_FIELDS,
+                max_results=self.settings.page_size,
+                pagination_token=token,
+            )
 
-        return poll
+        def parse(page: Page, items: list[Any]) -> tuple[list[Message], list[Rejected]]:
+            ctx = XContext(brand.key, name, self._brand_ids())
+            return _parse_items(items, lambda e: dm_to_message(e, page.users, ctx))
+
+        return lambda cursor: self._pages(name, cursor, LAST_ID, fetch, parse)
 
     def _result(
         self, name: str, messages: list[Message], rejected: list[Rejected], cursor: dict, page: Page
@@ -700,11 +673,5 @@ def _parse_items(items: list[Any], parse_one) -> tuple[list[Message], list[Rejec
     return messages, rejected
 
 
-def _max_id(items: list[Any]) -> str | None:
-    ids = [int(i["id"]) for i in items if isinstance(i, dict) and str(i.get("id", "")).isdigit()]
-    return str(max(ids)) if ids else None
-
-
-def _max_id_of(*ids: str | None) -> str | None:
-    numeric = [int(i) for i in ids if i and str(i).isdigit()]
-    return str(max(numeric)) if numeric else None
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None and str(value).isdigit() else None

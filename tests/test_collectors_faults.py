@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from replywatch.collectors import x
-from replywatch.collectors.credentials import Scrubber, XCredentials
+from replywatch.collectors.channels.x import XCredentials
+from replywatch.collectors.credentials import Scrubber
 from replywatch.collectors.runner import Platform, Runner, register_brands
 from replywatch.pipeline import ingest
 from replywatch.store.db import open_database

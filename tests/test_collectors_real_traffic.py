@@ -15,9 +15,9 @@ import praw
 import pytest
 
 from replywatch.collectors import x
-from replywatch.collectors.credentials import XCredentials
+from replywatch.collectors.channels.x import XCredentials, XWatch
 from replywatch.collectors.reddit import RedditContext, item_to_message, parse_items, plain
-from replywatch.config import BrandConfig, CollectorSettings, XWatch
+from replywatch.config import BrandConfig, CollectorSettings
 from replywatch.pipeline import ingest
 from replywatch.store.db import open_database
 from tests.collectors_support import FakeTime, json_vcr, x_vcr
@@ -32,7 +32,7 @@ def x_collector(handle: str, account_id: str, fake: FakeTime, **settings) -> x.X
     brand = BrandConfig(
         key="tw",
         name="Twitter",
-        x=XWatch(handles=(handle,), keywords=("Tweepy",), direct_messages=False),
+        channels={"x": XWatch(handles=(handle,), keywords=("Tweepy",), direct_messages=False)},
     )
     client = x.make_client(XCredentials(bearer_token="placeholder"), timeout=5)
     collector = x.XCollector(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from replywatch.collectors import registry
 from replywatch.store import sources
 from replywatch.views import _common as common
 
@@ -14,11 +15,25 @@ USAGE_KEYS = ("monthly_reads", "monthly_read_usage", "reads_this_month", "monthl
 CAP_KEYS = ("monthly_read_cap", "monthly_cap", "read_cap", "cap")
 
 
+def _channel(source: str) -> str:
+    channel = registry.for_source(source)
+    return f"{channel.icon} {channel.label}" if channel else ""
+
+
+def _advice(source: str, error: str | None, failing: bool) -> str:
+    channel = registry.for_source(source)
+    return (channel.advice(error) or "") if channel and failing else ""
+
+
 def _first(details: dict, keys: tuple[str, ...]) -> float | None:
+    # A channel may prefix its keys with its name (the X channel records
+    # x_reads_this_month / x_monthly_read_cap).
     for key in keys:
-        value = details.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+        for name, value in details.items():
+            if name != key and not name.endswith(f"_{key}"):
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
     return None
 
 
@@ -40,6 +55,7 @@ else:
         failing = row["consecutive_failures"] > 0
         table.append(
             {
+                "channel": _channel(row["source"]),
                 "source": row["source"],
                 "state": "failing" if failing else "ok",
                 "last poll (UTC)": row["last_poll_at"] or "",
@@ -51,6 +67,7 @@ else:
                 "monthly reads": (used / cap if used is not None and cap else None),
                 "reads / cap": (f"{used:,.0f} / {cap:,.0f}" if used is not None and cap else ""),
                 "last error": row["last_error"] or "",
+                "what to do": _advice(row["source"], row["last_error"], failing),
                 "last error at": row["last_error_at"] or "",
                 "dead letters": counts.get(row["source"], 0),
             }
@@ -65,7 +82,7 @@ else:
                 min_value=0.0,
                 max_value=1.0,
                 format="percent",
-                help="X API reads this month against the plan's cap",
+                help="API reads this month against the plan's cap",
             ),
             "last error": st.column_config.TextColumn(width="large"),
         },
