@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from replywatch.sentiment.reasons import stored_codes
+
 DEFAULT_TERM_SAMPLE = 5000
 MAX_DRILLDOWN = 500
 
@@ -144,11 +146,12 @@ def messages_between(
         "urgency",
         "reasons",
         "conversation_id",
+        "reason_codes",
     )
     rows = db.execute(
         f"""SELECT m.id, m.created_ts, m.platform, coalesce(m.author_name, m.author_handle),
                    m.text, m.url, coalesce(s.language, m.lang), s.label, s.compound,
-                   s.urgency, s.reasons, m.conversation_id
+                   s.urgency, s.reasons, m.conversation_id, s.reason_codes
             FROM messages m {join} WHERE {where}
             ORDER BY m.created_ts DESC, m.id DESC LIMIT ?""",
         [*params, max(1, min(int(limit), MAX_DRILLDOWN))],
@@ -161,8 +164,19 @@ def messages_between(
         except ValueError:
             reasons = [row["reasons"]]
         row["reasons"] = reasons if isinstance(reasons, list) else [reasons]
+        row["reason_codes"] = _codes(row["reason_codes"], row["reasons"])
         result.append(row)
     return result
+
+
+def _codes(stored: str | None, english: list) -> list[str]:
+    """A score's reason codes; derived from its English texts when it was made
+    before codes were stored."""
+    try:
+        codes = json.loads(stored) if stored else None
+    except ValueError:
+        codes = None
+    return stored_codes(codes if isinstance(codes, list) else None, english)
 
 
 # --- complaint terms ----------------------------------------------------------

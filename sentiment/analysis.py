@@ -34,6 +34,9 @@ class Analysis:
     `text.MAX_ANALYSED_CHARS`). `rules_id` fingerprints the urgency rules used.
     `intent` is complaint, question, thanks or other, `intent_reasons` its reason codes
     (texts: `intent.reason_text`), `closes` the thank-you/"solved" flag.
+    `reasons` are English texts; `reason_codes` the same reasons as language-neutral
+    codes (`sentiment/reasons.py`: `reasons.texts(codes, "pt-BR")` reads them in
+    Portuguese).
     """
 
     language: str
@@ -52,6 +55,7 @@ class Analysis:
     intent: str = "other"
     intent_reasons: tuple[str, ...] = ()
     closes: bool = False
+    reason_codes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON/SQLite-friendly dict (reasons as a list)."""
@@ -62,6 +66,7 @@ class Analysis:
             "urgency": self.urgency,
             "urgent": self.urgent,
             "reasons": list(self.reasons),
+            "reason_codes": list(self.reason_codes),
             "scorer": self.scorer,
             "version": self.version,
             "language_source": self.language_source,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
+from replywatch.i18n import default_language
 from replywatch.sentiment.analysis import Analysis
 from replywatch.sentiment.core import analyze
+from replywatch.sentiment.reasons import display_language
+from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
 
 OUTPUT_COLUMNS = (
@@ -20,6 +24,8 @@ OUTPUT_COLUMNS = (
     "urgency",
     "urgent",
     "urgency_reasons",
+    "urgency_reason_codes",
+    "urgency_reasons_local",
     "sentiment_error",
 )
 
@@ -48,6 +54,10 @@ def analyze_csv(
     rules: UrgencyRules | None = None,
 ) -> int:
     """Stream `input_path`, append sentiment/urgency columns, write CSV; return rows written.
+
+    `urgency_reasons` holds the English texts (as before), `urgency_reason_codes` the
+    language-neutral codes (a JSON list, `sentiment/reasons.py`) and
+    `urgency_reasons_local` the texts in the message's language (Portuguese for pt).
 
     Output goes to `output_path` or stdout. Every input column is kept (formula-leading
     cells neutralised, see `neutralise_formula`). A row lacking a value for `column`
@@ -88,7 +98,8 @@ def _output_row(
     cells: list[object] = [neutralise_formula(row.get(h) or "") for h in header]
     text = row.get(column)
     if text is None:  # DictReader fills missing trailing fields with None
-        return cells + ["", "", "", "", "", "", f"missing value for column {column!r}"]
+        blanks = [""] * (len(OUTPUT_COLUMNS) - 1)
+        return cells + blanks + [f"missing value for column {column!r}"]
     language = row.get(language_column) if language_column else None
     a = analyze(text, language=language, rules=rules)
     return cells + [
@@ -98,12 +109,22 @@ def _output_row(
         a.urgency,
         "yes" if a.urgent else "no",
         neutralise_formula("; ".join(a.reasons)),
+        neutralise_formula(json.dumps(list(a.reason_codes), ensure_ascii=False)),
+        neutralise_formula("; ".join(reason_texts(a.reason_codes, _reader_language(a)))),
         "",
     ]
 
 
-def format_analysis(a: Analysis) -> str:
-    """Return a short multi-line, plain-text summary of `a` for the terminal."""
+def _reader_language(a: Analysis, ui_language: str | None = None) -> str:
+    # Portuguese reasons for a Portuguese message; otherwise $REPLYWATCH_LANGUAGE.
+    return display_language(a.language, ui_language or default_language())
+
+
+def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
+    """Return a short multi-line, plain-text summary of `a` for the terminal.
+
+    The reasons read in the message's language when it is Portuguese, else in
+    `ui_language` (default: $REPLYWATCH_LANGUAGE, else English)."""
     flag = "URGENT" if a.urgent else "not urgent"
     lines = [
         f"language:  {a.language} ({a.language_source})",
@@ -112,7 +133,9 @@ def format_analysis(a: Analysis) -> str:
     ]
     if a.reasons:
         lines.append("reasons:")
-        lines.extend(f"  - {r}" for r in a.reasons)
+        lines.extend(
+            f"  - {r}" for r in reason_texts(a.reason_codes, _reader_language(a, ui_language))
+        )
     if a.truncated:
         lines.append("note: long text, only its beginning was analysed")
     return "\n".join(lines)

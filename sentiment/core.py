@@ -14,6 +14,7 @@ from replywatch.sentiment.language import (
     detect_language,
     normalise_language,
 )
+from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.text import bounded, coerce_text, fold
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
 
@@ -114,14 +115,15 @@ def _finish(
     rules: UrgencyRules,
 ) -> Analysis:
     """Return the Analysis of one prepared, scored message (urgency rules applied)."""
-    points, reasons, intent = urgency.assess(compound, fold(text), lang, context, rules)
+    points, codes, intent = urgency.assess_codes(compound, fold(text), lang, context, rules)
     return Analysis(
         language=lang,
         compound=compound,
         label=label_for(compound),
         urgency=points,
         urgent=points >= rules.threshold,
-        reasons=reasons,
+        reasons=tuple(reason_texts(codes)),
+        reason_codes=codes,
         scorer=scorer,
         language_source=source,
         truncated=truncated,

@@ -245,7 +245,7 @@ def classify(
     if praise_reasons:
         codes = []
         for reason in praise_reasons:
-            code = {"thanks": "intent.thanks", "says it is solved": "intent.solved"}.get(
+            code = {"thanks": "intent.thanks", "solved": "intent.solved"}.get(
                 reason, "intent.praise"
             )
             if code not in codes:

@@ -26,9 +26,11 @@ from functools import cached_property
 from typing import Any, Literal
 
 from replywatch.sentiment import phrases as defaults
+from replywatch.sentiment import reasons as reason_texts
 from replywatch.sentiment.intent import IntentResult
 from replywatch.sentiment.intent import classify as classify_intent
 from replywatch.sentiment.phrase_match import PhraseMatcher, phrase_pattern
+from replywatch.sentiment.reasons import code as reason_code
 
 LANGUAGES = ("en", "pt")
 Phrase = tuple[str, str]
@@ -103,7 +105,8 @@ class UrgencyRules:
         praise list), `extra_phrases_L` / `extra_escalation_phrases_L` /
         `extra_praise_phrases_L` (prepended, so they win over generic stems),
         `ignore_phrases_L` (removed from all three). A phrase is a string (reason:
-        'mentions "<phrase>"') or a table with `phrase` and `reason`. Refuses
+        'mentions "<phrase>"') or a table with `phrase` and `reason` (a reason code such
+        as "refund", or the brand's own words, shown as written). Refuses
         (ValueError) unknown keys, bad types, out-of-range numbers and invalid phrases,
         naming the key, so a typo in a brand's TOML fails loudly instead of silently
         doing nothing.
@@ -210,10 +213,18 @@ def _parse_phrases(key: str, value: Any) -> tuple[Phrase, ...]:
     out = []
     for item in value:
         if isinstance(item, str):
-            phrase, reason = item, f'mentions "{item.strip()}"'
+            phrase, reason = item, reason_code("phrase", item.strip())
         elif isinstance(item, Mapping) and isinstance(item.get("phrase"), str):
             phrase = item["phrase"]
-            reason = str(item.get("reason") or f'mentions "{phrase.strip()}"')
+            given = item.get("reason")
+            # A known code name ("refund") or English wording ("asks for a refund") reuses
+            # the translated reason; other words are shown as the brand wrote them.
+            if given and str(given) in reason_texts.REASONS:
+                reason = str(given)
+            elif given:
+                reason = reason_texts.code_for_text(str(given))
+            else:
+                reason = reason_code("phrase", phrase.strip())
         else:
             raise ValueError(f"{key}: each phrase must be a string or {{phrase, reason}}")
         try:
@@ -236,9 +247,10 @@ def evaluate(
     context: UrgencyContext | None,
     rules: UrgencyRules,
 ) -> tuple[int, tuple[str, ...]]:
-    """Return (urgency 0..100, reasons) for one scored message (see `assess`)."""
-    points, reasons, _intent = assess(compound, folded_text, language, context, rules)
-    return points, reasons
+    """Return (urgency 0..100, English reason texts) for one scored message (see
+    `assess_codes`)."""
+    points, codes, _intent = assess_codes(compound, folded_text, language, context, rules)
+    return points, tuple(reason_texts.texts(codes))
 
 
 def assess(
@@ -248,13 +260,27 @@ def assess(
     context: UrgencyContext | None,
     rules: UrgencyRules,
 ) -> tuple[int, tuple[str, ...], IntentResult]:
-    """Return (urgency 0..100, reasons, intent) for one scored message.
+    """Return (urgency 0..100, English reason texts, intent) (see `assess_codes`)."""
+    points, codes, intent = assess_codes(compound, folded_text, language, context, rules)
+    return points, tuple(reason_texts.texts(codes)), intent
+
+
+def assess_codes(
+    compound: float,
+    folded_text: str,
+    language: str,
+    context: UrgencyContext | None,
+    rules: UrgencyRules,
+) -> tuple[int, tuple[str, ...], IntentResult]:
+    """Return (urgency 0..100, reason codes, intent) for one scored message.
 
     `folded_text` is the message after `text.fold()`; only matched phrases' reasons
-    (never the user's words) end up in the reasons. Urgency follows the intent
-    (1.3.0): a plain question gets no points for its tone and is not amplified by the
-    public channel or reach (only an earlier unanswered message or a breached SLA, which
-    are time-critical, count); a thank-you or "solved" message is never urgent.
+    (never the user's words) end up in the reasons. Codes are language-neutral
+    (`sentiment/reasons.py` turns them into text in the reader's language). Urgency
+    follows the intent (1.3.0): a plain question gets no points for its tone and is not
+    amplified by the public channel or reach (only an earlier unanswered message or a
+    breached SLA, which are time-critical, count); a thank-you or "solved" message is
+    never urgent.
     """
     ctx = context or _NO_CONTEXT
     hits = rules.matcher(language).reasons(folded_text)
@@ -265,9 +291,9 @@ def assess(
         compound, folded_text, language, hits, praise_discount=praise and _has_complaint(hits)
     )
     if ctx.is_spam:
-        return 0, ("marked as spam: never urgent",), intent
+        return 0, ("spam",), intent
     if ctx.is_brand_author:
-        return 0, ("posted by the brand itself: never urgent",), intent
+        return 0, ("brand_author",), intent
     gated = rules.intent_gating
     plain_question = gated and intent.intent == "question"
 
@@ -276,8 +302,8 @@ def assess(
     negative = compound <= -0.05
     if negative and not plain_question:
         points += round(rules.negative_weight * -compound)
-        strength = "very negative" if compound <= -0.5 else "negative"
-        reasons.append(f"{strength} ({compound:.2f})")
+        strength = "very_negative" if compound <= -0.5 else "negative"
+        reasons.append(reason_code(strength, compound))
 
     matched = False
     for tier, weight in (
@@ -289,7 +315,7 @@ def assess(
             if tag == tier and reason not in reasons and reason not in found:
                 found.append(reason)
         if found and praise and tier == "complaint":
-            reasons.append("positive and thanks or praises: complaint phrases not counted")
+            reasons.append("praise_discount")
         elif found:
             matched = True
             points += weight + rules.extra_reason_weight * min(2, len(found) - 1)
@@ -298,12 +324,12 @@ def assess(
     if (negative and not plain_question) or matched:
         if ctx.channel == "public":
             points += rules.public_weight
-            reasons.append("public post: everyone can see it")
+            reasons.append("public")
         followers = ctx.author_followers or 0
         tiers = sum(1 for tier in rules.follower_tiers if followers >= tier)
         if tiers:
             points += rules.followers_weight * tiers
-            reasons.append(f"author has {followers:,} followers")
+            reasons.append(reason_code("followers", followers))
 
     if gated and intent.intent == "thanks":
         # A thank-you or "solved" is closure: waiting and repeats do not make it urgent.
@@ -312,12 +338,12 @@ def assess(
     earlier = max(0, int(ctx.unanswered_from_author or 0))
     if earlier:
         points += min(rules.unanswered_cap, rules.unanswered_weight * earlier)
-        reasons.append(f"{ordinal(earlier + 1)} unanswered message from this customer")
+        reasons.append(reason_code("unanswered", earlier + 1))
 
     waiting, sla = ctx.waiting_seconds, ctx.sla_seconds
     if waiting is not None and sla and waiting >= sla:
         points += rules.sla_weight
-        reasons.append(f"waiting {format_duration(waiting)}, SLA {format_duration(sla)} breached")
+        reasons.append(reason_code("sla_breached", int(waiting), int(sla)))
 
     return max(0, min(100, points)), tuple(reasons), intent
 
@@ -328,23 +354,9 @@ def _has_complaint(hits: Sequence[tuple[str, str]]) -> bool:
 
 def ordinal(n: int) -> str:
     """Return "1st", "2nd", "3rd", "4th", "11th", "21st"..."""
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return reason_texts.ordinal(n)
 
 
 def format_duration(seconds: float) -> str:
     """Return a short duration: "45s", "12m", "2h 10m", "1h", "3d 4h"."""
-    total = int(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes, _ = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+    return reason_texts.compact(seconds)

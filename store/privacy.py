@@ -267,7 +267,9 @@ def forget_author(
                     ],
                 )
                 db.conn.execute(
-                    f"UPDATE scores SET reasons = '[]' WHERE message_id IN ({_marks(own)})", own
+                    f"UPDATE scores SET reasons = '[]', reason_codes = '[]' "
+                    f"WHERE message_id IN ({_marks(own)})",
+                    own,
                 )
                 # No notification should go out about erased content.
                 db.conn.execute(

@@ -423,3 +423,13 @@ def m016_score_intent(db: Database) -> None:
         ALTER TABLE scores ADD COLUMN closes INTEGER NOT NULL DEFAULT 0
         """,
     )
+
+
+@migrations()
+def m017_score_reason_codes(db: Database) -> None:
+    """Keep each score's urgency reasons as language-neutral codes
+    (``sentiment/reasons.py``) beside their English texts, so the dashboard
+    shows them in the reader's language and a wording change needs no rescore.
+    NULL for scores made before: readers derive the codes from the English
+    texts (``reasons.codes_for_texts``), so no rescore is needed either."""
+    db.execute("ALTER TABLE scores ADD COLUMN reason_codes TEXT")

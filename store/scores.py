@@ -107,9 +107,10 @@ def brand_settings(db: Database) -> dict[str, dict[str, Any]]:
 
 def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
     """Insert or replace scores: dicts with message_id, language, compound,
-    label, urgency, urgent, reasons (list), scorer, version, and (1.3.0)
-    intent, intent_reasons (list of codes) and closes (optional: a dict
-    without them stores NULL / [] / 0). Returns the count."""
+    label, urgency, urgent, reasons (list of English texts), reason_codes (list,
+    optional), scorer, version, and (1.3.0) intent, intent_reasons (list of
+    codes) and closes (optional: a dict without them stores NULL / [] / 0).
+    Returns the count."""
     now = iso_utc(utc_now())
     rows = [
         (
@@ -120,6 +121,9 @@ def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
             s["urgency"],
             int(s["urgent"]),
             json.dumps(list(s["reasons"]), ensure_ascii=False),
+            json.dumps(list(s["reason_codes"]), ensure_ascii=False)
+            if s.get("reason_codes") is not None
+            else None,
             s["scorer"],
             s["version"],
             now,
@@ -132,11 +136,13 @@ def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
     db.conn.executemany(
         """
         INSERT INTO scores (message_id, language, compound, label, urgency, urgent, reasons,
-                            scorer, version, scored_at, intent, intent_reasons, closes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            reason_codes, scorer, version, scored_at, intent,
+                            intent_reasons, closes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (message_id) DO UPDATE SET language = excluded.language,
             compound = excluded.compound, label = excluded.label, urgency = excluded.urgency,
-            urgent = excluded.urgent, reasons = excluded.reasons, scorer = excluded.scorer,
+            urgent = excluded.urgent, reasons = excluded.reasons,
+            reason_codes = excluded.reason_codes, scorer = excluded.scorer,
             version = excluded.version, scored_at = excluded.scored_at,
             intent = excluded.intent, intent_reasons = excluded.intent_reasons,
             closes = excluded.closes

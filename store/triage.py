@@ -214,10 +214,12 @@ def _conversation_columns(db: Database) -> set[str]:
 
 
 def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
-    """The latest customer message, and the reasons of the most urgent one."""
+    """The latest customer message, and the reasons of the most urgent one
+    (English texts, codes, and that message's language)."""
     messages = db.execute(
         """SELECT m.id, m.text, m.url, m.author_name, m.author_handle, m.created_ts,
-                  coalesce(s.language, m.lang), s.compound, s.label, s.urgency, s.reasons
+                  coalesce(s.language, m.lang), s.compound, s.label, s.urgency, s.reasons,
+                  s.reason_codes
            FROM messages m LEFT JOIN scores s ON s.message_id = m.id
            WHERE m.conversation_id = ? AND m.direction = 'inbound'
            ORDER BY m.created_ts DESC, m.id DESC LIMIT 50""",
@@ -233,6 +235,8 @@ def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
             "compound": None,
             "label": None,
             "reasons": [],
+            "reason_codes": None,
+            "reason_language": None,
         }
     latest = messages[0]
     most_urgent = max(messages, key=lambda m: (m[9] is not None, m[9] or 0))
@@ -246,6 +250,10 @@ def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
         "compound": latest[7],
         "label": latest[8],
         "reasons": _reasons(most_urgent[10]),
+        # None for scores made before reason codes: derive them from the English
+        # texts (sentiment.reasons.codes_for_texts).
+        "reason_codes": _reasons(most_urgent[11]) if most_urgent[11] is not None else None,
+        "reason_language": most_urgent[6],
     }
 
 

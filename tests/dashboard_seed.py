@@ -126,7 +126,8 @@ def seed(path: Path, *, now: datetime | None = None) -> dict:
                 "reasons = excluded.reasons, scorer = excluded.scorer, "
                 # A hand-made score replaces the real one whole: it has no intent, so
                 # readers fall back to its label (as for scores made before 1.3.0).
-                "intent = NULL, intent_reasons = '[]', closes = 0",
+                # Nor reason codes: readers derive them from its English reasons.
+                "intent = NULL, intent_reasons = '[]', closes = 0, reason_codes = NULL",
                 (message_id, lang, compound, label, urgency, urgent, json.dumps(reasons)),
             )
         # Ingestion scored the messages with the real scorer; the hand-made

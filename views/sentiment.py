@@ -11,6 +11,7 @@ import streamlit as st
 
 from replywatch.metrics import trends
 from replywatch.views import _common as common
+from replywatch.views.i18n import reason_text
 
 LABEL_COLOURS = {
     "negative": "#d62728",
@@ -182,7 +183,7 @@ def _drilldown(
                     "sentiment": r["label"] or "",
                     "compound": r["compound"],
                     "urgency": r["urgency"],
-                    "reasons": "; ".join(str(x) for x in r["reasons"]),
+                    "reasons": reason_text(r["reason_codes"], r["reasons"], r["language"]),
                     "conversation": r["conversation_id"],
                 }
                 for r in rows

@@ -14,6 +14,7 @@ from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
 from replywatch.views import _common as common
+from replywatch.views.i18n import reason_text
 from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
@@ -163,7 +164,9 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 ),
                 "urgency": int(r["urgency"] or 0),
                 "urgent": "⚠️" if r["urgent"] else "",
-                "reasons": "; ".join(r.get("reasons") or []),
+                "reasons": reason_text(
+                    r.get("reason_codes"), r.get("reasons") or [], r.get("reason_language")
+                ),
                 "status": r["status"],
                 "assignee": r.get("assignee") or "",
                 "tags": ", ".join(r.get("tags") or []),

@@ -1,0 +1,199 @@
+"""Languages of the interface: gettext catalogues and Babel formatting.
+
+No Streamlit here (the CLI, the exports and the urgency reasons use it too);
+``views/i18n.py`` binds it to the dashboard's session.
+
+* Languages are the tags users type (``en``, ``pt-BR``, ``pt-PT``); Babel and
+  the catalogue folders use locale ids (``en``, ``pt_BR``, ``pt_PT``).
+* Translations live in ``locales/<locale>/LC_MESSAGES/replywatch.po`` (template
+  ``locales/replywatch.pot``, extracted with ``pybabel extract``; see
+  docs/dashboard.md). The ``.po`` files are compiled in memory with Babel the
+  first time a language is used, so there is no build step and no stale
+  ``.mo``: a missing, empty or fuzzy translation falls back to the English
+  text, never to a key.
+* Formatting (numbers, percentages, dates, weekdays, durations, relative ages)
+  is Babel's CLDR data for the locale, never hand-written rules; English keeps
+  the compact durations the CLI has always printed ("3h 05m").
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel import units as babel_units
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from replywatch.metrics.formatting import duration as compact_duration
+
+DOMAIN = "replywatch"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+#: The interface languages, in picker order: tag -> name in its own language.
+LANGUAGES = {"en": "English", "pt-BR": "Português (Brasil)", "pt-PT": "Português (Portugal)"}
+DEFAULT_LANGUAGE = "en"
+ENV_VAR = "REPLYWATCH_LANGUAGE"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for extraction without translating it (translated later)."""
+    return message
+
+
+def normalise_language(value: str | None) -> str | None:
+    """The supported tag for ``value`` ("pt_br", "pt-BR", "pt-br;q=0.9", "pt",
+    "en-US" ...), or None when it is not one replywatch speaks. Bare "pt" is
+    Brazilian Portuguese, as in CLDR."""
+    if not value:
+        return None
+    tag = value.split(",")[0].split(";")[0].strip().replace("_", "-").lower()
+    if tag in ("pt", "pt-br"):
+        return "pt-BR"
+    if tag.startswith("pt-"):
+        return "pt-PT"  # pt-PT, pt-AO, pt-MZ ... write European Portuguese
+    if tag == "en" or tag.startswith("en-"):
+        return "en"
+    return None
+
+
+def parse_language(value: str) -> str:
+    """``value`` as a supported tag; ValueError naming the choices otherwise."""
+    tag = normalise_language(value)
+    if tag is None:
+        raise ValueError(f"unknown language {value!r}; choose one of {', '.join(LANGUAGES)}")
+    return tag
+
+
+def default_language(browser: str | None = None) -> str:
+    """$REPLYWATCH_LANGUAGE, else the browser's language, else English."""
+    return (
+        normalise_language(os.environ.get(ENV_VAR))
+        or normalise_language(browser)
+        or DEFAULT_LANGUAGE
+    )
+
+
+def locale_id(language: str | None) -> str:
+    """Babel locale id for a language tag: "pt-BR" -> "pt_BR"; English otherwise."""
+    return (normalise_language(language) or DEFAULT_LANGUAGE).replace("-", "_")
+
+
+@cache
+def translations(language: str | None) -> gettext.NullTranslations:
+    """The compiled catalogue of ``language`` (English: no catalogue, msgids as is)."""
+    loc = locale_id(language)
+    path = LOCALES_DIR / loc / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if loc == "en" or not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=loc, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)  # untranslated/fuzzy entries are left out
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def gettext_for(language: str | None, message: str) -> str:
+    """``message`` translated into ``language`` (English when no translation)."""
+    return translations(language).gettext(message)
+
+
+def ngettext_for(language: str | None, singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n``, translated into ``language``."""
+    return translations(language).ngettext(singular, plural, n)
+
+
+# --- formatting (Babel) ---------------------------------------------------------
+
+
+def _locale(language: str | None) -> Locale:
+    try:
+        return Locale.parse(locale_id(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def number(value: float | int | None, language: str | None, *, digits: int = 0) -> str:
+    """1234.5 -> "1,234.5" (en) / "1.234,5" (pt); "—" for None."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def percent(value: float | None, language: str | None, *, digits: int = 0) -> str:
+    """A 0..1 fraction as a percentage: 0.25 -> "25%" / "25 %" as the locale writes it."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return babel_numbers.format_percent(value, format=pattern, locale=_locale(language))
+
+
+def format_date(value: date | datetime, language: str | None, fmt: str = "medium") -> str:
+    """A date in the locale's ``short``/``medium``/``long`` form (or a CLDR pattern)."""
+    return babel_dates.format_date(value, format=fmt, locale=_locale(language))
+
+
+def format_datetime(value: datetime, language: str | None, fmt: str = "short") -> str:
+    """A date and time in the locale's form (``value``'s own time zone)."""
+    return babel_dates.format_datetime(
+        value, format=fmt, tzinfo=value.tzinfo, locale=_locale(language)
+    )
+
+
+def weekday(value: date | int, language: str | None, width: str = "abbreviated") -> str:
+    """Weekday name: a date, or 0=Monday..6=Sunday -> "Mon" / "seg." ..."""
+    index = value if isinstance(value, int) else value.weekday()
+    return _locale(language).days["format"][width][index]
+
+
+def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]:
+    """The seven weekday names, Monday first."""
+    return [weekday(i, language, width) for i in range(7)]
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def duration(seconds: float | int | None, language: str | None, *, missing: str = "—") -> str:
+    """A duration: "2 h 10 min", "0 s", "40 dias" (the two largest non-zero units,
+    each Babel's short unit form). English keeps the compact "2h 10m"."""
+    if seconds is None:
+        return missing
+    if locale_id(language) == "en":
+        return compact_duration(seconds, missing=missing)
+    total = max(0, int(round(seconds)))
+    parts = []
+    for unit, size in _UNITS:
+        amount, total = divmod(total, size)
+        if amount and len(parts) < 2:
+            parts.append((unit, amount))
+        elif parts:
+            break  # only adjacent units: "40 dias", not "40 dias 5 s"
+    if not parts:
+        parts = [("second", 0)]
+    loc = _locale(language)
+    return " ".join(
+        babel_units.format_unit(amount, f"duration-{unit}", length="short", locale=loc)
+        for unit, amount in parts
+    )
+
+
+def relative_age(then: datetime, now: datetime, language: str | None) -> str:
+    """How long ago: "3 days ago" / "há 3 dias" (Babel's rounding to one unit)."""
+    return babel_dates.format_timedelta(
+        then - now, add_direction=True, threshold=1, locale=_locale(language)
+    )
+
+
+def relative_seconds(seconds: float, language: str | None) -> str:
+    """``relative_age`` for an age in seconds."""
+    now = datetime(2000, 1, 1)
+    return relative_age(now - timedelta(seconds=max(0, seconds)), now, language)

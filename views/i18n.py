@@ -1,0 +1,82 @@
+"""The dashboard's language: the sidebar picker, and ``_`` for page text.
+
+The language is kept in ``st.session_state`` (one browser session); its
+default is $REPLYWATCH_LANGUAGE, else the browser's language
+(``st.context.locale``), else English. Text and formatting come from
+``replywatch.i18n`` (gettext catalogues, Babel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from replywatch import i18n
+from replywatch.i18n import N_
+from replywatch.sentiment import reasons as reason_codes
+
+LANGUAGE_KEY = "language"
+
+__all__ = ["N_", "_", "current_language", "language_picker", "ngettext", "reason_text"]
+
+
+def _browser_language() -> str | None:
+    try:
+        return st.context.locale  # the browser's navigator.language (Streamlit >= 1.47)
+    except Exception:  # noqa: BLE001 - outside a session (bare mode, tests): no browser
+        return None
+
+
+def current_language() -> str:
+    """The session's interface language tag ("en", "pt-BR", "pt-PT")."""
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    return i18n.default_language(_browser_language())
+
+
+def _(message: str) -> str:
+    """``message`` in the session's language (English when untranslated)."""
+    return i18n.gettext_for(current_language(), message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a message for ``n``, in the session's language."""
+    return i18n.ngettext_for(current_language(), singular, plural, n)
+
+
+def language_picker() -> None:
+    """The sidebar's language selector (its choice lasts for the browser session)."""
+    if st.session_state.get(LANGUAGE_KEY) not in i18n.LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = current_language()
+    st.sidebar.selectbox(
+        "🌐 " + _("Language"),
+        list(i18n.LANGUAGES),
+        key=LANGUAGE_KEY,
+        format_func=i18n.LANGUAGES.__getitem__,
+    )
+
+
+def reason_text(codes: Iterable[str] | None, english: Iterable[str], message_language) -> str:
+    """A message's urgency reasons as one line, in the message's language when it
+    is Portuguese, else in the interface language."""
+    language = reason_codes.display_language(message_language, current_language())
+    shown = reason_codes.texts(reason_codes.stored_codes(codes, english), language)
+    return "; ".join(shown)
+
+
+# Formatting in the session's language (replywatch.i18n, Babel).
+def number(value, digits: int = 0) -> str:
+    """A number as the session's locale writes it."""
+    return i18n.number(value, current_language(), digits=digits)
+
+
+def percent(value, digits: int = 0) -> str:
+    """A 0..1 fraction as a percentage in the session's locale."""
+    return i18n.percent(value, current_language(), digits=digits)
+
+
+def duration(seconds) -> str:
+    """A duration in the session's locale ("2 h 10 min")."""
+    return i18n.duration(seconds, current_language())
