@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from replywatch.metrics.business_hours import BusinessCalendar
 from replywatch.metrics.rollup import refresh_rollup
+from replywatch.store.scores import refresh_current_turn
 from replywatch.store.timeutil import iso_utc, utc_now
 
 CHUNK = 500
@@ -412,8 +413,10 @@ def sla_state(
 
 def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> None:
     """Copy message scores up to their conversations: ``max_urgency`` (highest
-    urgency of any customer message) and ``last_compound`` (sentiment of the
-    latest customer message), for sorting the queue and for exports."""
+    urgency of any customer message: the history) and ``last_compound``
+    (sentiment of the latest customer message), for exports, and the current
+    turn (``store.scores.refresh_current_turn``: ``current_urgency``,
+    ``current_urgent``, ``closing_message_id``) for the triage queue."""
     ids = sorted(set(conversation_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -432,3 +435,5 @@ def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> N
             """,
             chunk,
         )
+    # The current turn (urgency since the last brand reply, "probably resolved").
+    refresh_current_turn(db, ids)

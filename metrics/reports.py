@@ -35,6 +35,7 @@ from replywatch.metrics import stats
 from replywatch.metrics.engine import sla_state
 from replywatch.metrics.rollup import decode_values, refresh_rollup, rollup_is_current
 from replywatch.store.db import transaction
+from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import utc_now
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
@@ -523,7 +524,14 @@ def waiting_conversations(
     customer_handle, status, assignee, awaiting_since, ``age_s`` (calendar
     seconds waited so far), sla_due_at and ``sla_state``."""
     moment = _now_ts(now)
-    clauses = ["needs_response = 1", "status IN ('new', 'open')", "awaiting_since IS NOT NULL"]
+    clauses = [
+        "needs_response = 1",
+        "status IN ('new', 'open')",
+        "awaiting_since IS NOT NULL",
+        # Not waiting: the customer's latest word is a thank-you or "solved" after a
+        # brand reply ("probably resolved", counted apart by probably_resolved_count).
+        f"NOT {PROBABLY_RESOLVED}",
+    ]
     params: list[Any] = []
     for column, value in (("brand", brand), ("platform", platform)):
         if value is not None:
@@ -563,6 +571,22 @@ def waiting_conversations(
     return out
 
 
+def probably_resolved_count(
+    db: Database, *, brand: str | None = None, platform: str | None = None
+) -> int:
+    """How many conversations are "probably resolved" now: status new/open,
+    the customer's latest word a thank-you or "solved" after a brand reply
+    (``store.scores.PROBABLY_RESOLVED``). They are not counted as waiting."""
+    clauses = ["needs_response = 1", "status IN ('new', 'open')", PROBABLY_RESOLVED]
+    params: list[Any] = []
+    for column, value in (("brand", brand), ("platform", platform)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    sql = f"SELECT count(*) FROM conversations WHERE {' AND '.join(clauses)}"
+    return int(db.execute(sql, params).fetchone()[0])
+
+
 def kpis(
     db: Database,
     *,
@@ -576,8 +600,9 @@ def kpis(
     answered, response_rate, median/p90/mean first response in calendar and
     business seconds, within_* shares, ``within_sla``,
     ``first_contact_resolution``) plus the live queue as of ``now`` (not
-    limited to the period): ``waiting``, ``oldest_waiting_s`` and
-    ``sla_ok``/``sla_at_risk``/``sla_breached`` counts."""
+    limited to the period): ``waiting``, ``oldest_waiting_s``,
+    ``sla_ok``/``sla_at_risk``/``sla_breached`` counts, and
+    ``probably_resolved`` (not waiting; counted apart)."""
     report = response_time_report(
         db, by=None, since=since, until=until, brand=brand, platform=platform
     )
@@ -587,6 +612,7 @@ def kpis(
     moment = _now_ts(now)
     waiting = waiting_conversations(db, brand=brand, platform=platform, now=moment, limit=None)
     result["waiting"] = len(waiting)
+    result["probably_resolved"] = probably_resolved_count(db, brand=brand, platform=platform)
     result["oldest_waiting_s"] = waiting[0]["age_s"] if waiting else None
     for state in ("ok", "at_risk", "breached"):
         result[f"sla_{state}"] = sum(1 for w in waiting if w["sla_state"] == state)

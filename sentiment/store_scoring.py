@@ -1,13 +1,13 @@
 """Scoring stored messages: the store-aware side of the scorer.
 
 Adds what only the store knows (channel, author reach, repeated unanswered
-messages from the same customer, time waiting against the brand's SLA, spam
-and brand-authored posts) to the pure text analysis, and saves the result.
+messages from the same customer, spam and brand-authored posts) to the pure
+text analysis, and saves the result. Time waiting against the SLA is not part
+of a stored score since 1.3.0: the triage priority adds it live.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,11 +23,6 @@ from replywatch.store.scores import (
     unscored_message_ids,
 )
 
-DEFAULT_SLA_SECONDS = 3600
-#: Waiting time only counts while it means something: a message imported
-#: from years ago is not "waiting", it was simply never answered.
-LIVE_WAIT_WINDOW_SECONDS = 7 * 86400
-
 
 def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRules]:
     rules = {}
@@ -37,21 +32,16 @@ def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRul
     return rules
 
 
-def _sla_seconds(settings: dict[str, Any] | None) -> float:
-    sla = (settings or {}).get("sla") or {}
-    minutes = sla.get("first_response_minutes")
-    return float(minutes) * 60 if minutes else DEFAULT_SLA_SECONDS
-
-
 def score_messages(
     db: Database, message_ids: Sequence[int], *, now: float | None = None
 ) -> list[int]:
     """Score the given stored messages (replacing older scores) and return the
-    ids of those that are urgent. Call inside the ingest transaction."""
+    ids of those that are urgent. Call inside the ingest transaction. ``now`` is
+    accepted for callers of earlier versions and not used: stored scores no
+    longer depend on the time they were made."""
     inputs = scoring_inputs(db, message_ids)
     if not inputs:
         return []
-    now = time.time() if now is None else now
     settings = brand_settings(db)
     rules_by_brand = _rules_by_brand(settings)
     by_rules: dict[int, list[dict[str, Any]]] = {}
@@ -63,27 +53,20 @@ def score_messages(
     results = []
     urgent = []
     for key, items in by_rules.items():
-        contexts = []
-        for item in items:
-            waiting = None
-            if (
-                item["direction"] == "inbound"
-                and item["awaiting_since"] is not None
-                and item["created_ts"] >= item["awaiting_since"]
-                and now - item["created_ts"] <= LIVE_WAIT_WINDOW_SECONDS
-            ):
-                waiting = max(0.0, now - item["created_ts"])
-            contexts.append(
-                UrgencyContext(
-                    channel=item["channel"],
-                    author_followers=item["author_followers"],
-                    unanswered_from_author=item["earlier_unanswered"],
-                    waiting_seconds=waiting,
-                    sla_seconds=_sla_seconds(settings.get(item["brand"] or "")),
-                    is_spam=item["status"] == "spam",
-                    is_brand_author=item["direction"] == "outbound",
-                )
+        # No waiting time (1.3.0): a stored urgency is about the message, while
+        # time against the SLA changes by the minute, so the triage priority adds it
+        # live (store.triage). Scored at ingest it was ~0; scored late (an import, a
+        # re-score) it froze "SLA breached" into the message for ever.
+        contexts = [
+            UrgencyContext(
+                channel=item["channel"],
+                author_followers=item["author_followers"],
+                unanswered_from_author=item["earlier_unanswered"],
+                is_spam=item["status"] == "spam",
+                is_brand_author=item["direction"] == "outbound",
             )
+            for item in items
+        ]
         analyses = analyze_many(
             [i["text"] for i in items],
             languages=[i["lang"] for i in items],

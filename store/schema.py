@@ -433,3 +433,25 @@ def m017_score_reason_codes(db: Database) -> None:
     NULL for scores made before: readers derive the codes from the English
     texts (``reasons.codes_for_texts``), so no rescore is needed either."""
     db.execute("ALTER TABLE scores ADD COLUMN reason_codes TEXT")
+
+
+@migrations()
+def m018_current_turn(db: Database) -> None:
+    """The customer's current turn (messages since the last brand reply):
+    ``current_urgency`` / ``current_urgent`` (highest urgency in it, any of
+    its messages urgent) for the triage queue, ``max_urgency`` staying as the
+    history; ``closing_message_id`` (the latest customer message when it
+    thanks or says "solved" after a brand reply: "probably resolved") and
+    ``closing_dismissed_id`` (a person said it is not resolved)."""
+    _run(
+        db,
+        """
+        ALTER TABLE conversations ADD COLUMN current_urgency INTEGER;
+        ALTER TABLE conversations ADD COLUMN current_urgent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN closing_message_id INTEGER;
+        ALTER TABLE conversations ADD COLUMN closing_dismissed_id INTEGER
+        """,
+    )
+    from replywatch.store.scores import refresh_current_turn
+
+    refresh_current_turn(db, None)

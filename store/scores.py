@@ -217,3 +217,45 @@ def closing_messages(db: Database, conversation_ids: Sequence[int] | None = None
         }
         out.update({cid: mid for cid, mid in chunk if mid in closing})
     return out
+
+
+#: A conversation whose customer's latest word is a thank-you or "solved"
+#: after a brand reply, unless a person said it is not resolved: it is not
+#: waiting (the triage "probably resolved" view; counted apart in metrics).
+PROBABLY_RESOLVED = (
+    "(closing_message_id IS NOT NULL AND closing_message_id IS NOT closing_dismissed_id)"
+)
+
+
+def refresh_current_turn(db: Database, conversation_ids: Sequence[int] | None) -> None:
+    """Recompute the current-turn columns of conversations (all when
+    ``conversation_ids`` is None): ``current_urgency`` and ``current_urgent``
+    over the customer messages since the last brand reply (``awaiting_since``;
+    0 when the brand had the last word) and ``closing_message_id``
+    (:func:`closing_messages`). Call after scores or messages change."""
+    turn = (
+        "FROM messages m JOIN scores s ON s.message_id = m.id "
+        "WHERE m.conversation_id = conversations.id AND m.direction = 'inbound' "
+        "AND m.created_ts >= conversations.awaiting_since"
+    )
+    update = (
+        "UPDATE conversations SET "
+        f"current_urgency = CASE WHEN awaiting_since IS NULL THEN 0 "
+        f"ELSE coalesce((SELECT max(s.urgency) {turn}), 0) END, "
+        f"current_urgent = CASE WHEN awaiting_since IS NULL THEN 0 "
+        f"ELSE EXISTS (SELECT 1 {turn} AND s.urgent = 1) END, "
+        "closing_message_id = NULL"
+    )
+    if conversation_ids is None:
+        db.conn.execute(update)
+        closing = closing_messages(db)
+    else:
+        ids = sorted({int(i) for i in conversation_ids})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            db.conn.execute(f"{update} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        closing = closing_messages(db, ids)
+    db.conn.executemany(
+        "UPDATE conversations SET closing_message_id = ? WHERE id = ?",
+        [(message_id, cid) for cid, message_id in closing.items()],
+    )

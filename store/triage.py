@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from replywatch.metrics.engine import recompute_conversations
 from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
+from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import iso_utc, utc_now
 
 #: Statuses that mean "still waiting for us" (the default queue).
@@ -34,21 +35,25 @@ MAX_NOTE_LENGTH = 5000
 MAX_QUEUE_PAGE = 1000
 OPTIONAL_COLUMNS = ("sla_at_risk_at",)
 
-# Urgency of a conversation: the stored maximum if the scorer keeps one,
-# else the maximum over its scored customer messages. coalesce() evaluates
-# lazily in SQLite, so the subquery only runs where max_urgency is NULL.
-_URGENCY = """coalesce(c.max_urgency, (
-    SELECT max(s.urgency) FROM messages m JOIN scores s ON s.message_id = m.id
-    WHERE m.conversation_id = c.id AND m.direction = 'inbound'), 0)"""
-# A conversation is urgent if any of its customer messages is. The EXISTS is
-# only evaluated where the stored max_urgency reaches the lowest urgency ever
-# flagged urgent (one index lookup, done once per query): on a large queue
-# that skips most conversations without touching their messages.
-_URGENT = """CASE WHEN coalesce(c.max_urgency, 101) < (
-        SELECT coalesce(min(urgency), 101) FROM scores WHERE urgent = 1)
-    THEN 0 ELSE EXISTS (
-    SELECT 1 FROM messages m JOIN scores s ON s.message_id = m.id
-    WHERE m.conversation_id = c.id AND m.direction = 'inbound' AND s.urgent = 1) END"""
+# Current urgency of a conversation: the highest urgency of the customer's
+# turn that is waiting now (messages since the last brand reply), stored by
+# store.scores.refresh_current_turn; computed here for a row it has not
+# reached yet (NULL). coalesce() evaluates lazily in SQLite, so the subquery
+# only runs where the stored value is missing. The history stays in
+# max_urgency ("peak").
+_TURN = """FROM messages m JOIN scores s ON s.message_id = m.id
+    WHERE m.conversation_id = c.id AND m.direction = 'inbound'
+      AND m.created_ts >= c.awaiting_since"""
+_URGENCY = f"""CASE WHEN c.awaiting_since IS NULL THEN 0 ELSE coalesce(c.current_urgency, (
+    SELECT max(s.urgency) {_TURN}), 0) END"""
+# A conversation is urgent if a customer message of its current turn is.
+_URGENT = f"""CASE WHEN c.awaiting_since IS NULL THEN 0
+    WHEN c.current_urgency IS NOT NULL THEN c.current_urgent
+    ELSE EXISTS (SELECT 1 {_TURN} AND s.urgent = 1) END"""
+_PROBABLY_RESOLVED = PROBABLY_RESOLVED.replace("closing_", "c.closing_")
+#: Queue views: conversations waiting for the brand, or those whose customer
+#: said thanks / "solved" after a brand reply (not waiting; close or reopen).
+VIEWS = ("waiting", "probably_resolved")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class QueueFilter:
     urgent_only: bool = False
     language: str | None = None
     search: str | None = None
+    view: str = "waiting"
 
 
 def fts_literal(text: str) -> str:
@@ -82,6 +88,12 @@ def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
     params += statuses
     if set(statuses) <= set(WAITING_STATUSES):
         clauses.append("c.needs_response = 1")
+        if flt.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}")
+        # A thank-you or "solved" after a brand reply is not waiting: it has its own view.
+        clauses.append(
+            _PROBABLY_RESOLVED if flt.view == "probably_resolved" else f"NOT {_PROBABLY_RESOLVED}"
+        )
     for column, value in (
         ("brand", flt.brand),
         ("platform", flt.platform),
@@ -141,6 +153,28 @@ def queue_count(db: Database, flt: QueueFilter) -> int:
     return _with_search_fallback(db, flt, run)
 
 
+#: Priority = current urgency + time points: up to SLA_PROGRESS_POINTS as the
+#: SLA runs out, SLA_BREACH_POINTS more once it is breached, then
+#: OVERDUE_POINTS_PER_HOUR per hour overdue up to OVERDUE_CAP. At most
+#: 10 + 10 + 10 = 30, below the urgent threshold (35): waiting time alone never
+#: outranks a fresh urgent message (as tone alone never makes one urgent), an
+#: urgency-100 message waiting 10 minutes (101) stays above an urgency-40 one
+#: waiting a day (70), and among equal urgencies the breached SLA climbs.
+SLA_PROGRESS_POINTS = 10
+SLA_BREACH_POINTS = 10
+OVERDUE_POINTS_PER_HOUR = 1
+OVERDUE_CAP = 10
+
+
+def _time_points_sql(now: int) -> str:
+    now = int(now)  # inlined as a literal: an int cannot carry SQL
+    return f"""(CASE WHEN c.awaiting_since IS NULL OR c.sla_due_at IS NULL THEN 0
+        WHEN {now} >= c.sla_due_at THEN {SLA_PROGRESS_POINTS + SLA_BREACH_POINTS}
+            + min({OVERDUE_CAP}, ({now} - c.sla_due_at) / 3600 * {OVERDUE_POINTS_PER_HOUR})
+        ELSE CAST({SLA_PROGRESS_POINTS} * max(0, {now} - c.awaiting_since) AS INTEGER)
+            / max(1, c.sla_due_at - c.awaiting_since) END)"""
+
+
 def queue(
     db: Database,
     flt: QueueFilter,
@@ -149,17 +183,21 @@ def queue(
     limit: int = 200,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Return one page of the queue: urgent conversations first, then the
-    longest-waiting, then the most urgent score. Each row is the conversation
-    plus its latest customer message (``text``, ``url``, ``language``,
-    ``compound``, ``label``) and the urgency with the reasons of its most
-    urgent message, and ``waiting_seconds`` at ``now`` (unix seconds).
-    Search text that is not valid FTS5 syntax is searched literally."""
-    now = int(time.time()) if now is None else now
+    """Return one page of the queue in priority order (highest first, then the
+    longest-waiting). ``priority`` = the current urgency (the customer's turn
+    waiting now) + time points against the SLA (see SLA_PROGRESS_POINTS...),
+    explained in ``priority_why``. Each row is the conversation plus its latest
+    customer message (``text``, ``url``, ``language``, ``compound``, ``label``,
+    ``intent``), ``urgency``/``urgent`` of the current turn with the reasons of
+    its most urgent message, ``peak_urgency`` (highest ever: the history), and
+    ``waiting_seconds`` at ``now`` (unix seconds). Search text that is not
+    valid FTS5 syntax is searched literally."""
+    now = int(time.time()) if now is None else int(now)
     limit = max(1, min(int(limit), MAX_QUEUE_PAGE))
     # Columns later migrations may add (the metrics engine's SLA at-risk time).
     optional = [c for c in OPTIONAL_COLUMNS if c in _conversation_columns(db)]
     extra = "".join(f", c.{c}" for c in optional)
+    time_points = _time_points_sql(now)
 
     def run(where: str, params: list[Any]) -> list[tuple]:
         return db.execute(
@@ -167,10 +205,12 @@ def queue(
                        c.assignee, c.tags, c.awaiting_since, c.first_customer_at,
                        c.sla_due_at, c.unanswered_count, c.message_count,
                        c.first_response_at, c.status_changed_at,
-                       {_URGENCY} AS urgency, {_URGENT} AS urgent{extra}
+                       {_URGENCY} AS urgency, {_URGENT} AS urgent,
+                       {time_points} AS time_points, coalesce(c.max_urgency, 0),
+                       c.closing_message_id{extra}
                 FROM conversations c WHERE {where}
-                ORDER BY urgent DESC, c.awaiting_since IS NULL, c.awaiting_since,
-                         urgency DESC, c.id
+                ORDER BY urgency + time_points DESC, c.awaiting_since IS NULL,
+                         c.awaiting_since, c.id
                 LIMIT ? OFFSET ?""",
             [*params, limit, max(0, int(offset))],
         ).fetchall()
@@ -194,6 +234,9 @@ def queue(
         "status_changed_at",
         "urgency",
         "urgent",
+        "time_points",
+        "peak_urgency",
+        "closing_message_id",
         *optional,
     ]
     result = []
@@ -201,25 +244,61 @@ def queue(
         row = dict(zip(columns, values, strict=True))
         row["tags"] = _tags(row["tags"])
         row["urgent"] = bool(row["urgent"])
+        row["urgency"] = int(row["urgency"] or 0)
+        row["time_points"] = int(row["time_points"] or 0)
+        row["priority"] = row["urgency"] + row["time_points"]
         row["waiting_seconds"] = (
             max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None
         )
-        row.update(_focus_message(db, row["id"]))
+        row.update(_focus_message(db, row["id"], row["awaiting_since"]))
+        row["priority_why"] = priority_why(row, now)
         result.append(row)
     return result
+
+
+def priority_why(row: dict[str, Any], now: int) -> str:
+    """Why a queue row has its position, in words: the current urgency and its
+    main reasons, then the time points against the SLA."""
+    urgency = int(row.get("urgency") or 0)
+    reasons = [r for r in row.get("reasons") or [] if "SLA" not in r][:2]
+    parts = [f"urgency {urgency}" + (f" ({'; '.join(reasons)})" if reasons else "")]
+    if urgency == 0 and row.get("intent"):
+        parts[0] = f"urgency 0 ({row['intent']})"
+    points = int(row.get("time_points") or 0)
+    due, since = row.get("sla_due_at"), row.get("awaiting_since")
+    if due is not None and since is not None:
+        if now >= due:
+            parts.append(f"+{points}: SLA breached {_short(now - due)} ago")
+        else:
+            parts.append(
+                f"+{points}: waiting {_short(now - since)}, SLA due in {_short(due - now)}"
+            )
+    elif since is None:
+        parts.append("not waiting")
+    return " · ".join(parts)
+
+
+def _short(seconds: int) -> str:
+    from replywatch.sentiment.urgency import format_duration
+
+    return format_duration(max(0, seconds))
 
 
 def _conversation_columns(db: Database) -> set[str]:
     return {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
 
 
-def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
-    """The latest customer message, and the reasons of the most urgent one
-    (English texts, codes, and that message's language)."""
+def _focus_message(
+    db: Database, conversation_id: int, awaiting_since: int | None = None
+) -> dict[str, Any]:
+    """The latest customer message (and its intent), and the reasons of the
+    most urgent message of the current turn (since ``awaiting_since``; all
+    messages when nobody is waiting): English texts, codes, and that
+    message's language."""
     messages = db.execute(
         """SELECT m.id, m.text, m.url, m.author_name, m.author_handle, m.created_ts,
                   coalesce(s.language, m.lang), s.compound, s.label, s.urgency, s.reasons,
-                  s.reason_codes
+                  s.reason_codes, s.intent
            FROM messages m LEFT JOIN scores s ON s.message_id = m.id
            WHERE m.conversation_id = ? AND m.direction = 'inbound'
            ORDER BY m.created_ts DESC, m.id DESC LIMIT 50""",
@@ -234,12 +313,14 @@ def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
             "language": None,
             "compound": None,
             "label": None,
+            "intent": None,
             "reasons": [],
             "reason_codes": None,
             "reason_language": None,
         }
     latest = messages[0]
-    most_urgent = max(messages, key=lambda m: (m[9] is not None, m[9] or 0))
+    turn = [m for m in messages if awaiting_since is None or m[5] >= awaiting_since] or messages
+    most_urgent = max(turn, key=lambda m: (m[9] is not None, m[9] or 0))
     return {
         "message_id": latest[0],
         "text": latest[1],
@@ -249,6 +330,7 @@ def _focus_message(db: Database, conversation_id: int) -> dict[str, Any]:
         "language": latest[6],
         "compound": latest[7],
         "label": latest[8],
+        "intent": latest[12],
         "reasons": _reasons(most_urgent[10]),
         # None for scores made before reason codes: derive them from the English
         # texts (sentiment.reasons.codes_for_texts).
@@ -357,11 +439,19 @@ def set_status(
     with transaction(db):
         current = _existing(db, ids)
         changed = [i for i in ids if current[i][0] != status]
+        if status == "open":
+            # Reopening a "probably resolved" conversation (already new/open) means
+            # "not resolved": its closing message stops counting, and it is waiting.
+            dismissed = _dismiss_closing(db, [i for i in ids if i not in changed])
+            for i in dismissed:
+                _audit(db, actor, "status", i, {"from": "probably resolved", "to": "open"}, at)
         db.conn.executemany(
             "UPDATE conversations SET status = ?, status_changed_at = ?, updated_at = ? "
             "WHERE id = ?",
             [(status, now, at, i) for i in changed],
         )
+        if status == "open":
+            _dismiss_closing(db, changed)
         recompute_conversations(db, changed)
         # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
@@ -374,7 +464,29 @@ def set_status(
                 {"from": current[i][0], "to": status, "result": final[i][0]},
                 at,
             )
-    return sum(1 for i in changed if final[i][0] == status)
+    return sum(1 for i in changed if final[i][0] == status) + (
+        len(dismissed) if status == "open" else 0
+    )
+
+
+def _dismiss_closing(db: Database, ids: Sequence[int]) -> list[int]:
+    """Mark the closing message of these conversations as dismissed (a person
+    said it is not resolved). Returns the ids that had an active one."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    active = [
+        r[0]
+        for r in db.execute(
+            f"SELECT id FROM conversations c WHERE id IN ({marks}) AND {_PROBABLY_RESOLVED}",
+            list(ids),
+        )
+    ]
+    db.conn.executemany(
+        "UPDATE conversations SET closing_dismissed_id = closing_message_id WHERE id = ?",
+        [(i,) for i in active],
+    )
+    return active
 
 
 def assign(

@@ -38,7 +38,16 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
     cols[2].metric("Response rate", _share(kpis.get("response_rate")))
     cols[3].metric("Within SLA", _share(kpis.get("within_sla")))
     waiting = kpis.get("waiting", kpis.get("open"))
-    cols[4].metric("Waiting now", "—" if waiting is None else f"{waiting:,}")
+    resolved = kpis.get("probably_resolved")
+    cols[4].metric(
+        "Waiting now",
+        "—" if waiting is None else f"{waiting:,}",
+        help="Customers waiting for a reply. Conversations whose customer's latest word "
+        "is a thank-you or 'solved' after a reply are not waiting: they are counted "
+        "apart as probably resolved.",
+    )
+    if resolved:
+        cols[4].caption(f"+ {resolved:,} probably resolved")
     if badge:
         typical = badge.get("typical_response_s", badge.get("typical_seconds"))
         cols[5].metric(

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from replywatch.metrics import sla_state
+from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
@@ -20,6 +21,9 @@ from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200
 STATUS_CHOICES = ["new", "open", "replied", "closed", "spam", "ignored"]
+VIEW_LABELS = {"waiting": "Waiting", "probably_resolved": "Probably resolved"}
+#: A bulk action on more conversations than this asks for confirmation first.
+CONFIRM_ABOVE = 3
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -64,11 +68,20 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         format_func=lambda v: "All" if v is None else v,
         key="tri_language",
     )
-    cols = st.columns([4, 1])
+    cols = st.columns([4, 1, 2])
     search = cols[0].text_input(
         "Search text or author", key="tri_search", placeholder='e.g. refund, "order 123", @someone'
     )
     urgent = cols[1].toggle("Urgent only", key="tri_urgent")
+    view = cols[2].radio(
+        "Show",
+        list(store_triage.VIEWS),
+        format_func=lambda v: VIEW_LABELS[v],
+        key="tri_view",
+        horizontal=True,
+        help="Probably resolved: the customer's latest word is a thank-you or 'solved' "
+        "after a reply. Not waiting; close it or reopen it in one click.",
+    )
     return store_triage.QueueFilter(
         brand=brand,
         platform=platform,
@@ -78,6 +91,7 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         urgent_only=urgent,
         language=language,
         search=search or None,
+        view=view,
     )
 
 
@@ -86,6 +100,29 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
 
 def _selected() -> list[int]:
     return list(st.session_state.get("tri_selected") or [])
+
+
+def _request(kind: str, value: str | None = None) -> None:
+    """An action button: runs at once on a few conversations; on more than
+    CONFIRM_ABOVE it waits for the person to confirm."""
+    ids = _selected()
+    if len(ids) > CONFIRM_ABOVE:
+        st.session_state["tri_pending"] = (kind, value, tuple(ids))
+        return
+    _act(kind, value)
+
+
+def _confirm() -> None:
+    pending = st.session_state.pop("tri_pending", None)
+    if pending and tuple(_selected()) == pending[2]:
+        _act(pending[0], pending[1])
+    elif pending:
+        st.session_state["tri_flash"] = ("error", "the selection changed: nothing was done")
+
+
+def _cancel() -> None:
+    st.session_state.pop("tri_pending", None)
+    st.session_state["tri_flash"] = ("success", "cancelled: nothing was changed")
 
 
 def _act(kind: str, value: str | None = None) -> None:
@@ -151,6 +188,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
         records.append(
             {
                 "id": r["id"],
+                "priority": int(r.get("priority") or 0),
                 "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
                 "SLA": sla or "",
                 "waiting": common.duration(r["waiting_seconds"]),
@@ -162,11 +200,14 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                     if r.get("label") and compound is not None
                     else (r.get("label") or "")
                 ),
+                "intent": intent_name(r.get("intent")),
                 "urgency": int(r["urgency"] or 0),
                 "urgent": "⚠️" if r["urgent"] else "",
+                "peak": int(r.get("peak_urgency") or 0),
                 "reasons": reason_text(
                     r.get("reason_codes"), r.get("reasons") or [], r.get("reason_language")
                 ),
+                "why this position": r.get("priority_why") or "",
                 "status": r["status"],
                 "assignee": r.get("assignee") or "",
                 "tags": ", ".join(r.get("tags") or []),
@@ -207,7 +248,7 @@ def _action_buttons() -> None:
         col.button(
             label,
             key=f"tri_btn_{status}",
-            on_click=_act,
+            on_click=_request,
             args=("status", status),
             width="stretch",
             type="primary" if status == "replied" else "secondary",
@@ -215,13 +256,13 @@ def _action_buttons() -> None:
     cols = st.columns(3)
     with cols[0]:
         st.text_input("Assign to", key="tri_assign_to", placeholder="name (empty: unassign)")
-        st.button("Assign", key="tri_btn_assign", on_click=_act, args=("assign",))
+        st.button("Assign", key="tri_btn_assign", on_click=_request, args=("assign",))
     with cols[1]:
         st.text_input("Tag", key="tri_tag", placeholder="e.g. refund")
-        st.button("Add tag", key="tri_btn_tag", on_click=_act, args=("tag",))
+        st.button("Add tag", key="tri_btn_tag", on_click=_request, args=("tag",))
     with cols[2]:
         st.text_area("Note", key="tri_note", height=68)
-        st.button("Add note", key="tri_btn_note", on_click=_act, args=("note",))
+        st.button("Add note", key="tri_btn_note", on_click=_request, args=("note",))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -237,11 +278,22 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
     st.caption(
         f"{total:,} conversation(s) match · showing the first {len(rows):,} · "
-        f"urgent first, then longest waiting · refreshed "
+        f"highest priority first (current urgency + time against the SLA; "
+        f"see 'why this position') · refreshed "
         f"{common.when(now, tz)[-5:]} ({REFRESH_SECONDS}s)"
     )
     if not rows:
-        st.info("Nothing is waiting for a response with these filters.", icon="✅")
+        st.info(
+            "Nothing is waiting for a response with these filters."
+            if flt.view == "waiting"
+            else "No conversation is probably resolved with these filters.",
+            icon="✅",
+        )
+    elif flt.view == "probably_resolved":
+        st.caption(
+            "The customer's latest word is a thank-you or 'solved' after a reply: not "
+            "waiting. Select and Close to resolve, or Reopen to put it back in the queue."
+        )
     frame = _frame(rows, now, tz)
     ids = [r["id"] for r in rows]
     if rows:
@@ -257,8 +309,23 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
             column_config={
                 "id": st.column_config.NumberColumn("#", width="small", format="%d"),
                 "message": st.column_config.TextColumn("message", width="large"),
+                "priority": st.column_config.NumberColumn(
+                    "priority",
+                    format="%d",
+                    help="current urgency + up to 50 for time against the SLA",
+                ),
                 "urgency": st.column_config.ProgressColumn(
-                    "urgency", min_value=0, max_value=100, format="%d"
+                    "urgency",
+                    min_value=0,
+                    max_value=100,
+                    format="%d",
+                    help="urgency of the customer's messages since the last reply",
+                ),
+                "peak": st.column_config.NumberColumn(
+                    "peak", format="%d", help="highest urgency this conversation ever had"
+                ),
+                "why this position": st.column_config.TextColumn(
+                    "why this position", width="large"
                 ),
                 "post": st.column_config.LinkColumn("post", display_text="open ↗"),
             },
@@ -271,17 +338,39 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
 
     labels = {r["id"]: f"#{r['id']} @{plain_handle(r.get('customer_handle'))}" for r in rows}
     selected = [i for i in _selected() if isinstance(i, int)]
-    options = list(dict.fromkeys([*ids, *selected]))
     st.session_state["tri_selected"] = selected
+    # A text box, not a searchable multiselect: its filter matched "542" inside
+    # "#1542" and "#5420" and offered to select every match. Ids here are exact.
+    options = list(dict.fromkeys([*ids, *selected]))
     st.multiselect(
         "Selected conversations",
         options,
         key="tri_selected",
         format_func=lambda i: labels.get(i, f"#{i}"),
-        placeholder="tick rows in the table or pick ids here",
+        placeholder="tick rows in the table or type #id",
+        # Typed text matches the start of "#542 @handle" only (the default fuzzy
+        # filter matched "542" in 22 other ids), and there is no "Select N
+        # matches": a bulk selection is made row by row, and confirmed.
+        filter_mode="prefix",
+        select_all=False,
     )
 
     if common.can("agent"):
+        pending = st.session_state.get("tri_pending")
+        if pending:
+            kind, value, pending_ids = pending
+            what = f"mark {value}" if kind == "status" else kind
+            st.warning(
+                f"Apply '{what}' to {len(pending_ids)} conversations? This changes all of them."
+            )
+            cols = st.columns(2)
+            cols[0].button(
+                f"Yes, apply to {len(pending_ids)}",
+                key="tri_confirm",
+                on_click=_confirm,
+                type="primary",
+            )
+            cols[1].button("Cancel", key="tri_cancel", on_click=_cancel)
         _action_buttons()
     else:
         st.info("Your role can view the queue; triage actions need the agent role.")
