@@ -5,6 +5,10 @@ Urgency development (DEV half of the airline tweets only, nothing else):
                                python benchmarks/sentiment_eval.py --dev-only
 Speed only:                    python benchmarks/sentiment_eval.py --throughput-only
 
+The full run ends with the issue-15 targets (complaint F1 on the airline TEST half with
+proxy labels, urgent precision at the default threshold, share of twcs customer tweets
+flagged urgent, B2W accuracy, throughput ratios), each marked met or MISSED.
+
 Datasets are read from <repo>/../shared/data/sentiment (or $REPLYWATCH_SHARED_DATA);
 the script stops with an error if they are missing. Nothing here is tuned: thresholds
 are fixed by principle (VADER's +-0.05) and stated in the output.
@@ -180,7 +184,7 @@ def english(gt: list[tuple[float, str]]) -> None:
         )
 
 
-def portuguese(reviews: list[tuple[str, bool]]) -> None:
+def portuguese(reviews: list[tuple[str, bool]]) -> float:
     print(f"\n== Portuguese: B2W reviews ({len(reviews):,} with 1-2 or 4-5 stars; title + text) ==")
     texts = [t for t, _ in reviews]
     truth = [pos for _, pos in reviews]
@@ -220,6 +224,7 @@ def portuguese(reviews: list[tuple[str, bool]]) -> None:
             f"{name:42} {accuracy(truth, pred):9.3f} {macro_f1(truth, pred):8.3f} "
             f"{accuracy(truth, alt):8.3f} {macro_f1(truth, alt):7.3f}"
         )
+    return accuracy(truth, [s > -0.05 for s in scored["analyze (auto-detect)"]])
 
 
 def airline(
@@ -252,6 +257,83 @@ def airline(
                 f"{split} at the DEV-chosen threshold {dev_threshold}: precision {prec:.3f}, "
                 f"recall {rec:.3f}"
             )
+
+
+def load_airline_negative(folder: Path) -> list[tuple[str, bool, str]]:
+    """(text, negative, split): the annotators' sentiment is negative (any reason)."""
+    with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
+        return [
+            (row["text"], row["airline_sentiment"] == "negative", split_of(row["tweet_id"]))
+            for row in csv.DictReader(f)
+        ]
+
+
+def _f1(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float, float]:
+    prec, rec = _prec_rec(pred, truth)
+    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else math.nan)
+
+
+def complaints(tweets: list[tuple[str, bool, str]]) -> dict[str, float]:
+    """Complaint intent against a proxy label (no complaint-labelled English set is in
+    ../shared/data): an airline tweet the annotators rated negative is a complaint.
+    Nothing is chosen here (the intent rules have no threshold), so DEV and TEST are
+    both plain held-out figures; TEST is the one reported."""
+    print(f"\n== Complaint intent: airline tweets ({len(tweets):,}), proxy truth ==")
+    print(
+        "truth (proxy): airline_sentiment == negative (no complaint-labelled English "
+        "support set exists in ../shared/data)"
+    )
+    texts = [t for t, _, _ in tweets]
+    ctx = UrgencyContext(channel="public")
+    results = analyze_many(texts, contexts=[ctx] * len(texts))
+    vader = Vader()
+    plain = [vader.polarity_scores(t)["compound"] <= -0.05 for t in texts]
+    systems = {
+        "intent == complaint (1.3.0)": [a.intent == "complaint" for a in results],
+        "urgent or negative (issue baseline)": [a.urgent or a.label == "negative" for a in results],
+        "urgent only": [a.urgent for a in results],
+        "plain VADER negative": plain,
+    }
+    out = {}
+    print(f"{'split':5} {'system':38} {'precision':>9} {'recall':>7} {'F1':>6}")
+    for split in ("DEV", "TEST"):
+        idx = [i for i, (_, _, sp) in enumerate(tweets) if sp == split]
+        truth = [tweets[i][1] for i in idx]
+        for name, pred in systems.items():
+            prec, rec, f1 = _f1([pred[i] for i in idx], truth)
+            print(f"{split:5} {name:38} {prec:9.3f} {rec:7.3f} {f1:6.3f}")
+            out[f"{split} {name}"] = f1
+    counts = {
+        k: sum(a.intent == k for a in results) for k in ("complaint", "question", "thanks", "other")
+    }
+    print("intents: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return out
+
+
+def urgent_precision_at_default(tweets: list[tuple[str, bool, str]]) -> tuple[float, float]:
+    """TEST-half precision and recall of `urgent` at the default threshold (truth: negative
+    with an actionable reason, as in the urgency curve)."""
+    idx = [i for i, (_, _, sp) in enumerate(tweets) if sp == "TEST"]
+    ctx = UrgencyContext(channel="public")
+    results = analyze_many([tweets[i][0] for i in idx], contexts=[ctx] * len(idx))
+    return _prec_rec([a.urgent for a in results], [tweets[i][1] for i in idx])
+
+
+def twcs_urgent_share(texts: list[str]) -> float:
+    """Share of the twcs slice's customer tweets flagged urgent (public tweets, no store
+    context: no earlier unanswered messages, no follower counts)."""
+    ctx = UrgencyContext(channel="public")
+    results = analyze_many(texts, contexts=[ctx] * len(texts))
+    share = sum(a.urgent for a in results) / len(results)
+    intents = {
+        k: sum(a.intent == k for a in results) for k in ("complaint", "question", "thanks", "other")
+    }
+    print(
+        f"\n== twcs slice: {len(texts):,} customer tweets: urgent {share:.1%}; intents "
+        + ", ".join(f"{k} {v:,}" for k, v in intents.items())
+        + " =="
+    )
+    return share
 
 
 def _prec_rec(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float]:
@@ -321,16 +403,15 @@ def _timed_pair(texts: list[str], runs: int = 5) -> dict[str, float]:
     return best
 
 
-def _print_pair(texts: list[str], best: dict[str, float]) -> None:
+def _print_pair(texts: list[str], best: dict[str, float]) -> float:
     for name, seconds in best.items():
         print(f"{name:32} {len(texts) / seconds:10,.0f} msg/s  (best of 5: {seconds:.2f} s)")
-    print(
-        f"ratio analyze_many / plain VADER: "
-        f"{best['plain VADER polarity_scores'] / best['analyze_many (auto-detect)']:.2f}x"
-    )
+    ratio = best["plain VADER polarity_scores"] / best["analyze_many (auto-detect)"]
+    print(f"ratio analyze_many / plain VADER: {ratio:.2f}x")
+    return ratio
 
 
-def throughput(texts: list[str]) -> None:
+def throughput(texts: list[str]) -> float:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\n== Throughput: {len(texts):,} texts, one process/one core (load avg {load}) ==")
     distinct = len({language.clean_for_detection(t) for t in texts})
@@ -339,7 +420,7 @@ def throughput(texts: list[str]) -> None:
         f"{len(texts) - distinct:,} language-cache hits per run)"
     )
     analyze_many(texts[:50])  # build analyzers, identifier and regexes outside the timing
-    _print_pair(texts, _timed_pair(texts))
+    ratio = _print_pair(texts, _timed_pair(texts))
 
     # Where the time goes (single pass, same texts, caches cleared first).
     clear_caches()
@@ -361,9 +442,10 @@ def throughput(texts: list[str]) -> None:
         f"urgency rules {t_urg / total:.0%}  "
         f"(pt texts {langs.count('pt'):,}, en {langs.count('en'):,}, und {langs.count('und'):,})"
     )
+    return ratio
 
 
-def realistic_queue(texts: list[str]) -> None:
+def realistic_queue(texts: list[str]) -> float:
     """Customer tweets of a real support stream in arrival order: whatever repetition
     the stream really has is what the per-text cache gets."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -376,7 +458,7 @@ def realistic_queue(texts: list[str]) -> None:
         f"distinct texts after removing handles/URLs: {distinct:,} "
         f"({1 - distinct / len(texts):.1%} repeats)"
     )
-    _print_pair(texts, _timed_pair(texts))
+    return _print_pair(texts, _timed_pair(texts))
 
 
 def load_twcs_inbound(folder: Path) -> list[str]:
@@ -437,11 +519,31 @@ def main() -> None:
         realistic_queue(load_twcs_inbound(folder))
         return
     english(gt)
-    portuguese(reviews)
+    b2w = portuguese(reviews)
     airline(tweets)
-    throughput(mix)
-    realistic_queue(load_twcs_inbound(folder))
+    complaint_f1 = complaints(load_airline_negative(folder))
+    urgent_prec, urgent_rec = urgent_precision_at_default(tweets)
+    twcs = load_twcs_inbound(folder)
+    share = twcs_urgent_share(twcs)
+    ratio_mix = throughput(mix)
+    ratio_twcs = realistic_queue(twcs)
     language_fast_path([t for _, t in gt] + [t for t, _, _ in tweets] + [t for t, _ in reviews])
+    f1 = complaint_f1["TEST intent == complaint (1.3.0)"]
+    print("\n== Targets (issue 15) ==")
+    for name, value, target, ok in (
+        ("complaint F1, airline TEST (proxy: negative = complaint)", f1, ">= 0.70", f1 >= 0.70),
+        (
+            f"urgent precision, airline TEST, default threshold (recall {urgent_rec:.3f})",
+            urgent_prec,
+            ">= 0.80",
+            urgent_prec >= 0.80,
+        ),
+        ("share of twcs customer tweets flagged urgent", share, "<= 0.20", share <= 0.20),
+        ("Portuguese B2W accuracy (analyze, auto-detect)", b2w, ">= 0.914", b2w >= 0.914),
+        ("throughput vs plain VADER, mix", ratio_mix, ">= 0.6", ratio_mix >= 0.6),
+        ("throughput vs plain VADER, twcs", ratio_twcs, ">= 0.6", ratio_twcs >= 0.6),
+    ):
+        print(f"{name:70} {value:7.3f}  target {target:8} {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -124,13 +124,16 @@ _TEXTS = {
             "Hi there, yes we do! You can find the details on our shipping page.",
             "We're sorry for the trouble. Your refund has been processed today.",
         ],
-        "follow_up": [
-            "Thanks, just sent the DM",
-            "Any update on this?",
-            "Ok thank you!",
-            "Still nothing...",
-            "That worked, thanks!",
-        ],
+        "follow_up": {
+            "dm": ["Thanks, just sent the DM", "Sent you a DM with the order number"],
+            "chase": ["Any update on this?", "Still nothing..."],
+            "thanks": [
+                "Ok thank you!",
+                "That worked, thanks!",
+                "Got it, thanks so much",
+                "All sorted now, appreciate it",
+            ],
+        },
         "products": ["headphones", "coffee maker", "running shoes", "backpack", "smartwatch"],
     },
     "pt": {
@@ -167,17 +170,21 @@ _TEXTS = {
             "Olá, entregamos sim! Confira os prazos na página de entrega.",
             "Pedimos desculpas. O estorno foi processado hoje.",
         ],
-        "follow_up": [
-            "Obrigado, mandei a DM",
-            "Alguma novidade?",
-            "Ok, obrigada!",
-            "Até agora nada...",
-            "Deu certo, valeu!",
-        ],
+        "follow_up": {
+            "dm": ["Obrigado, mandei a DM", "Mandei o número do pedido na DM"],
+            "chase": ["Alguma novidade?", "Até agora nada..."],
+            "thanks": ["Ok, obrigada!", "Deu certo, valeu!", "Chegou hoje, obrigado!"],
+        },
         "products": ["fone de ouvido", "cafeteira", "tênis de corrida", "mochila", "relógio"],
     },
 }
-_KIND_WEIGHTS = (("praise", 0.22), ("question", 0.35), ("complaint", 0.3), ("angry", 0.13))
+# A realistic morning (issue 15): mostly questions, thanks/praise and mild complaints,
+# and a few real escalations (legal threats, chargebacks, "scam"). The previous mix
+# (13 % angry, 30 % complaints) made more than half of the queue urgent.
+_KIND_WEIGHTS = (("praise", 0.25), ("question", 0.45), ("complaint", 0.25), ("angry", 0.05))
+# After a brand reply the customer mostly says thanks / "that worked"; some chase up
+# ("any update?", "still nothing") and some just confirm they sent a DM.
+_FOLLOW_UP_KINDS = (("thanks", 0.6), ("chase", 0.25), ("dm", 0.15))
 
 
 @dataclass
@@ -279,7 +286,10 @@ class DemoFeed:
         self, brand: DemoBrand, to: Message, original: Message, when: datetime
     ) -> Message:
         message = self._customer_message(brand, when)
-        message.text = self._rng.choice(_TEXTS[brand.language]["follow_up"])
+        kinds = [k for k, _ in _FOLLOW_UP_KINDS]
+        kind = self._rng.choices(kinds, [w for _, w in _FOLLOW_UP_KINDS])[0]
+        message.text = self._rng.choice(_TEXTS[brand.language]["follow_up"][kind])
+        message.raw = {"demo": True, "kind": f"follow_up_{kind}"}
         message.author_id = message.author_handle = original.author_handle
         message.platform, message.channel = original.platform, original.channel
         message.kind = "dm" if original.channel == "private" else "reply"
@@ -295,11 +305,16 @@ class DemoFeed:
         """Decide whether and when the brand answers, and whether the customer
         writes back; everything planned goes to the pending queue."""
         rng = self._rng
-        if rng.random() > brand.answer_rate:
+        escalation = (message.raw or {}).get("kind") == "angry"
+        if not escalation and rng.random() > brand.answer_rate:
             return  # never answered: it stays in the queue
         start = message.created_at
-        if rng.random() > 0.15:  # most replies wait for business hours
+        # Most replies wait for business hours; escalations are taken by the agent on
+        # call, and answered faster (a team works its queue by priority).
+        if not escalation and rng.random() > 0.15:
             start = self._open_at(brand, start)
+        if escalation:
+            scale = scale * 0.5
         reply = self._brand_reply(brand, message, start + self._reply_delay(brand, message, scale))
         self._pending_replies.append((reply.created_at, reply))
         if rng.random() < 0.3:
