@@ -21,9 +21,9 @@ solved phrase matched. A very positive tone alone ("love the new app") is praise
 not closure. Whether it came *after a brand reply* is a conversation fact, decided by
 the store (``store.triage`` "probably resolved").
 
-Reasons are stable codes (`REASONS`), each with an English and a Portuguese text, so the
-dashboard can show them in either language and a translation catalogue can take them
-over as they are.
+Reasons are stable codes (`REASON_TEXTS`), each with an English text that is a gettext
+message id: Portuguese (pt-BR, pt-PT) comes from locales/ like the urgency reason codes
+of sentiment/reasons.py (`reason_text(code, language)`, `intent_name(intent, language)`).
 """
 
 from __future__ import annotations
@@ -33,60 +33,53 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from replywatch import i18n
+from replywatch.i18n import N_
+
 Intent = Literal["complaint", "question", "thanks", "other"]
 INTENTS: tuple[Intent, ...] = ("complaint", "question", "thanks", "other")
 
-#: Display names of the intents (en, pt).
-INTENT_NAMES: dict[str, dict[str, str]] = {
-    "complaint": {"en": "complaint", "pt": "reclamação"},
-    "question": {"en": "question", "pt": "pergunta"},
-    "thanks": {"en": "praise/thanks", "pt": "elogio/agradecimento"},
-    "other": {"en": "other", "pt": "outro"},
+#: Display names of the intents (English msgids; translations in locales/).
+INTENT_LABELS: dict[str, str] = {
+    "complaint": N_("complaint"),
+    "question": N_("question"),
+    "thanks": N_("praise/thanks"),
+    "other": N_("other"),
 }
 
-#: Reason code -> {language: text}. Codes are stored; texts are for people.
-REASONS: dict[str, dict[str, str]] = {
-    "intent.escalation": {
-        "en": "threatens to escalate (legal action, regulator, chargeback or scam)",
-        "pt": "ameaça escalar (processo, órgão regulador, chargeback ou golpe)",
-    },
-    "intent.complaint_phrase": {
-        "en": "names a concrete problem (refund, delay, billing error...)",
-        "pt": "descreve um problema concreto (estorno, atraso, cobrança indevida...)",
-    },
-    "intent.not_solved": {
-        "en": "says the problem is not solved",
-        "pt": "diz que o problema não foi resolvido",
-    },
-    "intent.angry_question": {
-        "en": "asks in a very negative tone",
-        "pt": "pergunta em tom muito negativo",
-    },
-    "intent.question_mark": {
-        "en": "asks a question (question mark)",
-        "pt": "faz uma pergunta (ponto de interrogação)",
-    },
-    "intent.question_opener": {
-        "en": "starts like a question",
-        "pt": "começa como uma pergunta",
-    },
-    "intent.negative_tone": {"en": "negative tone", "pt": "tom negativo"},
-    "intent.thanks": {"en": "thanks the brand", "pt": "agradece à marca"},
-    "intent.praise": {"en": "praises the brand", "pt": "elogia a marca"},
-    "intent.solved": {
-        "en": "says the problem is solved",
-        "pt": "diz que o problema foi resolvido",
-    },
-    "intent.thanks_over_complaint": {
-        "en": "thanks for something settled: its complaint words do not count",
-        "pt": "agradece algo resolvido: as palavras de reclamação não contam",
-    },
-    "intent.very_positive": {"en": "very positive tone", "pt": "tom muito positivo"},
-    "intent.no_signal": {
-        "en": "no complaint, question or thanks found",
-        "pt": "nenhuma reclamação, pergunta ou agradecimento encontrado",
-    },
+#: Reason code -> English text (the gettext msgid; pt-BR and pt-PT in locales/, like
+#: the urgency reason codes of sentiment/reasons.py). Codes are stored; texts are for
+#: people.
+REASON_TEXTS: dict[str, str] = {
+    "intent.escalation": N_("threatens to escalate (legal action, regulator, chargeback or scam)"),
+    "intent.complaint_phrase": N_("names a concrete problem (refund, delay, billing error...)"),
+    "intent.not_solved": N_("says the problem is not solved"),
+    "intent.angry_question": N_("asks in a very negative tone"),
+    "intent.question_mark": N_("asks a question (question mark)"),
+    "intent.question_opener": N_("starts like a question"),
+    "intent.negative_tone": N_("negative tone"),
+    "intent.thanks": N_("thanks the brand"),
+    "intent.praise": N_("praises the brand"),
+    "intent.solved": N_("says the problem is solved"),
+    "intent.thanks_over_complaint": N_(
+        "thanks for something settled: its complaint words do not count"
+    ),
+    "intent.very_positive": N_("very positive tone"),
+    "intent.no_signal": N_("no complaint, question or thanks found"),
 }
+
+
+def _languages(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        key: {"en": english, "pt": i18n.gettext_for("pt-BR", english)}
+        for key, english in texts.items()
+    }
+
+
+#: Reason code -> {"en": ..., "pt": ...} (Brazilian Portuguese), read from the catalogue.
+REASONS: dict[str, dict[str, str]] = _languages(REASON_TEXTS)
+#: Intent -> {"en": ..., "pt": ...} display names.
+INTENT_NAMES: dict[str, dict[str, str]] = _languages(INTENT_LABELS)
 
 NEGATIVE = -0.05
 VERY_NEGATIVE = -0.5
@@ -183,21 +176,26 @@ class IntentResult:
         return tuple(reason_text(code, language) for code in self.reasons)
 
 
-def reason_text(code: str, language: str = "en") -> str:
-    """Return the text of an intent reason code in `language` (English fallback; an
-    unknown code is returned as it is)."""
-    entry = REASONS.get(code)
-    if entry is None:
+def _ui_language(language: str | None) -> str | None:
+    # "pt" alone means Brazilian Portuguese, as in sentiment/reasons.py.
+    return "pt-BR" if (language or "").lower() == "pt" else language
+
+
+def reason_text(code: str, language: str | None = "en") -> str:
+    """Return the text of an intent reason code in `language` ("en", "pt", "pt-BR",
+    "pt-PT"; English for others; an unknown code is returned as it is)."""
+    english = REASON_TEXTS.get(code)
+    if english is None:
         return code
-    return entry.get(language) or entry["en"]
+    return i18n.gettext_for(_ui_language(language), english)
 
 
-def intent_name(intent: str | None, language: str = "en") -> str:
+def intent_name(intent: str | None, language: str | None = "en") -> str:
     """Return the display name of an intent in `language` ("" for None)."""
     if not intent:
         return ""
-    entry = INTENT_NAMES.get(intent)
-    return (entry.get(language) or entry["en"]) if entry else intent
+    english = INTENT_LABELS.get(intent)
+    return i18n.gettext_for(_ui_language(language), english) if english else intent
 
 
 def is_question(folded_text: str, language: str) -> str | None:

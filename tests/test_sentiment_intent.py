@@ -192,3 +192,11 @@ def test_complaint_terms_count_complaints_only(db):
     en = trends.complaint_terms(db, since=0, until=2**31, language="en")
     assert "estorno" in pt and "cupom" not in pt and "desconto" not in pt
     assert en["sampled"] == 0 and en["terms"] == []
+
+
+def test_intent_reasons_come_from_the_translation_catalogues():
+    # Like the urgency reason codes: English msgids, pt-BR and pt-PT in locales/.
+    assert reason_text("intent.escalation", "pt-BR").endswith("chargeback ou golpe)")
+    assert reason_text("intent.escalation", "pt-PT").endswith("chargeback ou burla)")
+    assert intent_name("complaint", "pt-PT") == "reclamação"
+    assert intent_name("question", "en") == "question"

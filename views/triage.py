@@ -15,7 +15,7 @@ from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
 from replywatch.views import _common as common
-from replywatch.views.i18n import reason_text
+from replywatch.views.i18n import current_language, reason_text
 from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
@@ -200,7 +200,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                     if r.get("label") and compound is not None
                     else (r.get("label") or "")
                 ),
-                "intent": intent_name(r.get("intent")),
+                "intent": intent_name(r.get("intent"), current_language()),
                 "urgency": int(r["urgency"] or 0),
                 "urgent": "⚠️" if r["urgent"] else "",
                 "peak": int(r.get("peak_urgency") or 0),
