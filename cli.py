@@ -9,6 +9,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
+from replywatch.i18n import LANGUAGES, default_language, parse_language
 from replywatch.store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
 
 console = Console(stderr=True)
@@ -19,6 +21,21 @@ db_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help=f"SQLite database file. Default: ${DB_ENV_VAR}, else data/replywatch.db.",
+)
+
+
+def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return parse_language(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+language_option = click.option(
+    "--language",
+    callback=_language,
+    metavar="|".join(LANGUAGES),
+    help=f"Dashboard language. Default: ${LANGUAGE_ENV_VAR}, else the browser's, else en.",
 )
 
 
@@ -227,6 +244,7 @@ def rescore(db_path: Path | None, rescore_all: bool) -> None:
 @click.option("--port", default=8501, show_default=True, help="Dashboard port.")
 @click.option("--no-dashboard", is_flag=True, help="Only seed and run the feed.")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the simulation.")
+@language_option
 def demo(
     db_path: Path,
     keep: bool,
@@ -236,9 +254,13 @@ def demo(
     port: int,
     no_dashboard: bool,
     seed: int,
+    language: str | None,
 ) -> None:
     """Run the live demo: seed simulated history, start the dashboard and keep
-    feeding new messages. No credentials or network needed."""
+    feeding new messages. No credentials or network needed. In Portuguese
+    (--language or $REPLYWATCH_LANGUAGE) the dashboard opens on the demo brand
+    of that language, in its time zone (pt-BR: Loja Aurora, America/Sao_Paulo;
+    pt-PT: Mercado Luz, Europe/Lisbon)."""
     import time
 
     from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed
@@ -280,9 +302,18 @@ def demo(
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
     if not no_dashboard:
+        from replywatch.collectors.demo import demo_brand_for
         from replywatch.dashboard_launcher import run_dashboard
 
-        process = run_dashboard(db_path, port=port)
+        chosen = language or default_language()
+        brand = demo_brand_for(chosen)
+        process = run_dashboard(
+            db_path,
+            port=port,
+            language=chosen,
+            brand=brand.key if brand else None,
+            timezone=brand.timezone if brand else None,
+        )
         console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
     done = 0
     try:
@@ -420,13 +451,14 @@ def hash_password_command(password: str) -> None:
     show_default=True,
     help="Address to bind (localhost only by default).",
 )
-def dashboard(db_path: Path | None, port: int, address: str) -> None:
+@language_option
+def dashboard(db_path: Path | None, port: int, address: str, language: str | None) -> None:
     """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
     from replywatch.dashboard_launcher import run_dashboard
 
     path = resolve_db_path(db_path)
     open_database(path).close()  # create and migrate before the server starts
-    process = run_dashboard(path, port=port, address=address)
+    process = run_dashboard(path, port=port, address=address, language=language)
     console.print(f"Dashboard: [bold]http://{address}:{port}[/]  ({path}; Ctrl-C stops it)")
     try:
         code = process.wait()
@@ -623,6 +655,14 @@ def _export_options(command):
     command = click.option(
         "--format", "fmt", required=True, type=click.Choice(["csv", "xlsx", "parquet", "json"])
     )(command)
+    command = click.option(
+        "--headers",
+        "headers",
+        default="machine",
+        show_default=True,
+        type=click.Choice(["machine", *LANGUAGES]),
+        help="Header row: stable machine names, or names for people in a language (csv, xlsx).",
+    )(command)
     return db_option(command)
 
 
@@ -635,6 +675,7 @@ def export_conversations_command(
     until: str | None,
     brand: str | None,
     db_path: Path | None,
+    headers: str,
 ) -> None:
     """One row per conversation: ids, brand, platform, channel, customer, first
     message and first response times (calendar and business), status, assignee,
@@ -643,7 +684,13 @@ def export_conversations_command(
 
     try:
         export_conversations(
-            open_database(db_path), fmt, out, since=since, until=until, brand=brand
+            open_database(db_path),
+            fmt,
+            out,
+            since=since,
+            until=until,
+            brand=brand,
+            header_language=None if headers == "machine" else headers,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -667,13 +714,21 @@ def export_benchmarks_command(
     brand: str | None,
     db_path: Path | None,
     period: str,
+    headers: str,
 ) -> None:
     """Response-time benchmark table: one row per brand and period."""
     from replywatch.metrics.exports import export_benchmarks
 
     try:
         export_benchmarks(
-            open_database(db_path), fmt, out, since=since, until=until, brand=brand, period=period
+            open_database(db_path),
+            fmt,
+            out,
+            since=since,
+            until=until,
+            brand=brand,
+            period=period,
+            header_language=None if headers == "machine" else headers,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

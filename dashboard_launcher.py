@@ -8,18 +8,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
 from replywatch.store.db import DB_ENV_VAR
 
 DASHBOARD_SCRIPT = Path(__file__).resolve().parent / "dashboard.py"
+#: The sidebar's default brand key and time zone (the demo sets them per language).
+BRAND_ENV_VAR = "REPLYWATCH_BRAND"
+TIMEZONE_ENV_VAR = "REPLYWATCH_TIMEZONE"
 
 
 def run_dashboard(
-    db_path: str | os.PathLike[str], *, port: int = 8501, address: str = "127.0.0.1"
+    db_path: str | os.PathLike[str],
+    *,
+    port: int = 8501,
+    address: str = "127.0.0.1",
+    language: str | None = None,
+    brand: str | None = None,
+    timezone: str | None = None,
 ) -> subprocess.Popen:
     """Start ``streamlit run dashboard.py`` on ``address:port`` with the database
     at ``db_path`` and return the process. Binds to localhost unless told
-    otherwise; usage statistics are off (the machine may have no network)."""
+    otherwise; usage statistics are off (the machine may have no network).
+    ``language``, ``brand`` and ``timezone`` are the sidebar's defaults
+    ($REPLYWATCH_LANGUAGE, $REPLYWATCH_BRAND, $REPLYWATCH_TIMEZONE)."""
     env = {**os.environ, DB_ENV_VAR: str(Path(db_path).resolve())}
+    for name, value in (
+        (LANGUAGE_ENV_VAR, language),
+        (BRAND_ENV_VAR, brand),
+        (TIMEZONE_ENV_VAR, timezone),
+    ):
+        if value:
+            env[name] = value
     command = [
         sys.executable,
         "-m",

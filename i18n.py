@@ -32,8 +32,6 @@ from babel import units as babel_units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from replywatch.metrics.formatting import duration as compact_duration
-
 DOMAIN = "replywatch"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 #: The interface languages, in picker order: tag -> name in its own language.
@@ -120,11 +118,16 @@ def _locale(language: str | None) -> Locale:
         return Locale.parse("en")
 
 
-def number(value: float | int | None, language: str | None, *, digits: int = 0) -> str:
-    """1234.5 -> "1,234.5" (en) / "1.234,5" (pt); "—" for None."""
+def number(
+    value: float | int | None, language: str | None, *, digits: int = 0, signed: bool = False
+) -> str:
+    """1234.5 -> "1,234.5" (en) / "1.234,5" (pt); ``signed`` adds "+" to positive
+    values; "—" for None."""
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
     return babel_numbers.format_decimal(value, format=pattern, locale=_locale(language))
 
 
@@ -157,6 +160,20 @@ def weekday(value: date | int, language: str | None, width: str = "abbreviated")
 def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]:
     """The seven weekday names, Monday first."""
     return [weekday(i, language, width) for i in range(7)]
+
+
+def compact_duration(seconds: float | int | None, *, missing: str = "—") -> str:
+    """English compact duration: 45s, 12m, 3h 05m, 2d 4h; ``missing`` for None."""
+    if seconds is None:
+        return missing
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
 
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))

@@ -35,6 +35,13 @@ class DemoBrand:
     typical_reply_minutes: float
     daily_volume: int
 
+    @property
+    def interface_language(self) -> str:
+        """The dashboard language of this brand's team: pt-BR, pt-PT or en."""
+        if self.language == "pt":
+            return "pt-PT" if self.holidays_country == "PT" else "pt-BR"
+        return "en"
+
     def accounts(self) -> list[tuple[str, str, str]]:
         """The brand's ``(platform, handle, brand_key)`` accounts."""
         return [("x", self.x_handle, self.key), ("reddit", self.reddit_handle, self.key)]
@@ -370,3 +377,12 @@ class DemoFeed:
                 )
                 self._pending_replies.append((reply.created_at, reply))
         return batch + self._due(now)
+
+
+def demo_brand_for(language: str) -> DemoBrand | None:
+    """The demo brand whose team speaks ``language`` ("pt-BR": Loja Aurora in
+    America/Sao_Paulo with BR holidays; "pt-PT": Mercado Luz in Europe/Lisbon
+    with PT holidays); None for English (the dashboard then shows every brand)."""
+    if language == "en":
+        return None
+    return next((b for b in DEMO_BRANDS if b.interface_language == language), None)

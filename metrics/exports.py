@@ -11,7 +11,18 @@ a leading ``'`` (:func:`neutralise_formula`) so Excel and LibreOffice show it
 instead of running it; Parquet and JSON are data formats and keep text as
 written. CSV is UTF-8 with a byte-order mark so Excel reads Portuguese
 accents correctly. Times are ISO-8601 UTC strings (``2017-10-31T22:10:47Z``)
-in every format; durations are integer seconds.
+in CSV, Parquet and JSON; durations are integer seconds.
+
+Headers are the stable machine names (scripts depend on them). CSV and XLSX
+can instead carry headers for people in a language (``header_language``:
+"en", "pt-BR", "pt-PT"; gettext catalogues in locales/).
+
+XLSX cells carry real types and number formats, so a spreadsheet shows them
+in its own locale (``12,5%`` and ``1.234`` in a Portuguese Excel): times are
+Excel date-times (UTC) and dates are dates; rates have a percent format;
+durations are integer seconds with a thousands format (``1,234``) under
+machine headers, and real Excel durations (``[h]:mm:ss``) under translated
+headers, where the header names the unit-free "First response".
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
+from replywatch import i18n
+from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.reports import _filters, response_time_report
 from replywatch.store.timeutil import from_ts, iso_utc
@@ -170,11 +183,91 @@ def _benchmark_rows(
 # --- writers ------------------------------------------------------------------------
 
 
-def _write_csv(rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes]) -> None:
+# Headers for people (``header_language``); the ``within_*`` thresholds are
+# made from their limit ("within 15m").
+HEADER_LABELS: dict[str, str] = {
+    "conversation_id": N_("Conversation"),
+    "platform": N_("Platform"),
+    "brand": N_("Brand"),
+    "channel": N_("Channel"),
+    "customer_handle": N_("Customer"),
+    "first_message_external_id": N_("First message id"),
+    "first_response_external_id": N_("First response id"),
+    "url": N_("Link"),
+    "first_customer_at": N_("First customer message (UTC)"),
+    "local_date": N_("Local date"),
+    "first_response_at": N_("First response (UTC)"),
+    "first_response_seconds": N_("First response time"),
+    "first_response_business_seconds": N_("First response time (business hours)"),
+    "status": N_("Status"),
+    "needs_response": N_("Needs a response"),
+    "assignee": N_("Assignee"),
+    "tags": N_("Tags"),
+    "sentiment": N_("Sentiment"),
+    "urgency": N_("Urgency"),
+    "message_count": N_("Messages"),
+    "next_response_count": N_("Next responses"),
+    "first_message_text": N_("First message"),
+    "period": N_("Period"),
+    "period_start": N_("Period start"),
+    "conversations": N_("Conversations"),
+    "answered": N_("Answered"),
+    "response_rate": N_("Response rate"),
+    "first_response_median_s": N_("Median first response"),
+    "first_response_p90_s": N_("p90 first response"),
+    "first_response_mean_s": N_("Mean first response"),
+    "business_first_response_median_s": N_("Median first response (business hours)"),
+    "business_first_response_p90_s": N_("p90 first response (business hours)"),
+    "business_first_response_mean_s": N_("Mean first response (business hours)"),
+    "within_sla": N_("Within SLA"),
+    "closed": N_("Closed"),
+    "first_contact_resolution": N_("First-contact resolution"),
+    "next_responses": N_("Next responses"),
+    "next_response_mean_s": N_("Mean next response"),
+    "business_next_response_mean_s": N_("Mean next response (business hours)"),
+}
+_WITHIN = N_("Within {limit}")
+_WITHIN_BUSINESS = N_("Within {limit} (business hours)")
+_PERCENT_COLUMNS = {"response_rate", "within_sla", "first_contact_resolution"}
+
+
+def header_labels(columns: Sequence[Column], language: str | None) -> list[str]:
+    """The header row: machine names (``language`` None), or labels for people
+    in ``language`` (English when a label has no translation)."""
+    names = [name for name, _ in columns]
+    if language is None:
+        return names
+    out = []
+    for name in names:
+        if name in HEADER_LABELS:
+            out.append(i18n.gettext_for(language, HEADER_LABELS[name]))
+        elif name.startswith(("within_", "business_within_")):
+            template = _WITHIN_BUSINESS if name.startswith("business_") else _WITHIN
+            limit = name.rsplit("_", 1)[1]
+            out.append(i18n.gettext_for(language, template).format(limit=limit))
+        else:
+            out.append(name)
+    return out
+
+
+def _is_percent(name: str) -> bool:
+    return name in _PERCENT_COLUMNS or name.startswith(("within_", "business_within_"))
+
+
+def _is_duration(name: str) -> bool:
+    return name.endswith(("_seconds", "_s"))
+
+
+def _write_csv(
+    rows: Iterable[tuple],
+    columns: Sequence[Column],
+    out: IO[bytes],
+    header_language: str | None = None,
+) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(text)
-        writer.writerow([name for name, _ in columns])
+        writer.writerow(header_labels(columns, header_language))
         for row in rows:
             writer.writerow(["" if v is None else neutralise_formula(v) for v in row])
         text.flush()
@@ -189,16 +282,67 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+# Excel's built-in number formats 22 and 14: Excel shows them in the reader's
+# locale (02/03/2026 14:05 in pt-BR), unlike a spelled-out pattern.
+_XLSX_DATETIME = "m/d/yy h:mm"
+_XLSX_DATE = "mm-dd-yy"
+_XLSX_DURATION = "[h]:mm:ss"
+_XLSX_SECONDS = "#,##0"
+_XLSX_PERCENT = "0.0%"
+_XLSX_FLOAT = "#,##0.00"
+
+
+def _xlsx_typed(name: str, kind: str, value: Any, durations: bool) -> tuple[Any, str | None]:
+    """(cell value, number format) of one exported value."""
+    if value is None:
+        return None, None
+    if name.endswith("_at") and isinstance(value, str):
+        try:  # ISO-8601 UTC -> a naive Excel date-time (Excel has no time zones)
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return moment.replace(tzinfo=None), _XLSX_DATETIME
+        except ValueError:
+            return _xlsx_cell(value), None
+    if name in ("local_date", "period_start") and isinstance(value, str):
+        try:
+            return date.fromisoformat(value), _XLSX_DATE
+        except ValueError:  # a month ("2024-05") stays text
+            return _xlsx_cell(value), None
+    if kind in ("int", "float") and isinstance(value, int | float):
+        if _is_percent(name):
+            return value, _XLSX_PERCENT
+        if _is_duration(name):
+            return (value / 86400, _XLSX_DURATION) if durations else (value, _XLSX_SECONDS)
+        if kind == "float":
+            return value, _XLSX_FLOAT
+        return value, None
+    return _xlsx_cell(value), None
+
+
 def _write_xlsx(
-    rows: Iterable[tuple], columns: Sequence[Column], out: IO[bytes], sheet: str
+    rows: Iterable[tuple],
+    columns: Sequence[Column],
+    out: IO[bytes],
+    sheet: str,
+    header_language: str | None = None,
 ) -> None:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append([name for name, _ in columns])
+    worksheet.append(header_labels(columns, header_language))
+    durations = header_language is not None
     for row in rows:
-        worksheet.append([_xlsx_cell(v) for v in row])
+        cells = []
+        for (name, kind), value in zip(columns, row, strict=True):
+            typed, number_format = _xlsx_typed(name, kind, value, durations)
+            if number_format is None:
+                cells.append(typed)
+            else:
+                cell = WriteOnlyCell(worksheet, value=typed)
+                cell.number_format = number_format
+                cells.append(cell)
+        worksheet.append(cells)
     workbook.save(out)
 
 
@@ -247,17 +391,26 @@ def _check_format(fmt: str) -> None:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
 
 
+def _check_headers(fmt: str, header_language: str | None) -> str | None:
+    if header_language is None:
+        return None
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError("translated headers are for csv and xlsx; parquet and json keep names")
+    return i18n.parse_language(header_language)
+
+
 def _write(
     fmt: str,
     rows: Iterable[tuple],
     columns: Sequence[Column],
     out: str | os.PathLike[str] | IO[bytes],
     sheet: str,
+    header_language: str | None = None,
 ) -> None:
     _check_format(fmt)
     writers: dict[str, Callable[[IO[bytes]], None]] = {
-        "csv": lambda f: _write_csv(rows, columns, f),
-        "xlsx": lambda f: _write_xlsx(rows, columns, f, sheet),
+        "csv": lambda f: _write_csv(rows, columns, f, header_language),
+        "xlsx": lambda f: _write_xlsx(rows, columns, f, sheet, header_language),
         "parquet": lambda f: _write_parquet(rows, columns, f),
         "json": lambda f: _write_json(rows, columns, f),
     }
@@ -292,16 +445,25 @@ def export_conversations(
     since: date | datetime | str | None = None,
     until: date | datetime | str | None = None,
     brand: str | None = None,
+    header_language: str | None = None,
 ) -> None:
     """Write one row per conversation with a customer message (columns:
     :data:`CONVERSATION_COLUMNS`; ``sentiment`` is ``last_compound``,
     ``urgency`` is ``max_urgency``) as ``fmt`` (csv, xlsx, parquet, json) to
     ``out`` (a path, written atomically, or a binary file). ``since``/``until``
-    as in :func:`metrics.reports.response_time_report`. Raises ``ValueError``
-    for an unknown format or bad bound."""
+    as in :func:`metrics.reports.response_time_report`. ``header_language``
+    ("en", "pt-BR", "pt-PT"; csv and xlsx only) writes headers for people in
+    that language instead of the machine names. Raises ``ValueError`` for an
+    unknown format, language or bad bound."""
     _check_format(fmt)
+    header_language = _check_headers(fmt, header_language)
     _write(
-        fmt, _conversation_rows(db, since, until, brand), CONVERSATION_COLUMNS, out, "conversations"
+        fmt,
+        _conversation_rows(db, since, until, brand),
+        CONVERSATION_COLUMNS,
+        out,
+        "conversations",
+        header_language,
     )
 
 
@@ -322,12 +484,15 @@ def export_benchmarks(
     brand: str | None = None,
     period: str = "week",
     thresholds: Sequence[int] = stats.DEFAULT_THRESHOLDS,
+    header_language: str | None = None,
 ) -> None:
     """Write the benchmark table: one row per brand and ``period`` (day, week
     starting Monday, or month; brand-local) with the figures of
     :func:`metrics.reports.response_time_report` (calendar and business). Same
-    formats, destinations and errors as :func:`export_conversations`."""
+    formats, destinations, ``header_language`` and errors as
+    :func:`export_conversations`."""
     _check_format(fmt)
+    header_language = _check_headers(fmt, header_language)
     columns = _benchmark_columns(thresholds)
     _write(
         fmt,
@@ -335,6 +500,7 @@ def export_benchmarks(
         columns,
         out,
         "benchmarks",
+        header_language,
     )
 
 

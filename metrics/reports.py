@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
+from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.engine import sla_state
 from replywatch.metrics.rollup import decode_values, refresh_rollup, rollup_is_current
@@ -43,12 +44,13 @@ ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "day", "week", "month"}
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BADGE_WINDOW = timedelta(days=7)
 #: (upper bound in seconds, label) for the public badge, first match wins.
+# English here and in the API; the dashboard shows them translated (marked for gettext).
 BADGE_LABELS: tuple[tuple[float, str], ...] = (
-    (15 * 60, "typically replies within minutes"),
-    (3600, "typically replies within an hour"),
-    (4 * 3600, "typically replies within a few hours"),
-    (24 * 3600, "typically replies within a day"),
-    (float("inf"), "typically replies within a few days"),
+    (15 * 60, N_("typically replies within minutes")),
+    (3600, N_("typically replies within an hour")),
+    (4 * 3600, N_("typically replies within a few hours")),
+    (24 * 3600, N_("typically replies within a day")),
+    (float("inf"), N_("typically replies within a few days")),
 )
 #: Distribution buckets (upper bounds in seconds; the last bucket is open).
 DISTRIBUTION_EDGES: tuple[int, ...] = (

@@ -54,6 +54,8 @@ def test_the_template_holds_every_marked_string_of_the_code():
             "sentiment/**.py",
             "views/**.py",
             "metrics/**.py",
+            "collectors/channels/**.py",
+            "store/triage.py",
         )
     ]
     found = set()
@@ -342,3 +344,69 @@ def test_the_queue_shows_a_portuguese_complaint_with_portuguese_reasons(tmp_path
     assert not at.exception, at.exception
     reasons = at.dataframe[0].value.iloc[0]["reasons"].split("; ")
     assert {"menciona o Procon", "pede reembolso"} <= set(reasons), reasons
+
+
+# --- exports ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported_db(tmp_path):
+    from tests.dashboard_seed import seed
+
+    path = tmp_path / "exports.db"
+    seed(path, now=datetime.now(UTC))
+    return open_database(path)
+
+
+def test_export_headers_stay_machine_names_unless_asked(exported_db):
+    from replywatch.metrics.exports import (
+        CONVERSATION_COLUMNS,
+        export_benchmarks_to_bytes,
+        export_conversations_to_bytes,
+    )
+
+    machine = export_conversations_to_bytes(exported_db, "csv").decode("utf-8-sig")
+    assert machine.splitlines()[0].split(",") == [n for n, _ in CONVERSATION_COLUMNS]
+    people = export_conversations_to_bytes(exported_db, "csv", header_language="pt-BR")
+    header = people.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[:3] == ["Conversa", "Plataforma", "Marca"]
+    assert "Tempo da primeira resposta" in header
+    pt = export_benchmarks_to_bytes(exported_db, "csv", header_language="pt-PT")
+    assert "Dentro de 15m" in pt.decode("utf-8-sig").splitlines()[0]
+    with pytest.raises(ValueError, match="csv and xlsx"):
+        export_conversations_to_bytes(exported_db, "json", header_language="pt-BR")
+    with pytest.raises(ValueError, match="unknown language"):
+        export_conversations_to_bytes(exported_db, "csv", header_language="xx")
+
+
+def test_xlsx_cells_have_real_types_and_formats(exported_db):
+    import io
+
+    from openpyxl import load_workbook
+
+    from replywatch.metrics.exports import export_benchmarks_to_bytes, export_conversations_to_bytes
+
+    def sheet(data: bytes, name: str):
+        rows = list(load_workbook(io.BytesIO(data))[name].iter_rows())
+        header = [c.value for c in rows[0]]
+        return [dict(zip(header, r, strict=True)) for r in rows[1:]]
+
+    machine = sheet(export_conversations_to_bytes(exported_db, "xlsx"), "conversations")
+    answered = next(r for r in machine if r["first_response_seconds"].value is not None)
+    assert answered["first_response_seconds"].value == 1800  # seconds stay seconds
+    assert answered["first_response_seconds"].number_format == "#,##0"
+    assert isinstance(answered["first_customer_at"].value, datetime)
+    assert answered["first_customer_at"].number_format == "m/d/yy h:mm"
+    assert isinstance(answered["local_date"].value, datetime | date)
+    people = sheet(
+        export_conversations_to_bytes(exported_db, "xlsx", header_language="pt-BR"),
+        "conversations",
+    )
+    cell = next(r for r in people if r["Tempo da primeira resposta"].value is not None)[
+        "Tempo da primeira resposta"
+    ]
+    # A real Excel duration (a fraction of a day): openpyxl reads it back as one.
+    assert cell.number_format == "[h]:mm:ss" and cell.value == timedelta(seconds=1800)
+    bench = sheet(export_benchmarks_to_bytes(exported_db, "xlsx", period="day"), "benchmarks")
+    assert bench[0]["response_rate"].number_format == "0.0%"
+    assert 0 <= bench[0]["response_rate"].value <= 1

@@ -70,6 +70,13 @@ def test_the_wheel_holds_one_top_level_package(replywatch_wheel):
     )
 
 
+def test_the_wheel_ships_the_translation_catalogues(replywatch_wheel):
+    names = zipfile.ZipFile(replywatch_wheel).namelist()
+    for locale in ("pt_BR", "pt_PT"):
+        assert f"replywatch/locales/{locale}/LC_MESSAGES/replywatch.po" in names
+    assert "replywatch/locales/replywatch.pot" in names
+
+
 def test_installs_beside_a_package_that_ships_config_and_metrics(replywatch_wheel, tmp_path):
     # Another distribution with the generic top-level names replywatch used to take.
     other = tmp_path / "generic-names"
@@ -134,6 +141,9 @@ def test_installs_beside_a_package_that_ships_config_and_metrics(replywatch_whee
         app = AppTest.from_file(str(DASHBOARD_SCRIPT), default_timeout=60).run()
         assert not app.exception, app.exception
         print("dashboard title:", app.title[0].value if app.title else "")
+        from replywatch import i18n
+        assert i18n.LOCALES_DIR.is_relative_to({site!r}), i18n.LOCALES_DIR
+        assert i18n.gettext_for("pt-BR", "Triage") == "Triagem"
         """)
     db = tmp_path / "empty.db"
     result = _run([str(python), "-c", check], cwd=tmp_path, env={"REPLYWATCH_DB": str(db)})

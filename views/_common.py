@@ -3,6 +3,7 @@ range, brand, time zone), formatting and empty states."""
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,12 +12,14 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 from sqlite_utils import Database
 
-from replywatch.metrics.formatting import duration as format_duration
+from replywatch import i18n
+from replywatch.dashboard_launcher import BRAND_ENV_VAR, TIMEZONE_ENV_VAR
 from replywatch.store import lookups
 from replywatch.store.db import open_database, resolve_db_path
+from replywatch.views.i18n import N_, _, current_language, labels
 from replywatch.views.safe_text import escape_markdown
 
-EMPTY_HINT = "no data yet: run `replywatch collect` or `replywatch demo`"
+EMPTY_HINT = N_("no data yet: run `replywatch collect` or `replywatch demo`")
 ALL = "__all__"
 DEFAULT_DAYS = 30
 PLATFORM_ICONS = {
@@ -30,16 +33,20 @@ PLATFORM_ICONS = {
 # Colour-coded by cell style rather than emoji: emoji fonts are not everywhere
 # (headless browsers, some Linux desktops) and the grid then shows empty boxes.
 STATE_STYLES = {
-    "ok": "background-color: #d9f2e3; color: #135c32",
-    "at risk": "background-color: #ffe9c7; color: #7a4a00",
-    "breached": "background-color: #ffd6d6; color: #8a1010",
-    "failing": "background-color: #ffd6d6; color: #8a1010",
+    N_("ok"): "background-color: #d9f2e3; color: #135c32",
+    N_("at risk"): "background-color: #ffe9c7; color: #7a4a00",
+    N_("breached"): "background-color: #ffd6d6; color: #8a1010",
+    N_("failing"): "background-color: #ffd6d6; color: #8a1010",
 }
 
 
 def state_style(value: object) -> str:
-    """Pandas Styler callback: the colours of an SLA or health state cell."""
-    return STATE_STYLES.get(str(value), "")
+    """Pandas Styler callback: the colours of an SLA or health state cell
+    (the English state, or its translation in the session's language)."""
+    text = str(value)
+    if text in STATE_STYLES:
+        return STATE_STYLES[text]
+    return next((style for state, style in STATE_STYLES.items() if _(state) == text), "")
 
 
 _local = threading.local()
@@ -130,28 +137,38 @@ def render_sidebar() -> None:
     Their values live in st.session_state, so every page sees them."""
     brands = _brands(db_path())
     with st.sidebar:
-        st.markdown("### Scope")
+        st.markdown("### " + _("Scope"))
         options = [ALL, *[b["key"] for b in brands]]
         names = {b["key"]: b["name"] for b in brands}
         if st.session_state.get("brand") not in options:
-            st.session_state["brand"] = ALL
+            preset = os.environ.get(BRAND_ENV_VAR)  # e.g. the demo's brand
+            st.session_state["brand"] = preset if preset in options else ALL
         st.selectbox(
-            "Brand",
+            _("Brand"),
             options,
             key="brand",
-            format_func=lambda k: "All brands" if k == ALL else names.get(k, k),
+            format_func=labels({ALL: _("All brands"), **names}),
         )
         zones = sorted({"UTC", *(b["timezone"] for b in brands if _valid_zone(b["timezone"]))})
+        preset = os.environ.get(TIMEZONE_ENV_VAR)
+        if preset and _valid_zone(preset):
+            zones = sorted({*zones, preset})
         if st.session_state.get("timezone") not in zones:
-            st.session_state["timezone"] = "UTC"
-        st.selectbox("Time zone", zones, key="timezone")
+            st.session_state["timezone"] = preset if preset in zones else "UTC"
+        st.selectbox(_("Time zone"), zones, key="timezone")
         if "period" not in st.session_state:
             st.session_state["period"] = _default_period(ZoneInfo(st.session_state["timezone"]))
-        st.date_input("Period", key="period")
+        st.date_input(_("Period"), key="period", format=_date_input_format())
         st.caption(
-            f"Times shown in **{st.session_state['timezone']}** · database "
-            f"{escape_markdown(resolve_db_path().name)}"
+            _("Times shown in **{zone}** · database {name}").format(
+                zone=st.session_state["timezone"], name=escape_markdown(resolve_db_path().name)
+            )
         )
+
+
+def _date_input_format() -> str:
+    # st.date_input takes YYYY/MM/DD-style orders only: day first for Portuguese.
+    return "YYYY/MM/DD" if current_language() == "en" else "DD/MM/YYYY"
 
 
 def _valid_zone(name: str | None) -> bool:
@@ -184,18 +201,34 @@ def has_data() -> bool:
 
 
 def empty_state(message: str = EMPTY_HINT) -> None:
-    """Tell the user there is nothing to show and what to do about it."""
-    st.info(message, icon=":material/inbox:")
+    """Tell the user there is nothing to show and what to do about it (in the
+    session's language)."""
+    st.info(_(message), icon=":material/inbox:")
 
 
 def duration(seconds: float | int | None) -> str:
-    """Human duration: 45s, 12m, 3h 05m, 2d 4h; '—' for None."""
-    return format_duration(seconds)
+    """Human duration in the session's language: 45s, 12m, 3h 05m, 2d 4h in
+    English, Babel's units otherwise ("2 h 10 min"); '—' for None."""
+    return i18n.duration(seconds, current_language())
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:
-    """Unix seconds as 'YYYY-MM-DD HH:MM' in ``tz``; '' for None."""
-    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M") if ts else ""
+    """Unix seconds as 'YYYY-MM-DD HH:MM' in ``tz`` (the locale's short date and
+    time in other languages: '02/03/2026 14:05'); '' for None."""
+    if not ts:
+        return ""
+    moment = datetime.fromtimestamp(ts, tz)
+    if current_language() == "en":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return i18n.format_datetime(moment, current_language(), "short")
+
+
+def day(value: date) -> str:
+    """A date: ISO '2026-03-02' in English (as before), the locale's short date
+    otherwise ('02/03/2026')."""
+    if current_language() == "en":
+        return value.isoformat()
+    return i18n.format_date(value, current_language(), "short")
 
 
 def actor() -> str:

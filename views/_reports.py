@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replywatch import metrics
+from replywatch.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -31,55 +32,105 @@ MIME = {
 
 
 def export_downloads(
-    connect: Callable[[], Any], *, since: Any, until: Any, brand: str | None, period: str = "week"
+    connect: Callable[[], Any],
+    *,
+    since: Any,
+    until: Any,
+    brand: str | None,
+    period: str = "week",
+    label: Callable[[str], str] = str,
+    header_language: str | None = None,
 ) -> list[Download]:
     """Every export the CLI offers (``replywatch export conversations`` and
     ``export benchmarks``, every format), as lazy downloads built by the same
     ``metrics.exports`` functions. ``connect`` returns a database connection
-    for the thread that builds the file."""
+    for the thread that builds the file; ``label`` translates button text;
+    ``header_language`` gives the CSV and XLSX files headers for people in that
+    language (Parquet and JSON keep the machine names)."""
     suffix = f"{since}_{until}" + (f"_{brand}" if brand else "")
     downloads = []
     for fmt in metrics.EXPORT_FORMATS:
         downloads.append(
             Download(
-                f"Conversations ({fmt})",
+                label(N_("Conversations ({format})")).format(format=fmt),
                 f"conversations_{suffix}.{fmt}",
                 MIME.get(fmt, "bin"),
                 lambda fmt=fmt: metrics.export_conversations_to_bytes(
-                    connect(), fmt, since=since, until=until, brand=brand
+                    connect(),
+                    fmt,
+                    since=since,
+                    until=until,
+                    brand=brand,
+                    header_language=_people(fmt, header_language),
                 ),
             )
         )
     for fmt in metrics.EXPORT_FORMATS:
         downloads.append(
             Download(
-                f"Benchmarks by {period} ({fmt})",
+                label(N_("Benchmarks by {period} ({format})")).format(
+                    period=label(period), format=fmt
+                ),
                 f"benchmarks_{period}_{suffix}.{fmt}",
                 MIME.get(fmt, "bin"),
                 lambda fmt=fmt: metrics.export_benchmarks_to_bytes(
-                    connect(), fmt, since=since, until=until, brand=brand, period=period
+                    connect(),
+                    fmt,
+                    since=since,
+                    until=until,
+                    brand=brand,
+                    period=period,
+                    header_language=_people(fmt, header_language),
                 ),
             )
         )
     return downloads
 
 
+def _people(fmt: str, header_language: str | None) -> str | None:
+    return header_language if fmt in ("csv", "xlsx") else None
+
+
+NONE = "(none)"
 PERCENT_COLUMNS = (
-    "response rate",
-    "within 15m",
-    "within 1h",
-    "within 24h",
-    "within SLA",
-    "response rate (previous)",
-    "response rate change",
+    N_("response rate"),
+    N_("within 15m"),
+    N_("within 1h"),
+    N_("within 24h"),
+    N_("within SLA"),
+    N_("response rate (previous)"),
+    N_("response rate change"),
 )
 MINUTE_COLUMNS = (
-    "median (min)",
-    "p90 (min)",
-    "mean (min)",
-    "median (min) (previous)",
-    "median (min) change",
+    N_("median (min)"),
+    N_("p90 (min)"),
+    N_("mean (min)"),
+    N_("median (min) (previous)"),
+    N_("median (min) change"),
 )
+# The other headers of report tables (machine names in the frame; shown translated).
+OTHER_COLUMNS = (
+    N_("brand"),
+    N_("platform"),
+    N_("channel"),
+    N_("agent"),
+    N_("conversations"),
+    N_("answered"),
+)
+
+
+def column_config(frame, label: Callable[[str], str] = str) -> dict[str, Any]:
+    """Streamlit column_config for a report table: each header through ``label``
+    (the session's gettext), percentages as percentages."""
+    import streamlit as st
+
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if column in PERCENT_COLUMNS:
+            config[column] = st.column_config.NumberColumn(label(column), format="percent")
+        else:
+            config[column] = st.column_config.Column(label(column))
+    return config
 
 
 def report_table(rows: list[dict[str, Any]], key: str, *, business: bool):
@@ -107,7 +158,7 @@ def report_table(rows: list[dict[str, Any]], key: str, *, business: bool):
         return frame
     frame = frame[[c for c in names if c in frame.columns]].rename(columns=names)
     if key in frame.columns:
-        frame[key] = frame[key].fillna("(none)")
+        frame[key] = frame[key].fillna(NONE)
     for column in frame.columns:
         if column != key:  # None (nothing answered) becomes NaN: an empty cell
             frame[column] = pd.to_numeric(frame[column], errors="coerce")

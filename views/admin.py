@@ -10,29 +10,31 @@ import streamlit as st
 
 from replywatch.views import _common as common
 from replywatch.views.auth import _secrets
+from replywatch.views.i18n import _
 
-st.title("Admin")
+st.title(_("Admin"))
 if not common.can("admin"):
-    st.error("This page needs the admin role.")
+    st.error(_("This page needs the admin role."))
     st.stop()
 
 settings = _secrets().get("replywatch") or {}
-st.subheader("Local accounts")
+st.subheader(_("Local accounts"))
 users = settings.get("users") or {}
 if users:
     # Names and roles only: password hashes stay in secrets.toml.
     st.dataframe(
         pd.DataFrame(
             [
-                {"user": name, "role": (entry or {}).get("role", "viewer")}
+                {"user": name, "role": _((entry or {}).get("role", "viewer"))}
                 for name, entry in users.items()
             ]
         ),
         hide_index=True,
+        column_config={"user": _("user"), "role": _("role")},
     )
 else:
-    st.caption("None configured ([replywatch.users.NAME] in .streamlit/secrets.toml).")
-st.subheader("Single sign-on roles")
+    st.caption(_("None configured ([replywatch.users.NAME] in .streamlit/secrets.toml)."))
+st.subheader(_("Single sign-on roles"))
 roles = settings.get("roles") or {}
 if roles:
     st.dataframe(
@@ -43,11 +45,12 @@ if roles:
             ]
         ),
         hide_index=True,
+        column_config={"role": _("role"), "addresses": _("addresses")},
     )
 else:
-    st.caption("None configured ([replywatch.roles] admins/agents/viewers).")
+    st.caption(_("None configured ([replywatch.roles] admins/agents/viewers)."))
 
-st.subheader("Brands")
+st.subheader(_("Brands"))
 for key, name, timezone, brand_settings in common.conn().execute(
     "SELECT key, name, timezone, settings FROM brands ORDER BY key"
 ):
@@ -56,4 +59,4 @@ for key, name, timezone, brand_settings in common.conn().execute(
             json.dumps(json.loads(brand_settings or "{}"), indent=2, ensure_ascii=False),
             language="json",
         )
-st.caption(f"Database: {common.db_path()}")
+st.caption(_("Database: {path}").format(path=common.db_path()))

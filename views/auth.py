@@ -12,6 +12,7 @@ import streamlit as st
 
 from replywatch import access
 from replywatch.access import User
+from replywatch.views.i18n import _
 
 USER_KEY = "auth_user"
 
@@ -26,17 +27,17 @@ def _secrets() -> Mapping[str, Any]:
 def _login_form(users: Mapping[str, Any]) -> None:
     st.title("replywatch")
     with st.form("login"):
-        name = st.text_input("User name")
-        password = st.text_input("Password", type="password")
-        submitted = st.form_submit_button("Sign in")
+        name = st.text_input(_("User name"))
+        password = st.text_input(_("Password"), type="password")
+        submitted = st.form_submit_button(_("Sign in"))
     if submitted:
         try:
             user = access.verify_local_user(users, name, password)
         except ValueError as exc:
-            st.error(f"Sign-in is misconfigured: {exc}")
+            st.error(_("Sign-in is misconfigured: {error}").format(error=exc))
             return
         if user is None:
-            st.error("Unknown user name or wrong password.")
+            st.error(_("Unknown user name or wrong password."))
             return
         st.session_state[USER_KEY] = user
         st.rerun()
@@ -51,12 +52,12 @@ def require_user() -> User:
     if "auth" in secrets:  # OpenID Connect via st.login
         if not st.user.is_logged_in:
             st.title("replywatch")
-            st.button("Sign in", on_click=st.login, type="primary")
+            st.button(_("Sign in"), on_click=st.login, type="primary")
             st.stop()
         role = access.role_for_email(settings.get("roles") or {}, st.user.get("email"))
         if role is None:
-            st.error("Your account has no role in replywatch. Ask an admin to add it.")
-            st.button("Sign out", on_click=st.logout)
+            st.error(_("Your account has no role in replywatch. Ask an admin to add it."))
+            st.button(_("Sign out"), on_click=st.logout)
             st.stop()
         user = User(str(st.user.get("email")), role)
         st.session_state[USER_KEY] = user
@@ -70,9 +71,13 @@ def require_user() -> User:
         address, os.environ.get(access.ALLOW_UNAUTHENTICATED_ENV)
     ):
         st.error(
-            f"No sign-in is configured, so replywatch only serves 127.0.0.1, but this server "
-            f"listens on {address or 'all addresses'}. Configure sign-in (docs/security.md), "
-            f"or set {access.ALLOW_UNAUTHENTICATED_ENV}=1 to override."
+            _(
+                "No sign-in is configured, so replywatch only serves 127.0.0.1, but this "
+                "server listens on {address}. Configure sign-in (docs/security.md), or set "
+                "{variable}=1 to override."
+            ).format(
+                address=address or _("all addresses"), variable=access.ALLOW_UNAUTHENTICATED_ENV
+            )
         )
         st.stop()
     return User("local", "admin")
@@ -82,10 +87,10 @@ def render_user_box(user: User) -> None:
     """Who is signed in, with a sign-out button, in the sidebar."""
     with st.sidebar:
         if user.name == "local":
-            st.caption("No sign-in configured: local access only (127.0.0.1).")
+            st.caption(_("No sign-in configured: local access only (127.0.0.1)."))
             return
-        st.caption(f"Signed in as {user.name} ({user.role})")
-        if st.button("Sign out"):
+        st.caption(_("Signed in as {name} ({role})").format(name=user.name, role=_(user.role)))
+        if st.button(_("Sign out")):
             st.session_state.pop(USER_KEY, None)
             if st.user.is_logged_in:
                 st.logout()

@@ -13,8 +13,14 @@ import streamlit as st
 from replywatch import metrics
 from replywatch.views import _common as common
 from replywatch.views import _reports as reports
+from replywatch.views.i18n import N_, _, current_language, labels, translated
 
-GROUPS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
+GROUPS = {
+    "brand": N_("Brand"),
+    "platform": N_("Platform"),
+    "channel": N_("Channel"),
+    "agent": N_("Agent"),
+}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -41,7 +47,7 @@ def _table(current: list[dict], previous: list[dict], key: str, business: bool) 
     return frame
 
 
-st.title("Benchmarks & export")
+st.title(_("Benchmarks & export"))
 if not common.has_data():
     common.empty_state()
     st.stop()
@@ -49,9 +55,14 @@ if not common.has_data():
 scope = common.scope()
 path = common.db_path()
 cols = st.columns([2, 2, 3])
-group = cols[0].selectbox("Compare", list(GROUPS), format_func=GROUPS.get, key="bm_group")
-business = cols[1].toggle("Business hours", key="bm_business")
-compare = cols[2].toggle("Compare with the previous period", value=True, key="bm_compare")
+group = cols[0].selectbox(
+    _("Compare"),
+    list(GROUPS),
+    format_func=labels({k: _(v) for k, v in GROUPS.items()}),
+    key="bm_group",
+)
+business = cols[1].toggle(_("Business hours"), key="bm_business")
+compare = cols[2].toggle(_("Compare with the previous period"), value=True, key="bm_compare")
 window = {
     "by": group,
     "business_hours": business,
@@ -63,17 +74,26 @@ previous_end = scope.start - timedelta(days=1)
 previous_start = previous_end - timedelta(days=scope.days - 1)
 previous = _report(path, since=previous_start, until=previous_end, **window) if compare else []
 st.caption(
-    f"{scope.start} to {scope.end} (each brand's local dates)"
-    + (f", against {previous_start} to {previous_end}" if compare else "")
-    + ". Click a column header to sort."
+    _("{start} to {end} (each brand's local dates)").format(
+        start=common.day(scope.start), end=common.day(scope.end)
+    )
+    + (
+        _(", against {start} to {end}").format(
+            start=common.day(previous_start), end=common.day(previous_end)
+        )
+        if compare
+        else ""
+    )
+    + _(". Click a column header to sort.")
 )
 table = _table(current, previous, group, business)
 if table.empty:
-    st.info("No conversations in this period.")
+    st.info(_("No conversations in this period."))
 else:
     sort_by = st.selectbox(
-        "Sort by",
+        _("Sort by"),
         [c for c in table.columns if c != group],
+        format_func=labels(translated(table.columns)),
         index=list(table.columns).index("conversations") - 1
         if "conversations" in table.columns
         else 0,
@@ -83,29 +103,38 @@ else:
         ascending=sort_by in ("median (min)", "p90 (min)", "mean (min)"),
         na_position="last",
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in reports.PERCENT_COLUMNS
-            if c in table.columns
-        },
-    )
+    st.dataframe(table, hide_index=True, column_config=reports.column_config(table, _))
 
-st.subheader("Downloads")
+st.subheader(_("Downloads"))
 period = (
     st.segmented_control(
-        "Benchmark rows per", ["day", "week", "month"], default="week", key="bm_period"
+        _("Benchmark rows per"),
+        ["day", "week", "month"],
+        default="week",
+        key="bm_period",
+        format_func=labels(translated(["day", "week", "month"])),
     )
     or "week"
 )
 st.caption(
-    "The same files as `replywatch export conversations|benchmarks`, for the period "
-    "and brand in the sidebar."
+    _(
+        "The same files as `replywatch export conversations|benchmarks`, for the period "
+        "and brand in the sidebar."
+    )
+)
+people = st.toggle(
+    _("Column headers in my language (CSV and XLSX)"),
+    key="bm_headers",
+    help=_("Off: the stable machine names scripts expect (first_response_seconds ...)."),
 )
 exports = reports.export_downloads(
-    common.conn, since=scope.start, until=scope.end, brand=scope.brand, period=period
+    common.conn,
+    since=scope.start,
+    until=scope.end,
+    brand=scope.brand,
+    period=period,
+    label=_,
+    header_language=current_language() if people else None,
 )
 download_columns = st.columns(max(1, min(4, len(exports))))
 for i, item in enumerate(exports):

@@ -8,7 +8,8 @@ default is $REPLYWATCH_LANGUAGE, else the browser's language
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import streamlit as st
 
@@ -18,7 +19,44 @@ from replywatch.sentiment import reasons as reason_codes
 
 LANGUAGE_KEY = "language"
 
-__all__ = ["N_", "_", "current_language", "language_picker", "ngettext", "reason_text"]
+# Values the store keeps in English and the pages show translated (cells, options):
+# marked here so extraction puts them in the catalogue; shown with ``_(value)``.
+VALUES = (
+    N_("viewer"),
+    N_("agent"),
+    N_("admin"),
+    N_("new"),
+    N_("open"),
+    N_("replied"),
+    N_("closed"),
+    N_("spam"),
+    N_("ignored"),
+    N_("public"),
+    N_("private"),
+    N_("inbound"),
+    N_("outbound"),
+    N_("negative"),
+    N_("neutral"),
+    N_("positive"),
+    N_("unscored"),
+    N_("day"),
+    N_("week"),
+    N_("month"),
+    N_("complaint"),
+    N_("question"),
+    N_("thanks"),
+    N_("other"),
+)
+
+__all__ = [
+    "N_",
+    "_",
+    "current_language",
+    "labels",
+    "language_picker",
+    "ngettext",
+    "reason_text",
+]
 
 
 def _browser_language() -> str | None:
@@ -46,12 +84,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.ngettext_for(current_language(), singular, plural, n)
 
 
+def labels(table: dict[Any, str]) -> Callable[[Any], str]:
+    """A widget's format_func from labels already translated in this run:
+    Streamlit may call format_func again outside the script run (to restore
+    widget state), where the session's language cannot be read. Options missing
+    from ``table`` show as themselves."""
+    return lambda value: table.get(value, str(value))
+
+
+def translated(options: Iterable[str]) -> dict[str, str]:
+    """option -> its translation, for options that are English words ("open")."""
+    return {option: _(option) for option in options}
+
+
 def language_picker() -> None:
     """The sidebar's language selector (its choice lasts for the browser session)."""
     if st.session_state.get(LANGUAGE_KEY) not in i18n.LANGUAGES:
         st.session_state[LANGUAGE_KEY] = current_language()
     st.sidebar.selectbox(
-        "🌐 " + _("Language"),
+        ":material/language: " + _("Language"),
         list(i18n.LANGUAGES),
         key=LANGUAGE_KEY,
         format_func=i18n.LANGUAGES.__getitem__,
@@ -67,9 +118,9 @@ def reason_text(codes: Iterable[str] | None, english: Iterable[str], message_lan
 
 
 # Formatting in the session's language (replywatch.i18n, Babel).
-def number(value, digits: int = 0) -> str:
+def number(value, digits: int = 0, signed: bool = False) -> str:
     """A number as the session's locale writes it."""
-    return i18n.number(value, current_language(), digits=digits)
+    return i18n.number(value, current_language(), digits=digits, signed=signed)
 
 
 def percent(value, digits: int = 0) -> str:

@@ -10,12 +10,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from replywatch import metrics
+from replywatch import i18n, metrics
 from replywatch.views import _common as common
 from replywatch.views import _reports as reports
+from replywatch.views.i18n import N_, _, current_language, labels, number, percent
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-BREAKDOWNS = {"brand": "Brand", "platform": "Platform", "channel": "Channel", "agent": "Agent"}
+NO_REPLIES = N_("no replies in the last 7 days")
+BREAKDOWNS = {
+    "brand": N_("Brand"),
+    "platform": N_("Platform"),
+    "channel": N_("Channel"),
+    "agent": N_("Agent"),
+}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -28,38 +34,40 @@ def _minutes(seconds: float | None) -> str:
 
 
 def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return "—" if value is None else percent(value)
 
 
 def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
     cols = st.columns(6)
-    cols[0].metric("Median first response", _minutes(kpis.get("first_response_median_s")))
-    cols[1].metric("p90 first response", _minutes(kpis.get("first_response_p90_s")))
-    cols[2].metric("Response rate", _share(kpis.get("response_rate")))
-    cols[3].metric("Within SLA", _share(kpis.get("within_sla")))
+    cols[0].metric(_("Median first response"), _minutes(kpis.get("first_response_median_s")))
+    cols[1].metric(_("p90 first response"), _minutes(kpis.get("first_response_p90_s")))
+    cols[2].metric(_("Response rate"), _share(kpis.get("response_rate")))
+    cols[3].metric(_("Within SLA"), _share(kpis.get("within_sla")))
     waiting = kpis.get("waiting", kpis.get("open"))
     resolved = kpis.get("probably_resolved")
     cols[4].metric(
-        "Waiting now",
-        "—" if waiting is None else f"{waiting:,}",
-        help="Customers waiting for a reply. Conversations whose customer's latest word "
-        "is a thank-you or 'solved' after a reply are not waiting: they are counted "
-        "apart as probably resolved.",
+        _("Waiting now"),
+        "—" if waiting is None else number(waiting),
+        help=_(
+            "Customers waiting for a reply. Conversations whose customer's latest word "
+            "is a thank-you or 'solved' after a reply are not waiting: they are counted "
+            "apart as probably resolved."
+        ),
     )
     if resolved:
-        cols[4].caption(f"+ {resolved:,} probably resolved")
+        cols[4].caption(_("+ {count} probably resolved").format(count=number(resolved)))
     if badge:
         typical = badge.get("typical_response_s", badge.get("typical_seconds"))
         cols[5].metric(
-            "Public badge (7 days)",
+            _("Public badge (7 days)"),
             _share(badge.get("response_rate")),
-            help="Share of last week's conversations answered, and the typical "
-            "(median) first response customers saw.",
+            help=_(
+                "Share of last week's conversations answered, and the typical "
+                "(median) first response customers saw."
+            ),
         )
-        cols[5].caption(
-            str(badge.get("label") or "no replies in the last 7 days")
-            + (f" ({_minutes(typical)})" if typical is not None else "")
-        )
+        label = str(badge.get("label") or NO_REPLIES)
+        cols[5].caption(_(label) + (f" ({_minutes(typical)})" if typical is not None else ""))
 
 
 def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
@@ -68,7 +76,7 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
     if frame.empty or key is None:
         return None
     figure = go.Figure()
-    for column, name in ((f"{prefix}_median_s", "median"), (f"{prefix}_p90_s", "p90")):
+    for column, name in ((f"{prefix}_median_s", _("median")), (f"{prefix}_p90_s", _("p90"))):
         if column in frame.columns:
             figure.add_scatter(
                 x=frame[key].astype(str), y=frame[column] / 60, name=name, mode="lines+markers"
@@ -77,17 +85,25 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         figure.add_bar(
             x=frame[key].astype(str),
             y=frame["conversations"],
-            name="conversations",
+            name=_("conversations"),
             yaxis="y2",
             opacity=0.25,
         )
     figure.update_layout(
         height=320,
         margin={"t": 30, "b": 10},
-        yaxis_title="minutes",
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "conversations"},
+        yaxis_title=_("minutes"),
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "title": _("conversations"),
+        },
+        separators=_separators(),
         legend={"orientation": "h", "y": 1.15},
     )
+    if current_language() != "en":
+        figure.update_xaxes(tickformat="%d/%m")  # day first, not "Nov 30"
     return figure
 
 
@@ -97,10 +113,11 @@ def _distribution(rows: Any) -> go.Figure | None:
         return None
     figure = go.Figure(
         go.Bar(
-            x=frame["bucket"].astype(str),
+            x=_bucket_labels(frame),
             y=frame["count"],
             customdata=frame["share"] if "share" in frame.columns else None,
-            hovertemplate="%{x}: %{y} conversations"
+            hovertemplate="%{x}: %{y} "
+            + _("conversations")
             + (" (%{customdata:.0%})" if "share" in frame.columns else "")
             + "<extra></extra>",
         )
@@ -108,8 +125,9 @@ def _distribution(rows: Any) -> go.Figure | None:
     figure.update_layout(
         height=320,
         margin={"t": 20, "b": 10},
-        xaxis_title="first response time",
-        yaxis_title="answered conversations",
+        xaxis_title=_("first response time"),
+        yaxis_title=_("answered conversations"),
+        separators=_separators(),
     )
     return figure
 
@@ -138,22 +156,55 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         go.Heatmap(
             z=volume.values,
             x=list(range(24)),
-            y=WEEKDAYS,
+            y=i18n.weekday_names(current_language()),
             colorscale="Blues",
             customdata=response.values if response is not None else None,
-            hovertemplate="%{y} %{x}:00<br>conversations: %{z}"
-            + ("<br>median first response: %{customdata:.0f} min" if response is not None else "")
+            hovertemplate="%{y} %{x}:00<br>"
+            + _("conversations")
+            + ": %{z}"
+            + (
+                "<br>" + _("median first response") + ": %{customdata:.0f} min"
+                if response is not None
+                else ""
+            )
             + "<extra></extra>",
-            colorbar={"title": "volume"},
+            colorbar={"title": _("volume")},
         )
     )
     figure.update_layout(
-        height=320, margin={"t": 20, "b": 10}, xaxis_title="hour", yaxis_autorange="reversed"
+        height=320,
+        margin={"t": 20, "b": 10},
+        xaxis_title=_("hour"),
+        yaxis_autorange="reversed",
+        separators=_separators(),
     )
     return figure
 
 
-st.title("Response times")
+def _separators() -> str:
+    """Plotly's decimal and thousands separators for the session's locale."""
+    return (
+        i18n.number(1.5, current_language(), digits=1)[1] + i18n.number(1000, current_language())[1]
+    )
+
+
+def _bucket_labels(frame: pd.DataFrame) -> list[str]:
+    """Distribution bucket names: metrics' own ("<= 5m", "5m-15m", "> 1d") in
+    English, the locale's durations otherwise ("≤ 5 min", "5 min–15 min")."""
+    if current_language() == "en" or not {"lower_s", "upper_s"} <= set(frame.columns):
+        return list(frame["bucket"].astype(str))
+    labels = []
+    for lower, upper in zip(frame["lower_s"], frame["upper_s"], strict=True):
+        if upper is None or pd.isna(upper):
+            labels.append(f"> {common.duration(lower)}")
+        elif not lower:
+            labels.append(f"≤ {common.duration(upper)}")
+        else:
+            labels.append(f"{common.duration(lower)}–{common.duration(upper)}")
+    return labels
+
+
+st.title(_("Response times"))
 if not common.has_data():
     common.empty_state()
     st.stop()
@@ -162,18 +213,26 @@ scope = common.scope()
 path = common.db_path()
 now = int(time.time()) // 60 * 60  # to the minute, so the cache can help
 business = st.toggle(
-    "Business hours",
+    _("Business hours"),
     key="rt_business",
-    help="Count only each brand's business hours (holidays excluded).",
+    help=_("Count only each brand's business hours (holidays excluded)."),
 )
 prefix = "business_first_response" if business else "first_response"
 # Dates, not instants: metrics counts a conversation on the brand-local date
 # of its first customer message (each brand's own calendar).
 window = {"since": scope.start, "until": scope.end, "brand": scope.brand}
 st.caption(
-    f"Conversations whose first customer message falls between {scope.start} and "
-    f"{scope.end} (each brand's local date); "
-    f"{'business' if business else 'calendar'} time. Definitions: docs/metrics.md."
+    (
+        _(
+            "Conversations whose first customer message falls between {start} and {end} "
+            "(each brand's local date); business time. Definitions: docs/metrics.md."
+        )
+        if business
+        else _(
+            "Conversations whose first customer message falls between {start} and {end} "
+            "(each brand's local date); calendar time. Definitions: docs/metrics.md."
+        )
+    ).format(start=common.day(scope.start), end=common.day(scope.end))
 )
 
 kpis = _call(path, "kpis", **window, platform=None, now=now)
@@ -189,45 +248,41 @@ if business:  # the tiles follow the toggle where metrics provides both
     }
 _tiles(kpis, badge)
 
-st.subheader("Trend")
+st.subheader(_("Trend"))
 trend = _trend(
     _call(path, "response_time_report", by="day", business_hours=business, **window), prefix
 )
 if trend is None:
-    st.info("No conversations in this period.")
+    st.info(_("No conversations in this period."))
 else:
     st.plotly_chart(trend, key="rt_trend")
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Distribution")
+    st.subheader(_("Distribution"))
     figure = _distribution(_call(path, "frt_distribution", business_hours=business, **window))
     if figure is not None:
         st.plotly_chart(figure, key="rt_distribution")
 with right:
-    st.subheader("Volume by hour of week")
+    st.subheader(_("Volume by hour of week"))
     figure = _heatmap(_call(path, "hour_of_week", **window), prefix)
     if figure is not None:
         st.plotly_chart(figure, key="rt_heatmap")
 
-st.subheader("Breakdown")
+st.subheader(_("Breakdown"))
 by = (
     st.segmented_control(
-        "By", list(BREAKDOWNS), format_func=BREAKDOWNS.get, key="rt_by", default="brand"
+        _("By"),
+        list(BREAKDOWNS),
+        format_func=labels({k: _(v) for k, v in BREAKDOWNS.items()}),
+        key="rt_by",
+        default="brand",
     )
     or "brand"
 )
 rows = _call(path, "response_time_report", by=by, business_hours=business, **window)
 table = reports.report_table(rows, by, business=business)
 if table.empty:
-    st.info("No conversations in this period.")
+    st.info(_("No conversations in this period."))
 else:
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in reports.PERCENT_COLUMNS
-            if c in table.columns
-        },
-    )
+    st.dataframe(table, hide_index=True, column_config=reports.column_config(table, _))

@@ -11,7 +11,16 @@ import streamlit as st
 
 from replywatch.metrics import trends
 from replywatch.views import _common as common
-from replywatch.views.i18n import reason_text
+from replywatch.views.i18n import (
+    N_,
+    _,
+    current_language,
+    labels,
+    number,
+    percent,
+    reason_text,
+    translated,
+)
 
 LABEL_COLOURS = {
     "negative": "#d62728",
@@ -88,10 +97,10 @@ def _volume_chart(daily: pd.DataFrame) -> go.Figure:
         figure.add_bar(
             x=[d.isoformat() for d in daily.index],
             y=daily[label],
-            name=label,
+            name=_(label),
             marker_color=LABEL_COLOURS[label],
             customdata=[[d.isoformat(), label] for d in daily.index],
-            hovertemplate="%{x}<br>" + label + ": %{y}<extra></extra>",
+            hovertemplate="%{x}<br>" + _(label) + ": %{y}<extra></extra>",
         )
     figure.update_layout(
         barmode="stack",
@@ -99,8 +108,9 @@ def _volume_chart(daily: pd.DataFrame) -> go.Figure:
         margin={"t": 30, "b": 10},
         legend={"orientation": "h", "y": 1.12},
         xaxis_title=None,
-        yaxis_title="customer messages",
+        yaxis_title=_("customer messages"),
         clickmode="event+select",
+        **_axis_locale(),
     )
     return figure
 
@@ -113,7 +123,7 @@ def _average_chart(daily: pd.DataFrame) -> go.Figure:
         x=[d.isoformat() for d in daily.index],
         y=average,
         mode="lines+markers",
-        name="average compound",
+        name=_("average compound"),
         connectgaps=False,
         customdata=[[d.isoformat(), None] for d in daily.index],
     )
@@ -121,7 +131,7 @@ def _average_chart(daily: pd.DataFrame) -> go.Figure:
         x=[d.isoformat() for d in daily.index],
         y=negative_share,
         mode="lines",
-        name="share negative",
+        name=_("share negative"),
         line={"dash": "dot"},
         customdata=[[d.isoformat(), "negative"] for d in daily.index],
     )
@@ -130,8 +140,19 @@ def _average_chart(daily: pd.DataFrame) -> go.Figure:
         margin={"t": 30, "b": 10},
         yaxis_range=[-1, 1],
         legend={"orientation": "h", "y": 1.15},
+        **_axis_locale(),
     )
     return figure
+
+
+def _axis_locale() -> dict:
+    """Plotly layout settings for the session's locale: decimal and thousands
+    separators, and day/month dates on the time axis outside English."""
+    language = current_language()
+    separators = number(1.5, 1)[1] + number(1000)[1]
+    if language == "en":
+        return {"separators": separators}
+    return {"separators": separators, "xaxis_tickformat": "%d/%m"}
 
 
 def _picked(event) -> tuple[str | None, str | None]:
@@ -150,8 +171,8 @@ def _picked(event) -> tuple[str | None, str | None]:
 def _drilldown(
     scope: common.Scope, daily: pd.DataFrame, picked: tuple[str | None, str | None]
 ) -> None:
-    st.subheader("Messages behind a point")
-    st.caption("Click a bar or point above, or pick a day here.")
+    st.subheader(_("Messages behind a point"))
+    st.caption(_("Click a bar or point above, or pick a day here."))
     day_choices = [d for d in daily.index if daily.loc[d, "messages"] > 0] or list(daily.index)
     # A chart selection persists across reruns: apply it only when it changes,
     # so the day and sentiment pickers stay usable afterwards.
@@ -163,83 +184,124 @@ def _drilldown(
     if not isinstance(current, date) or not scope.start <= current <= scope.end:
         st.session_state["sent_day"] = day_choices[-1]
     cols = st.columns([2, 2, 6])
-    day = cols[0].date_input("Day", key="sent_day", min_value=scope.start, max_value=scope.end)
+    day = cols[0].date_input(
+        _("Day"),
+        key="sent_day",
+        min_value=scope.start,
+        max_value=scope.end,
+        format="YYYY/MM/DD" if current_language() == "en" else "DD/MM/YYYY",
+    )
     label = cols[1].selectbox(
-        "Sentiment", ["all", "negative", "neutral", "positive", "unscored"], key="sent_label"
+        _("Sentiment"),
+        ["all", "negative", "neutral", "positive", "unscored"],
+        key="sent_label",
+        format_func=labels(
+            {**translated(["negative", "neutral", "positive", "unscored"]), "all": _("all")}
+        ),
     )
     since, until = _day_bounds(day, scope)
     rows = _messages(common.db_path(), since, until, scope.brand, None if label == "all" else label)
     if not rows:
-        st.info("No customer messages on that day with that sentiment.")
+        st.info(_("No customer messages on that day with that sentiment."))
         return
+    frame = pd.DataFrame(
+        [
+            {
+                "at": common.when(r["created_ts"], scope.tz),
+                "author": r["author"] or "",
+                "text": r["text"],
+                "language": r["language"] or "",
+                "sentiment": _(r["label"]) if r["label"] else "",
+                "compound": r["compound"],
+                "urgency": r["urgency"],
+                "reasons": reason_text(r["reason_codes"], r["reasons"], r["language"]),
+                "conversation": r["conversation_id"],
+            }
+            for r in rows
+        ]
+    )
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "at": common.when(r["created_ts"], scope.tz),
-                    "author": r["author"] or "",
-                    "text": r["text"],
-                    "language": r["language"] or "",
-                    "sentiment": r["label"] or "",
-                    "compound": r["compound"],
-                    "urgency": r["urgency"],
-                    "reasons": reason_text(r["reason_codes"], r["reasons"], r["language"]),
-                    "conversation": r["conversation_id"],
-                }
-                for r in rows
-            ]
-        ),
+        frame,
         hide_index=True,
-        column_config={"text": st.column_config.TextColumn(width="large")},
+        column_config={
+            **{c: st.column_config.Column(_(c)) for c in frame.columns},
+            "text": st.column_config.TextColumn(_("text"), width="large"),
+        },
     )
 
 
-st.title("Sentiment")
+# Headers of the drill-down and terms tables (machine names in the frames).
+HEADERS = (
+    N_("at"),
+    N_("author"),
+    N_("text"),
+    N_("language"),
+    N_("sentiment"),
+    N_("compound"),
+    N_("urgency"),
+    N_("reasons"),
+    N_("conversation"),
+    N_("term"),
+    N_("messages"),
+)
+
+
+st.title(_("Sentiment"))
 if not common.has_data():
     common.empty_state()
     st.stop()
 scope = common.scope()
 path = common.db_path()
 totals = _totals(path, scope.since, scope.until, scope.brand)
-st.caption(f"Customer messages from {scope.start} to {scope.end} ({scope.timezone}).")
+st.caption(
+    _("Customer messages from {start} to {end} ({zone}).").format(
+        start=common.day(scope.start), end=common.day(scope.end), zone=scope.timezone
+    )
+)
 if not totals["messages"]:
     common.empty_state(
-        "No customer messages in this period: widen the period in the sidebar, "
-        "or run `replywatch collect` / `replywatch demo`."
+        N_(
+            "No customer messages in this period: widen the period in the sidebar, "
+            "or run `replywatch collect` / `replywatch demo`."
+        )
     )
     st.stop()
 
 tiles = st.columns(4)
-tiles[0].metric("Customer messages", f"{totals['messages']:,}")
+tiles[0].metric(_("Customer messages"), number(totals["messages"]))
 tiles[1].metric(
-    "Share negative",
-    "—" if totals["negative_share"] is None else f"{totals['negative_share']:.0%}",
-    help="negative / scored messages",
+    _("Share negative"),
+    "—" if totals["negative_share"] is None else percent(totals["negative_share"]),
+    help=_("negative / scored messages"),
 )
-tiles[2].metric("Urgent", f"{totals['urgent']:,}")
+tiles[2].metric(_("Urgent"), number(totals["urgent"]))
 tiles[3].metric(
-    "Average sentiment",
-    "—" if totals["average_compound"] is None else f"{totals['average_compound']:+.2f}",
-    help="mean compound score, -1 (negative) to +1 (positive)",
+    _("Average sentiment"),
+    "—"
+    if totals["average_compound"] is None
+    else number(totals["average_compound"], 2, signed=True),
+    help=_("mean compound score, -1 (negative) to +1 (positive)"),
 )
 if totals["scored"] < totals["messages"]:
     st.caption(
-        f"{totals['messages'] - totals['scored']:,} message(s) not scored yet (run the scorer)."
+        _("{count} message(s) not scored yet (run the scorer).").format(
+            count=number(totals["messages"] - totals["scored"])
+        )
     )
 
 daily = _daily(scope)
-st.subheader("Volume by sentiment")
+st.subheader(_("Volume by sentiment"))
 volume_event = st.plotly_chart(
     _volume_chart(daily), key="sent_volume", on_select="rerun", selection_mode="points"
 )
-st.subheader("Average sentiment and share negative")
+st.subheader(_("Average sentiment and share negative"))
 average_event = st.plotly_chart(
     _average_chart(daily), key="sent_average", on_select="rerun", selection_mode="points"
 )
 
 left, right = st.columns([1, 2])
 with left:
-    st.subheader("Languages")
+    st.subheader(_("Languages"))
     languages = pd.DataFrame(_languages(path, scope.since, scope.until, scope.brand))
     if not languages.empty:
         pie = go.Figure(
@@ -250,22 +312,27 @@ with left:
                 textinfo="label+percent",
             )
         )
-        pie.update_layout(height=300, margin={"t": 10, "b": 10}, showlegend=False)
+        pie.update_layout(height=300, margin={"t": 10, "b": 10}, showlegend=False, **_axis_locale())
         st.plotly_chart(pie, key="sent_languages")
 with right:
-    st.subheader("Top complaint terms")
+    st.subheader(_("Top complaint terms"))
     term_columns = st.columns(2)
     for column, (language, name) in zip(
-        term_columns, [("en", "English"), ("pt", "Portuguese")], strict=True
+        term_columns, [("en", N_("English")), ("pt", N_("Portuguese"))], strict=True
     ):
         found = _terms(path, scope.since, scope.until, scope.brand, language)
-        column.markdown(f"**{name}** · {found['sampled']:,} complaint(s)")
+        column.markdown(
+            f"**{_(name)}** · " + _("{count} complaint(s)").format(count=number(found["sampled"]))
+        )
         if found["terms"]:
             column.dataframe(
-                pd.DataFrame(found["terms"])[["term", "messages"]], hide_index=True, height=300
+                pd.DataFrame(found["terms"])[["term", "messages"]],
+                hide_index=True,
+                height=300,
+                column_config={c: st.column_config.Column(_(c)) for c in ("term", "messages")},
             )
         else:
-            column.caption("no complaints in this language")
+            column.caption(_("no complaints in this language"))
 
 picked = _picked(volume_event)
 if picked[0] is None:

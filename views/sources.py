@@ -8,6 +8,7 @@ import streamlit as st
 from replywatch.collectors import registry
 from replywatch.store import sources
 from replywatch.views import _common as common
+from replywatch.views.i18n import N_, _, labels, number
 
 # Keys a collector may use in collector_health.details for the X monthly read
 # budget (the X collector records its usage there).
@@ -22,7 +23,31 @@ def _channel(source: str) -> str:
 
 def _advice(source: str, error: str | None, failing: bool) -> str:
     channel = registry.for_source(source)
-    return (channel.advice(error) or "") if channel and failing else ""
+    advice = channel.advice(error) if channel and failing else None
+    return _(advice) if advice else ""  # the channels' hints are marked for translation
+
+
+# Headers of the tables (machine names in the frames; shown translated).
+HEADERS = (
+    N_("source"),
+    N_("state"),
+    N_("last poll (UTC)"),
+    N_("last success (UTC)"),
+    N_("items last poll"),
+    N_("items total"),
+    N_("rate-limit waits (s)"),
+    N_("failures in a row"),
+    N_("monthly reads"),
+    N_("reads / cap"),
+    N_("last error"),
+    N_("last error at"),
+    N_("dead letters"),
+    N_("channel"),
+    N_("what to do"),
+    N_("received_at"),
+    N_("error"),
+    N_("payload"),
+)
 
 
 def _first(details: dict, keys: tuple[str, ...]) -> float | None:
@@ -37,16 +62,18 @@ def _first(details: dict, keys: tuple[str, ...]) -> float | None:
     return None
 
 
-st.title("Sources")
+st.title(_("Sources"))
 db = common.conn()
 health = sources.collector_health(db)
 counts = sources.dead_letter_counts(db)
 
-st.subheader("Collectors")
+st.subheader(_("Collectors"))
 if not health:
     common.empty_state(
-        "No collector has run yet: configure a source and run "
-        "`replywatch collect` (or `replywatch demo`)."
+        N_(
+            "No collector has run yet: configure a source and run "
+            "`replywatch collect` (or `replywatch demo`)."
+        )
     )
 else:
     table = []
@@ -57,7 +84,7 @@ else:
             {
                 "channel": _channel(row["source"]),
                 "source": row["source"],
-                "state": "failing" if failing else "ok",
+                "state": _("failing") if failing else _("ok"),
                 "last poll (UTC)": row["last_poll_at"] or "",
                 "last success (UTC)": row["last_success_at"] or "",
                 "items last poll": row["items_fetched"],
@@ -65,7 +92,9 @@ else:
                 "rate-limit waits (s)": round(row["rate_limit_wait_s"], 1),
                 "failures in a row": row["consecutive_failures"],
                 "monthly reads": (used / cap if used is not None and cap else None),
-                "reads / cap": (f"{used:,.0f} / {cap:,.0f}" if used is not None and cap else ""),
+                "reads / cap": (
+                    f"{number(used)} / {number(cap)}" if used is not None and cap else ""
+                ),
                 "last error": row["last_error"] or "",
                 "what to do": _advice(row["source"], row["last_error"], failing),
                 "last error at": row["last_error_at"] or "",
@@ -77,29 +106,34 @@ else:
         frame.style.map(common.state_style, subset=["state"]),
         hide_index=True,
         column_config={
+            **{c: st.column_config.Column(_(c)) for c in frame.columns},
             "monthly reads": st.column_config.ProgressColumn(
-                "monthly reads",
+                _("monthly reads"),
                 min_value=0.0,
                 max_value=1.0,
                 format="percent",
-                help="API reads this month against the plan's cap",
+                help=_("API reads this month against the plan's cap"),
             ),
-            "last error": st.column_config.TextColumn(width="large"),
+            "last error": st.column_config.TextColumn(_("last error"), width="large"),
         },
     )
 
-st.subheader("Dead letters")
+st.subheader(_("Dead letters"))
 if not counts:
-    st.success("No dead letters: every item collected so far was stored.")
+    st.success(_("No dead letters: every item collected so far was stored."))
 else:
     st.caption(
-        "Items that could not be parsed or stored, kept with their error. "
-        "Payloads are shown as plain text."
+        _(
+            "Items that could not be parsed or stored, kept with their error. "
+            "Payloads are shown as plain text."
+        )
     )
     choice = st.selectbox(
-        "Source",
+        _("Source"),
         [None, *counts],
-        format_func=lambda s: "All sources" if s is None else f"{s} ({counts[s]:,})",
+        format_func=labels(
+            {None: _("All sources"), **{s: f"{s} ({number(n)})" for s, n in counts.items()}}
+        ),
         key="dl_source",
     )
     letters = sources.dead_letters(db, source=choice, limit=200)
@@ -108,13 +142,14 @@ else:
         frame,
         hide_index=True,
         column_config={
-            "error": st.column_config.TextColumn(width="medium"),
-            "payload": st.column_config.TextColumn(width="large"),
+            **{c: st.column_config.Column(_(c)) for c in frame.columns if c != "id"},
+            "error": st.column_config.TextColumn(_("error"), width="medium"),
+            "payload": st.column_config.TextColumn(_("payload"), width="large"),
         },
     )
     ids = [r["id"] for r in letters]
     shown = st.selectbox(
-        "Show the full payload of", ids, key="dl_id", format_func=lambda i: f"#{i}"
+        _("Show the full payload of"), ids, key="dl_id", format_func=lambda i: f"#{i}"
     )
     letter = next((r for r in letters if r["id"] == shown), None)
     if letter:

@@ -15,13 +15,22 @@ from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
 from replywatch.views import _common as common
-from replywatch.views.i18n import current_language, reason_text
+from replywatch.views.i18n import (
+    N_,
+    _,
+    current_language,
+    labels,
+    number,
+    reason_text,
+    translated,
+)
 from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200
 STATUS_CHOICES = ["new", "open", "replied", "closed", "spam", "ignored"]
-VIEW_LABELS = {"waiting": "Waiting", "probably_resolved": "Probably resolved"}
+VIEW_LABELS = {"waiting": N_("Waiting"), "probably_resolved": N_("Probably resolved")}
+ACTION_NAMES = {"assign": N_("assign"), "tag": N_("tag"), "note": N_("note")}
 #: A bulk action on more conversations than this asks for confirmation first.
 CONFIRM_ABOVE = 3
 
@@ -39,48 +48,55 @@ def _choices(path: str) -> dict[str, list[str]]:
 def _filters(brand: str | None) -> store_triage.QueueFilter:
     choices = _choices(common.db_path())
     cols = st.columns([1, 1, 2, 1, 1])
+    everything = _("All")
     platform = cols[0].selectbox(
-        "Platform",
+        _("Platform"),
         [None, *choices["platforms"]],
-        format_func=lambda v: "All" if v is None else v,
+        format_func=labels({None: everything}),
         key="tri_platform",
     )
     channel = cols[1].selectbox(
-        "Channel",
+        _("Channel"),
         [None, "public", "private"],
-        format_func=lambda v: "All" if v is None else v,
+        format_func=labels({None: everything, **translated(["public", "private"])}),
         key="tri_channel",
     )
     statuses = cols[2].multiselect(
-        "Status", STATUS_CHOICES, default=["new", "open"], key="tri_status"
+        _("Status"),
+        STATUS_CHOICES,
+        default=["new", "open"],
+        key="tri_status",
+        format_func=labels(translated(STATUS_CHOICES)),
     )
     assignee = cols[3].selectbox(
-        "Assignee",
+        _("Assignee"),
         [None, store_triage.UNASSIGNED, *choices["assignees"]],
-        format_func=lambda v: (
-            "Anyone" if v is None else ("Unassigned" if v == store_triage.UNASSIGNED else v)
-        ),
+        format_func=labels({None: _("Anyone"), store_triage.UNASSIGNED: _("Unassigned")}),
         key="tri_assignee",
     )
     language = cols[4].selectbox(
-        "Language",
+        _("Language"),
         [None, *choices["languages"]],
-        format_func=lambda v: "All" if v is None else v,
+        format_func=labels({None: everything}),
         key="tri_language",
     )
     cols = st.columns([4, 1, 2])
     search = cols[0].text_input(
-        "Search text or author", key="tri_search", placeholder='e.g. refund, "order 123", @someone'
+        _("Search text or author"),
+        key="tri_search",
+        placeholder=_('e.g. refund, "order 123", @someone'),
     )
-    urgent = cols[1].toggle("Urgent only", key="tri_urgent")
+    urgent = cols[1].toggle(_("Urgent only"), key="tri_urgent")
     view = cols[2].radio(
-        "Show",
+        _("Show"),
         list(store_triage.VIEWS),
-        format_func=lambda v: VIEW_LABELS[v],
+        format_func=labels({v: _(label) for v, label in VIEW_LABELS.items()}),
         key="tri_view",
         horizontal=True,
-        help="Probably resolved: the customer's latest word is a thank-you or 'solved' "
-        "after a reply. Not waiting; close it or reopen it in one click.",
+        help=_(
+            "Probably resolved: the customer's latest word is a thank-you or 'solved' "
+            "after a reply. Not waiting; close it or reopen it in one click."
+        ),
     )
     return store_triage.QueueFilter(
         brand=brand,
@@ -117,12 +133,12 @@ def _confirm() -> None:
     if pending and tuple(_selected()) == pending[2]:
         _act(pending[0], pending[1])
     elif pending:
-        st.session_state["tri_flash"] = ("error", "the selection changed: nothing was done")
+        st.session_state["tri_flash"] = ("error", _("the selection changed: nothing was done"))
 
 
 def _cancel() -> None:
     st.session_state.pop("tri_pending", None)
-    st.session_state["tri_flash"] = ("success", "cancelled: nothing was changed")
+    st.session_state["tri_flash"] = ("success", _("cancelled: nothing was changed"))
 
 
 def _act(kind: str, value: str | None = None) -> None:
@@ -130,33 +146,34 @@ def _act(kind: str, value: str | None = None) -> None:
     db = common.conn()
     try:
         if not common.can("agent"):
-            raise ValueError("triage actions need the agent role")
+            raise ValueError(_("triage actions need the agent role"))
         if not ids:
-            raise ValueError("select one or more conversations first")
+            raise ValueError(_("select one or more conversations first"))
         who = common.actor()
         if kind == "status":
             n = store_triage.set_status(db, ids, value or "", actor=who)
-            message = f"{n} conversation(s) marked {value}"
+            message = _("{count} conversation(s) marked {status}").format(
+                count=n, status=_(value or "")
+            )
             if n < len(ids):
-                message += f"; {len(ids) - n} unchanged"
+                message += _("; {count} unchanged").format(count=len(ids) - n)
         elif kind == "assign":
             assignee = st.session_state.get("tri_assign_to") or None
             n = store_triage.assign(db, ids, assignee, actor=who)
             # st.success renders Markdown: the typed name is escaped.
-            message = (
-                f"{n} conversation(s) assigned to "
-                f"{escape_markdown(assignee) if assignee else 'nobody'}"
+            message = _("{count} conversation(s) assigned to {name}").format(
+                count=n, name=escape_markdown(assignee) if assignee else _("nobody")
             )
             _choices.clear()
         elif kind == "tag":
             n = store_triage.add_tag(db, ids, st.session_state.get("tri_tag") or "", actor=who)
-            message = f"tag added to {n} conversation(s)"
+            message = _("tag added to {count} conversation(s)").format(count=n)
         elif kind == "note":
             n = store_triage.add_note(db, ids, st.session_state.get("tri_note") or "", actor=who)
             st.session_state["tri_note"] = ""
-            message = f"note added to {n} conversation(s)"
+            message = _("note added to {count} conversation(s)").format(count=n)
         else:
-            raise ValueError(f"unknown action {kind}")
+            raise ValueError(_("unknown action {kind}").format(kind=kind))
     except ValueError as exc:
         st.session_state["tri_flash"] = ("error", str(exc))
     except sqlite3.OperationalError as exc:
@@ -166,13 +183,49 @@ def _act(kind: str, value: str | None = None) -> None:
         # held the database past the busy timeout; the action wrote nothing.
         st.session_state["tri_flash"] = (
             "error",
-            (
+            _(
                 "The database is busy: another writer, such as a large import, held it "
                 "longer than the wait allows. Nothing was changed; try again in a minute."
             ),
         )
     else:
         st.session_state["tri_flash"] = ("success", message)
+
+
+# Column headers (the frames keep these machine names; the grid shows them translated).
+HEADERS = (
+    N_("SLA"),
+    N_("waiting"),
+    N_("customer"),
+    N_("message"),
+    N_("lang"),
+    N_("sentiment"),
+    N_("urgency"),
+    N_("urgent"),
+    N_("priority"),
+    N_("peak"),
+    N_("why this position"),
+    N_("intent"),
+    N_("reasons"),
+    N_("status"),
+    N_("assignee"),
+    N_("tags"),
+    N_("brand"),
+    N_("since"),
+    N_("post"),
+    N_("at"),
+    N_("from"),
+    N_("author"),
+    N_("text"),
+    N_("action"),
+    N_("actor"),
+    N_("detail"),
+)
+
+
+def _headers(frame: pd.DataFrame) -> dict:
+    """column_config giving each machine-named column its translated header."""
+    return {c: st.column_config.Column(_(c)) for c in frame.columns if c and c != "id"}
 
 
 def _sla_label(row: dict, now: int) -> str | None:
@@ -190,15 +243,15 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "id": r["id"],
                 "priority": int(r.get("priority") or 0),
                 "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
-                "SLA": sla or "",
+                "SLA": _(sla) if sla else "",
                 "waiting": common.duration(r["waiting_seconds"]),
                 "customer": r.get("author_name") or r.get("customer_handle") or "",
                 "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
                 "lang": r.get("language") or "",
                 "sentiment": (
-                    f"{r['label']} {compound:+.2f}"
+                    f"{_(r['label'])} {number(compound, 2, signed=True)}"
                     if r.get("label") and compound is not None
-                    else (r.get("label") or "")
+                    else (_(r["label"]) if r.get("label") else "")
                 ),
                 "intent": intent_name(r.get("intent"), current_language()),
                 "urgency": int(r["urgency"] or 0),
@@ -207,8 +260,8 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "reasons": reason_text(
                     r.get("reason_codes"), r.get("reasons") or [], r.get("reason_language")
                 ),
-                "why this position": r.get("priority_why") or "",
-                "status": r["status"],
+                "why this position": store_triage.priority_why(r, now, current_language()),
+                "status": _(r["status"]),
                 "assignee": r.get("assignee") or "",
                 "tags": ", ".join(r.get("tags") or []),
                 "brand": r.get("brand") or "",
@@ -227,7 +280,10 @@ def _announce_urgent(flt: store_triage.QueueFilter) -> None:
         new = ids - seen
         if new:
             listed = ", ".join(f"#{i}" for i in sorted(new)[:5])
-            st.toast(f"{len(new)} new urgent conversation(s): {listed}", icon="🚨")
+            st.toast(
+                _("{count} new urgent conversation(s): {ids}").format(count=len(new), ids=listed),
+                icon="🚨",
+            )
     st.session_state["tri_seen_urgent"] = ids
 
 
@@ -237,11 +293,11 @@ def _action_buttons() -> None:
     for col, (label, status) in zip(
         cols,
         [
-            ("Mark replied", "replied"),
-            ("Close", "closed"),
-            ("Spam", "spam"),
-            ("Ignore", "ignored"),
-            ("Reopen", "open"),
+            (_("Mark replied"), "replied"),
+            (_("Close"), "closed"),
+            (_("Spam"), "spam"),
+            (_("Ignore"), "ignored"),
+            (_("Reopen"), "open"),
         ],
         strict=True,
     ):
@@ -255,14 +311,14 @@ def _action_buttons() -> None:
         )
     cols = st.columns(3)
     with cols[0]:
-        st.text_input("Assign to", key="tri_assign_to", placeholder="name (empty: unassign)")
-        st.button("Assign", key="tri_btn_assign", on_click=_request, args=("assign",))
+        st.text_input(_("Assign to"), key="tri_assign_to", placeholder=_("name (empty: unassign)"))
+        st.button(_("Assign"), key="tri_btn_assign", on_click=_request, args=("assign",))
     with cols[1]:
-        st.text_input("Tag", key="tri_tag", placeholder="e.g. refund")
-        st.button("Add tag", key="tri_btn_tag", on_click=_request, args=("tag",))
+        st.text_input(_("Tag"), key="tri_tag", placeholder=_("e.g. refund"))
+        st.button(_("Add tag"), key="tri_btn_tag", on_click=_request, args=("tag",))
     with cols[2]:
-        st.text_area("Note", key="tri_note", height=68)
-        st.button("Add note", key="tri_btn_note", on_click=_request, args=("note",))
+        st.text_area(_("Note"), key="tri_note", height=68)
+        st.button(_("Add note"), key="tri_btn_note", on_click=_request, args=("note",))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -277,22 +333,30 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     total = store_triage.queue_count(db, flt)
     rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
     st.caption(
-        f"{total:,} conversation(s) match · showing the first {len(rows):,} · "
-        f"highest priority first (current urgency + time against the SLA; "
-        f"see 'why this position') · refreshed "
-        f"{common.when(now, tz)[-5:]} ({REFRESH_SECONDS}s)"
+        _(
+            "{total} conversation(s) match · showing the first {shown} · highest priority "
+            "first (current urgency + time against the SLA; see 'why this position') · "
+            "refreshed {time} ({seconds}s)"
+        ).format(
+            total=number(total),
+            shown=number(len(rows)),
+            time=common.when(now, tz)[-5:],
+            seconds=REFRESH_SECONDS,
+        )
     )
     if not rows:
         st.info(
-            "Nothing is waiting for a response with these filters."
+            _("Nothing is waiting for a response with these filters.")
             if flt.view == "waiting"
-            else "No conversation is probably resolved with these filters.",
+            else _("No conversation is probably resolved with these filters."),
             icon="✅",
         )
     elif flt.view == "probably_resolved":
         st.caption(
-            "The customer's latest word is a thank-you or 'solved' after a reply: not "
-            "waiting. Select and Close to resolve, or Reopen to put it back in the queue."
+            _(
+                "The customer's latest word is a thank-you or 'solved' after a reply: not "
+                "waiting. Select and Close to resolve, or Reopen to put it back in the queue."
+            )
         )
     frame = _frame(rows, now, tz)
     ids = [r["id"] for r in rows]
@@ -307,27 +371,28 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
             on_select="rerun",
             selection_mode="multi-row",
             column_config={
+                **_headers(frame),
                 "id": st.column_config.NumberColumn("#", width="small", format="%d"),
-                "message": st.column_config.TextColumn("message", width="large"),
+                "message": st.column_config.TextColumn(_("message"), width="large"),
                 "priority": st.column_config.NumberColumn(
-                    "priority",
+                    _("priority"),
                     format="%d",
-                    help="current urgency + up to 50 for time against the SLA",
+                    help=_("current urgency + up to 50 for time against the SLA"),
                 ),
                 "urgency": st.column_config.ProgressColumn(
-                    "urgency",
+                    _("urgency"),
                     min_value=0,
                     max_value=100,
                     format="%d",
-                    help="urgency of the customer's messages since the last reply",
+                    help=_("urgency of the customer's messages since the last reply"),
                 ),
                 "peak": st.column_config.NumberColumn(
-                    "peak", format="%d", help="highest urgency this conversation ever had"
+                    _("peak"), format="%d", help=_("highest urgency this conversation ever had")
                 ),
                 "why this position": st.column_config.TextColumn(
-                    "why this position", width="large"
+                    _("why this position"), width="large"
                 ),
-                "post": st.column_config.LinkColumn("post", display_text="open ↗"),
+                "post": st.column_config.LinkColumn(_("post"), display_text=_("open ↗")),
             },
         )
         picked = [ids[i] for i in event.selection.rows if i < len(ids)]
@@ -343,11 +408,11 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     # "#1542" and "#5420" and offered to select every match. Ids here are exact.
     options = list(dict.fromkeys([*ids, *selected]))
     st.multiselect(
-        "Selected conversations",
+        _("Selected conversations"),
         options,
         key="tri_selected",
         format_func=lambda i: labels.get(i, f"#{i}"),
-        placeholder="tick rows in the table or type #id",
+        placeholder=_("tick rows in the table or type #id"),
         # Typed text matches the start of "#542 @handle" only (the default fuzzy
         # filter matched "542" in 22 other ids), and there is no "Select N
         # matches": a bulk selection is made row by row, and confirmed.
@@ -359,21 +424,27 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
         pending = st.session_state.get("tri_pending")
         if pending:
             kind, value, pending_ids = pending
-            what = f"mark {value}" if kind == "status" else kind
+            what = (
+                _("mark {status}").format(status=_(value or ""))
+                if kind == "status"
+                else _(ACTION_NAMES.get(kind, kind))
+            )
             st.warning(
-                f"Apply '{what}' to {len(pending_ids)} conversations? This changes all of them."
+                _("Apply '{action}' to {count} conversations? This changes all of them.").format(
+                    action=what, count=len(pending_ids)
+                )
             )
             cols = st.columns(2)
             cols[0].button(
-                f"Yes, apply to {len(pending_ids)}",
+                _("Yes, apply to {count}").format(count=len(pending_ids)),
                 key="tri_confirm",
                 on_click=_confirm,
                 type="primary",
             )
-            cols[1].button("Cancel", key="tri_cancel", on_click=_cancel)
+            cols[1].button(_("Cancel"), key="tri_cancel", on_click=_cancel)
         _action_buttons()
     else:
-        st.info("Your role can view the queue; triage actions need the agent role.")
+        st.info(_("Your role can view the queue; triage actions need the agent role."))
 
     chosen = _selected()
     if chosen:
@@ -386,47 +457,49 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         detail = store_triage.conversation_detail(common.conn(), conversation_id)
     except ValueError:
         return
-    with st.expander(f"Conversation #{conversation_id}", expanded=True):
+    with st.expander(_("Conversation #{id}").format(id=conversation_id), expanded=True):
         url = next((safe_url(r.get("url")) for r in rows if r["id"] == conversation_id), None)
         if url:
-            st.link_button("Open original post ↗", url)
+            st.link_button(_("Open original post ↗"), url)
         latest = next(
             (m for m in reversed(detail["messages"]) if m["direction"] == "inbound"), None
         )
         if latest:
-            st.caption("Latest customer message (plain text)")
+            st.caption(_("Latest customer message (plain text)"))
             st.text(latest["text"])
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "at": common.when(m["created_ts"], tz),
-                        "from": m["direction"],
-                        "author": m["author"] or "",
-                        "text": m["text"],
-                        "sentiment": m["label"] or "",
-                        "urgency": m["urgency"],
-                    }
-                    for m in detail["messages"]
-                ]
-            ),
-            hide_index=True,
+        messages = pd.DataFrame(
+            [
+                {
+                    "at": common.when(m["created_ts"], tz),
+                    "from": _(m["direction"]),
+                    "author": m["author"] or "",
+                    "text": m["text"],
+                    "sentiment": _(m["label"]) if m["label"] else "",
+                    "urgency": m["urgency"],
+                }
+                for m in detail["messages"]
+            ]
         )
+        st.dataframe(messages, hide_index=True, column_config=_headers(messages))
         if detail["notes"]:
-            st.markdown("**Notes**")
-            st.dataframe(pd.DataFrame(detail["notes"]), hide_index=True)
+            st.markdown("**" + _("Notes") + "**")
+            notes = pd.DataFrame(detail["notes"])
+            st.dataframe(notes, hide_index=True, column_config=_headers(notes))
         if detail["audit"]:
-            st.markdown("**History**")
-            st.dataframe(pd.DataFrame(detail["audit"]), hide_index=True)
+            st.markdown("**" + _("History") + "**")
+            audit = pd.DataFrame(detail["audit"])
+            st.dataframe(audit, hide_index=True, column_config=_headers(audit))
 
 
-st.title("Triage")
+st.title(_("Triage"))
 if not common.has_data():
     common.empty_state()
 else:
     current = common.scope()
     st.caption(
-        "Conversations waiting for a response, whatever the period in the sidebar. "
-        f"Times in {current.timezone}."
+        _(
+            "Conversations waiting for a response, whatever the period in the sidebar. "
+            "Times in {zone}."
+        ).format(zone=current.timezone)
     )
     live_queue(_filters(current.brand), current.tz)

@@ -17,6 +17,7 @@ from replywatch.collectors.registry import (
     SourceSpec,
 )
 from replywatch.config import ConfigError, flag, only, string, strings
+from replywatch.i18n import N_
 
 _NAME = re.compile(r"^(?:u/|/u/)?[\w-]{3,20}$")
 _SUBREDDIT = re.compile(r"^(?:r/|/r/)?\w{2,21}$")
@@ -137,11 +138,11 @@ CHANNEL = Channel(
     hints=(
         Hint(
             r"invalid_grant|OAuthException|401",
-            "the credentials were refused: check the password or refresh token",
+            N_("the credentials were refused: check the password or refresh token"),
         ),
         Hint(
             r"\b403\b|Forbidden",
-            "the account may not read this listing (private subreddit or suspended app)",
+            N_("the account may not read this listing (private subreddit or suspended app)"),
         ),
     ),
 )

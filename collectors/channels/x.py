@@ -18,6 +18,7 @@ from replywatch.collectors.registry import (
     SourceSpec,
 )
 from replywatch.config import ConfigError, as_table, flag, only, string, strings
+from replywatch.i18n import N_
 
 _HANDLE = re.compile(r"^@?\w{1,15}$")
 CREDENTIALS = (
@@ -195,9 +196,9 @@ CHANNEL = Channel(
     hints=(
         Hint(
             r"\b401\b|Unauthorized",
-            "the token was refused: check or regenerate it in the Developer Portal",
+            N_("the token was refused: check or regenerate it in the Developer Portal"),
         ),
-        Hint(r"\b403\b|Forbidden", "the plan or app permissions do not allow this endpoint"),
-        Hint(r"read cap|monthly", "the monthly read cap is reached: X resumes next month"),
+        Hint(r"\b403\b|Forbidden", N_("the plan or app permissions do not allow this endpoint")),
+        Hint(r"read cap|monthly", N_("the monthly read cap is reached: X resumes next month")),
     ),
 )

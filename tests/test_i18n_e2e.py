@@ -1,0 +1,103 @@
+"""The dashboard in Brazilian Portuguese in a real browser: a `streamlit run`
+server started as `replywatch dashboard --language pt-BR` does, driven by
+Playwright in Debian's chromium; screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from replywatch.dashboard_launcher import run_dashboard
+from tests.dashboard_seed import seed
+from tests.test_dashboard_e2e import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    settled,
+    wait_healthy,
+)
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {
+    "triage": "Triagem",
+    "response-times": "Tempos de resposta",
+    "sentiment": "Sentimento",
+    "benchmarks": "Benchmarks e exportação",
+    "sources": "Fontes",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e-pt") / "e2e.db"
+    seed(path, now=datetime.now(UTC))
+    port = free_port()
+    process = run_dashboard(path, port=port, language="pt-BR")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="pt-BR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def test_every_page_in_brazilian_portuguese(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, title in PAGES.items():
+        page.goto(f"{server}/" if path == "triage" else f"{server}/{path}")
+        page.get_by_role("heading", name=title).first.wait_for()
+        settled(page)
+        body = page.locator('[data-testid="stApp"]').inner_text()
+        assert "Fuso horário" in body and "Período" in body  # the sidebar
+        assert "Time zone" not in body and "Scope" not in body
+        page.screenshot(path=str(ARTIFACTS / f"pt-BR-{path}.png"), full_page=True)
+        if path == "triage":
+            page.get_by_text("Só urgentes").wait_for()
+            assert "Pesquisar texto ou autor" in body
+            assert "Triage" not in body.replace("Triagem", "")
+        if path == "response-times":
+            assert "Mediana da primeira resposta" in body and "Taxa de resposta" in body
+            # Babel's pt-BR durations ("1 h 05 min" style), not "1h 05m".
+            assert " min" in body or " h" in body
+
+
+def test_switching_to_english_in_the_browser(server, page):
+    page.goto(f"{server}/")
+    page.get_by_role("heading", name="Triagem").first.wait_for()
+    settled(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    picker = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Idioma")
+    picker.click()
+    page.get_by_role("option", name="English").click()
+    page.get_by_role("heading", name="Triage").first.wait_for()
+    settled(page)
+    body = page.locator('[data-testid="stApp"]').inner_text()
+    page.get_by_text("Urgent only").wait_for()
+    assert "Search text or author" in body and "Pesquisar texto ou autor" not in body
+    page.screenshot(path=str(ARTIFACTS / "pt-BR-switched-to-en.png"), full_page=True)
