@@ -128,7 +128,7 @@ def validated_rows(
 
 def _payload_of(message: Any) -> Any:
     if type(message) is tuple and len(message) == len(MESSAGE_COLUMNS):
-        return message[MESSAGE_COLUMNS.index("raw")]
+        return dict(zip(MESSAGE_COLUMNS, message, strict=True))["raw"]
     return getattr(message, "raw", None)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from replywatch.collectors.base import Message, Rejected, extract_mentions, fetched_now
+from replywatch.store.message_spec import row_builder
 from replywatch.store.messages import MESSAGE_COLUMNS
 
 TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
@@ -236,30 +237,30 @@ def _twcs_values(
         created_ts, created_iso = _twcs_utc(created_at)
     except ValueError as exc:
         raise ValueError(f"bad created_at {created_at!r}") from exc
-    return (
-        "x",
+    return _twcs_row(
         tweet_id,
         _twcs_kind(inbound, parent),
-        "public",
         "inbound" if inbound else "outbound",
         None if inbound else author,
         author,
         author,
-        None,
-        None,
         text,
-        None,
         " ".join(extract_mentions(text)) if "@" in text else "",
         created_iso,
         created_ts,
         parent,
-        None,
-        None,
-        TWCS_SOURCE,
         fetched_at,
         raw,
-        0,
     )
+
+
+#: The stored row of a twcs record, built from the columns it fills (the
+#: others take their defaults from ``store.message_spec``).
+_twcs_row = row_builder(
+    ("external_id", "kind", "direction", "brand", "author_id", "author_handle", "text",
+     "mentions", "created_at", "created_ts", "in_reply_to_id", "fetched_at", "raw"),
+    {"platform": "x", "channel": "public", "source": TWCS_SOURCE},
+)  # fmt: skip
 
 
 class _RecordingLines:

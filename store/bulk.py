@@ -39,6 +39,7 @@ from sqlite_utils import Database
 from replywatch.store.brands import ensure_brand_accounts
 from replywatch.store.db import transaction
 from replywatch.store.dead_letters import add_dead_letter
+from replywatch.store.message_spec import column_definitions
 from replywatch.store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
 
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
@@ -53,23 +54,17 @@ REBUILD_INDEX_RATIO = 0.5
 #: Rows per statement batch when reading the staged rows back.
 READ_CHUNK = 5_000
 
-# Same checks as ``messages``: a row the store would refuse is refused while
-# staging, where it can be dead-lettered alone.
-_STAGE_SCHEMA = """
-CREATE TABLE stage.rows (
-    s INTEGER PRIMARY KEY,
-    platform TEXT NOT NULL, external_id TEXT NOT NULL, kind TEXT NOT NULL,
-    channel TEXT NOT NULL CHECK (channel IN ('public', 'private')),
-    direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
-    brand TEXT, author_id TEXT, author_handle TEXT, author_name TEXT,
-    author_followers INTEGER,
-    text TEXT NOT NULL, lang TEXT, mentions TEXT NOT NULL,
-    created_at TEXT NOT NULL, created_ts INTEGER NOT NULL, in_reply_to_id TEXT,
-    thread_ref TEXT, url TEXT, source TEXT NOT NULL, fetched_at TEXT NOT NULL, raw TEXT,
-    is_demo INTEGER NOT NULL
-);
-CREATE TABLE stage.rejected (payload, error TEXT NOT NULL);
-"""
+
+def stage_schema() -> str:
+    """The scratch tables: the staged rows carry every message column with the
+    same checks as ``messages`` (from ``store.message_spec``), so a row the
+    store would refuse is refused while staging, where it can be dead-lettered
+    alone."""
+    return (
+        "CREATE TABLE stage.rows (\n    s INTEGER PRIMARY KEY,\n    "
+        f"{column_definitions()}\n);\n"
+        "CREATE TABLE stage.rejected (payload, error TEXT NOT NULL);\n"
+    )
 
 
 @dataclass
@@ -110,7 +105,7 @@ class BulkLoad:
         conn.execute("PRAGMA stage.journal_mode = MEMORY")
         conn.execute("PRAGMA stage.synchronous = OFF")
         conn.execute(f"PRAGMA stage.cache_size = -{STAGE_CACHE_KIB}")
-        for statement in _STAGE_SCHEMA.split(";"):
+        for statement in stage_schema().split(";"):
             if statement.strip():
                 conn.execute(statement)
 

@@ -18,16 +18,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.store.db import savepoint
+from replywatch.store.message_spec import column_names, required_columns, row_defaults
 from replywatch.store.timeutil import iso_utc, utc_now
 
-MESSAGE_COLUMNS = (
-    "platform", "external_id", "kind", "channel", "direction", "brand",
-    "author_id", "author_handle", "author_name", "author_followers", "text", "lang",
-    "mentions", "created_at", "created_ts", "in_reply_to_id", "thread_ref", "url",
-    "source", "fetched_at", "raw", "is_demo",
-)  # fmt: skip
-REQUIRED_COLUMNS = ("platform", "external_id", "kind", "channel", "direction",
-                    "created_at", "created_ts", "source")  # fmt: skip
+#: The stored columns a collector or importer fills, in order, and those a
+#: row must have: both from ``store.message_spec``, the one definition.
+MESSAGE_COLUMNS = column_names()
+REQUIRED_COLUMNS = required_columns()
 
 #: A private message without reply links joins the latest conversation of its
 #: thread only if that conversation was active this recently (seconds).
@@ -103,8 +100,7 @@ def _checked(values: tuple) -> tuple:
     return values
 
 
-_DEFAULTS: dict[str, Any] = dict.fromkeys(MESSAGE_COLUMNS)
-_DEFAULTS.update(text="", mentions="", is_demo=0)
+_DEFAULTS: dict[str, Any] = row_defaults()
 _RAW = MESSAGE_COLUMNS.index("raw")
 _FETCHED_AT = MESSAGE_COLUMNS.index("fetched_at")
 _IS_DEMO = MESSAGE_COLUMNS.index("is_demo")
@@ -113,7 +109,7 @@ _INSERT_SQL = (
     f"VALUES ({', '.join('?' for _ in MESSAGE_COLUMNS)}) "
     "ON CONFLICT (platform, external_id) DO NOTHING"
 )
-_NOT_NULL_TEXT = (MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("mentions"))
+_NOT_NULL_TEXT = tuple(i for i, v in enumerate(_DEFAULTS.values()) if v == "")
 
 
 def insert_messages(
