@@ -390,6 +390,18 @@ def collect(
         console.print("stopped; everything fetched so far is stored")
 
 
+@main.command(name="channels")
+def channels_command() -> None:
+    """List the registered channels: config table, credentials, sources, docs page."""
+    from replywatch.collectors import registry
+
+    for channel in registry.channels():
+        described = channel.describe()
+        click.echo(f"{described.pop('channel')}")
+        for key, value in described.items():
+            click.echo(f"  {key + ':':<13}{value or '-'}")
+
+
 def _print_warning(text: str) -> None:
     from rich.markup import escape
 

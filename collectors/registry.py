@@ -212,6 +212,17 @@ class Channel:
                 values[cred.key] = str(value).strip()
         return Credentials(values, frozenset(c.key for c in self.credentials if c.secret))
 
+    def describe(self) -> dict[str, str]:
+        """What this channel is, as text (``replywatch channels``)."""
+        return {
+            "channel": f"{self.icon} {self.label} ({self.name})",
+            "kind": "polled" if self.polled else "file import",
+            "config": f"[brands.<key>.{self.name}]" if self.watch else f"import {self.name} PATH",
+            "credentials": ", ".join(c.env or f"[{self.name}] {c.key}" for c in self.credentials),
+            "sources": ", ".join(s.pattern for s in self.sources) or (self.import_source or ""),
+            "docs": self.docs,
+        }
+
     def advice(self, error: str | None) -> str | None:
         """The hint for ``error``, if one matches."""
         for hint in self.hints:

@@ -247,6 +247,14 @@ def test_toy_config_table_settings_and_hints_come_from_its_module(toy):
         parse_config({"brands": {"a": {"toy": {"account": "a", "account_id": "1"}}}})
 
 
+def test_channels_command_lists_the_registry(toy):
+    result = CliRunner().invoke(main, ["channels"])
+    assert result.exit_code == 0, result.output
+    for expected in ("[brands.<key>.toy]", "TOY_TOKEN", "toy:<brand>:feed", "X_BEARER_TOKEN"):
+        assert expected in result.output
+    assert "import twcs PATH" in result.output
+
+
 def test_registered_channels_name_their_tables_credentials_and_docs():
     from tests.collectors_support import REPO_ROOT
 
