@@ -263,13 +263,13 @@ def demo(
     pt-PT: Mercado Luz, Europe/Lisbon)."""
     import time
 
-    from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed
+    from replywatch.collectors.demo import ALL_PLATFORMS, DEMO_SOURCE, DemoFeed
     from replywatch.pipeline import ingest
     from replywatch.store.brands import ensure_brand_accounts, upsert_brands
     from replywatch.store.db import transaction
     from replywatch.store.timeutil import utc_now
 
-    feed = DemoFeed(seed=seed)
+    feed = DemoFeed(seed=seed, platforms=ALL_PLATFORMS)
     if db_path.exists() and not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)

@@ -43,7 +43,8 @@ class Scrubber:
         re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic|oauth)\s+[^\s'\",}]+"),
         re.compile(
             r"(?i)((?:access_token|refresh_token|oauth_token|oauth_signature|"
-            r"client_secret|password|bearer_token)['\"]?\s*[=:]\s*['\"]?)[^\s&'\",}]+"
+            r"client_secret|password|bearer_token|appsecret_proof|app_secret)['\"]?\s*[=:]\s*"
+            r"['\"]?)[^\s&'\",}]+"
         ),
     )
 

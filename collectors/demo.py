@@ -4,6 +4,13 @@ traffic for a few brands, so replywatch can be tried with no credentials.
 Every demo message has ``is_demo = 1``, source ``demo`` and an external id
 starting with ``demo-``; demo authors are called ``demo_…``. The same seed and
 anchor time always produce the same messages.
+
+``DemoFeed(platforms=ALL_PLATFORMS)`` (what ``replywatch demo`` runs) adds
+Facebook (page comments, Messenger) and Instagram (comments, mentions, DMs):
+the Portuguese-speaking brands get most of their traffic there, as e-commerce
+teams in Brazil and Portugal do; Messenger is answered fastest (pages chase
+Facebook's "Very responsive" badge), Instagram comments slowest. The default
+``platforms`` is the original X + Reddit mix.
 """
 
 from __future__ import annotations
@@ -18,6 +25,17 @@ from replywatch.collectors.base import Message
 from replywatch.store.timeutil import to_utc
 
 DEMO_SOURCE = "demo"
+CLASSIC_PLATFORMS = ("x", "reddit")
+ALL_PLATFORMS = ("x", "reddit", "facebook", "instagram")
+#: Share of each brand's customer messages per platform, by brand language
+#: (filtered to the feed's platforms).
+PLATFORM_WEIGHTS = {
+    "pt": {"x": 0.15, "reddit": 0.05, "facebook": 0.35, "instagram": 0.45},
+    "en": {"x": 0.45, "reddit": 0.15, "facebook": 0.2, "instagram": 0.2},
+}
+#: Reply-delay multiplier per (platform, channel): Messenger is watched
+#: closely, public Instagram comments wait longest.
+DELAY_SCALE = {("facebook", "private"): 0.4, ("instagram", "public"): 1.6}
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,17 @@ class DemoBrand:
     answer_rate: float
     typical_reply_minutes: float
     daily_volume: int
+    instagram_handle: str = ""
+
+    def handle(self, platform: str) -> str:
+        """The brand's own handle on ``platform`` (Facebook: the page name)."""
+        if platform == "x":
+            return self.x_handle
+        if platform == "reddit":
+            return self.reddit_handle
+        if platform == "facebook":
+            return self.name
+        return self.instagram_handle or self.reddit_handle
 
     @property
     def interface_language(self) -> str:
@@ -44,7 +73,12 @@ class DemoBrand:
 
     def accounts(self) -> list[tuple[str, str, str]]:
         """The brand's ``(platform, handle, brand_key)`` accounts."""
-        return [("x", self.x_handle, self.key), ("reddit", self.reddit_handle, self.key)]
+        return [
+            ("x", self.x_handle, self.key),
+            ("reddit", self.reddit_handle, self.key),
+            ("facebook", self.handle("facebook"), self.key),
+            ("instagram", self.handle("instagram"), self.key),
+        ]
 
     def settings(self) -> dict:
         """Brand settings as stored in ``brands.settings``."""
@@ -69,6 +103,7 @@ DEMO_BRANDS = (
         0.88,
         35,
         40,
+        "loja.aurora",
     ),
     DemoBrand(
         "mercadoluz",
@@ -81,6 +116,7 @@ DEMO_BRANDS = (
         0.80,
         70,
         22,
+        "mercadoluz.pt",
     ),
     DemoBrand(
         "northwind",
@@ -93,6 +129,7 @@ DEMO_BRANDS = (
         0.92,
         20,
         30,
+        "northwind.shop",
     ),
 )
 
@@ -201,6 +238,7 @@ class DemoFeed:
 
     seed: int = 42
     brands: tuple[DemoBrand, ...] = DEMO_BRANDS
+    platforms: tuple[str, ...] = CLASSIC_PLATFORMS
     _rng: random.Random = field(init=False)
     _serial: int = field(default=0, init=False)
     _pending_replies: list[tuple[datetime, Message]] = field(default_factory=list, init=False)
@@ -231,8 +269,15 @@ class DemoFeed:
         rng = self._rng
         texts = _TEXTS[brand.language]
         kind = rng.choices([k for k, _ in _KIND_WEIGHTS], [w for _, w in _KIND_WEIGHTS])[0]
-        platform = rng.choices(["x", "reddit"], [0.75, 0.25])[0]
-        channel = "private" if rng.random() < 0.2 else "public"
+        if self.platforms == CLASSIC_PLATFORMS:
+            platform = rng.choices(["x", "reddit"], [0.75, 0.25])[0]
+        else:
+            weights = PLATFORM_WEIGHTS[brand.language]
+            names = [p for p in self.platforms if p in weights]
+            platform = rng.choices(names, [weights[p] for p in names])[0]
+        # Messenger and Instagram Direct carry more of the talk than X DMs.
+        private_share = 0.35 if platform in ("facebook", "instagram") else 0.2
+        channel = "private" if rng.random() < private_share else "public"
         text = rng.choice(texts[kind]).format(
             brand=brand.name,
             product=rng.choice(texts["products"]),
@@ -241,6 +286,10 @@ class DemoFeed:
         handle = f"demo_{brand.language}_{rng.randint(1, 400)}"
         if channel == "public" and platform == "x":
             text = f"@{brand.x_handle} {text}"
+        kind_of = "dm" if channel == "private" else ("mention" if platform == "x" else "comment")
+        if channel == "public" and platform == "instagram" and rng.random() < 0.15:
+            # Tagged under the customer's own photo (Instagram's /tags).
+            text, kind_of = f"@{brand.instagram_handle} {text}", "mention"
         external_id = self._next_id()
         return Message(
             platform=platform,
@@ -248,7 +297,7 @@ class DemoFeed:
             created_at=when,
             text=text,
             direction="inbound",
-            kind="dm" if channel == "private" else ("mention" if platform == "x" else "comment"),
+            kind=kind_of,
             channel=channel,
             source=DEMO_SOURCE,
             author_id=handle,
@@ -265,9 +314,9 @@ class DemoFeed:
 
     def _brand_reply(self, brand: DemoBrand, to: Message, when: datetime) -> Message:
         texts = _TEXTS[brand.language]
-        handle = brand.x_handle if to.platform == "x" else brand.reddit_handle
+        handle = brand.handle(to.platform)
         text = self._rng.choice(texts["reply"])
-        if to.channel == "public" and to.platform == "x":
+        if to.channel == "public" and to.platform in ("x", "instagram"):
             text = f"@{to.author_handle} {text}"
         return Message(
             platform=to.platform,
@@ -305,6 +354,7 @@ class DemoFeed:
         return message
 
     def _reply_delay(self, brand: DemoBrand, message: Message, scale: float) -> timedelta:
+        scale *= DELAY_SCALE.get((message.platform, message.channel), 1.0)
         minutes = self._rng.lognormvariate(0, 0.9) * brand.typical_reply_minutes * scale
         return timedelta(minutes=max(0.5, minutes))
 

@@ -147,10 +147,18 @@ class ChannelContext:
     clock: Callable[[], float]
     sleep: Callable[[float], None]
     warnings: list[str] = field(default_factory=list)
+    #: Secret values found or derived while opening (e.g. Meta's
+    #: appsecret_proof): the runner adds them to the scrubber.
+    secrets: list[str] = field(default_factory=list)
 
     def warn(self, text: str) -> None:
         """Report something the user should fix; the run goes on."""
         self.warnings.append(text)
+
+    def add_secrets(self, values: list[str]) -> None:
+        """Scrub ``values`` from everything stored or shown, like the
+        declared credentials."""
+        self.secrets.extend(v for v in values if v)
 
     def remember_account_id(self, handle: str, account_id: str) -> None:
         """Store an account id looked up now, so the next run needs no lookup."""

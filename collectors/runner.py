@@ -344,12 +344,14 @@ def build_platforms(
                 f".streamlit/secrets.toml; see {channel.docs}"
             )
             continue
-        platforms.append(_platform(channel, config, brands, found, clock=clock, sleep=sleep))
+        platforms.append(
+            _platform(channel, config, brands, found, clock=clock, sleep=sleep, scrubber=scrubber)
+        )
     return platforms, scrubber
 
 
 def _platform(
-    channel: registry.Channel, config: Config, brands, found, *, clock, sleep
+    channel: registry.Channel, config: Config, brands, found, *, clock, sleep, scrubber: Scrubber
 ) -> Platform:
     platform = Platform(channel.name, prepare=lambda db: [])
 
@@ -373,6 +375,7 @@ def _platform(
             return channel.open(ctx)
         finally:
             platform.warnings.extend(ctx.warnings)
+            scrubber.add(ctx.secrets)
 
     platform.prepare = prepare
     return platform

@@ -11,6 +11,8 @@ The public API (stable; the dashboard and the CLI depend on these names):
   :func:`export_benchmarks`, :func:`export_benchmarks_to_bytes`,
   :func:`neutralise_formula` (``metrics.exports``)
 - :class:`BusinessCalendar`, :func:`validate_settings` (``metrics.business_hours``)
+- :func:`very_responsive` (``metrics.messenger_badge``: Facebook's own
+  "Very responsive to messages" rule per page)
 
 Definitions: ``docs/metrics.md``.
 """
@@ -30,6 +32,7 @@ from replywatch.metrics.exports import (
     export_conversations_to_bytes,
     neutralise_formula,
 )
+from replywatch.metrics.messenger_badge import very_responsive
 from replywatch.metrics.reports import (
     frt_distribution,
     hour_of_week,
@@ -57,5 +60,6 @@ __all__ = [
     "response_time_report",
     "sla_state",
     "validate_settings",
+    "very_responsive",
     "waiting_conversations",
 ]

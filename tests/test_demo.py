@@ -78,3 +78,46 @@ def test_demo_command_seeds_and_feeds(tmp_path: Path):
     assert db.execute("SELECT count(*) FROM messages WHERE is_demo = 0").fetchone()[0] == 0
     statuses = dict(db.execute("SELECT status, count(*) FROM conversations GROUP BY 1"))
     assert statuses.get("replied", 0) > 0 and statuses.get("new", 0) > 0
+
+
+def test_demo_with_facebook_and_instagram_is_portuguese_heavy_with_realistic_delays():
+    from replywatch.collectors.demo import ALL_PLATFORMS
+
+    messages = [
+        m for batch in DemoFeed(platforms=ALL_PLATFORMS).history(ANCHOR, days=14) for m in batch
+    ]
+    inbound = [m for m in messages if m.direction == "inbound"]
+    assert {m.platform for m in messages} == set(ALL_PLATFORMS)
+    meta = [m for m in inbound if m.platform in ("facebook", "instagram")]
+    # Portuguese-heavy: most Facebook/Instagram talk is in Portuguese.
+    assert sum(m.lang == "pt" for m in meta) / len(meta) > 0.7
+    kinds = {(m.platform, m.channel, m.kind) for m in inbound}
+    assert {("facebook", "public", "comment"), ("facebook", "private", "dm")} <= kinds
+    assert {("instagram", "public", "comment"), ("instagram", "public", "mention")} <= kinds
+    assert ("instagram", "private", "dm") in kinds
+    # Brand replies come from the brand's own accounts, after the customer.
+    by_id = {m.external_id: m for m in messages}
+    delays: dict[str, list[float]] = {"messenger": [], "instagram": []}
+    for m in messages:
+        if m.direction != "outbound" or m.platform not in ("facebook", "instagram"):
+            continue
+        parent = by_id.get(m.in_reply_to_id or "")
+        if parent is not None and parent.direction == "inbound":
+            assert m.created_at > parent.created_at
+            if m.platform == "instagram" and m.channel == "public":
+                delays["instagram"].append((m.created_at - parent.created_at).total_seconds())
+    private = [m for m in messages if m.platform == "facebook" and m.channel == "private"]
+    threads: dict[str, list] = {}
+    for m in sorted(private, key=lambda m: m.created_at):
+        threads.setdefault(m.thread_ref, []).append(m)
+    for thread in threads.values():
+        if thread[0].direction == "inbound":
+            reply = next((m for m in thread if m.direction == "outbound"), None)
+            if reply is not None:
+                delays["messenger"].append(
+                    (reply.created_at - thread[0].created_at).total_seconds()
+                )
+    assert delays["messenger"] and delays["instagram"]
+    median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    # Messenger answered faster than public Instagram comments (median).
+    assert median(delays["messenger"]) < median(delays["instagram"])

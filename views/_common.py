@@ -37,6 +37,7 @@ STATE_STYLES = {
     N_("at risk"): "background-color: #ffe9c7; color: #7a4a00",
     N_("breached"): "background-color: #ffd6d6; color: #8a1010",
     N_("failing"): "background-color: #ffd6d6; color: #8a1010",
+    N_("re-authorise"): "background-color: #ffd6d6; color: #8a1010",
 }
 
 

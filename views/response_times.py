@@ -70,6 +70,51 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
         cols[5].caption(_(label) + (f" ({_minutes(typical)})" if typical is not None else ""))
 
 
+def _messenger_badges(pages: list[dict[str, Any]]) -> None:
+    """Facebook's own "Very responsive to messages" rule, per page, beside
+    the 7-day public badge: whether each page has it and how far it is."""
+    if not pages:
+        return
+    st.subheader("Facebook: Very responsive to messages")
+    st.caption(
+        "Facebook's rule over the last 7 days of Messenger: response rate >= 90 % and "
+        "response time <= 15 min (average of the fastest 90 % of first responses; a message "
+        "counts when it is the first after 24 h of silence; spam excluded). Away status "
+        "cannot be seen here: docs/metrics.md."
+    )
+    rows = []
+    for page in pages:
+        margin = page["time_margin_s"]
+        if page["has_badge"]:
+            distance = (
+                f"keeps it through {page['misses_allowed']} more unanswered new message(s); "
+                f"{_minutes(margin)} of response-time headroom"
+            )
+        else:
+            needs = []
+            if not page["rate_ok"]:
+                needs.append(f"answer the next {page['answers_needed']} new message(s)")
+            if not page["time_ok"] and margin is not None:
+                needs.append(f"average {_minutes(-margin)} faster")
+            elif margin is None:
+                needs.append("answer a new message")
+            distance = "needs to " + " and ".join(needs)
+        rows.append(
+            {
+                "page": page["brand"],
+                "badge": "yes" if page["has_badge"] else "no",
+                "response rate": _share(page["response_rate"]),
+                "response time": _minutes(page["response_time_s"]),
+                "new messages": page["counted"],
+                "answered": page["answered"],
+                "pending (< 24 h)": page["pending"],
+                "spam excluded": page["spam_excluded"],
+                "how far": distance,
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
 def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
     frame = pd.DataFrame(rows)
     key = next((k for k in ("day", "week", "month") if k in frame.columns), None)
@@ -247,6 +292,7 @@ if business:  # the tiles follow the toggle where metrics provides both
         },
     }
 _tiles(kpis, badge)
+_messenger_badges(_call(path, "very_responsive", brand=scope.brand, now=now))
 
 st.subheader(_("Trend"))
 trend = _trend(

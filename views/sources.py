@@ -14,6 +14,18 @@ from replywatch.views.i18n import N_, _, labels, number
 # budget (the X collector records its usage there).
 USAGE_KEYS = ("monthly_reads", "monthly_read_usage", "reads_this_month", "monthly_usage")
 CAP_KEYS = ("monthly_read_cap", "monthly_cap", "read_cap", "cap")
+#: Graph API (Facebook / Instagram) sources record the highest share of any
+#: rate-limit budget in use and Meta's time to regain access.
+API_USAGE_KEY, API_REGAIN_KEY = "api_usage_percent", "api_regain_minutes"
+
+
+def _state(row: dict) -> str:
+    """ok / failing, or "re-authorise" when the last error says a token or
+    permission must be renewed (the collectors put that word first); English,
+    translated where shown."""
+    if row["consecutive_failures"] <= 0:
+        return N_("ok")
+    return N_("re-authorise") if "re-authorise" in (row["last_error"] or "") else N_("failing")
 
 
 def _channel(source: str) -> str:
@@ -44,6 +56,8 @@ HEADERS = (
     N_("dead letters"),
     N_("channel"),
     N_("what to do"),
+    N_("API usage"),
+    N_("access back in (min)"),
     N_("received_at"),
     N_("error"),
     N_("payload"),
@@ -79,12 +93,13 @@ else:
     table = []
     for row in health:
         used, cap = _first(row["details"], USAGE_KEYS), _first(row["details"], CAP_KEYS)
-        failing = row["consecutive_failures"] > 0
+        api = _first(row["details"], (API_USAGE_KEY,))
+        regain = _first(row["details"], (API_REGAIN_KEY,))
         table.append(
             {
                 "channel": _channel(row["source"]),
                 "source": row["source"],
-                "state": _("failing") if failing else _("ok"),
+                "state": _(_state(row)),
                 "last poll (UTC)": row["last_poll_at"] or "",
                 "last success (UTC)": row["last_success_at"] or "",
                 "items last poll": row["items_fetched"],
@@ -95,8 +110,12 @@ else:
                 "reads / cap": (
                     f"{number(used)} / {number(cap)}" if used is not None and cap else ""
                 ),
+                "API usage": None if api is None else api / 100,
+                "access back in (min)": regain if regain else None,
                 "last error": row["last_error"] or "",
-                "what to do": _advice(row["source"], row["last_error"], failing),
+                "what to do": _advice(
+                    row["source"], row["last_error"], row["consecutive_failures"] > 0
+                ),
                 "last error at": row["last_error_at"] or "",
                 "dead letters": counts.get(row["source"], 0),
             }
@@ -113,6 +132,16 @@ else:
                 max_value=1.0,
                 format="percent",
                 help=_("API reads this month against the plan's cap"),
+            ),
+            "API usage": st.column_config.ProgressColumn(
+                _("API usage"),
+                min_value=0.0,
+                max_value=1.0,
+                format="percent",
+                help=_(
+                    "Graph API (Facebook / Instagram): highest share of any rate-limit "
+                    "budget in use during the last poll (X-App-Usage, X-Business-Use-Case-Usage)"
+                ),
             ),
             "last error": st.column_config.TextColumn(_("last error"), width="large"),
         },
