@@ -70,49 +70,74 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
         cols[5].caption(_(label) + (f" ({_minutes(typical)})" if typical is not None else ""))
 
 
+#: Columns of the Messenger badge table (machine names; shown translated).
+BADGE_COLUMNS = (
+    N_("page"),
+    N_("badge"),
+    N_("response rate"),
+    N_("response time"),
+    N_("new messages"),
+    N_("answered"),
+    N_("pending (< 24 h)"),
+    N_("spam excluded"),
+    N_("how far"),
+)
+
+
+def _badge_distance(page: dict[str, Any]) -> str:
+    """How far a page is from earning the badge, or how much room it has."""
+    margin = page["time_margin_s"]
+    if page["has_badge"]:
+        return _(
+            "keeps it through {misses} more unanswered new message(s); "
+            "{headroom} of response-time headroom"
+        ).format(misses=page["misses_allowed"], headroom=_minutes(margin))
+    needs = []
+    if not page["rate_ok"]:
+        needs.append(
+            _("answer the next {count} new message(s)").format(count=page["answers_needed"])
+        )
+    if margin is None:
+        needs.append(_("answer a new message"))
+    elif not page["time_ok"]:
+        needs.append(_("average {faster} faster").format(faster=_minutes(-margin)))
+    return _("needs to: {steps}").format(steps="; ".join(needs))
+
+
 def _messenger_badges(pages: list[dict[str, Any]]) -> None:
     """Facebook's own "Very responsive to messages" rule, per page, beside
     the 7-day public badge: whether each page has it and how far it is."""
     if not pages:
         return
-    st.subheader("Facebook: Very responsive to messages")
+    st.subheader(_("Facebook: Very responsive to messages"))
     st.caption(
-        "Facebook's rule over the last 7 days of Messenger: response rate >= 90 % and "
-        "response time <= 15 min (average of the fastest 90 % of first responses; a message "
-        "counts when it is the first after 24 h of silence; spam excluded). Away status "
-        "cannot be seen here: docs/metrics.md."
-    )
-    rows = []
-    for page in pages:
-        margin = page["time_margin_s"]
-        if page["has_badge"]:
-            distance = (
-                f"keeps it through {page['misses_allowed']} more unanswered new message(s); "
-                f"{_minutes(margin)} of response-time headroom"
-            )
-        else:
-            needs = []
-            if not page["rate_ok"]:
-                needs.append(f"answer the next {page['answers_needed']} new message(s)")
-            if not page["time_ok"] and margin is not None:
-                needs.append(f"average {_minutes(-margin)} faster")
-            elif margin is None:
-                needs.append("answer a new message")
-            distance = "needs to " + " and ".join(needs)
-        rows.append(
-            {
-                "page": page["brand"],
-                "badge": "yes" if page["has_badge"] else "no",
-                "response rate": _share(page["response_rate"]),
-                "response time": _minutes(page["response_time_s"]),
-                "new messages": page["counted"],
-                "answered": page["answered"],
-                "pending (< 24 h)": page["pending"],
-                "spam excluded": page["spam_excluded"],
-                "how far": distance,
-            }
+        _(
+            "Facebook's rule over the last 7 days of Messenger: response rate of at least "
+            "90% and response time of at most 15 min (average of the fastest 90% of first "
+            "responses; a message counts when it is the first after 24 h of silence; spam "
+            "excluded). Away status cannot be seen here: docs/metrics.md."
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    )
+    rows = [
+        {
+            "page": page["brand"],
+            "badge": _("yes") if page["has_badge"] else _("no"),
+            "response rate": _share(page["response_rate"]),
+            "response time": _minutes(page["response_time_s"]),
+            "new messages": page["counted"],
+            "answered": page["answered"],
+            "pending (< 24 h)": page["pending"],
+            "spam excluded": page["spam_excluded"],
+            "how far": _badge_distance(page),
+        }
+        for page in pages
+    ]
+    frame = pd.DataFrame(rows)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={c: st.column_config.Column(_(c)) for c in frame.columns},
+    )
 
 
 def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from replywatch.collectors.registry import ChannelContext, Credential, Hint, Setting
 from replywatch.config import ConfigError, flag
+from replywatch.i18n import N_
 
 if TYPE_CHECKING:
     from replywatch.collectors.graph_api import GraphClient
@@ -32,13 +33,13 @@ SETTINGS = (
 HINTS = (
     Hint(
         r"access token is expired or revoked|code 190",
-        "re-authorise: generate a new long-lived Page token and set META_ACCESS_TOKEN",
+        N_("re-authorise: generate a new long-lived Page token and set META_ACCESS_TOKEN"),
     ),
     Hint(
         r"missing permission|PermissionMissing",
-        "re-authorise with the permission this part needs (see the channel's docs page)",
+        N_("re-authorise with the permission this part needs (see the channel's docs page)"),
     ),
-    Hint(r"access returns in", "Meta's rate limit: the source resumes by itself"),
+    Hint(r"access returns in", N_("Meta's rate limit: the source resumes by itself")),
 )
 
 
