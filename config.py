@@ -98,6 +98,8 @@ class CollectorSettings:
         object.__setattr__(self, "_values", {**known, **values})
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # e.g. _values before it is set (copying)
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
@@ -105,6 +107,10 @@ class CollectorSettings:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("CollectorSettings is immutable")
+
+    def __reduce__(self) -> tuple:
+        # copy and pickle rebuild it through __init__ (which validates).
+        return (_collector_settings, (self._values,))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CollectorSettings) and self._values == other._values
@@ -114,6 +120,10 @@ class CollectorSettings:
 
     def __repr__(self) -> str:
         return f"CollectorSettings({self._values!r})"
+
+
+def _collector_settings(values: dict[str, Any]) -> CollectorSettings:
+    return CollectorSettings(**values)
 
 
 @dataclass(frozen=True)

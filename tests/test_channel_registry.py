@@ -4,7 +4,9 @@ shared resumable pager, and its brand replies are recognised."""
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -234,6 +236,8 @@ def test_toy_config_table_settings_and_hints_come_from_its_module(toy):
     assert acme.watch("toy") == ToyWatch("acmehelp", "900") == acme.toy
     assert acme.accounts() == [("toy", "acmehelp", "900")]
     assert config.collector.toy_page_limit == 5
+    # Settings and brands survive copying (channel values included).
+    assert pickle.loads(pickle.dumps(config)) == config == copy.deepcopy(config)
     with pytest.raises(ConfigError, match="account_id: must be a numeric id"):
         parse_config({"brands": {"a": {"toy": {"account": "a", "account_id": "x"}}}})
     with pytest.raises(ConfigError, match="unknown key"):
