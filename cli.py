@@ -510,9 +510,9 @@ def stats(db_path: Path | None) -> None:
 
 
 def _duration(seconds: float | None) -> str:
-    from replywatch.metrics.formatting import duration
+    from replywatch.store.timeutil import format_duration
 
-    return duration(seconds, missing="-")
+    return format_duration(seconds, missing="-")
 
 
 def _percent(share: float | None) -> str:

@@ -13,7 +13,7 @@ No Streamlit here (the CLI, the exports and the urgency reasons use it too);
   text, never to a key.
 * Formatting (numbers, percentages, dates, weekdays, durations, relative ages)
   is Babel's CLDR data for the locale, never hand-written rules; English keeps
-  the compact durations the CLI has always printed ("3h 05m").
+  the one compact duration form (``store.timeutil.format_duration``: "3h 5m").
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from babel import numbers as babel_numbers
 from babel import units as babel_units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from replywatch.store.timeutil import format_duration
 
 DOMAIN = "replywatch"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -162,20 +164,6 @@ def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]
     return [weekday(i, language, width) for i in range(7)]
 
 
-def compact_duration(seconds: float | int | None, *, missing: str = "—") -> str:
-    """English compact duration: 45s, 12m, 3h 05m, 2d 4h; ``missing`` for None."""
-    if seconds is None:
-        return missing
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
-
-
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
@@ -185,7 +173,7 @@ def duration(seconds: float | int | None, language: str | None, *, missing: str 
     if seconds is None:
         return missing
     if locale_id(language) == "en":
-        return compact_duration(seconds, missing=missing)
+        return format_duration(seconds, missing=missing)
     total = max(0, int(round(seconds)))
     parts = []
     for unit, size in _UNITS:

@@ -9,7 +9,7 @@ The public API (stable; the dashboard and the CLI depend on these names):
   :func:`recompute_all` (``metrics.engine``)
 - :func:`export_conversations`, :func:`export_conversations_to_bytes`,
   :func:`export_benchmarks`, :func:`export_benchmarks_to_bytes`,
-  :func:`neutralise_formula` (``metrics.exports``)
+  :func:`neutralise_formula` (``metrics.exports``, defined in ``replywatch.untrusted``)
 - :class:`BusinessCalendar`, :func:`validate_settings` (``metrics.business_hours``)
 - :func:`very_responsive` (``metrics.messenger_badge``: Facebook's own
   "Very responsive to messages" rule per page)

@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from replywatch.metrics.business_hours import BusinessCalendar
 from replywatch.metrics.rollup import refresh_rollup
 from replywatch.store.scores import refresh_current_turn
-from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.store.timeutil import iso_utc, unix_seconds, utc_now
 
 CHUNK = 500
 TERMINAL_STATUSES = ("spam", "ignored")
@@ -379,16 +379,6 @@ def recompute_all(db: Database) -> int:
         return recompute_conversations(db, ids)
 
 
-def _as_ts(now: datetime | int | float | None) -> int:
-    if now is None:
-        return int(utc_now().timestamp())
-    if isinstance(now, datetime):
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware (or unix seconds)")
-        return int(now.timestamp())
-    return int(now)
-
-
 def sla_state(
     conversation: Mapping[str, Any],
     now: datetime | int | float | None = None,
@@ -402,7 +392,7 @@ def sla_state(
     due = conversation.get("sla_due_at")
     if due is None:
         return None
-    moment = _as_ts(now)
+    moment = unix_seconds(now)
     if moment >= due:
         return "breached"
     at_risk = conversation.get("sla_at_risk_at")

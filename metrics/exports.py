@@ -6,9 +6,10 @@ and a ``*_to_bytes`` variant for download buttons; both run the same code.
 Rows are streamed from SQLite in chunks: nothing loads a whole table.
 
 Spreadsheet safety: customer text is untrusted. In CSV and XLSX every text
-value that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets
-a leading ``'`` (:func:`neutralise_formula`) so Excel and LibreOffice show it
-instead of running it; Parquet and JSON are data formats and keep text as
+value that a spreadsheet would run as a formula gets a leading ``'``
+(:func:`replywatch.untrusted.neutralise_formula`: starts with ``=``, ``+``,
+``-``, ``@``, tab or CR and is not a plain number) so Excel and LibreOffice
+show it instead of running it; Parquet and JSON are data formats and keep text as
 written. CSV is UTF-8 with a byte-order mark so Excel reads Portuguese
 accents correctly. Times are ISO-8601 UTC strings (``2017-10-31T22:10:47Z``)
 in CSV, Parquet and JSON; durations are integer seconds.
@@ -44,10 +45,10 @@ from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.reports import _filters, response_time_report
 from replywatch.store.timeutil import from_ts, iso_utc
+from replywatch.untrusted import neutralise_formula
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet", "json")
 CHUNK_ROWS = 5_000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 cannot hold these control characters; openpyxl refuses them.
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -88,15 +89,6 @@ FROM conversations c
 LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
 LEFT JOIN messages fr ON fr.id = c.first_response_message_id
 """
-
-
-def neutralise_formula(value: Any) -> Any:
-    """Return ``value`` with a leading ``'`` if it is text that a spreadsheet
-    would read as a formula (starts with ``=``, ``+``, ``-``, ``@``, tab or
-    CR); anything else (numbers, None, ordinary text) comes back unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 # --- row sources ----------------------------------------------------------------

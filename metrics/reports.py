@@ -37,7 +37,7 @@ from replywatch.metrics.engine import sla_state
 from replywatch.metrics.rollup import decode_values, refresh_rollup, rollup_is_current
 from replywatch.store.db import transaction
 from replywatch.store.scores import PROBABLY_RESOLVED
-from replywatch.store.timeutil import utc_now
+from replywatch.store.timeutil import unix_seconds
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
 ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "day", "week", "month"})
@@ -503,16 +503,6 @@ def frt_distribution(
 # --- live state -------------------------------------------------------------------
 
 
-def _now_ts(now: datetime | int | float | None) -> int:
-    if now is None:
-        return int(utc_now().timestamp())
-    if isinstance(now, datetime):
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware")
-        return int(now.timestamp())
-    return int(now)
-
-
 def waiting_conversations(
     db: Database,
     *,
@@ -525,7 +515,7 @@ def waiting_conversations(
     the customer), oldest first: id, brand, platform, channel,
     customer_handle, status, assignee, awaiting_since, ``age_s`` (calendar
     seconds waited so far), sla_due_at and ``sla_state``."""
-    moment = _now_ts(now)
+    moment = unix_seconds(now)
     clauses = [
         "needs_response = 1",
         "status IN ('new', 'open')",
@@ -611,7 +601,7 @@ def kpis(
     empty_row = _row((), (), _Group(), stats.DEFAULT_THRESHOLDS, False)
     result = dict(report[0] if report else empty_row)
     result.pop("basis", None)
-    moment = _now_ts(now)
+    moment = unix_seconds(now)
     waiting = waiting_conversations(db, brand=brand, platform=platform, now=moment, limit=None)
     result["waiting"] = len(waiting)
     result["probably_resolved"] = probably_resolved_count(db, brand=brand, platform=platform)
@@ -635,7 +625,7 @@ def public_badge(
     customers wait in calendar time) and ``label`` ("typically replies within
     an hour"; ``None`` when nothing was answered in the window). Conversations
     still unanswered count against the rate, as they do on Facebook."""
-    until_ts = _now_ts(now)
+    until_ts = unix_seconds(now)
     since_ts = until_ts - int(BADGE_WINDOW.total_seconds())
     # A lean query of its own: with idx_conversations_badge (all brands) or
     # idx_conversations_brand_first (one brand) it reads only the window.

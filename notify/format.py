@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from replywatch.untrusted import safe_url
 
 TEXT_LIMIT = 280
 DIGEST_TEXT_LIMIT = 120
@@ -53,22 +54,6 @@ def clean_text(text: str | None, limit: int = TEXT_LIMIT) -> str:
     return line
 
 
-def safe_link(url: str | None) -> str | None:
-    """``url`` if it is a plain http(s) URL with a host and no whitespace or
-    control characters (at most 500 characters), else None."""
-    if not url or len(url) > 500:
-        return None
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
-
-
 def format_waiting(seconds: int | float) -> str:
     """A short human duration: "<1 min", "12 min", "3 h 5 min", "2 d 4 h"."""
     seconds = max(int(seconds), 0)
@@ -104,7 +89,7 @@ def format_alert(item: AlertItem) -> tuple[str, str]:
     reasons = _reasons(item)
     if reasons:
         lines.append(f"Why: {reasons}")
-    link = safe_link(item.url)
+    link = safe_url(item.url)
     if link:
         lines.append(f"Link: {link}")
     if item.conversation_id is not None:
@@ -141,7 +126,7 @@ def format_digest(
         reasons = _reasons(item, 3)
         if reasons:
             line += f" ({reasons})"
-        link = safe_link(item.url)
+        link = safe_url(item.url)
         if link:
             line += f" {link}"
         lines.append(line)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,6 +15,7 @@ from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
+from replywatch.untrusted import neutralise_formula
 
 OUTPUT_COLUMNS = (
     "sentiment_language",
@@ -28,21 +28,6 @@ OUTPUT_COLUMNS = (
     "urgency_reasons_local",
     "sentiment_error",
 )
-
-# Spreadsheet apps execute a cell starting with these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)")
-
-
-def neutralise_formula(value: str) -> str:
-    """Return `value` prefixed with "'" if a spreadsheet would treat it as a formula.
-
-    Cells starting with = + - @ tab or CR are prefixed; plain numbers ("-3", "+55 11")
-    are left alone because spreadsheets read them as numbers, not formulas.
-    """
-    if value and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def analyze_csv(

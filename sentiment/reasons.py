@@ -29,6 +29,7 @@ from collections.abc import Iterable
 
 from replywatch import i18n
 from replywatch.i18n import N_
+from replywatch.store.timeutil import format_duration
 
 #: code name -> English text (the gettext msgid; translations in locales/).
 REASONS: dict[str, str] = {
@@ -162,7 +163,7 @@ def _format_argument(name: str, index: int, raw: str, language: str | None) -> s
             return ordinal(int(raw), language)
         if name == "sla_breached":
             seconds = float(raw)
-            return compact(seconds) if english else i18n.duration(seconds, language)
+            return format_duration(seconds) if english else i18n.duration(seconds, language)
     except ValueError:
         pass  # a hand-edited code: show the raw argument rather than fail
     return raw
@@ -181,21 +182,6 @@ def ordinal(n: int, language: str | None = None) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def compact(seconds: float) -> str:
-    """The short English duration reasons have always used: "45s", "2h 10m", "3d 4h"."""
-    total = int(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes, _ = divmod(total, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
 
 
 # --- scores stored before reason codes existed -----------------------------------

@@ -355,8 +355,3 @@ def _has_complaint(hits: Sequence[tuple[str, str]]) -> bool:
 def ordinal(n: int) -> str:
     """Return "1st", "2nd", "3rd", "4th", "11th", "21st"..."""
     return reason_texts.ordinal(n)
-
-
-def format_duration(seconds: float) -> str:
-    """Return a short duration: "45s", "12m", "2h 10m", "1h", "3d 4h"."""
-    return reason_texts.compact(seconds)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.timeutil import iso_utc, utc_now
 
@@ -94,14 +95,6 @@ def _customer_conversation_ids(db: Database, handle: str, platform: str | None) 
 
 def _marks(values: list) -> str:
     return ",".join("?" * len(values))
-
-
-def _audit(db: Database, actor: str, action: str, detail: dict[str, Any]) -> None:
-    db.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, conversation_id, detail) "
-        "VALUES (?, ?, ?, NULL, ?)",
-        (iso_utc(utc_now()), actor, action, json.dumps(detail, sort_keys=True)),
-    )
 
 
 def _checkpoint(db: Database) -> bool:
@@ -210,8 +203,9 @@ def forget_author(
     Counts, statuses and response times are unchanged. Runs in one
     transaction with ``secure_delete`` on, then checkpoints the WAL (and runs
     ``VACUUM`` if ``vacuum``). Audit-logged with a hash of the subject only.
-    Refuses (``ValueError``) an empty handle or a brand account's handle."""
-    handle = normalise_handle(handle)
+    Refuses (``ValueError``) an empty handle, a brand account's handle or a
+    blank actor."""
+    handle, actor = normalise_handle(handle), clean_actor(actor)
     clause, params = _platform_clause(platform)
     if db.execute(
         "SELECT 1 FROM brand_accounts WHERE handle = ? COLLATE NOCASE" + clause, (handle, *params)
@@ -322,7 +316,7 @@ def forget_author(
                 db, handle, standalone
             )
             detail = {k: v for k, v in asdict(result).items() if k != "checkpoint_complete"}
-            _audit(
+            write_audit(
                 db,
                 actor,
                 "privacy.forget",
@@ -401,8 +395,8 @@ def export_subject(
     :func:`forget_author`), as a JSON-able dict: their messages (with raw
     payloads and sentiment/urgency scores), their conversations with the
     brand's replies and agents' notes, and dead letters that name them.
-    Audit-logged with a hash of the subject only."""
-    handle = normalise_handle(handle)
+    Audit-logged with a hash of the subject only; refuses a blank actor."""
+    handle, actor = normalise_handle(handle), clean_actor(actor)
     own = _subject_message_ids(db, handle, platform)
     conversations = _customer_conversation_ids(db, handle, platform)
     standalone = re.compile(rf"(?<!\w){re.escape(handle)}(?!\w)", re.IGNORECASE)
@@ -465,7 +459,7 @@ def export_subject(
         ],
     }
     with transaction(db):
-        _audit(
+        write_audit(
             db,
             actor,
             "privacy.export",
@@ -486,7 +480,8 @@ def prune_raw(
     ``older_than_days`` days ago and delete dead letters received before then.
     The messages themselves (text, author, times) are kept. Runs with
     ``secure_delete`` on and checkpoints the WAL; audit-logged (counts only).
-    Refuses (``ValueError``) a negative age."""
+    Refuses (``ValueError``) a negative age or a blank actor."""
+    actor = clean_actor(actor)
     if older_than_days < 0:
         raise ValueError("older_than_days must be zero or more")
     now_ts = int(utc_now().timestamp()) if now_ts is None else now_ts
@@ -501,7 +496,7 @@ def prune_raw(
             result.dead_letters_deleted = db.conn.execute(
                 "DELETE FROM dead_letters WHERE received_at < ?", (cutoff_iso,)
             ).rowcount
-            _audit(
+            write_audit(
                 db,
                 actor,
                 "privacy.prune",

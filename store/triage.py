@@ -19,10 +19,11 @@ from sqlite_utils import Database
 
 from replywatch.i18n import N_
 from replywatch.metrics.engine import recompute_conversations
+from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
 from replywatch.store.scores import PROBABLY_RESOLVED
-from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.store.timeutil import format_duration, iso_utc, utc_now
 
 #: Statuses that mean "still waiting for us" (the default queue).
 WAITING_STATUSES = ("new", "open")
@@ -313,8 +314,6 @@ def priority_why(row: dict[str, Any], now: int, language: str | None = None) -> 
 
 
 def _short(seconds: int) -> str:
-    from replywatch.sentiment.urgency import format_duration
-
     return format_duration(max(0, seconds))
 
 
@@ -429,28 +428,6 @@ def _existing(db: Database, ids: Sequence[int]) -> dict[int, tuple]:
     return found
 
 
-def _audit(
-    db: Database, actor: str, action: str, conversation_id: int, detail: dict[str, Any], at: str
-) -> None:
-    db.conn.execute(
-        "INSERT INTO audit_log (at, actor, action, conversation_id, detail) VALUES (?, ?, ?, ?, ?)",
-        (
-            at,
-            actor,
-            action,
-            conversation_id,
-            json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        ),
-    )
-
-
-def _actor(actor: str) -> str:
-    actor = (actor or "").strip()
-    if not actor:
-        raise ValueError("an actor is required for the audit log")
-    return actor[:MAX_ASSIGNEE_LENGTH]
-
-
 def set_status(
     db: Database,
     conversation_ids: Iterable[int],
@@ -467,7 +444,7 @@ def set_status(
     status). Refuses unknown statuses and unknown ids."""
     if status not in SETTABLE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(SETTABLE_STATUSES)}")
-    ids, actor = _ids(conversation_ids), _actor(actor)
+    ids, actor = _ids(conversation_ids), clean_actor(actor)
     now = int(time.time()) if now is None else int(now)
     at = iso_utc(utc_now())
     with transaction(db):
@@ -478,7 +455,14 @@ def set_status(
             # "not resolved": its closing message stops counting, and it is waiting.
             dismissed = _dismiss_closing(db, [i for i in ids if i not in changed])
             for i in dismissed:
-                _audit(db, actor, "status", i, {"from": "probably resolved", "to": "open"}, at)
+                write_audit(
+                    db,
+                    actor,
+                    "status",
+                    {"from": "probably resolved", "to": "open"},
+                    conversation_id=i,
+                    at=at,
+                )
         db.conn.executemany(
             "UPDATE conversations SET status = ?, status_changed_at = ?, updated_at = ? "
             "WHERE id = ?",
@@ -490,13 +474,13 @@ def set_status(
         # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
         for i in changed:
-            _audit(
+            write_audit(
                 db,
                 actor,
                 "status",
-                i,
                 {"from": current[i][0], "to": status, "result": final[i][0]},
-                at,
+                conversation_id=i,
+                at=at,
             )
     return sum(1 for i in changed if final[i][0] == status) + (
         len(dismissed) if status == "open" else 0
@@ -528,7 +512,7 @@ def assign(
 ) -> int:
     """Assign the conversations to ``assignee`` (empty or None unassigns).
     Returns how many changed."""
-    ids, actor = _ids(conversation_ids), _actor(actor)
+    ids, actor = _ids(conversation_ids), clean_actor(actor)
     assignee = (assignee or "").strip()[:MAX_ASSIGNEE_LENGTH] or None
     at = iso_utc(utc_now())
     with transaction(db):
@@ -539,7 +523,14 @@ def assign(
             [(assignee, at, i) for i in changed],
         )
         for i in changed:
-            _audit(db, actor, "assign", i, {"from": current[i][1], "to": assignee}, at)
+            write_audit(
+                db,
+                actor,
+                "assign",
+                {"from": current[i][1], "to": assignee},
+                conversation_id=i,
+                at=at,
+            )
     return len(changed)
 
 
@@ -565,7 +556,7 @@ def remove_tag(db: Database, conversation_ids: Iterable[int], tag: str, *, actor
 def _change_tags(
     db: Database, conversation_ids: Iterable[int], tag: str, *, actor: str, add: bool
 ) -> int:
-    ids, actor = _ids(conversation_ids), _actor(actor)
+    ids, actor = _ids(conversation_ids), clean_actor(actor)
     at = iso_utc(utc_now())
     changed = 0
     with transaction(db):
@@ -579,7 +570,9 @@ def _change_tags(
                 "UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?",
                 (json.dumps(tags, ensure_ascii=False), at, i),
             )
-            _audit(db, actor, "tag" if add else "untag", i, {"tag": tag}, at)
+            write_audit(
+                db, actor, "tag" if add else "untag", {"tag": tag}, conversation_id=i, at=at
+            )
             changed += 1
     return changed
 
@@ -587,7 +580,7 @@ def _change_tags(
 def add_note(db: Database, conversation_ids: Iterable[int], text: str, *, actor: str) -> int:
     """Attach a note to each conversation. Refuses empty notes and notes over
     :data:`MAX_NOTE_LENGTH` characters. Returns how many notes were written."""
-    ids, actor = _ids(conversation_ids), _actor(actor)
+    ids, actor = _ids(conversation_ids), clean_actor(actor)
     text = (text or "").strip()
     if not text:
         raise ValueError("a note cannot be empty")
@@ -601,7 +594,7 @@ def add_note(db: Database, conversation_ids: Iterable[int], text: str, *, actor:
                 "INSERT INTO notes (conversation_id, at, author, text) VALUES (?, ?, ?, ?)",
                 (i, at, actor, text),
             ).lastrowid
-            _audit(db, actor, "note", i, {"note_id": note_id}, at)
+            write_audit(db, actor, "note", {"note_id": note_id}, conversation_id=i, at=at)
     return len(ids)
 
 

@@ -28,12 +28,13 @@ from replywatch.notify import (
     send_test,
 )
 from replywatch.notify.dispatch import MAX_ATTEMPTS
-from replywatch.notify.format import format_waiting, safe_link
+from replywatch.notify.format import format_waiting
 from replywatch.notify.redact import register_secret
 from replywatch.pipeline import ingest
 from replywatch.store.alerts import claim_target
 from replywatch.store.db import open_database, transaction
 from replywatch.store.timeutil import utc_now
+from replywatch.untrusted import safe_url as safe_link
 from tests.alerts_support import ENV_NAME, TOKEN, setup_brand, webhook_receiver
 
 NOW = utc_now()

@@ -83,7 +83,8 @@ def db_path(tmp_path):
     [
         ("=1+1", "'=1+1"),
         ("+55 11", "'+55 11"),
-        ("-2", "'-2"),
+        ("-2", "-2"),  # a plain number stays a number (one rule: replywatch.untrusted)
+        ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),

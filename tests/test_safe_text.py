@@ -7,7 +7,8 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
+from replywatch.untrusted import safe_url
+from replywatch.views.safe_text import escape_markdown, plain_handle
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -1,7 +1,8 @@
 import pytest
 
 from replywatch.sentiment import UrgencyContext, UrgencyRules, analyze
-from replywatch.sentiment.urgency import format_duration, ordinal
+from replywatch.sentiment.urgency import ordinal
+from replywatch.store.timeutil import format_duration
 
 PUBLIC = UrgencyContext(channel="public")
 

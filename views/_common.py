@@ -208,8 +208,9 @@ def empty_state(message: str = EMPTY_HINT) -> None:
 
 
 def duration(seconds: float | int | None) -> str:
-    """Human duration in the session's language: 45s, 12m, 3h 05m, 2d 4h in
-    English, Babel's units otherwise ("2 h 10 min"); '—' for None."""
+    """Human duration in the session's language: 45s, 12m, 3h 5m, 2d 4h in
+    English (:func:`store.timeutil.format_duration`), Babel's units otherwise
+    ("2 h 10 min"); '—' for None."""
     return i18n.duration(seconds, current_language())
 
 

@@ -3,7 +3,8 @@
 The pages show user text through widgets that never interpret it
 (st.dataframe, st.text, st.code). Where text has to go into Markdown (short
 captions), :func:`escape_markdown` neutralises every Markdown and HTML
-construct; links are only offered for http(s) URLs (:func:`safe_url`).
+construct; links are only offered for http(s) URLs
+(:func:`replywatch.untrusted.safe_url`, shared with the alert messages).
 This module does not import Streamlit, so it is tested on its own.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
 
 # Every character that starts or ends Markdown syntax in Streamlit's renderer
 # (CommonMark + GFM + Streamlit's :color[] / :material/ directives and $ math).
@@ -41,23 +41,6 @@ def escape_markdown(text: str | None, *, max_length: int | None = None) -> str:
     # Autolinks (www.x.com, http://x) need "://" or "www."; the escaped ":" and
     # "." above already break them.
     return "  \n".join(text.splitlines()) if "\n" in text else text
-
-
-def safe_url(url: str | None) -> str | None:
-    """Return ``url`` if it is an absolute http(s) URL with a host, else None
-    (refuses ``javascript:``, ``data:``, relative and malformed URLs)."""
-    if not url or not isinstance(url, str):
-        return None
-    url = url.strip()
-    if _CONTROL.search(url) or any(c.isspace() for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 def plain_handle(handle: str | None, *, max_length: int = 40) -> str:

@@ -14,6 +14,7 @@ from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
+from replywatch.untrusted import safe_url
 from replywatch.views import _common as common
 from replywatch.views.i18n import (
     N_,
@@ -24,7 +25,7 @@ from replywatch.views.i18n import (
     reason_text,
     translated,
 )
-from replywatch.views.safe_text import escape_markdown, plain_handle, safe_url
+from replywatch.views.safe_text import escape_markdown, plain_handle
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200

@@ -1,0 +1,65 @@
+"""Untrusted text on its way out of replywatch: the one rule for each place.
+
+Customer text (posts, names, URLs, payloads) is untrusted everywhere. Two
+destinations need the same rule in several layers, so each rule lives here
+once, below every layer (this module imports nothing from replywatch):
+
+- spreadsheets (CSV/XLSX exports, ``replywatch analyze --input``):
+  :func:`neutralise_formula`;
+- links (dashboard "open post" links, alert messages): :func:`safe_url`.
+
+Markdown and terminal escaping stay with the one layer that renders them
+(``views.safe_text``, ``notify.format``). docs/security.md explains the rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice
+#: and Google Sheets (CSV injection), unless the whole cell is a plain number.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A signed decimal number, with "." or "," separators: spreadsheets read it as
+# a number, never as a formula, so it keeps its value ("-3", "+1.5", "-1,234.5").
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)")
+#: Longer links are refused (browsers and chat services cut or reject them).
+MAX_URL_LENGTH = 2048
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Return ``value`` with a leading ``'`` if it is text that a spreadsheet
+    would run as a formula: it starts with ``=``, ``+``, ``-``, ``@``, tab or
+    CR and is not a plain signed number. Plain numbers ("-3", "+1.5") are left
+    alone because spreadsheets read them as numbers, and prefixing them would
+    turn data into text; non-text values (numbers, None) come back unchanged."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def safe_url(url: Any) -> str | None:
+    """Return ``url`` if it is an absolute http(s) URL with a host name, at most
+    :data:`MAX_URL_LENGTH` characters, with no whitespace and no control or
+    format characters (bidi overrides, zero-width characters); else None.
+    Refuses ``javascript:``, ``data:``, relative, scheme-relative and malformed
+    URLs. Nothing is trimmed or repaired: a URL with surrounding spaces is
+    refused rather than guessed at."""
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
