@@ -184,8 +184,8 @@ def analyze(
     language: str | None,
 ) -> None:
     """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
+    from replywatch.cli_support import analyze_csv, format_analysis
     from replywatch.sentiment import analyze as analyze_text
-    from replywatch.sentiment.cli_support import analyze_csv, format_analysis
 
     if input_path is not None:
         if not column:
@@ -293,7 +293,8 @@ def demo(
         # backlog (thank-yous, resolved elsewhere); some stays, as it does.
         from random import Random
 
-        from replywatch.store.triage import set_status, stale_waiting_ids
+        from replywatch.pipeline import set_status
+        from replywatch.store.triage import stale_waiting_ids
 
         stale = stale_waiting_ids(db, waiting_since_before=int(time.time()) - 3 * 86400)
         closed = [i for i in stale if Random(seed * 1_000_003 + i).random() < 0.85]
@@ -489,20 +490,9 @@ def dashboard(db_path: Path | None, port: int, address: str, language: str | Non
 @db_option
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""
-    db = open_database(db_path)
-    rows = {
-        "messages": db.execute("SELECT count(*) FROM messages").fetchone()[0],
-        "inbound": db.execute(
-            "SELECT count(*) FROM messages WHERE direction = 'inbound'"
-        ).fetchone()[0],
-        "outbound": db.execute(
-            "SELECT count(*) FROM messages WHERE direction = 'outbound'"
-        ).fetchone()[0],
-        "brands": db.execute("SELECT count(*) FROM brands").fetchone()[0],
-        "conversations": db.execute("SELECT count(*) FROM conversations").fetchone()[0],
-        "dead_letters": db.execute("SELECT count(*) FROM dead_letters").fetchone()[0],
-    }
-    for name, value in rows.items():
+    from replywatch.store.lookups import counts
+
+    for name, value in counts(open_database(db_path)).items():
         click.echo(f"{name:14} {value:>10,}")
 
 

@@ -1,6 +1,7 @@
 """Ingestion: the one place where collected messages become stored, threaded,
 scored and measured data, in a single transaction with the cursor that
-covers them."""
+covers them; and the other joins of the store with the metrics engine
+(:func:`set_status`), which the store itself must not import."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from replywatch.metrics.engine import (
     recompute_conversations,
     refresh_score_aggregates,
 )
-from replywatch.sentiment.store_scoring import score_messages, score_pending
+from replywatch.scoring import score_messages, score_pending
+from replywatch.store import triage
 from replywatch.store.alerts import queue_urgent_alerts
 from replywatch.store.bulk import BulkLoad
 from replywatch.store.db import transaction
@@ -207,4 +209,21 @@ def score_unscored(
         rescore_old_versions=rescore_old_versions,
         on_batch=on_batch,
         after_batch=lambda ids: refresh_score_aggregates(db, conversations_of(db, ids)),
+    )
+
+
+def set_status(
+    db: Database,
+    conversation_ids: Iterable[int],
+    status: str,
+    *,
+    actor: str,
+    now: int | None = None,
+) -> int:
+    """A person's status change (triage queue, demo agents): the store's
+    :func:`replywatch.store.triage.set_status` with the metrics engine's
+    recompute, in one transaction. Returns how many conversations now have
+    ``status``; refuses unknown statuses, unknown ids and a blank actor."""
+    return triage.set_status(
+        db, conversation_ids, status, actor=actor, now=now, recompute=recompute_conversations
     )

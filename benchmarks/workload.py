@@ -1,14 +1,14 @@
 """A concurrent workload on one replywatch database, in separate processes:
 writers ingesting at full speed through ``pipeline.ingest``, readers running
 dashboard-like aggregate queries, and "agents" changing conversation
-statuses through ``store.triage.set_status`` (recompute and audit-log entry in
+statuses through ``pipeline.set_status`` (recompute and audit-log entry in
 one transaction).
 
 Used by ``benchmarks/concurrency_bench.py`` (figures) and
 ``tests/test_concurrency.py`` (a small, fast run with hard checks).
 
 The reader queries are written out here as representative stand-ins for the
-dashboard's queries; the agents change statuses with ``store.triage.set_status``,
+dashboard's queries; the agents change statuses with ``pipeline.set_status``,
 the function the dashboard calls.
 """
 
@@ -180,10 +180,10 @@ def run_agent(
     pause: float,
 ) -> WorkerResult:
     """Change the status of conversations this agent owns through the
-    dashboard's own code path (``store.triage.set_status``: UPDATE, recompute,
+    dashboard's own code path (``pipeline.set_status``: UPDATE, recompute,
     audit entry, one transaction), remembering every call and how many
     conversations it changed, for verification."""
-    from replywatch.store.triage import set_status
+    from replywatch.pipeline import set_status
 
     db = open_database(db_path, migrate=False)
     rng = random.Random(agent_no)

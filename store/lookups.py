@@ -1,7 +1,9 @@
-"""Small lookup queries for filter choices and the shared date range."""
+"""Small lookup queries: filter choices, the shared date range, the Admin
+page's brand settings and the counts of ``replywatch stats``."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -43,3 +45,31 @@ def data_span(db: Database) -> tuple[int | None, int | None]:
 def has_messages(db: Database) -> bool:
     """True once anything has been collected or imported."""
     return db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is not None
+
+
+def brand_details(db: Database) -> list[dict[str, Any]]:
+    """Every brand as ``{"key", "name", "timezone", "settings"}`` (settings
+    decoded from JSON, ``{}`` when none), sorted by key: the Admin page."""
+    return [
+        {"key": k, "name": n, "timezone": tz, "settings": json.loads(s or "{}")}
+        for k, n, tz, s in db.execute(
+            "SELECT key, name, timezone, settings FROM brands ORDER BY key"
+        )
+    ]
+
+
+def counts(db: Database) -> dict[str, int]:
+    """Row counts for ``replywatch stats``, in display order: messages (and
+    how many inbound and outbound), brands, conversations, dead letters."""
+
+    def one(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
+    return {
+        "messages": one("SELECT count(*) FROM messages"),
+        "inbound": one("SELECT count(*) FROM messages WHERE direction = 'inbound'"),
+        "outbound": one("SELECT count(*) FROM messages WHERE direction = 'outbound'"),
+        "brands": one("SELECT count(*) FROM brands"),
+        "conversations": one("SELECT count(*) FROM conversations"),
+        "dead_letters": one("SELECT count(*) FROM dead_letters"),
+    }

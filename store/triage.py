@@ -3,7 +3,10 @@
 The queue is the set of conversations waiting for the brand, most urgent and
 longest-waiting first. Actions (assign, tag, note, status changes) are written
 at once, each with an ``audit_log`` entry, in one transaction; a status change
-also recomputes the conversation's derived fields in that transaction.
+also recomputes the conversation's derived fields in that transaction, through
+a ``recompute`` callback (the metrics engine's ``recompute_conversations``,
+wired in by :func:`replywatch.pipeline.set_status`), because the store must not
+import ``metrics`` (the same arrangement as ``store/bulk.py``).
 """
 
 from __future__ import annotations
@@ -11,14 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
 
 from replywatch.i18n import N_
-from replywatch.metrics.engine import recompute_conversations
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
@@ -434,12 +436,14 @@ def set_status(
     status: str,
     *,
     actor: str,
+    recompute: Callable[[Database, list[int]], object],
     now: int | None = None,
 ) -> int:
     """Set the status of the given conversations (one of
     :data:`SETTABLE_STATUSES`; "open" reopens), stamp ``status_changed_at`` with
     ``now`` so that only customer messages after it reopen them, audit each
-    change and recompute the conversations, all in one transaction. Returns
+    change and recompute the conversations (``recompute(db, ids)``: the
+    engine's derived fields), all in one transaction. Returns
     how many now have ``status`` (the audit entry records the resulting
     status). Refuses unknown statuses and unknown ids."""
     if status not in SETTABLE_STATUSES:
@@ -470,7 +474,7 @@ def set_status(
         )
         if status == "open":
             _dismiss_closing(db, changed)
-        recompute_conversations(db, changed)
+        recompute(db, changed)
         # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
         for i in changed:

@@ -1,5 +1,5 @@
 """Concurrency: a writer ingesting at full speed, readers querying and agents
-changing statuses through ``store.triage.set_status`` (the dashboard's code
+changing statuses through ``pipeline.set_status`` (the dashboard's code
 path), all in separate processes on one database file: no "database is
 locked", no lost write, every agent's last status kept and its audit trail
 exactly its effective changes, in order."""

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from replywatch import i18n
 from replywatch.cli import main
+from replywatch.cli_support import analyze_csv
 from replywatch.sentiment import analyze
 from replywatch.sentiment import reasons as rc
-from replywatch.sentiment.cli_support import analyze_csv
 from replywatch.store.db import open_database
 from replywatch.store.scores import save_scores
 

@@ -42,7 +42,7 @@ def test_one_formula_rule(value, expected):
 
 
 def test_exports_and_analyze_use_the_one_formula_rule():
-    from replywatch.sentiment import cli_support
+    from replywatch import cli_support
 
     assert exports.neutralise_formula is neutralise_formula
     assert cli_support.neutralise_formula is neutralise_formula

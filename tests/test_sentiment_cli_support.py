@@ -3,13 +3,13 @@ import io
 
 import pytest
 
-from replywatch.sentiment import analyze
-from replywatch.sentiment.cli_support import (
+from replywatch.cli_support import (
     OUTPUT_COLUMNS,
     analyze_csv,
     format_analysis,
     neutralise_formula,
 )
+from replywatch.sentiment import analyze
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from replywatch.collectors.base import Message
 from replywatch.metrics import kpis
 from replywatch.metrics.engine import refresh_score_aggregates
-from replywatch.pipeline import ingest
+from replywatch.pipeline import ingest, set_status
 from replywatch.store import triage
 from replywatch.store.db import open_database, transaction
 from replywatch.store.triage import QueueFilter
@@ -90,7 +90,7 @@ def test_thank_you_after_a_reply_leaves_the_queue_with_current_urgency_zero(db):
     assert triage.queue_count(db, QueueFilter(view="probably_resolved")) == 1
 
     # One click: Reopen puts it back in the waiting queue (and says so in the audit).
-    assert triage.set_status(db, [cid], "open", actor="agent") == 1
+    assert set_status(db, [cid], "open", actor="agent") == 1
     assert [r["id"] for r in _queue(db)] == [cid]
     assert _queue(db, view="probably_resolved") == []
     audit = db.execute("SELECT detail FROM audit_log WHERE conversation_id = ?", (cid,)).fetchone()
@@ -101,7 +101,7 @@ def test_thank_you_after_a_reply_leaves_the_queue_with_current_urgency_zero(db):
         db, [_m("4", NOW - timedelta(minutes=5), "Obrigado, deu certo!", parent="3")], source="t"
     )
     assert [r["id"] for r in _queue(db, view="probably_resolved")] == [cid]
-    assert triage.set_status(db, [cid], "closed", actor="agent") == 1
+    assert set_status(db, [cid], "closed", actor="agent") == 1
     assert _queue(db, view="probably_resolved") == [] and _queue(db) == []
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from replywatch import pipeline
 from replywatch.collectors.base import Message
-from replywatch.pipeline import ingest
+from replywatch.pipeline import ingest, set_status
 from replywatch.store import triage
 from replywatch.store.db import open_database
 from replywatch.store.triage import QueueFilter
@@ -96,7 +97,7 @@ def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
     db, conv = seeded
     target = conv["8"]
     before = int(NOW.timestamp())
-    assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 1
+    assert set_status(db, [target], "replied", actor="ana", now=before) == 1
     status, changed_at, needs = db.execute(
         "SELECT status, status_changed_at, needs_response FROM conversations WHERE id = ?",
         (target,),
@@ -107,14 +108,14 @@ def test_mark_replied_is_stored_audited_and_leaves_the_queue(seeded):
         ("status", "ana", {"from": "new", "to": "replied", "result": "replied"})
     ]
     # Setting the same status again changes nothing and logs nothing.
-    assert triage.set_status(db, [target], "replied", actor="ana", now=before) == 0
+    assert set_status(db, [target], "replied", actor="ana", now=before) == 0
     assert len(_audit(db, target)) == 1
 
 
 def test_customer_writing_after_a_manual_status_reopens_it(seeded):
     db, conv = seeded
     target = conv["8"]
-    triage.set_status(db, [target], "closed", actor="ana", now=int(NOW.timestamp()))
+    set_status(db, [target], "closed", actor="ana", now=int(NOW.timestamp()))
     later = Message(
         platform="x",
         external_id="8b",
@@ -138,7 +139,7 @@ def test_customer_writing_after_a_manual_status_reopens_it(seeded):
 def test_a_recompute_does_not_undo_a_manual_status(seeded):
     db, conv = seeded
     target = conv["7"]
-    triage.set_status(db, [target], "spam", actor="ana", now=int(NOW.timestamp()))
+    set_status(db, [target], "spam", actor="ana", now=int(NOW.timestamp()))
     # An unrelated, older customer message arriving late must not reopen it.
     late = Message(
         platform="x",
@@ -157,7 +158,7 @@ def test_a_recompute_does_not_undo_a_manual_status(seeded):
         db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
         == "spam"
     )
-    triage.set_status(db, [target], "open", actor="bo", now=int(NOW.timestamp()) + 1)
+    set_status(db, [target], "open", actor="bo", now=int(NOW.timestamp()) + 1)
     assert (
         db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
         == "open"
@@ -189,10 +190,10 @@ def test_bulk_assign_tag_note_are_audited(seeded):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda db, i: triage.set_status(db, [i], "deleted", actor="a"),
-        lambda db, i: triage.set_status(db, [], "closed", actor="a"),
-        lambda db, i: triage.set_status(db, [999999], "closed", actor="a"),
-        lambda db, i: triage.set_status(db, [i], "closed", actor=" "),
+        lambda db, i: set_status(db, [i], "deleted", actor="a"),
+        lambda db, i: set_status(db, [], "closed", actor="a"),
+        lambda db, i: set_status(db, [999999], "closed", actor="a"),
+        lambda db, i: set_status(db, [i], "closed", actor=" "),
         lambda db, i: triage.add_tag(db, [i], "  ", actor="a"),
         lambda db, i: triage.add_tag(db, [i], "x" * 51, actor="a"),
         lambda db, i: triage.add_note(db, [i], "", actor="a"),
@@ -215,9 +216,9 @@ def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("engine failed")
 
-    monkeypatch.setattr(triage, "recompute_conversations", boom)
+    monkeypatch.setattr(pipeline, "recompute_conversations", boom)
     with pytest.raises(RuntimeError):
-        triage.set_status(db, [conv["7"]], "closed", actor="a")
+        set_status(db, [conv["7"]], "closed", actor="a")
     assert (
         db.execute("SELECT status FROM conversations WHERE id = ?", (conv["7"],)).fetchone()[0]
         == "new"
@@ -228,7 +229,7 @@ def test_a_failing_recompute_rolls_the_status_change_back(seeded, monkeypatch):
 def test_reopening_a_conversation_the_brand_answered_last_stays_open(seeded):
     db, conv = seeded
     target = conv["1"]  # the brand's reply is the last message
-    assert triage.set_status(db, [target], "open", actor="ana") == 1
+    assert set_status(db, [target], "open", actor="ana") == 1
     assert (
         db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
         == "open"
@@ -246,3 +247,37 @@ def test_reopening_a_conversation_the_brand_answered_last_stays_open(seeded):
         db.execute("SELECT status FROM conversations WHERE id = ?", (target,)).fetchone()[0]
         == "open"
     )
+
+
+def test_store_status_change_recomputes_through_the_callback_it_is_given(seeded):
+    # store/ must not import metrics/: the recompute comes in as a callback,
+    # inside the same transaction as the status change.
+    db, conv = seeded
+    target = conv["7"]
+    calls = []
+
+    def recompute(db_, ids):
+        calls.append((list(ids), db_.conn.in_transaction))
+        return 0
+
+    assert triage.set_status(db, [target], "closed", actor="ana", recompute=recompute) == 1
+    assert calls == [([target], True)]
+
+
+def test_lookups_for_stats_and_admin(seeded):
+    from replywatch.store.lookups import brand_details, counts
+
+    db, _ = seeded
+    figures = counts(db)
+    assert list(figures) == [
+        "messages",
+        "inbound",
+        "outbound",
+        "brands",
+        "conversations",
+        "dead_letters",
+    ]
+    assert figures["messages"] == figures["inbound"] + figures["outbound"] > 0
+    brands = brand_details(db)
+    assert [b["key"] for b in brands] == sorted(b["key"] for b in brands)
+    assert all(isinstance(b["settings"], dict) for b in brands)

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from replywatch.store import lookups
 from replywatch.views import _common as common
 from replywatch.views.auth import _secrets
 from replywatch.views.i18n import _
@@ -51,12 +52,7 @@ else:
     st.caption(_("None configured ([replywatch.roles] admins/agents/viewers)."))
 
 st.subheader(_("Brands"))
-for key, name, timezone, brand_settings in common.conn().execute(
-    "SELECT key, name, timezone, settings FROM brands ORDER BY key"
-):
-    with st.expander(f"{name} ({key}) — {timezone}"):
-        st.code(
-            json.dumps(json.loads(brand_settings or "{}"), indent=2, ensure_ascii=False),
-            language="json",
-        )
+for brand in lookups.brand_details(common.conn()):
+    with st.expander(f"{brand['name']} ({brand['key']}) — {brand['timezone']}"):
+        st.code(json.dumps(brand["settings"], indent=2, ensure_ascii=False), language="json")
 st.caption(_("Database: {path}").format(path=common.db_path()))

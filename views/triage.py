@@ -9,6 +9,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from replywatch import pipeline
 from replywatch.metrics import sla_state
 from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
@@ -152,7 +153,7 @@ def _act(kind: str, value: str | None = None) -> None:
             raise ValueError(_("select one or more conversations first"))
         who = common.actor()
         if kind == "status":
-            n = store_triage.set_status(db, ids, value or "", actor=who)
+            n = pipeline.set_status(db, ids, value or "", actor=who)
             message = _("{count} conversation(s) marked {status}").format(
                 count=n, status=_(value or "")
             )

@@ -1,4 +1,8 @@
-"""Plain functions behind `replywatch analyze` (the click wiring lives in cli.py)."""
+"""Plain functions behind the ``replywatch`` command's output (the click wiring
+lives in cli.py): scoring a CSV file, the terminal summary of one analysis.
+
+They sit beside the CLI, above ``sentiment/`` (which stays pure text analysis).
+"""
 
 from __future__ import annotations
 

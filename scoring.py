@@ -1,4 +1,7 @@
-"""Scoring stored messages: the store-aware side of the scorer.
+"""Scoring stored messages: where the store and the pure text analysis meet.
+
+``sentiment/`` only analyses text and ``store/`` only stores; this module joins
+them (it sits above both, beside ``pipeline.py``, which calls it).
 
 Adds what only the store knows (channel, author reach, repeated unanswered
 messages from the same customer, spam and brand-authored posts) to the pure
