@@ -1,17 +1,35 @@
-"""The ``replywatch`` command: a thin layer over the library modules."""
+"""The ``replywatch`` command: a thin layer over the library modules.
+
+Each command reads its options, makes one call into the library and prints
+the result; the work itself (and everything a test needs to check) lives in
+the library, as in sqlite-utils. Commands whose library pulls in the scorer's
+lexicons, the collectors' API clients, apprise or bcrypt import it inside the
+command, so ``replywatch --help`` and the light commands start without them
+(docs/performance.md has the start-up figures).
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.markup import escape
+from rich.table import Table
 
+from replywatch.access import hash_password
+from replywatch.config import ConfigError, load_config
+from replywatch.dashboard_launcher import NORMAL_EXITS, run_dashboard, stop, wait_dashboard
 from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
-from replywatch.i18n import LANGUAGES, default_language, parse_language
+from replywatch.i18n import LANGUAGES, parse_language
+from replywatch.store.alerts import alert_counts
+from replywatch.store.backup import backup_database, restore_database
 from replywatch.store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
+from replywatch.store.lookups import counts
+from replywatch.store.privacy import export_subject, forget_author, prune_raw
 
 console = Console(stderr=True)
 
@@ -63,65 +81,16 @@ batch_size_option = click.option(
 def _run_import(
     db_path: Path | None, path: Path, reader, source: str, score: bool, batch_size: int = 5_000
 ) -> None:
-    from functools import partial
-
-    from replywatch.collectors.background import read_in_background
-    from replywatch.pipeline import import_batches
+    from replywatch.cli_support import import_with_progress
 
     db = open_database(db_path)
     tune_for_bulk_load(db)
-    total_bytes = path.stat().st_size
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[counts]}"),
-        console=console,
-        transient=False,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task(path.name, total=total_bytes, counts="")
-        storing = progress.add_task("storing", total=None, counts="", visible=False)
-        scoring = progress.add_task("scoring", total=None, counts="", visible=False)
-        seen = {"messages": 0, "rejected": 0, "scored": 0}
-
-        def advance(batch) -> None:
-            seen["messages"] += len(batch.messages)
-            seen["rejected"] += len(batch.rejected)
-            progress.update(
-                task,
-                completed=batch.bytes_read,
-                counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected",
-            )
-
-        def store(staged: int) -> None:
-            progress.update(task, completed=total_bytes)
-            progress.update(
-                storing, visible=True, counts=f"threading and measuring {staged:,} staged rows"
-            )
-
-        def scored(count: int) -> None:
-            seen["scored"] += count
-            progress.update(
-                scoring, visible=True, advance=count, counts=f"{seen['scored']:,} messages scored"
-            )
-
-        try:
-            # Parsed in a second process while this one writes (flat memory:
-            # only a few batches are ever in flight).
-            batches = read_in_background(partial(reader, path, batch_size=batch_size))
-            totals = import_batches(
-                db,
-                batches,
-                source=source,
-                on_progress=advance,
-                on_storing=store,
-                score=score,
-                on_scored=scored,
-            )
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+    try:
+        totals = import_with_progress(
+            db, path, reader, source=source, score=score, batch_size=batch_size, console=console
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{path}: {totals.inserted:,} new messages, {totals.duplicates:,} already stored, "
         f"{totals.rejected:,} rejected (see dead_letters) -> {resolve_db_path(db_path)}"
@@ -213,13 +182,9 @@ def analyze(
 )
 def rescore(db_path: Path | None, rescore_all: bool) -> None:
     """Score stored messages that have no score or an outdated scorer version."""
-    from replywatch.pipeline import score_unscored
-    from replywatch.store.scores import clear_scores
+    from replywatch.pipeline import rescore as rescore_messages
 
-    db = open_database(db_path)
-    if rescore_all:
-        clear_scores(db)  # erased messages keep the scores erasure left them
-    count = score_unscored(db, rescore_old_versions=True)
+    count = rescore_messages(open_database(db_path), everything=rescore_all)
     click.echo(f"scored {count:,} messages")
 
 
@@ -263,75 +228,34 @@ def demo(
     pt-PT: Mercado Luz, Europe/Lisbon)."""
     import time
 
-    from replywatch.collectors.demo import ALL_PLATFORMS, DEMO_SOURCE, DemoFeed
-    from replywatch.pipeline import ingest
-    from replywatch.store.brands import ensure_brand_accounts, upsert_brands
-    from replywatch.store.db import transaction
-    from replywatch.store.timeutil import utc_now
+    from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
+    from replywatch.live_demo import feed_tick, remove_database, seed_demo, start_demo_dashboard
 
     feed = DemoFeed(seed=seed, platforms=ALL_PLATFORMS)
-    if db_path.exists() and not keep:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    if not keep:
+        remove_database(db_path)
     fresh = not db_path.exists()
     db = open_database(db_path)
     if fresh:
-        with transaction(db):
-            upsert_brands(
-                db,
-                [
-                    {"key": b.key, "name": b.name, "timezone": b.timezone, "settings": b.settings()}
-                    for b in feed.brands
-                ],
-            )
-            ensure_brand_accounts(db, [a for b in feed.brands for a in b.accounts()])
-        seeded = 0
         with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
-            for batch in feed.history(utc_now(), days=days):
-                seeded += ingest(db, batch, source=DEMO_SOURCE).inserted
-        # Like a real team, the simulated agents have closed most of the old
-        # backlog (thank-yous, resolved elsewhere); some stays, as it does.
-        from random import Random
-
-        from replywatch.pipeline import set_status
-        from replywatch.store.triage import stale_waiting_ids
-
-        stale = stale_waiting_ids(db, waiting_since_before=int(time.time()) - 3 * 86400)
-        closed = [i for i in stale if Random(seed * 1_000_003 + i).random() < 0.85]
-        if closed:
-            set_status(db, closed, "closed", actor="demo-agent")
+            seeded = seed_demo(db, feed, days=days, seed=seed)
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
     if not no_dashboard:
-        from replywatch.collectors.demo import demo_brand_for
-        from replywatch.dashboard_launcher import run_dashboard
-
-        chosen = language or default_language()
-        brand = demo_brand_for(chosen)
-        process = run_dashboard(
-            db_path,
-            port=port,
-            language=chosen,
-            brand=brand.key if brand else None,
-            timezone=brand.timezone if brand else None,
-        )
+        process = start_demo_dashboard(db_path, port=port, language=language)
         console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
     done = 0
     try:
         while ticks is None or done < ticks:
             time.sleep(interval)
-            result = ingest(db, feed.tick(utc_now()), source=DEMO_SOURCE)
+            inserted = feed_tick(db, feed)
             done += 1
-            console.print(f"live: {result.inserted} new demo message(s)", highlight=False)
+            console.print(f"live: {inserted} new demo message(s)", highlight=False)
     except KeyboardInterrupt:
         console.print("Stopping the demo ...")
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except Exception:
-                process.kill()
+            stop(process)
 
 
 @main.command()
@@ -362,7 +286,6 @@ def collect(
 ) -> None:
     """Poll X and Reddit for mentions, DMs and brand replies into the database."""
     from replywatch.collectors.runner import Runner, build_platforms, register_brands
-    from replywatch.config import ConfigError, load_config
     from replywatch.pipeline import ingest
 
     try:
@@ -404,15 +327,11 @@ def channels_command() -> None:
 
 
 def _print_warning(text: str) -> None:
-    from rich.markup import escape
-
     console.print(f"[yellow]warning[/]: {escape(text)}")
 
 
 def _print_collect_event(event) -> None:
     """Print one line the runner reported (API text is untrusted: escaped)."""
-    from rich.markup import escape
-
     if event.kind == "page":
         console.log(escape(event.text))
     elif event.kind == "error":
@@ -424,9 +343,6 @@ def _print_collect_event(event) -> None:
 
 def _print_poll_summary(outcomes) -> None:
     """The table of one poll's outcomes, one row per source."""
-    from rich.markup import escape
-    from rich.table import Table
-
     table = Table(title="poll summary", show_lines=False)
     for column in ("source", "status", "new", "known", "rejected", "rate-limit wait"):
         table.add_column(column, justify="left" if column in ("source", "status") else "right")
@@ -447,8 +363,6 @@ def _print_poll_summary(outcomes) -> None:
 @click.password_option(help="The password (asked twice if not given).")
 def hash_password_command(password: str) -> None:
     """Print a bcrypt hash for a local dashboard account in .streamlit/secrets.toml."""
-    from replywatch.access import hash_password
-
     try:
         click.echo(hash_password(password))
     except ValueError as exc:
@@ -467,22 +381,12 @@ def hash_password_command(password: str) -> None:
 @language_option
 def dashboard(db_path: Path | None, port: int, address: str, language: str | None) -> None:
     """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
-    from replywatch.dashboard_launcher import run_dashboard
-
     path = resolve_db_path(db_path)
     open_database(path).close()  # create and migrate before the server starts
     process = run_dashboard(path, port=port, address=address, language=language)
     console.print(f"Dashboard: [bold]http://{address}:{port}[/]  ({path}; Ctrl-C stops it)")
-    try:
-        code = process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        try:
-            code = process.wait(timeout=10)
-        except Exception:
-            process.kill()
-            code = process.wait()
-    if code not in (0, -15, None):
+    code = wait_dashboard(process)
+    if code not in NORMAL_EXITS:
         raise click.ClickException(f"streamlit exited with status {code}")
 
 
@@ -490,23 +394,11 @@ def dashboard(db_path: Path | None, port: int, address: str, language: str | Non
 @db_option
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""
-    from replywatch.store.lookups import counts
-
     for name, value in counts(open_database(db_path)).items():
         click.echo(f"{name:14} {value:>10,}")
 
 
 # --- metrics: reports, exports, recompute ---------------------------------------
-
-
-def _duration(seconds: float | None) -> str:
-    from replywatch.store.timeutil import format_duration
-
-    return format_duration(seconds, missing="-")
-
-
-def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share * 100:.1f}%"
 
 
 @main.group()
@@ -545,93 +437,29 @@ def report_response_times(
 ) -> None:
     """First-response times, response rate and within-threshold shares per group.
     JSON is a list of rows with times in seconds (keys: docs/metrics.md)."""
-    import csv
-    import json
+    from replywatch.cli_support import response_time_table, write_report_csv
+    from replywatch.metrics.reports import response_time_report
 
-    from replywatch.metrics.exports import neutralise_formula
-    from replywatch.metrics.reports import parse_by, response_time_report
-
-    db = open_database(db_path)
     try:
-        keys = parse_by(by)
         rows = response_time_report(
-            db, by=keys, since=since, until=until, brand=brand, business_hours=business_hours
+            open_database(db_path),
+            by=by,
+            since=since,
+            until=until,
+            brand=brand,
+            business_hours=business_hours,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if fmt == "csv":
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
-        return
-    from rich.table import Table
-
-    prefix = "business_" if business_hours else ""
-    title = "First response times (" + ("business hours" if business_hours else "calendar") + ")"
-    table = Table(title=title)
-    key_columns = [k for k in rows[0] if k not in _REPORT_VALUE_KEYS] if rows else list(keys)
-    for name in [
-        *key_columns,
-        "conv.",
-        "answered",
-        "rate",
-        "median",
-        "p90",
-        "mean",
-        "<=15m",
-        "<=1h",
-        "<=24h",
-    ]:
-        table.add_column(name, justify="left" if name in key_columns else "right")
-    for row in rows:
-        table.add_row(
-            *("-" if row[k] is None else str(row[k]) for k in key_columns),
-            f"{row['conversations']:,}",
-            f"{row['answered']:,}",
-            _percent(row["response_rate"]),
-            _duration(row[f"{prefix}first_response_median_s"]),
-            _duration(row[f"{prefix}first_response_p90_s"]),
-            _duration(row[f"{prefix}first_response_mean_s"]),
-            _percent(row[f"{prefix}within_15m"]),
-            _percent(row[f"{prefix}within_1h"]),
-            _percent(row[f"{prefix}within_24h"]),
+    elif fmt == "csv":
+        write_report_csv(rows, sys.stdout)
+    else:
+        # Piped output has no terminal width; do not squeeze the table into 80 columns.
+        Console(width=None if sys.stdout.isatty() else 160).print(
+            response_time_table(rows, by, business_hours=business_hours)
         )
-    # Piped output has no terminal width; do not squeeze the table into 80 columns.
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
-
-
-_REPORT_VALUE_KEYS = frozenset(
-    {
-        "conversations",
-        "answered",
-        "response_rate",
-        "first_response_median_s",
-        "first_response_p90_s",
-        "first_response_mean_s",
-        "business_first_response_median_s",
-        "business_first_response_p90_s",
-        "business_first_response_mean_s",
-        "within_15m",
-        "within_1h",
-        "within_24h",
-        "business_within_15m",
-        "business_within_1h",
-        "business_within_24h",
-        "within_sla",
-        "closed",
-        "first_contact_resolution",
-        "next_responses",
-        "next_response_mean_s",
-        "business_next_response_mean_s",
-        "basis",
-        "hour_of_week",
-    }
-)
 
 
 @main.group(name="export")
@@ -817,8 +645,6 @@ def alerts_dispatch(db_path: Path | None) -> None:
 @db_option
 def alerts_status(db_path: Path | None) -> None:
     """Print alert counts per status (pending, sent, failed, skipped)."""
-    from replywatch.store.alerts import alert_counts
-
     counts = alert_counts(open_database(db_path))
     for status in ("pending", "sent", "failed", "skipped"):
         click.echo(f"{status:10} {counts.get(status, 0):>8,}")
@@ -831,8 +657,6 @@ def alerts_status(db_path: Path | None) -> None:
 def backup(destination: Path, db_path: Path | None, force: bool) -> None:
     """Write a consistent copy of the database to DESTINATION while collectors
     keep running (owner-only file). Restore it with `replywatch restore`."""
-    from replywatch.store.backup import backup_database
-
     try:
         result = backup_database(resolve_db_path(db_path), destination, overwrite=force)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
@@ -856,8 +680,6 @@ def backup(destination: Path, db_path: Path | None, force: bool) -> None:
 def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
     """Restore the database from BACKUP (made by `replywatch backup`), then
     apply newer migrations. Stop collectors and the dashboard first."""
-    from replywatch.store.backup import restore_database
-
     try:
         result = restore_database(backup_path, resolve_db_path(db_path), force=force)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
@@ -868,8 +690,6 @@ def restore(backup_path: Path, db_path: Path | None, force: bool) -> None:
 
 
 def _default_actor() -> str:
-    import os
-
     return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
 
 
@@ -912,8 +732,6 @@ def forget(
     """Erase a customer's personal data (LGPD/GDPR right to erasure), keeping
     anonymous counts and response times. Backups made before keep the data:
     see docs/security.md."""
-    from replywatch.store.privacy import forget_author
-
     if not yes:
         click.confirm(
             f"Erase the personal data of {handle!r}"
@@ -955,10 +773,7 @@ def export_subject_command(
     handle: str, platform: str | None, db_path: Path | None, actor: str, out_path: Path | None
 ) -> None:
     """Export everything stored about a customer as JSON (LGPD/GDPR right of access)."""
-    import json
-    import os
-
-    from replywatch.store.privacy import export_subject
+    from replywatch.cli_support import write_new_private_file
 
     db = open_database(db_path)
     try:
@@ -970,11 +785,9 @@ def export_subject_command(
         click.echo(text)
         return
     try:
-        fd = os.open(out_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        write_new_private_file(out_path, text)
     except FileExistsError as exc:
         raise click.ClickException(f"{out_path} exists; choose another --out") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as handle_out:
-        handle_out.write(text + "\n")
     console.print(
         f"{len(data['messages']):,} messages, {len(data['conversations']):,} "
         f"conversations -> {out_path}"
@@ -994,8 +807,6 @@ def export_subject_command(
 @actor_option
 def prune(days: float, db_path: Path | None, actor: str) -> None:
     """Retention: drop raw payloads and dead letters older than N days."""
-    from replywatch.store.privacy import prune_raw
-
     db = open_database(db_path)
     result = prune_raw(db, days, actor=actor)
     click.echo(

@@ -1,5 +1,6 @@
 """Plain functions behind the ``replywatch`` command's output (the click wiring
-lives in cli.py): scoring a CSV file, the terminal summary of one analysis.
+lives in cli.py): scoring a CSV file, the terminal summary of one analysis,
+import progress bars, the response-time table and CSV, owner-only files.
 
 They sit beside the CLI, above ``sentiment/`` (which stays pure text analysis).
 """
@@ -8,17 +9,30 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+from rich.text import Text
+from sqlite_utils import Database
+
+from replywatch.collectors.background import read_in_background
 from replywatch.i18n import default_language
+from replywatch.metrics.reports import group_columns
+from replywatch.pipeline import ImportTotals, import_batches
 from replywatch.sentiment.analysis import Analysis
 from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
+from replywatch.store.timeutil import format_duration
 from replywatch.untrusted import neutralise_formula
 
 OUTPUT_COLUMNS = (
@@ -128,3 +142,126 @@ def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
     if a.truncated:
         lines.append("note: long text, only its beginning was analysed")
     return "\n".join(lines)
+
+
+# --- file imports: progress on the terminal --------------------------------------
+
+
+def import_with_progress(
+    db: Database,
+    path: Path,
+    reader: Callable[..., Iterable[Any]],
+    *,
+    source: str,
+    score: bool,
+    batch_size: int,
+    console: Console,
+) -> ImportTotals:
+    """Import the file ``path`` with ``reader`` (parsed in a second process
+    while this one writes: flat memory) through :func:`pipeline.import_batches`,
+    drawing progress bars on ``console`` when it is a terminal. Returns the
+    totals; raises ValueError for a file the reader refuses."""
+    total_bytes = path.stat().st_size
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[counts]}"),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(path.name, total=total_bytes, counts="")
+        storing = progress.add_task("storing", total=None, counts="", visible=False)
+        scoring = progress.add_task("scoring", total=None, counts="", visible=False)
+        seen = {"messages": 0, "rejected": 0, "scored": 0}
+
+        def advance(batch) -> None:
+            seen["messages"] += len(batch.messages)
+            seen["rejected"] += len(batch.rejected)
+            progress.update(
+                task,
+                completed=batch.bytes_read,
+                counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected",
+            )
+
+        def store(staged: int) -> None:
+            progress.update(task, completed=total_bytes)
+            progress.update(
+                storing, visible=True, counts=f"threading and measuring {staged:,} staged rows"
+            )
+
+        def scored(count: int) -> None:
+            seen["scored"] += count
+            progress.update(
+                scoring, visible=True, advance=count, counts=f"{seen['scored']:,} messages scored"
+            )
+
+        return import_batches(
+            db,
+            read_in_background(partial(reader, path, batch_size=batch_size)),
+            source=source,
+            on_progress=advance,
+            on_storing=store,
+            score=score,
+            on_scored=scored,
+        )
+
+
+# --- response-time report: table and CSV ------------------------------------------
+
+
+def percent(share: float | None) -> str:
+    """A share as "12.5%"; "-" when there is none."""
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hours: bool) -> Table:
+    """The rows of :func:`metrics.reports.response_time_report` as a terminal
+    table: the group columns, then conversations, answered, rate, median, p90,
+    mean and the within-15m/1h/24h shares (business-time figures when
+    ``business_hours``). Cells are plain text, never Rich markup."""
+    prefix = "business_" if business_hours else ""
+    title = "First response times (" + ("business hours" if business_hours else "calendar") + ")"
+    table = Table(title=title)
+    key_columns = group_columns(by)
+    figures = ["conv.", "answered", "rate", "median", "p90", "mean", "<=15m", "<=1h", "<=24h"]
+    for name in key_columns:
+        table.add_column(name, justify="left")
+    for name in figures:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(
+            *(Text("-" if row[k] is None else str(row[k])) for k in key_columns),
+            f"{row['conversations']:,}",
+            f"{row['answered']:,}",
+            percent(row["response_rate"]),
+            format_duration(row[f"{prefix}first_response_median_s"], missing="-"),
+            format_duration(row[f"{prefix}first_response_p90_s"], missing="-"),
+            format_duration(row[f"{prefix}first_response_mean_s"], missing="-"),
+            percent(row[f"{prefix}within_15m"]),
+            percent(row[f"{prefix}within_1h"]),
+            percent(row[f"{prefix}within_24h"]),
+        )
+    return table
+
+
+def write_report_csv(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
+    """Write report rows as CSV (header from the first row; nothing for no
+    rows), text cells neutralised for spreadsheets."""
+    if not rows:
+        return
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
+
+
+def write_new_private_file(path: Path, text: str) -> None:
+    """Write ``text`` (plus a newline) to a new file readable by its owner
+    only (0600). Refuses an existing ``path`` with FileExistsError, so personal
+    data never overwrites or joins another file."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")

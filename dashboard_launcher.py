@@ -55,3 +55,28 @@ def run_dashboard(
         "false",
     ]
     return subprocess.Popen(command, env=env)
+
+
+def stop(process: subprocess.Popen, *, timeout: float = 10) -> int | None:
+    """Ask ``process`` to stop (SIGTERM), kill it if it has not stopped after
+    ``timeout`` seconds, and return its exit status."""
+    process.terminate()
+    try:
+        return process.wait(timeout=timeout)
+    except Exception:  # noqa: BLE001 - whatever went wrong, it must not keep running
+        process.kill()
+        return process.wait()
+
+
+def wait_dashboard(process: subprocess.Popen) -> int | None:
+    """Wait for the dashboard ``process`` to end; Ctrl-C stops it
+    (:func:`stop`). Returns its exit status: 0, or -15 after a stop, counts as
+    a normal end (see :data:`NORMAL_EXITS`)."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return stop(process)
+
+
+#: Exit statuses of a dashboard that ended normally (SIGTERM is -15).
+NORMAL_EXITS = (0, -15, None)

@@ -33,7 +33,7 @@ from replywatch.store.messages import (
     prepare_row,
     thread_pending,
 )
-from replywatch.store.scores import conversations_of
+from replywatch.store.scores import clear_scores, conversations_of
 from replywatch.store.state import set_cursor
 
 
@@ -210,6 +210,16 @@ def score_unscored(
         on_batch=on_batch,
         after_batch=lambda ids: refresh_score_aggregates(db, conversations_of(db, ids)),
     )
+
+
+def rescore(db: Database, *, everything: bool = False) -> int:
+    """``replywatch rescore``: score the messages with no score or an older
+    scorer version's; with ``everything``, first drop every score so all are
+    scored again (after changing a brand's urgency rules; erased messages keep
+    the scores erasure left them). Returns how many were scored."""
+    if everything:
+        clear_scores(db)
+    return score_unscored(db, rescore_old_versions=True)
 
 
 def set_status(

@@ -319,6 +319,17 @@ def _key_fields(keys: tuple[str, ...], values: tuple) -> dict[str, Any]:
     return fields
 
 
+def group_columns(by: str | Sequence[str] | None) -> list[str]:
+    """The columns that name a report row's group, in display order, for the
+    grouping ``by`` (as :func:`parse_by` reads it): the keys themselves, with
+    ``hour`` (hour of week) shown as ``weekday`` and ``hour``. Every other
+    column of a row is a figure."""
+    columns: list[str] = []
+    for key in parse_by(by):
+        columns.extend(("weekday", "hour") if key == "hour" else (key,))
+    return columns
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
