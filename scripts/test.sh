@@ -12,4 +12,6 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check .
 python3 -m ruff format --check .
+# The layering contracts of pyproject.toml [tool.importlinter] (README "Layout").
+lint-imports --no-cache
 python3 -m pytest -q
