@@ -24,7 +24,7 @@ from rich.text import Text
 from sqlite_utils import Database
 
 from replywatch.collectors.background import read_in_background
-from replywatch.i18n import default_language
+from replywatch.i18n import compact_duration, default_language
 from replywatch.metrics.reports import group_columns
 from replywatch.pipeline import ImportTotals, import_batches
 from replywatch.sentiment.analysis import Analysis
@@ -32,7 +32,6 @@ from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
-from replywatch.store.timeutil import format_duration
 from replywatch.untrusted import neutralise_formula
 
 OUTPUT_COLUMNS = (
@@ -237,9 +236,9 @@ def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hou
             f"{row['conversations']:,}",
             f"{row['answered']:,}",
             percent(row["response_rate"]),
-            format_duration(row[f"{prefix}first_response_median_s"], missing="-"),
-            format_duration(row[f"{prefix}first_response_p90_s"], missing="-"),
-            format_duration(row[f"{prefix}first_response_mean_s"], missing="-"),
+            compact_duration(row[f"{prefix}first_response_median_s"], missing="-"),
+            compact_duration(row[f"{prefix}first_response_p90_s"], missing="-"),
+            compact_duration(row[f"{prefix}first_response_mean_s"], missing="-"),
             percent(row[f"{prefix}within_15m"]),
             percent(row[f"{prefix}within_1h"]),
             percent(row[f"{prefix}within_24h"]),

@@ -13,7 +13,7 @@ No Streamlit here (the CLI, the exports and the urgency reasons use it too);
   text, never to a key.
 * Formatting (numbers, percentages, dates, weekdays, durations, relative ages)
   is Babel's CLDR data for the locale, never hand-written rules; English keeps
-  the one compact duration form (``store.timeutil.format_duration``: "3h 5m").
+  the one compact duration form (:func:`compact_duration`: "3h 5m").
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from babel import numbers as babel_numbers
 from babel import units as babel_units
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-
-from replywatch.store.timeutil import format_duration
 
 DOMAIN = "replywatch"
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -164,6 +162,32 @@ def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]
     return [weekday(i, language, width) for i in range(7)]
 
 
+def compact_duration(seconds: float | int | None, *, missing: str = "—") -> str:
+    """The one short English duration, used everywhere (dashboard and CLI
+    tables, urgency reasons, the triage queue): "45s", "12m", "1h", "1h 5m",
+    "3d", "3d 4h". Other languages: :func:`duration` (same units, Babel's
+    words).
+
+    Seconds are rounded to the nearest second, then shown in the two largest
+    units with zero parts left out; ``missing`` for None; a negative duration
+    keeps its sign ("-5m") so that a data error stays visible."""
+    if seconds is None:
+        return missing
+    total = int(round(seconds))
+    if total < 0:
+        return "-" + compact_duration(-total)
+    if total < 60:
+        return f"{total}s"
+    minutes = total // 60
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
@@ -173,7 +197,7 @@ def duration(seconds: float | int | None, language: str | None, *, missing: str 
     if seconds is None:
         return missing
     if locale_id(language) == "en":
-        return format_duration(seconds, missing=missing)
+        return compact_duration(seconds, missing=missing)
     total = max(0, int(round(seconds)))
     parts = []
     for unit, size in _UNITS:

@@ -29,7 +29,6 @@ from collections.abc import Iterable
 
 from replywatch import i18n
 from replywatch.i18n import N_
-from replywatch.store.timeutil import format_duration
 
 #: code name -> English text (the gettext msgid; translations in locales/).
 REASONS: dict[str, str] = {
@@ -163,7 +162,7 @@ def _format_argument(name: str, index: int, raw: str, language: str | None) -> s
             return ordinal(int(raw), language)
         if name == "sla_breached":
             seconds = float(raw)
-            return format_duration(seconds) if english else i18n.duration(seconds, language)
+            return i18n.compact_duration(seconds) if english else i18n.duration(seconds, language)
     except ValueError:
         pass  # a hand-edited code: show the raw argument rather than fail
     return raw

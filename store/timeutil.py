@@ -1,4 +1,6 @@
-"""UTC timestamp helpers shared by every layer (stored form: ISO-8601 with Z)."""
+"""UTC timestamp helpers shared by every layer (stored form: ISO-8601 with Z).
+Durations as text are ``replywatch.i18n.compact_duration`` (English) and
+``replywatch.i18n.duration`` (any language)."""
 
 from __future__ import annotations
 
@@ -39,27 +41,3 @@ def unix_seconds(now: datetime | int | float | None = None) -> int:
             raise ValueError("now must be timezone-aware (or unix seconds)")
         return int(now.timestamp())
     return int(now)
-
-
-def format_duration(seconds: float | int | None, *, missing: str = "—") -> str:
-    """A short human duration, the one form used everywhere (dashboard, CLI
-    tables, urgency reasons): "45s", "12m", "1h", "1h 5m", "3d", "3d 4h".
-
-    Seconds are rounded to the nearest second, then shown in the two largest
-    units with zero parts left out; ``missing`` for None; a negative duration
-    keeps its sign ("-5m") so that a data error stays visible."""
-    if seconds is None:
-        return missing
-    total = int(round(seconds))
-    if total < 0:
-        return "-" + format_duration(-total)
-    if total < 60:
-        return f"{total}s"
-    minutes = total // 60
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"

@@ -20,12 +20,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from replywatch.i18n import N_
+from replywatch.i18n import N_, compact_duration
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
 from replywatch.store.scores import PROBABLY_RESOLVED
-from replywatch.store.timeutil import format_duration, iso_utc, utc_now
+from replywatch.store.timeutil import iso_utc, utc_now
 
 #: Statuses that mean "still waiting for us" (the default queue).
 WAITING_STATUSES = ("new", "open")
@@ -316,7 +316,7 @@ def priority_why(row: dict[str, Any], now: int, language: str | None = None) -> 
 
 
 def _short(seconds: int) -> str:
-    return format_duration(max(0, seconds))
+    return compact_duration(max(0, seconds))
 
 
 def _conversation_columns(db: Database) -> set[str]:

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from replywatch.i18n import compact_duration as format_duration
 from replywatch.metrics import exports
 from replywatch.notify.format import AlertItem, format_alert
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import open_database, transaction
-from replywatch.store.timeutil import format_duration, unix_seconds
+from replywatch.store.timeutil import unix_seconds
 from replywatch.untrusted import neutralise_formula, safe_url
 
 

@@ -1,8 +1,8 @@
 import pytest
 
+from replywatch.i18n import compact_duration as format_duration
 from replywatch.sentiment import UrgencyContext, UrgencyRules, analyze
 from replywatch.sentiment.urgency import ordinal
-from replywatch.store.timeutil import format_duration
 
 PUBLIC = UrgencyContext(channel="public")
 

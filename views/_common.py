@@ -209,7 +209,7 @@ def empty_state(message: str = EMPTY_HINT) -> None:
 
 def duration(seconds: float | int | None) -> str:
     """Human duration in the session's language: 45s, 12m, 3h 5m, 2d 4h in
-    English (:func:`store.timeutil.format_duration`), Babel's units otherwise
+    English (:func:`replywatch.i18n.compact_duration`), Babel's units otherwise
     ("2 h 10 min"); '—' for None."""
     return i18n.duration(seconds, current_language())
 
