@@ -13,5 +13,5 @@ python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 python3 -m ruff check .
 python3 -m ruff format --check .
 # The layering contracts of pyproject.toml [tool.importlinter] (README "Layout").
-lint-imports --no-cache
+python3 -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' --no-cache
 python3 -m pytest -q
