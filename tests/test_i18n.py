@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -410,3 +411,54 @@ def test_xlsx_cells_have_real_types_and_formats(exported_db):
     bench = sheet(export_benchmarks_to_bytes(exported_db, "xlsx", period="day"), "benchmarks")
     assert bench[0]["response_rate"].number_format == "0.0%"
     assert 0 <= bench[0]["response_rate"].value <= 1
+
+
+# --- every page string goes through gettext -------------------------------------------
+
+_SHOWN = {
+    "title", "header", "subheader", "caption", "markdown", "info", "success", "error",
+    "warning", "toast", "button", "toggle", "selectbox", "multiselect", "text_input",
+    "text_area", "metric", "date_input", "segmented_control", "radio", "expander",
+    "link_button", "download_button", "checkbox", "tabs", "form_submit_button", "Page",
+}  # fmt: skip
+_SHOWN_KEYWORDS = {"label", "help", "placeholder", "title"}
+_ALLOWED = {"replywatch", "#"}  # the product's name; the id column's header
+
+
+def _literal_text(node) -> str | None:
+    """The text of a string literal or f-string with words in it (else None)."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+    else:
+        return None
+    return text if re.search(r"[A-Za-z]{2}", text) and text.strip() not in _ALLOWED else None
+
+
+def test_page_text_is_wrapped_for_translation():
+    # A label, title, help or message written as a bare literal in dashboard.py or
+    # views/ would stay English in every language: it must go through _() (see
+    # docs/dashboard.md, "Languages").
+    import ast
+
+    found = []
+    for path in [REPO / "dashboard.py", *sorted((REPO / "views").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name not in _SHOWN:
+                continue
+            positional = [] if name == "Page" else node.args[:1]  # st.Page(path, title=...)
+            candidates = positional + [k.value for k in node.keywords if k.arg in _SHOWN_KEYWORDS]
+            for arg in candidates:
+                text = _literal_text(arg)
+                if text is not None:
+                    found.append(f"{path.name}:{arg.lineno}: {text!r}")
+    assert found == [], "wrap these in _():\n" + "\n".join(found)
