@@ -101,3 +101,31 @@ def test_switching_to_english_in_the_browser(server, page):
     page.get_by_text("Urgent only").wait_for()
     assert "Search text or author" in body and "Pesquisar texto ou autor" not in body
     page.screenshot(path=str(ARTIFACTS / "pt-BR-switched-to-en.png"), full_page=True)
+
+
+def test_the_browser_language_is_the_default(tmp_path, browser, monkeypatch):
+    # No --language and no $REPLYWATCH_LANGUAGE: the browser's language
+    # (st.context.locale) decides; a pt-PT browser gets European Portuguese.
+    monkeypatch.delenv("REPLYWATCH_LANGUAGE", raising=False)
+    path = tmp_path / "browser.db"
+    seed(path, now=datetime.now(UTC))
+    port = free_port()
+    process = run_dashboard(path, port=port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="pt-PT")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{base}/")
+        page.get_by_role("heading", name="Triagem").first.wait_for()
+        settled(page)
+        page.get_by_text("À espera", exact=True).first.wait_for()  # pt-PT, not "Esperando"
+        page.screenshot(path=str(ARTIFACTS / "pt-PT-from-browser-triage.png"), full_page=True)
+        context.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
