@@ -162,56 +162,54 @@ def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]
     return [weekday(i, language, width) for i in range(7)]
 
 
-def compact_duration(seconds: float | int | None, *, missing: str = "—") -> str:
-    """The one short English duration, used everywhere (dashboard and CLI
-    tables, urgency reasons, the triage queue): "45s", "12m", "1h", "1h 5m",
-    "3d", "3d 4h". Other languages: :func:`duration` (same units, Babel's
-    words).
-
-    Seconds are rounded to the nearest second, then shown in the two largest
-    units with zero parts left out; ``missing`` for None; a negative duration
-    keeps its sign ("-5m") so that a data error stays visible."""
-    if seconds is None:
-        return missing
-    total = int(round(seconds))
-    if total < 0:
-        return "-" + compact_duration(-total)
+def duration_parts(seconds: float | int) -> list[tuple[str, int]]:
+    """The units a duration is shown in, in every language: ``seconds`` rounded
+    to the nearest second (its size; the sign is the caller's), then seconds
+    alone under a minute, else the two largest adjacent units (days and hours,
+    hours and minutes, or minutes) with a zero second part left out:
+    3900 -> [("hour", 1), ("minute", 5)], 86400 -> [("day", 1)]."""
+    total = abs(int(round(seconds)))
     if total < 60:
-        return f"{total}s"
+        return [("second", total)]
     minutes = total // 60
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
+        return [("day", days)] + ([("hour", hours)] if hours else [])
     if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m"
+        return [("hour", hours)] + ([("minute", minutes)] if minutes else [])
+    return [("minute", minutes)]
 
 
-_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+_COMPACT_UNITS = {"day": "d", "hour": "h", "minute": "m", "second": "s"}
+
+
+def compact_duration(seconds: float | int | None, *, missing: str = "—") -> str:
+    """The one short English duration, used everywhere (dashboard and CLI
+    tables, urgency reasons, the triage queue): "45s", "12m", "1h", "1h 5m",
+    "3d", "3d 4h" (units: :func:`duration_parts`). Other languages:
+    :func:`duration`, the same units in Babel's words. ``missing`` for None; a
+    negative duration keeps its sign ("-5m") so that a data error stays
+    visible."""
+    if seconds is None:
+        return missing
+    sign = "-" if round(seconds) < 0 else ""
+    return sign + " ".join(f"{n}{_COMPACT_UNITS[unit]}" for unit, n in duration_parts(seconds))
 
 
 def duration(seconds: float | int | None, language: str | None, *, missing: str = "—") -> str:
-    """A duration: "2 h 10 min", "0 s", "40 dias" (the two largest non-zero units,
-    each Babel's short unit form). English keeps the compact "2h 10m"."""
+    """A duration in ``language``: the units of :func:`duration_parts`, each in
+    Babel's short unit form ("2 h 10 min", "0 s", "40 dias"); English is
+    :func:`compact_duration` ("2h 10m"). ``missing`` for None."""
     if seconds is None:
         return missing
     if locale_id(language) == "en":
         return compact_duration(seconds, missing=missing)
-    total = max(0, int(round(seconds)))
-    parts = []
-    for unit, size in _UNITS:
-        amount, total = divmod(total, size)
-        if amount and len(parts) < 2:
-            parts.append((unit, amount))
-        elif parts:
-            break  # only adjacent units: "40 dias", not "40 dias 5 s"
-    if not parts:
-        parts = [("second", 0)]
+    sign = "-" if round(seconds) < 0 else ""
     loc = _locale(language)
-    return " ".join(
+    return sign + " ".join(
         babel_units.format_unit(amount, f"duration-{unit}", length="short", locale=loc)
-        for unit, amount in parts
+        for unit, amount in duration_parts(seconds)
     )
 
 

@@ -6,6 +6,7 @@ disagreed, and every former user is checked to go through the one rule."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -66,6 +67,18 @@ def test_exports_and_analyze_use_the_one_formula_rule():
 )
 def test_one_duration_form(seconds, text):
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("seconds", [0, 45, 150, 3599, 3600, 3900, 86400, 86400 * 40 + 61, -300])
+def test_every_language_shows_the_same_units(seconds):
+    from replywatch import i18n
+
+    compact = format_duration(seconds)
+    for language in ("pt-BR", "pt-PT"):
+        local = i18n.duration(seconds, language)
+        # The same numbers in the same order: only the unit words differ.
+        assert re.findall(r"\d+", local) == re.findall(r"\d+", compact), (local, compact)
+        assert local.startswith("-") == compact.startswith("-")
 
 
 def test_duration_missing_value():
