@@ -79,6 +79,7 @@ def test_the_contracts_hold_on_the_repository():
         ("metrics/reports.py", "import replywatch.collectors.base", "know nothing of each other"),
         ("metrics/engine.py", "import streamlit", "Only dashboard.py and views/ import Streamlit"),
         ("views/admin.py", "import requests", "Only collectors/ import the platform API"),
+        ("notify/format.py", "import httpx", "Only collectors/ import the platform API"),
     ],
 )
 def test_a_deliberate_violation_fails(tmp_path, module, bad_import, contract):
