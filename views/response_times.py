@@ -14,6 +14,7 @@ from replywatch import i18n, metrics
 from replywatch.views import _common as common
 from replywatch.views import _reports as reports
 from replywatch.views.i18n import N_, _, current_language, labels, number, percent
+from replywatch.views.safe_text import escape_markdown
 
 NO_REPLIES = N_("no replies in the last 7 days")
 BREAKDOWNS = {
@@ -55,7 +56,10 @@ def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
         ),
     )
     if resolved:
-        cols[4].caption(_("+ {count} probably resolved").format(count=number(resolved)))
+        # Escaped: a caption starting with "+ " would render as a Markdown bullet.
+        cols[4].caption(
+            escape_markdown(_("+ {count} probably resolved").format(count=number(resolved)))
+        )
     if badge:
         typical = badge.get("typical_response_s", badge.get("typical_seconds"))
         cols[5].metric(
