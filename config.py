@@ -21,7 +21,7 @@ DEFAULT_CONFIG_PATH = Path("replywatch.toml")
 
 #: Brand-level tables owned by the metrics code: passed through untouched into
 #: ``brands.settings`` (only checked to be tables).
-PASS_THROUGH_TABLES = ("business_hours", "holidays", "sla", "urgency", "alerts")
+PASS_THROUGH_TABLES = ("business_hours", "holidays", "sla", "urgency", "alerts", "outcomes")
 
 _BRAND_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SECRET_WORDS = ("token", "secret", "password", "api_key", "client_id")
@@ -207,6 +207,8 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
             settings[name_] = as_table(table[name_], where, f"{prefix}.{name_}")
     if "alerts" in settings:
         _refuse_alert_urls(settings["alerts"], where, f"{prefix}.alerts")
+    if "outcomes" in settings:
+        _outcomes(settings["outcomes"], where, f"{prefix}.outcomes")
     channels = {
         channel.name: channel.watch(
             as_table(table[channel.name], where, f"{prefix}.{channel.name}"),
@@ -217,6 +219,16 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
         if channel.name in table
     }
     return BrandConfig(key=key, name=name, timezone=timezone, channels=channels, settings=settings)
+
+
+def _outcomes(table: dict[str, Any], where: str, prefix: str) -> None:
+    # Outcome settings (docs/metrics.md, Outcomes): the repeat-contact window.
+    only(table, {"repeat_contact_days"}, where, prefix)
+    days = table.get("repeat_contact_days", 7)
+    if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
+        raise ConfigError(
+            f"{where}: {prefix}.repeat_contact_days: a positive number of days, got {days!r}"
+        )
 
 
 def _collector(table: dict[str, Any], where: str) -> CollectorSettings:

@@ -82,7 +82,8 @@ def ingest(
         result.duplicates = inserted.duplicates
         result.new_message_ids = inserted.new_message_ids
         result.conversations = inserted.touched_conversation_ids
-        recompute_conversations(db, result.conversations)
+        # Outcomes depend on scores: refresh_score_aggregates computes them.
+        recompute_conversations(db, result.conversations, outcomes=defer_threading)
         if not defer_threading:
             # Scored after threading: urgency needs the conversation context.
             result.urgent_message_ids = score_messages(db, result.new_message_ids)

@@ -65,6 +65,19 @@ class _Derived:
     next_responses: list[tuple[int, int]] = field(default_factory=list)
 
 
+def speaker_is_brand(
+    direction: str,
+    platform: str,
+    author: str | None,
+    brand_by_handle: Mapping[tuple[str, str], str],
+) -> bool:
+    """True when a message is the brand speaking: outbound, or written by one
+    of the brand accounts (platform + handle, case-insensitive). Messages are
+    ordered by ``(created_ts, speaker_is_brand, id)``: at equal seconds the
+    customer comes first."""
+    return direction == "outbound" or (platform, (author or "").lower()) in brand_by_handle
+
+
 def _derive(
     rows: list[tuple], brand_by_handle: Mapping[tuple[str, str], str], clock_start: str = "first"
 ) -> _Derived:
@@ -73,7 +86,7 @@ def _derive(
     for row in rows:
         message_id, direction, ts, brand, author, _mentions, platform = row
         account_brand = brand_by_handle.get((platform, (author or "").lower()))
-        is_brand = direction == "outbound" or account_brand is not None
+        is_brand = speaker_is_brand(direction, platform, author, brand_by_handle)
         tagged.append((ts, 1 if is_brand else 0, message_id, is_brand, brand or account_brand, row))
     tagged.sort(key=lambda t: t[:3])
     d = _Derived()
@@ -215,26 +228,39 @@ def _measure(d: _Derived, status: str, calendar: BusinessCalendar) -> dict[str, 
     return out
 
 
-def recompute_conversations(db: Database, conversation_ids: Iterable[int]) -> int:
+def recompute_conversations(
+    db: Database, conversation_ids: Iterable[int], *, outcomes: bool = True
+) -> int:
     """Recompute the derived fields of the given conversations from their
     messages (status transitions, first/next response times in calendar and
     business seconds, SLA deadlines, brand-local date and hour-of-week), then
     rebuild the rollup rows they affect. Returns how many conversations were
     updated. Call it inside the same transaction as the writes that made it
     necessary (new messages, a status change, a brand settings change).
-    Raises ``ValueError`` if a brand's business-hours settings are unusable."""
+    Raises ``ValueError`` if a brand's business-hours settings are unusable.
+    ``outcomes=False`` skips the outcome columns (``metrics.outcomes``) when
+    the caller scores the new messages next, which refreshes them anyway."""
     ids = sorted(set(conversation_ids))
     updated = 0
     if ids:
-        brand_by_handle = _brand_by_handle(db)
+        brand_by_handle = load_brand_accounts(db)
         calendars = CalendarCache(db)
         now = iso_utc(utc_now())
         for start in range(0, len(ids), CHUNK):
             updated += _recompute_chunk(
                 db, ids[start : start + CHUNK], brand_by_handle, calendars, now
             )
+        if outcomes:
+            _refresh_outcomes(db, ids)
     refresh_rollup(db)
     return updated
+
+
+def _refresh_outcomes(db: Database, ids: Iterable[int]) -> None:
+    # Imported here: metrics.outcomes builds on this module's definitions.
+    from replywatch.metrics.outcomes import refresh_outcomes
+
+    refresh_outcomes(db, ids)
 
 
 def _recompute_chunk(
@@ -336,7 +362,7 @@ def new_conversation_rows(db: Database, groups: Iterable[tuple]) -> Iterator[dic
     message rows)`` (message rows as for :func:`_conversation_values`): what a
     bulk load inserts, so each conversation is written once. Brand accounts
     and business calendars are read when the first group is asked for."""
-    brand_by_handle = _brand_by_handle(db)
+    brand_by_handle = load_brand_accounts(db)
     calendars = CalendarCache(db)
     now = iso_utc(utc_now())
     for conversation_id, platform, root_id, channel, root_brand, rows in groups:
@@ -349,7 +375,8 @@ def new_conversation_rows(db: Database, groups: Iterable[tuple]) -> Iterator[dic
         yield values
 
 
-def _brand_by_handle(db: Database) -> dict[tuple[str, str], str]:
+def load_brand_accounts(db: Database) -> dict[tuple[str, str], str]:
+    """Map (platform, lower-case handle) -> brand key of every brand account."""
     return {
         (platform, handle.lower()): brand
         for platform, handle, brand in db.execute(
@@ -404,9 +431,10 @@ def sla_state(
 def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> None:
     """Copy message scores up to their conversations: ``max_urgency`` (highest
     urgency of any customer message: the history) and ``last_compound``
-    (sentiment of the latest customer message), for exports, and the current
+    (sentiment of the latest customer message), for exports, the current
     turn (``store.scores.refresh_current_turn``: ``current_urgency``,
-    ``current_urgent``, ``closing_message_id``) for the triage queue."""
+    ``current_urgent``, ``closing_message_id``) for the triage queue, and
+    the outcome columns that depend on scores (``metrics.outcomes``)."""
     ids = sorted(set(conversation_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -427,3 +455,4 @@ def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> N
         )
     # The current turn (urgency since the last brand reply, "probably resolved").
     refresh_current_turn(db, ids)
+    _refresh_outcomes(db, ids)

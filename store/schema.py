@@ -455,3 +455,33 @@ def m018_current_turn(db: Database) -> None:
     from replywatch.store.scores import refresh_current_turn
 
     refresh_current_turn(db, None)
+
+
+@migrations()
+def m019_outcomes(db: Database) -> None:
+    """Conversation outcomes (``metrics.outcomes``, definitions in
+    docs/metrics.md): the customer's mood before and after the brand's
+    reply and its recovery label, resolution (how and when), customer effort
+    until resolution, first-contact resolution, and the next conversation
+    the same customer opened with the same brand within the repeat-contact
+    window. Filled by the engine when messages or scores arrive and by
+    ``replywatch recompute`` for conversations stored before."""
+    _run(
+        db,
+        """
+        ALTER TABLE conversations ADD COLUMN mood_before REAL;
+        ALTER TABLE conversations ADD COLUMN mood_after REAL;
+        ALTER TABLE conversations ADD COLUMN mood_recovery REAL;
+        ALTER TABLE conversations ADD COLUMN recovery_label TEXT;
+        ALTER TABLE conversations ADD COLUMN resolved_by TEXT;
+        ALTER TABLE conversations ADD COLUMN resolved_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN effort_customer_messages INTEGER;
+        ALTER TABLE conversations ADD COLUMN effort_brand_replies INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_contact_resolved INTEGER;
+        ALTER TABLE conversations ADD COLUMN repeat_contact_id INTEGER;
+        CREATE INDEX idx_conversations_customer
+            ON conversations (platform, lower(customer_handle), brand, first_customer_at);
+        CREATE INDEX idx_conversations_repeat ON conversations (repeat_contact_id)
+            WHERE repeat_contact_id IS NOT NULL
+        """,
+    )

@@ -48,6 +48,9 @@ def write(tmp_path, text: str):
         ("[brands.A.x]\nhandles=['a1']", "brand keys are lower-case"),
         ("[brands.a.sla]\n", ""),
         ("brands = 3", "brands must be a table"),
+        ("[brands.a.outcomes]\nrepeat_contact_days = 3", ""),
+        ("[brands.a.outcomes]\nrepeat_contact_days = 0", "a positive number of days"),
+        ("[brands.a.outcomes]\nrepeat_days = 3", "unknown key(s) repeat_days"),
     ],
 )
 def test_bad_config_is_refused_with_a_clear_message(tmp_path, text, message):

@@ -1,0 +1,274 @@
+"""Outcome definitions (mood recovery, resolution, effort, first-contact
+resolution, repeat contact) pinned on small hand-made threads in a real
+SQLite file. Sentiment scores are set by hand after ingest so that each
+case tests the definition, not the scorer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from replywatch.collectors.base import Message
+from replywatch.metrics.engine import recompute_all, refresh_score_aggregates
+from replywatch.metrics.outcomes import (
+    RECOVERY_THRESHOLD,
+    Turn,
+    derive_outcome,
+    recovery_label,
+)
+from replywatch.pipeline import ingest
+from replywatch.store.brands import ensure_brand_accounts, upsert_brands
+from replywatch.store.db import open_database, transaction
+from replywatch.store.triage import set_status
+
+T0 = datetime(2024, 5, 13, 10, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def msg(
+    external_id: str,
+    minutes: float,
+    *,
+    brand: str | None = None,
+    reply_to: str | None = None,
+    author: str = "maria",
+    to: str = "acme",
+    channel: str = "public",
+    thread: str | None = None,
+) -> Message:
+    return Message(
+        platform="x",
+        external_id=external_id,
+        created_at=at(minutes),
+        text=f"@{to} message {external_id}",
+        direction="outbound" if brand else "inbound",
+        kind="dm" if channel == "private" else ("reply" if reply_to else "mention"),
+        channel=channel,
+        source="test",
+        author_handle=brand or author,
+        brand=brand or to,
+        in_reply_to_id=reply_to,
+        thread_ref=thread,
+    )
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(tmp_path / "o.db")
+    with transaction(database):
+        upsert_brands(database, [{"key": "acme", "name": "Acme"}, {"key": "glob", "name": "Glob"}])
+        ensure_brand_accounts(database, [("x", "acme", "acme"), ("x", "glob", "glob")])
+    return database
+
+
+def moods(db, compounds: dict[str, float]) -> None:
+    """Give messages (by external id) a hand-set sentiment and refresh."""
+    with transaction(db):
+        for external_id, compound in compounds.items():
+            db.execute(
+                "UPDATE scores SET compound = ? WHERE message_id = "
+                "(SELECT id FROM messages WHERE external_id = ?)",
+                (compound, external_id),
+            )
+        refresh_score_aggregates(db, [r[0] for r in db.execute("SELECT id FROM conversations")])
+
+
+def conv(db, external_id: str) -> dict:
+    cursor = db.execute(
+        "SELECT c.* FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+        "WHERE m.external_id = ?",
+        (external_id,),
+    )
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+
+
+def cid(db, external_id: str) -> int:
+    return conv(db, external_id)["id"]
+
+
+def test_no_reply_has_a_mood_before_and_nothing_else(db):
+    ingest(db, [msg("1", 0), msg("2", 5, reply_to="1")], source="t")
+    moods(db, {"1": -0.6, "2": -0.2})
+    c = conv(db, "1")
+    assert c["mood_before"] == pytest.approx(-0.4)  # both messages are the opening turn
+    assert c["mood_after"] is None and c["recovery_label"] is None
+    assert c["resolved_by"] is None and c["first_contact_resolved"] == 0
+    assert c["effort_customer_messages"] is None and c["repeat_contact_id"] is None
+
+
+def test_customer_never_comes_back_is_silent(db):
+    ingest(db, [msg("1", 0), msg("2", 10, brand="acme", reply_to="1")], source="t")
+    moods(db, {"1": -0.6})
+    c = conv(db, "1")
+    assert c["recovery_label"] == "silent"
+    assert c["mood_before"] == pytest.approx(-0.6) and c["mood_after"] is None
+    assert c["mood_recovery"] is None and c["resolved_by"] is None
+
+
+def test_recovery_uses_the_customers_last_turn_and_ignores_third_parties(db):
+    ingest(
+        db,
+        [
+            msg("1", 0),
+            msg("2", 10, brand="acme", reply_to="1"),
+            msg("3", 20, reply_to="2"),  # a turn in between: not the last one
+            msg("4", 21, reply_to="3", author="bystander"),  # not the customer
+            msg("5", 30, brand="acme", reply_to="3"),
+            msg("6", 40, reply_to="5"),
+            msg("7", 41, reply_to="6"),
+        ],
+        source="t",
+    )
+    moods(db, {"1": -0.6, "3": -0.9, "4": -1.0, "6": 0.2, "7": 0.4})
+    c = conv(db, "1")
+    assert c["mood_after"] == pytest.approx(0.3)  # mean of 6 and 7
+    assert c["mood_recovery"] == pytest.approx(0.9)
+    assert c["recovery_label"] == "recovered"
+    moods(db, {"6": -0.9, "7": -0.9})  # -0.3
+    assert conv(db, "1")["recovery_label"] == "worsened"
+    moods(db, {"6": -0.5, "7": -0.5})  # +0.1
+    assert conv(db, "1")["recovery_label"] == "unchanged"
+
+
+def test_recovery_thresholds_are_inclusive():
+    assert recovery_label(RECOVERY_THRESHOLD) == "recovered"
+    assert recovery_label(-RECOVERY_THRESHOLD) == "worsened"
+    assert recovery_label(RECOVERY_THRESHOLD - 0.01) == "unchanged"
+    assert recovery_label(None) is None
+
+
+def test_unscored_messages_leave_the_mood_unknown(db):
+    thread = [msg("1", 0), msg("2", 10, brand="acme", reply_to="1"), msg("3", 20, reply_to="2")]
+    ingest(db, thread, source="t")
+    with transaction(db):
+        db.execute("DELETE FROM scores")
+        refresh_score_aggregates(db, [r[0] for r in db.execute("SELECT id FROM conversations")])
+    c = conv(db, "1")
+    assert c["mood_before"] is None and c["recovery_label"] is None
+
+
+def test_closed_after_one_reply_is_first_contact_resolved(db):
+    ingest(db, [msg("1", 0), msg("2", 10, brand="acme", reply_to="1")], source="t")
+    closed_at = int(at(15).timestamp())
+    set_status(db, [cid(db, "1")], "closed", actor="agent", now=closed_at)
+    c = conv(db, "1")
+    assert (c["resolved_by"], c["resolved_at"]) == ("closed", closed_at)
+    assert (c["effort_customer_messages"], c["effort_brand_replies"]) == (1, 1)
+    assert c["first_contact_resolved"] == 1
+
+
+def test_reopened_then_closed_again_is_resolved_but_not_first_contact(db):
+    ingest(db, [msg("1", 0), msg("2", 10, brand="acme", reply_to="1")], source="t")
+    set_status(db, [cid(db, "1")], "closed", actor="agent", now=int(at(15).timestamp()))
+    ingest(db, [msg("3", 60, reply_to="2")], source="t")  # the customer writes again
+    c = conv(db, "1")
+    assert c["status"] == "open" and c["reopened_count"] == 1
+    assert c["resolved_by"] is None and c["first_contact_resolved"] == 0
+    ingest(db, [msg("4", 70, brand="acme", reply_to="3")], source="t")
+    set_status(db, [cid(db, "1")], "closed", actor="agent", now=int(at(80).timestamp()))
+    ingest(db, [msg("5", 90, brand="acme", reply_to="3")], source="t")  # after closing
+    c = conv(db, "1")
+    assert c["resolved_by"] == "closed"
+    assert (c["effort_customer_messages"], c["effort_brand_replies"]) == (2, 2)
+    assert c["first_contact_resolved"] == 0
+
+
+def test_spam_has_no_outcome(db):
+    ingest(db, [msg("1", 0), msg("2", 10, brand="acme", reply_to="1")], source="t")
+    set_status(db, [cid(db, "1")], "spam", actor="agent")
+    c = conv(db, "1")
+    assert c["recovery_label"] is None and c["first_contact_resolved"] is None
+
+
+def _turn(i: int, ts: int, *, brand=False, thanks=False, compound=None, customer=True) -> Turn:
+    return Turn(ts, brand, i, customer and not brand, compound, thanks)
+
+
+def test_customer_thanks_resolves_and_is_not_counted_as_effort():
+    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20, thanks=True)]
+    out = derive_outcome(turns, status="replied", status_changed_at=10, reopened_count=0)
+    assert (out.resolved_by, out.resolved_at) == ("customer", 20)
+    assert (out.effort_customer_messages, out.effort_brand_replies) == (1, 1)
+    assert out.first_contact_resolved == 1
+    # thanks and then another question: the last word is not a thank-you
+    turns.append(_turn(4, 30))
+    out = derive_outcome(turns, status="open", status_changed_at=30, reopened_count=0)
+    assert out.resolved_by is None and out.first_contact_resolved == 0
+    # thanks before any brand reply resolves nothing
+    out = derive_outcome(
+        [_turn(1, 0, thanks=True)], status="new", status_changed_at=None, reopened_count=0
+    )
+    assert out.resolved_by is None
+
+
+def test_thanks_then_closed_counts_the_earlier_and_equal_seconds_go_to_the_customer():
+    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20, thanks=True)]
+    out = derive_outcome(turns, status="closed", status_changed_at=50, reopened_count=0)
+    assert (out.resolved_by, out.resolved_at) == ("customer", 20)
+    out = derive_outcome(turns, status="closed", status_changed_at=20, reopened_count=0)
+    assert out.resolved_by == "customer"
+    out = derive_outcome(turns, status="closed", status_changed_at=15, reopened_count=0)
+    assert (out.resolved_by, out.effort_customer_messages) == ("closed", 1)
+
+
+def test_repeat_contact_same_brand_only_and_configurable_window(db):
+    ingest(
+        db,
+        [
+            msg("a1", 0),
+            msg("a2", 10, brand="acme", reply_to="a1"),
+            msg("g1", 60 * 24, to="glob"),  # another brand: not a repeat of a1
+            msg("a3", 60 * 24 * 3),  # same brand, 3 days later
+            msg("z1", 60 * 24 * 4, author="other"),  # another customer
+        ],
+        source="t",
+    )
+    assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a3")
+    assert conv(db, "g1")["repeat_contact_id"] is None
+    assert conv(db, "a3")["repeat_contact_id"] is None
+    # The window runs from the conversation's last message (a2, 10 minutes in).
+    with transaction(db):
+        settings = {"outcomes": {"repeat_contact_days": 2}}
+        upsert_brands(db, [{"key": "acme", "name": "Acme", "settings": settings}])
+    recompute_all(db)
+    assert conv(db, "a1")["repeat_contact_id"] is None
+    # Marking the repeat as spam removes the link.
+    with transaction(db):
+        upsert_brands(db, [{"key": "acme", "name": "Acme", "settings": {}}])
+    recompute_all(db)
+    assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a3")
+    set_status(db, [cid(db, "a3")], "spam", actor="agent")
+    assert conv(db, "a1")["repeat_contact_id"] is None
+
+
+def test_dm_thread_split_by_silence_is_a_repeat_contact(db):
+    day = 60 * 24
+    ingest(
+        db,
+        [
+            msg("d1", 0, channel="private", thread="t1"),
+            msg("d2", 10, brand="acme", channel="private", thread="t1"),
+            msg("d3", 10 + 2 * day, channel="private", thread="t1"),  # > 24 h of silence
+        ],
+        source="t",
+    )
+    first, second = conv(db, "d1"), conv(db, "d3")
+    assert first["id"] != second["id"]
+    assert first["repeat_contact_id"] == second["id"]
+    assert first["recovery_label"] == "silent"  # the second DM belongs to the next conversation
+    assert second["mood_before"] is not None and second["recovery_label"] is None
+
+
+def test_a_later_import_of_the_repeat_updates_the_earlier_conversation(db):
+    ingest(db, [msg("a1", 0)], source="t")
+    assert conv(db, "a1")["repeat_contact_id"] is None
+    ingest(db, [msg("a3", 60 * 24)], source="t")
+    assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a3")
+    # and a conversation arriving in between takes its place
+    ingest(db, [msg("a2", 60)], source="t")
+    assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a2")
+    assert conv(db, "a2")["repeat_contact_id"] == cid(db, "a3")
