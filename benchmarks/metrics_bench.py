@@ -7,12 +7,16 @@ collectors), runs the engine over everything (``recompute_all``), then times:
 - the brand-by-day first-response report (median and p90, calendar and
   business) through ``metrics.response_time_report`` (daily rollup), and
 - the public badge (``metrics.public_badge``) for all brands and for one,
+- the outcome report (``metrics.outcome_report``: mood recovery, resolution,
+  FCR, effort, repeat contact; one aggregate query over stored columns) and
+  the recovery-by-response-time buckets, next to the response-time report,
 
 next to the naive approach in the same run: load the conversations into
 pandas and group there. It also checks that both give the same medians and
 p90s. Usage::
 
     python benchmarks/metrics_bench.py [--conversations 500000] [--brands 20] [--days 90]
+        [--followups 0.4]
 
 Figures are printed, never asserted; docs/metrics.md records a run.
 """
@@ -35,7 +39,13 @@ import pandas as pd
 # Run as a script from anywhere: import the checkout this file belongs to.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from replywatch.metrics import public_badge, recompute_all, response_time_report  # noqa: E402
+from replywatch.metrics import (  # noqa: E402
+    outcome_report,
+    public_badge,
+    recompute_all,
+    recovery_by_response_time,
+    response_time_report,
+)
 from replywatch.store.db import open_database  # noqa: E402
 from replywatch.store.timeutil import iso_utc  # noqa: E402
 
@@ -57,10 +67,14 @@ def brand_settings(index: int) -> tuple[str, dict]:
     return timezone, settings
 
 
-def generate(db, conversations: int, brands: int, days: int, seed: int = 7) -> int:
-    """Insert brands, accounts, messages and bare conversations; returns the
-    number of messages. Every conversation has two messages: a customer
-    message and either a brand reply (85 %) or a customer follow-up."""
+def generate(
+    db, conversations: int, brands: int, days: int, seed: int = 7, followups: float = 0.4
+) -> int:
+    """Insert brands, accounts, messages (with sentiment scores) and bare
+    conversations; returns the number of messages. Every conversation has
+    two messages: a customer message and either a brand reply (85 %) or a
+    customer follow-up; a share ``followups`` of the answered ones get a
+    third, the customer writing back (for the outcome columns)."""
     rng = random.Random(seed)
     conn = db.conn
     conn.execute("BEGIN")
@@ -133,6 +147,29 @@ def generate(db, conversations: int, brands: int, days: int, seed: int = 7) -> i
                 c,
             )
         )
+        if answered and rng.random() < followups:
+            message_id += 1
+            third_ts = second_ts + int(math.exp(rng.gauss(7.0, 1.5)))
+            message_rows.append(
+                (
+                    message_id,
+                    platform,
+                    f"m{message_id}",
+                    "reply",
+                    channel,
+                    "inbound",
+                    None,
+                    message_rows[-2][7],
+                    "obrigado!" if rng.random() < 0.5 else "ainda nada",
+                    "",
+                    iso_utc(datetime.fromtimestamp(third_ts, UTC)),
+                    third_ts,
+                    f"m{message_id - 1}",
+                    "bench",
+                    fetched,
+                    c,
+                )
+            )
         conversation_rows.append((c, platform, root, brand, channel))
         if len(message_rows) >= 100_000:
             _flush(conn, message_rows, conversation_rows)
@@ -152,6 +189,16 @@ def _flush(conn, message_rows: list, conversation_rows: list) -> None:
         "INSERT INTO conversations (id, platform, root_message_id, brand, channel) "
         "VALUES (?, ?, ?, ?, ?)",
         conversation_rows,
+    )
+    # Customer messages get a sentiment score (seeded by id: reproducible).
+    conn.executemany(
+        "INSERT INTO scores (message_id, language, compound, label, urgency, urgent, scorer, "
+        "version, scored_at) VALUES (?, 'pt', ?, 'neutral', 0, 0, 'bench', '0', '')",
+        [
+            (row[0], round(random.Random(row[0]).uniform(-1, 1), 3))
+            for row in message_rows
+            if row[5] == "inbound"
+        ],
     )
     message_rows.clear()
     conversation_rows.clear()
@@ -222,20 +269,23 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=500_000)
     parser.add_argument("--brands", type=int, default=20)
     parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--followups", type=float, default=0.4)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         db = open_database(path)
         start = time.perf_counter()
-        messages = generate(db, args.conversations, args.brands, args.days)
+        messages = generate(
+            db, args.conversations, args.brands, args.days, followups=args.followups
+        )
         print(
             f"generated {messages:,} messages / {args.conversations:,} conversations / "
             f"{args.brands} brands / {args.days} days in {time.perf_counter() - start:.1f} s"
         )
         start = time.perf_counter()
         recompute_all(db)
-        print(f"recompute_all (engine + rollup): {time.perf_counter() - start:.1f} s")
+        print(f"recompute_all (engine + rollup + outcomes): {time.perf_counter() - start:.1f} s")
         db.execute("ANALYZE")
 
         first, best, rows = timed(lambda: response_time_report(db, by=("brand", "day")))
@@ -284,6 +334,31 @@ def main() -> None:
         print(f"(for reference) by brand over all 90 days: best of 3 {best:.0f} ms")
         first, best, _ = timed(lambda: response_time_report(db, by="agent"), repeat=1)
         print(f"(for reference) by agent, from conversation rows: {best:.0f} ms")
+
+        # Outcomes, next to the response-time report over the same 90 days.
+        _, rt_best, _ = timed(lambda: response_time_report(db, by="brand"), repeat=3)
+        for by in ("brand", ("brand", "day"), "agent"):
+            first, best, rows = timed(
+                lambda by=by: outcome_report(db, by=by, with_response_times=False), repeat=3
+            )
+            print(
+                f"outcome report by {by} ({len(rows):,} rows, SQL aggregate): first "
+                f"{first:.0f} ms, best of 3 {best:.0f} ms  | response-time report by brand "
+                f"{rt_best:.0f} ms"
+            )
+        first, best, rows = timed(lambda: outcome_report(db, by="brand"), repeat=3)
+        (overall,) = outcome_report(db, by=None)
+        print(
+            f"outcome report by brand with median FRT merged: best of 3 {best:.0f} ms  "
+            f"[recovered {overall['recovery_rate']:.0%}, FCR "
+            f"{overall['first_contact_resolution_rate'] or 0:.0%}, repeat "
+            f"{overall['repeat_contact_rate']:.1%}]"
+        )
+        first, best, buckets = timed(lambda: recovery_by_response_time(db), repeat=3)
+        print(
+            f"median recovery by response-time bucket ({len(buckets)} buckets, SQL window "
+            f"median): first {first:.0f} ms, best of 3 {best:.0f} ms"
+        )
 
 
 def _same(a, b) -> bool:

@@ -10,6 +10,9 @@ The public API (stable; the dashboard and the CLI depend on these names):
 - :func:`export_conversations`, :func:`export_conversations_to_bytes`,
   :func:`export_benchmarks`, :func:`export_benchmarks_to_bytes`,
   :func:`neutralise_formula` (``metrics.exports``, defined in ``replywatch.untrusted``)
+- :func:`outcome_report`, :func:`recovery_by_response_time`,
+  :func:`outcome_conversations` (``metrics.outcome_reports``) and
+  :func:`refresh_outcomes` (``metrics.outcomes``)
 - :class:`BusinessCalendar`, :func:`validate_settings` (``metrics.business_hours``)
 - :func:`very_responsive` (``metrics.messenger_badge``: Facebook's own
   "Very responsive to messages" rule per page)
@@ -33,6 +36,12 @@ from replywatch.metrics.exports import (
     neutralise_formula,
 )
 from replywatch.metrics.messenger_badge import very_responsive
+from replywatch.metrics.outcome_reports import (
+    outcome_conversations,
+    outcome_report,
+    recovery_by_response_time,
+)
+from replywatch.metrics.outcomes import refresh_outcomes
 from replywatch.metrics.reports import (
     frt_distribution,
     hour_of_week,
@@ -53,10 +62,14 @@ __all__ = [
     "hour_of_week",
     "kpis",
     "neutralise_formula",
+    "outcome_conversations",
+    "outcome_report",
     "public_badge",
     "recompute_all",
     "recompute_brand",
     "recompute_conversations",
+    "recovery_by_response_time",
+    "refresh_outcomes",
     "response_time_report",
     "sla_state",
     "validate_settings",

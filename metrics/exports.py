@@ -43,6 +43,7 @@ from sqlite_utils import Database
 from replywatch import i18n
 from replywatch.i18n import N_
 from replywatch.metrics import stats
+from replywatch.metrics.outcome_reports import outcome_report
 from replywatch.metrics.reports import _filters, response_time_report
 from replywatch.store.timeutil import from_ts, iso_utc
 from replywatch.untrusted import neutralise_formula
@@ -76,15 +77,35 @@ CONVERSATION_COLUMNS: tuple[Column, ...] = (
     ("urgency", "int"),
     ("message_count", "int"),
     ("next_response_count", "int"),
+    # Outcomes (docs/metrics.md, Outcomes)
+    ("mood_before", "float"),
+    ("mood_after", "float"),
+    ("mood_recovery", "float"),
+    ("recovery_label", "str"),
+    ("resolved_by", "str"),
+    ("resolved_at", "str"),
+    ("effort_customer_messages", "int"),
+    ("effort_brand_replies", "int"),
+    ("first_contact_resolved", "int"),
+    ("first_contact_resolved_closed_only", "int"),
+    ("repeat_contact_id", "int"),
+    # Last: text is never NULL, so spreadsheet readers that drop trailing
+    # empty cells still see every column.
     ("first_message_text", "str"),
 )
+_RESOLVED_AT = [name for name, _ in CONVERSATION_COLUMNS].index("resolved_at")
 
 _CONVERSATION_SQL = """
 SELECT c.id, c.platform, c.brand, c.channel, c.customer_handle, fm.external_id,
        fr.external_id, fm.url, c.first_customer_at, c.local_date, c.first_response_at,
        c.first_response_seconds, c.first_response_business_seconds, c.status,
        c.needs_response, c.assignee, c.tags, c.last_compound, c.max_urgency,
-       c.message_count, c.next_response_count, fm.text
+       c.message_count, c.next_response_count,
+       c.mood_before, c.mood_after, c.mood_recovery, c.recovery_label, c.resolved_by,
+       c.resolved_at, c.effort_customer_messages, c.effort_brand_replies,
+       c.first_contact_resolved,
+       c.status = 'closed' AND c.brand_reply_count = 1 AND c.reopened_count = 0,
+       c.repeat_contact_id, fm.text
 FROM conversations c
 LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
 LEFT JOIN messages fr ON fr.id = c.first_response_message_id
@@ -119,6 +140,7 @@ def _conversation_rows_from(db: Database, filters) -> Iterator[tuple]:
         for row in chunk:
             row = list(row)
             row[8], row[10] = _iso(row[8]), _iso(row[10])
+            row[_RESOLVED_AT] = _iso(row[_RESOLVED_AT])
             yield tuple(row)
 
 
@@ -148,7 +170,24 @@ def _benchmark_columns(thresholds: Sequence[int]) -> tuple[Column, ...]:
         ("next_responses", "int"),
         ("next_response_mean_s", "float"),
         ("business_next_response_mean_s", "float"),
+        # Outcomes (docs/metrics.md, Outcomes)
+        *((name, kind) for name, kind in OUTCOME_BENCHMARK_COLUMNS),
     )
+
+
+OUTCOME_BENCHMARK_COLUMNS: tuple[Column, ...] = (
+    ("recovery_rate", "float"),
+    ("worsened_share", "float"),
+    ("silent_share", "float"),
+    ("mean_recovery", "float"),
+    ("resolved", "int"),
+    ("resolution_rate", "float"),
+    ("first_contact_resolution_rate", "float"),
+    ("mean_effort_customer_messages", "float"),
+    ("mean_effort_brand_replies", "float"),
+    ("repeat_contacts", "int"),
+    ("repeat_contact_rate", "float"),
+)
 
 
 def _benchmark_rows(
@@ -163,11 +202,19 @@ def _benchmark_rows(
     if period not in BENCHMARK_PERIODS:
         raise ValueError(f"period must be one of {BENCHMARK_PERIODS}, got {period!r}")
     # One row per brand and period: small, so it is built in full.
+    outcomes = {
+        (row["brand"], row[period]): row
+        for row in outcome_report(
+            db, by=("brand", period), since=since, until=until, brand=brand,
+            with_response_times=False,
+        )
+    }  # fmt: skip
     out = []
     for row in response_time_report(
         db, by=("brand", period), since=since, until=until, brand=brand, thresholds=thresholds
     ):
-        row = {**row, "period": period, "period_start": row[period]}
+        extra = outcomes.get((row["brand"], row[period]), {})
+        row = {**extra, **row, "period": period, "period_start": row[period]}
         out.append(tuple(row.get(name) for name, _ in columns))
     return out
 

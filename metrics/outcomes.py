@@ -55,7 +55,6 @@ class Turn:
     message_id: int
     is_customer: bool  # written by *the* customer (not a third party)
     compound: float | None  # sentiment score; None if not scored
-    is_thanks: bool  # the customer thanks / says it is solved
 
 
 @dataclass
@@ -95,7 +94,12 @@ def recovery_label(recovery: float | None, threshold: float = RECOVERY_THRESHOLD
 
 
 def derive_outcome(
-    turns: Sequence[Turn], *, status: str, status_changed_at: int | None, reopened_count: int
+    turns: Sequence[Turn],
+    *,
+    status: str,
+    status_changed_at: int | None,
+    reopened_count: int,
+    closing_message_id: int | None = None,
 ) -> Outcome:
     """The outcome of one conversation from its messages in conversation
     order (time, customer before brand at equal seconds, id) and its status.
@@ -105,9 +109,11 @@ def derive_outcome(
     - mood after: mean compound of the customer's last turn after the first
       reply (their messages after the last brand message that precedes
       their final message); ``silent`` when they wrote nothing after it;
-    - resolved by ``customer`` when their final message comes after a brand
-      reply and thanks / says solved, by ``closed`` when an agent closed it
-      (the earlier of the two when both; equal seconds: the customer);
+    - resolved by ``customer`` when ``closing_message_id`` names the
+      conversation's closing message (the customer's latest word, a thank-you
+      or "solved" after a brand reply: ``store.scores.closing_messages``), by
+      ``closed`` when an agent closed it (the earlier of the two when both;
+      equal seconds: the customer);
     - effort: the customer's messages (the resolving thank-you excluded)
       and the brand's replies up to the resolution;
     - first-contact resolved: resolved after exactly one brand reply and
@@ -135,8 +141,9 @@ def derive_outcome(
             out.recovery_label = recovery_label(out.mood_recovery)
     # Resolution: the index of the message it happened at (inclusive).
     candidates: list[tuple[int, int, str, int]] = []  # (ts, rank, how, last index)
-    if first_reply is not None and last_customer > first_reply and turns[last_customer].is_thanks:
-        candidates.append((turns[last_customer].ts, 0, "customer", last_customer - 1))
+    closing = next((i for i, t in enumerate(turns) if t.message_id == closing_message_id), None)
+    if closing is not None:
+        candidates.append((turns[closing].ts, 0, "customer", closing - 1))
     if status == "closed":
         closed_at = status_changed_at if status_changed_at is not None else turns[-1].ts
         upto = max((i for i, t in enumerate(turns) if t.ts <= closed_at), default=-1)
@@ -153,12 +160,11 @@ def derive_outcome(
     return out
 
 
-def _thanks_sql() -> str:
-    """SQL (over ``scores s``) that is 1 when a message thanks or says its
-    problem is solved. Pending the intent classifier (issue 15): until it
-    stores an intent, no message is recognised and only agent closing
-    resolves a conversation."""
-    return "0"
+def _closing_messages(db: Database, conversation_ids: Sequence[int]) -> dict[int, int]:
+    """Conversation id -> its closing message id (thank-you / "solved" after a
+    brand reply). Pending the intent classifier (issue 15): until it is
+    stored, no message closes and only agent closing resolves."""
+    return {}
 
 
 def refresh_outcomes(db: Database, conversation_ids: Iterable[int]) -> int:
@@ -197,17 +203,18 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
     messages: dict[int, list[tuple]] = {}
     for row in db.execute(
         f"""SELECT m.conversation_id, m.id, m.direction, m.created_ts, m.author_handle,
-                   m.platform, s.compound, {_thanks_sql()}
+                   m.platform, s.compound
             FROM messages m LEFT JOIN scores s ON s.message_id = m.id
             WHERE m.conversation_id IN ({marks})""",
         chunk,
     ):
         messages.setdefault(row[0], []).append(row[1:])
+    closings = _closing_messages(db, chunk)
     updates = []
     for conversation_id, (status, changed_at, reopened, customer) in conversations.items():
         customer_key = (customer or "").lower()
         turns = []
-        for message_id, direction, ts, author, platform, compound, thanks in messages.get(
+        for message_id, direction, ts, author, platform, compound in messages.get(
             conversation_id, ()
         ):
             is_brand = speaker_is_brand(direction, platform, author, accounts)
@@ -219,7 +226,6 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
                     is_customer=not is_brand
                     and (customer is None or (author or "").lower() == customer_key),
                     compound=compound,
-                    is_thanks=bool(thanks),
                 )
             )
         turns.sort(key=lambda t: (t.ts, t.is_brand, t.message_id))
@@ -227,7 +233,11 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
             outcome = Outcome()
         else:
             outcome = derive_outcome(
-                turns, status=status, status_changed_at=changed_at, reopened_count=reopened
+                turns,
+                status=status,
+                status_changed_at=changed_at,
+                reopened_count=reopened,
+                closing_message_id=closings.get(conversation_id),
             )
         updates.append({**outcome.as_dict(), "id": conversation_id})
     if updates:

@@ -184,34 +184,37 @@ def test_spam_has_no_outcome(db):
     assert c["recovery_label"] is None and c["first_contact_resolved"] is None
 
 
-def _turn(i: int, ts: int, *, brand=False, thanks=False, compound=None, customer=True) -> Turn:
-    return Turn(ts, brand, i, customer and not brand, compound, thanks)
+def _turn(i: int, ts: int, *, brand=False, compound=None, customer=True) -> Turn:
+    return Turn(ts, brand, i, customer and not brand, compound)
+
+
+def _derive(turns, status, changed_at, closing=None, reopened=0):
+    return derive_outcome(
+        turns,
+        status=status,
+        status_changed_at=changed_at,
+        reopened_count=reopened,
+        closing_message_id=closing,
+    )
 
 
 def test_customer_thanks_resolves_and_is_not_counted_as_effort():
-    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20, thanks=True)]
-    out = derive_outcome(turns, status="replied", status_changed_at=10, reopened_count=0)
+    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20)]
+    out = _derive(turns, "replied", 10, closing=3)
     assert (out.resolved_by, out.resolved_at) == ("customer", 20)
     assert (out.effort_customer_messages, out.effort_brand_replies) == (1, 1)
     assert out.first_contact_resolved == 1
-    # thanks and then another question: the last word is not a thank-you
-    turns.append(_turn(4, 30))
-    out = derive_outcome(turns, status="open", status_changed_at=30, reopened_count=0)
+    assert _derive(turns, "replied", 10, closing=3, reopened=1).first_contact_resolved == 0
+    out = _derive(turns, "open", 30)  # no closing message
     assert out.resolved_by is None and out.first_contact_resolved == 0
-    # thanks before any brand reply resolves nothing
-    out = derive_outcome(
-        [_turn(1, 0, thanks=True)], status="new", status_changed_at=None, reopened_count=0
-    )
-    assert out.resolved_by is None
 
 
 def test_thanks_then_closed_counts_the_earlier_and_equal_seconds_go_to_the_customer():
-    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20, thanks=True)]
-    out = derive_outcome(turns, status="closed", status_changed_at=50, reopened_count=0)
+    turns = [_turn(1, 0), _turn(2, 10, brand=True), _turn(3, 20)]
+    out = _derive(turns, "closed", 50, closing=3)
     assert (out.resolved_by, out.resolved_at) == ("customer", 20)
-    out = derive_outcome(turns, status="closed", status_changed_at=20, reopened_count=0)
-    assert out.resolved_by == "customer"
-    out = derive_outcome(turns, status="closed", status_changed_at=15, reopened_count=0)
+    assert _derive(turns, "closed", 20, closing=3).resolved_by == "customer"
+    out = _derive(turns, "closed", 15, closing=3)
     assert (out.resolved_by, out.effort_customer_messages) == ("closed", 1)
 
 
@@ -272,3 +275,136 @@ def test_a_later_import_of_the_repeat_updates_the_earlier_conversation(db):
     ingest(db, [msg("a2", 60)], source="t")
     assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a2")
     assert conv(db, "a2")["repeat_contact_id"] == cid(db, "a3")
+
+
+# --- reports, drill-down, exports, CLI ------------------------------------------------
+
+
+def _report_store(db) -> None:
+    """Four conversations on 2024-05-13 (acme): recovered + closed after one
+    reply; worsened; silent; unanswered. Plus a repeat contact a day later."""
+    ingest(
+        db,
+        [
+            msg("r1", 0),
+            msg("r2", 5, brand="acme", reply_to="r1"),  # FRT 5 min
+            msg("r3", 10, reply_to="r2"),
+            msg("w1", 0, author="wes"),
+            msg("w2", 120, brand="acme", reply_to="w1"),  # FRT 2 h
+            msg("w3", 130, reply_to="w2", author="wes"),
+            msg("s1", 0, author="sam"),
+            msg("s2", 30, brand="acme", reply_to="s1"),
+            msg("u1", 0, author="uma"),
+            msg("x1", 60 * 20, author="wes"),  # wes again, next day, same brand
+        ],
+        source="t",
+    )
+    moods(db, {"r1": -0.5, "r3": 0.5, "w1": 0.0, "w3": -0.7, "s1": -0.2, "u1": 0.1, "x1": -0.1})
+    set_status(db, [cid(db, "r1")], "closed", actor="agent", now=int(at(20).timestamp()))
+
+
+def test_outcome_report_figures(db):
+    from replywatch.metrics import outcome_report
+
+    _report_store(db)
+    (row,) = outcome_report(db, by="brand", until="2024-05-13")
+    assert row["brand"] == "acme" and row["conversations"] == 4 and row["answered"] == 3
+    assert (row["recovered"], row["worsened"], row["silent"]) == (1, 1, 1)
+    assert row["recovery_rate"] == 0.5 and row["worsened_share"] == 0.5
+    assert row["silent_share"] == pytest.approx(1 / 3)
+    assert row["resolved"] == 1 and row["resolution_rate"] == 0.25
+    assert row["first_contact_resolution_rate"] == 1.0
+    assert row["mean_effort_customer_messages"] == 2.0  # r1 and r3, closed after both
+    assert row["repeat_contacts"] == 1 and row["repeat_contact_rate"] == 0.25
+    assert row["first_response_median_s"] == 30 * 60  # median of 5 min, 30 min, 2 h
+    by_day = outcome_report(db, by="day")
+    assert [(r["day"], r["conversations"]) for r in by_day] == [
+        ("2024-05-13", 4),
+        ("2024-05-14", 1),
+    ]
+    assert outcome_report(db, by="brand", since="2030-01-01") == []
+    with pytest.raises(ValueError, match="for outcomes"):
+        outcome_report(db, by="hour")
+
+
+def test_recovery_by_response_time_buckets_and_median(db):
+    from replywatch.metrics import recovery_by_response_time
+
+    _report_store(db)
+    buckets = {b["bucket"]: b for b in recovery_by_response_time(db)}
+    assert buckets["<= 5m"]["conversations"] == 1
+    assert buckets["<= 5m"]["median_recovery"] == pytest.approx(1.0)
+    assert buckets["1h-2h"]["median_recovery"] == pytest.approx(-0.7)
+    assert buckets["1h-2h"]["worsened_share"] == 1.0
+    assert buckets["15m-30m"]["conversations"] == 0  # silent: no recovery value
+    # Even count: mean of the two middle values (recoveries 0.3 and 1.0).
+    thread = [
+        msg("e1", 0, author="eve"),
+        msg("e2", 3, brand="acme", reply_to="e1"),
+        msg("e3", 4, reply_to="e2", author="eve"),
+    ]
+    ingest(db, thread, source="t")
+    moods(db, {"e1": 0.0, "e3": 0.3})
+    first = recovery_by_response_time(db)[0]
+    assert first["conversations"] == 2 and first["median_recovery"] == pytest.approx(0.65)
+
+
+def test_drill_down_lists_the_conversations_behind_a_figure(db):
+    from replywatch.metrics import outcome_conversations
+
+    _report_store(db)
+    rows = outcome_conversations(db, "worsened")
+    assert [r["id"] for r in rows] == [cid(db, "w1")]
+    assert rows[0]["first_text"] == "@acme message w1"
+    assert rows[0]["last_customer_text"] == "@acme message w3"
+    assert [r["id"] for r in outcome_conversations(db, "repeat_contact")] == [cid(db, "w1")]
+    assert {r["id"] for r in outcome_conversations(db, "unresolved", until="2024-05-13")} == {
+        cid(db, "w1"),
+        cid(db, "s1"),
+        cid(db, "u1"),
+    }
+    with pytest.raises(ValueError, match="figure must be one of"):
+        outcome_conversations(db, "happy")
+
+
+def test_exports_carry_the_outcomes(db):
+    import csv
+    import io
+
+    from replywatch.metrics import export_benchmarks_to_bytes, export_conversations_to_bytes
+
+    _report_store(db)
+    text = export_conversations_to_bytes(db, "csv").decode("utf-8-sig")
+    rows = {r["conversation_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    r1 = rows[str(cid(db, "r1"))]
+    assert r1["recovery_label"] == "recovered" and r1["resolved_by"] == "closed"
+    assert r1["resolved_at"] == "2024-05-13T10:20:00Z"
+    assert r1["first_contact_resolved"] == "1" and r1["first_contact_resolved_closed_only"] == "1"
+    assert rows[str(cid(db, "w1"))]["repeat_contact_id"] == str(cid(db, "x1"))
+    text = export_benchmarks_to_bytes(db, "csv", period="day").decode("utf-8-sig")
+    bench = list(csv.DictReader(io.StringIO(text)))
+    assert [(b["period_start"], b["recovery_rate"], b["repeat_contact_rate"]) for b in bench] == [
+        ("2024-05-13", "0.5", "0.25"),
+        ("2024-05-14", "", "0.0"),
+    ]
+
+
+def test_cli_outcome_report(db, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from replywatch.cli import main
+
+    _report_store(db)
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    result = CliRunner().invoke(
+        main, ["report", "outcomes", "--by", "brand", "--format", "json", "--db", path]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert row["conversations"] == 5 and row["repeat_contacts"] == 1
+    result = CliRunner().invoke(main, ["report", "outcomes", "--db", path])
+    assert result.exit_code == 0 and "acme" in result.output and "50.0%" in result.output
+    result = CliRunner().invoke(main, ["report", "outcomes", "--by", "hour", "--db", path])
+    assert result.exit_code != 0 and "for outcomes" in result.output

@@ -1,0 +1,282 @@
+"""Outcome reports: mood recovery, resolution, first-contact resolution,
+effort and repeat contact per group, the "do faster replies make happier
+customers?" buckets, and the conversations behind each figure.
+
+Every function is one aggregate SQL query over the outcome columns that
+``metrics.outcomes`` stores on ``conversations`` (nothing loads the
+conversations into Python). Population, periods and bounds are those of
+the response-time reports (:mod:`metrics.reports`): conversations that
+needed a response, not spam/ignored, in the period of their first customer
+message. Definitions: ``docs/metrics.md``, section "Outcomes".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from replywatch.metrics.reports import (
+    _KEY_SQL,
+    DISTRIBUTION_EDGES,
+    _bucket_label,
+    _filters,
+    _share,
+    _sort_key,
+    parse_by,
+    response_time_report,
+)
+
+#: Groupings the outcome report accepts (hour of week is a response-time view).
+OUTCOME_GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month")
+#: Figures a drill-down can list the conversations of.
+DRILL_FIGURES = {
+    "recovered": "recovery_label = 'recovered'",
+    "unchanged": "recovery_label = 'unchanged'",
+    "worsened": "recovery_label = 'worsened'",
+    "silent": "recovery_label = 'silent'",
+    "resolved": "resolved_by IS NOT NULL",
+    "resolved_by_customer": "resolved_by = 'customer'",
+    "resolved_by_close": "resolved_by = 'closed'",
+    "unresolved": "resolved_by IS NULL",
+    "first_contact_resolved": "first_contact_resolved = 1",
+    "repeat_contact": "repeat_contact_id IS NOT NULL",
+}
+
+_AGGREGATES = """
+    count(*),
+    count(first_response_seconds),
+    sum(recovery_label = 'recovered'),
+    sum(recovery_label = 'unchanged'),
+    sum(recovery_label = 'worsened'),
+    sum(recovery_label = 'silent'),
+    avg(mood_recovery),
+    avg(mood_before),
+    avg(mood_after),
+    count(resolved_by),
+    sum(resolved_by = 'customer'),
+    sum(resolved_by = 'closed'),
+    sum(first_contact_resolved),
+    avg(effort_customer_messages),
+    avg(effort_brand_replies),
+    count(repeat_contact_id)
+"""
+
+
+def _outcome_keys(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    keys = parse_by(by)
+    unknown = [k for k in keys if k not in OUTCOME_GROUP_KEYS]
+    if unknown:
+        raise ValueError(
+            f"unknown grouping {unknown} for outcomes; choose from {', '.join(OUTCOME_GROUP_KEYS)}"
+        )
+    return keys
+
+
+def outcome_report(
+    db: Database,
+    *,
+    by: str | Sequence[str] | None = "brand",
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+    with_response_times: bool = True,
+) -> list[dict[str, Any]]:
+    """Outcome figures per group (``by``: brand, platform, channel, agent,
+    day, week, month, alone or combined; None for one row), sorted by the
+    group keys. Each row: the group keys, ``conversations``, ``answered``,
+    counts ``recovered``/``unchanged``/``worsened``/``silent``,
+    ``recovery_rate`` and ``worsened_share`` (of the conversations where the
+    customer spoke after the reply and both moods are known),
+    ``silent_share`` (of answered ones with a label), ``mean_recovery``,
+    ``mean_mood_before``/``_after``, ``resolved`` (+ ``resolved_by_customer``,
+    ``resolved_by_close``), ``resolution_rate`` (of conversations),
+    ``first_contact_resolved`` and ``first_contact_resolution_rate`` (of
+    resolved), ``mean_effort_customer_messages``/``_brand_replies`` (resolved
+    only), ``repeat_contacts`` and ``repeat_contact_rate`` (of conversations),
+    and, with ``with_response_times``, ``first_response_median_s`` and
+    ``response_rate`` of the same group from :func:`response_time_report`."""
+    keys = _outcome_keys(by)
+    filters = _filters(since, until, brand, platform, channel)
+    clauses, params = filters.where(rollup=False)
+    key_sql = [_KEY_SQL[k] for k in keys]
+    select = ", ".join([*key_sql, _AGGREGATES])
+    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
+    rows = db.execute(
+        f"SELECT {select} FROM conversations WHERE {' AND '.join(clauses)} {group}", params
+    ).fetchall()
+    timing: dict[tuple, dict[str, Any]] = {}
+    if with_response_times:
+        for row in response_time_report(
+            db, by=keys, since=since, until=until, brand=brand, platform=platform, channel=channel
+        ):
+            timing[tuple(row[k] for k in keys)] = row
+    out = []
+    for row in sorted(rows, key=lambda r: _sort_key(tuple(r[: len(keys)]))):
+        values = tuple(row[: len(keys)])
+        (
+            conversations,
+            answered,
+            recovered,
+            unchanged,
+            worsened,
+            silent,
+            mean_recovery,
+            mean_before,
+            mean_after,
+            resolved,
+            by_customer,
+            by_close,
+            fcr,
+            effort_customer,
+            effort_brand,
+            repeats,
+        ) = row[len(keys) :]
+        if conversations == 0:
+            continue  # an aggregate without GROUP BY over no rows
+        recovered, unchanged, worsened, silent = (
+            int(v or 0) for v in (recovered, unchanged, worsened, silent)
+        )
+        labelled = recovered + unchanged + worsened
+        item: dict[str, Any] = dict(zip(keys, values, strict=True))
+        item.update(
+            conversations=conversations,
+            answered=answered,
+            recovered=recovered,
+            unchanged=unchanged,
+            worsened=worsened,
+            silent=silent,
+            recovery_rate=_share(recovered, labelled),
+            worsened_share=_share(worsened, labelled),
+            silent_share=_share(silent, labelled + silent),
+            mean_recovery=mean_recovery,
+            mean_mood_before=mean_before,
+            mean_mood_after=mean_after,
+            resolved=resolved,
+            resolved_by_customer=int(by_customer or 0),
+            resolved_by_close=int(by_close or 0),
+            resolution_rate=_share(resolved, conversations),
+            first_contact_resolved=int(fcr or 0),
+            first_contact_resolution_rate=_share(int(fcr or 0), resolved),
+            mean_effort_customer_messages=effort_customer,
+            mean_effort_brand_replies=effort_brand,
+            repeat_contacts=repeats,
+            repeat_contact_rate=_share(repeats, conversations),
+        )
+        if with_response_times:
+            times = timing.get(values, {})
+            item["response_rate"] = times.get("response_rate")
+            item["first_response_median_s"] = times.get("first_response_median_s")
+        out.append(item)
+    return out
+
+
+def recovery_by_response_time(
+    db: Database,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+    edges: Sequence[int] = DISTRIBUTION_EDGES,
+) -> list[dict[str, Any]]:
+    """ "Do faster replies make happier customers here?": answered
+    conversations with a known recovery, bucketed by calendar first-response
+    time (the buckets of :func:`metrics.reports.frt_distribution`). One dict
+    per bucket: ``bucket``, ``lower_s``, ``upper_s``, ``conversations``,
+    ``median_recovery`` (median as in docs/metrics.md: mean of the two
+    middle values for an even count; computed in SQL), ``recovery_rate``
+    and ``worsened_share``. Empty buckets are included with None."""
+    bounds = [int(e) for e in edges]
+    filters = _filters(since, until, brand, platform, channel)
+    clauses, params = filters.where(rollup=False)
+    clauses += ["mood_recovery IS NOT NULL", "first_response_seconds IS NOT NULL"]
+    bucket_sql = (
+        "CASE "
+        + " ".join(f"WHEN first_response_seconds <= {b} THEN {i}" for i, b in enumerate(bounds))
+        + f" ELSE {len(bounds)} END"
+    )
+    sql = f"""
+        WITH b AS (
+            SELECT {bucket_sql} AS bucket, mood_recovery AS r, recovery_label AS label
+            FROM conversations WHERE {" AND ".join(clauses)}),
+        ranked AS (
+            SELECT bucket, r, label,
+                   row_number() OVER (PARTITION BY bucket ORDER BY r) AS k,
+                   count(*) OVER (PARTITION BY bucket) AS n
+            FROM b)
+        SELECT bucket, max(n),
+               avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN r END),
+               sum(label = 'recovered'), sum(label = 'worsened')
+        FROM ranked GROUP BY bucket"""
+    found = {row[0]: row[1:] for row in db.execute(sql, params)}
+    lowers = [0, *bounds]
+    uppers: list[int | None] = [*bounds, None]
+    out = []
+    for i, (lower, upper) in enumerate(zip(lowers, uppers, strict=True)):
+        n, median, recovered, worsened = found.get(i, (0, None, 0, 0))
+        out.append(
+            {
+                "bucket": _bucket_label(lower, upper),
+                "lower_s": lower,
+                "upper_s": upper,
+                "conversations": n,
+                "median_recovery": median,
+                "recovery_rate": _share(recovered, n),
+                "worsened_share": _share(worsened, n),
+            }
+        )
+    return out
+
+
+def outcome_conversations(
+    db: Database,
+    figure: str,
+    *,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    brand: str | None = None,
+    platform: str | None = None,
+    channel: str | None = None,
+    agent: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """The conversations behind an outcome figure (``figure``: a key of
+    :data:`DRILL_FIGURES`), newest first, at most ``limit``: ids, brand,
+    channel, agent, customer, date, first response seconds, moods, labels,
+    resolution, effort, the repeat contact's id, and the customer's first and
+    last message text (untrusted: show it through widgets that do not
+    interpret it)."""
+    if figure not in DRILL_FIGURES:
+        raise ValueError(f"figure must be one of {', '.join(DRILL_FIGURES)}, got {figure!r}")
+    filters = _filters(since, until, brand, platform, channel)
+    clauses, params = filters.where(rollup=False, alias="c")
+    clauses.append(f"c.{DRILL_FIGURES[figure]}")
+    if agent is not None:
+        clauses.append("c.assignee = ?")
+        params.append(agent)
+    columns = (
+        "id", "brand", "platform", "channel", "assignee", "customer_handle", "local_date",
+        "status", "first_response_seconds", "mood_before", "mood_after", "mood_recovery",
+        "recovery_label", "resolved_by", "resolved_at", "effort_customer_messages",
+        "effort_brand_replies", "first_contact_resolved", "repeat_contact_id",
+    )  # fmt: skip
+    sql = f"""
+        SELECT {", ".join(f"c.{name}" for name in columns)}, fm.text,
+               (SELECT lm.text FROM messages lm
+                 WHERE lm.conversation_id = c.id AND lm.direction = 'inbound'
+                   AND lower(coalesce(lm.author_handle, '')) =
+                       lower(coalesce(c.customer_handle, ''))
+                 ORDER BY lm.created_ts DESC, lm.id DESC LIMIT 1)
+        FROM conversations c LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
+        WHERE {" AND ".join(clauses)}
+        ORDER BY c.first_customer_at DESC, c.id DESC LIMIT ?"""
+    return [
+        dict(zip((*columns, "first_text", "last_customer_text"), row, strict=True))
+        for row in db.execute(sql, [*params, int(limit)])
+    ]
