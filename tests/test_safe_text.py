@@ -8,7 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from replywatch.untrusted import safe_url
-from replywatch.views.safe_text import escape_markdown, plain_handle
+from replywatch.views.safe_text import escape_markdown, plain_handle, plotly_label
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -93,3 +93,12 @@ def test_safe_url_refuses_everything_else(url):
 def test_plain_handle_keeps_only_handle_characters():
     assert plain_handle("<b>ev[il](x)</b>") == "bevilxb"
     assert plain_handle("ana.souza-1") == "ana.souza-1"
+
+
+def test_plotly_label_keeps_no_markup():
+    hostile = '<a href="javascript:alert(1)">agent</a><br><b>x</b>\x07'
+    label = plotly_label(hostile, max_length=200)
+    assert "<" not in label and ">" not in label and "\x07" not in label
+    assert label.startswith("&lt;a href=&quot;javascript")
+    assert plotly_label("maria") == "maria" and plotly_label(None) == ""
+    assert plotly_label("x" * 100, max_length=10) == "x" * 9 + "…"

@@ -1,5 +1,6 @@
 """Sentiment: volume and sentiment over time, share negative, urgent count,
-language split, complaint terms, and drill-down to the messages behind a point."""
+language split, complaint terms, drill-down to the messages behind a point,
+and the outcomes section (``views.outcomes``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import streamlit as st
 
 from replywatch.metrics import trends
 from replywatch.views import _common as common
+from replywatch.views import outcomes
 from replywatch.views.i18n import (
     N_,
     _,
@@ -252,6 +254,20 @@ if not common.has_data():
     st.stop()
 scope = common.scope()
 path = common.db_path()
+view = st.radio(
+    _("View"),
+    ["mood", "outcomes"],
+    format_func={"mood": _("Customer mood"), "outcomes": _("Outcomes")}.get,
+    horizontal=True,
+    key="sent_view",
+    help=_(
+        "Outcomes: mood recovery, first-contact resolution and repeat contact per "
+        "conversation, next to response time."
+    ),
+)
+if view == "outcomes":
+    outcomes.render(scope)
+    st.stop()
 totals = _totals(path, scope.since, scope.until, scope.brand)
 st.caption(
     _("Customer messages from {start} to {end} ({zone}).").format(
