@@ -26,6 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.metrics.engine import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.store.scores import closing_messages
 
 #: Recovery (mood after - mood before, compound scale -1..+1) at or above
 #: this is "recovered", at or below its negative "worsened", else
@@ -160,13 +161,6 @@ def derive_outcome(
     return out
 
 
-def _closing_messages(db: Database, conversation_ids: Sequence[int]) -> dict[int, int]:
-    """Conversation id -> its closing message id (thank-you / "solved" after a
-    brand reply). Pending the intent classifier (issue 15): until it is
-    stored, no message closes and only agent closing resolves."""
-    return {}
-
-
 def refresh_outcomes(db: Database, conversation_ids: Iterable[int]) -> int:
     """Recompute the outcome columns of the given conversations from their
     messages, scores and status, and the repeat-contact links of every
@@ -209,7 +203,9 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
         chunk,
     ):
         messages.setdefault(row[0], []).append(row[1:])
-    closings = _closing_messages(db, chunk)
+    # The one definition of "thank-you / solved after a brand reply", shared
+    # with the triage queue's "probably resolved" view.
+    closings = closing_messages(db, chunk)
     updates = []
     for conversation_id, (status, changed_at, reopened, customer) in conversations.items():
         customer_key = (customer or "").lower()

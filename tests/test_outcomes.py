@@ -184,6 +184,32 @@ def test_spam_has_no_outcome(db):
     assert c["recovery_label"] is None and c["first_contact_resolved"] is None
 
 
+def test_a_real_thank_you_resolves_through_the_intent_of_issue_15(db):
+    def said(external_id, minutes, text, **kwargs):
+        message = msg(external_id, minutes, **kwargs)
+        message.text = text
+        return message
+
+    ingest(
+        db,
+        [
+            said("1", 0, "@acme my card was charged twice, terrible"),
+            said("2", 10, "@maria sorry! refunded now", brand="acme", reply_to="1"),
+            said("3", 20, "@acme obrigado, resolvido!", reply_to="2"),
+            said("4", 25, "@maria you're welcome", brand="acme", reply_to="3"),
+        ],
+        source="t",
+    )
+    c = conv(db, "1")
+    assert (c["resolved_by"], c["resolved_at"]) == ("customer", int(at(20).timestamp()))
+    assert (c["effort_customer_messages"], c["effort_brand_replies"]) == (1, 1)
+    assert c["first_contact_resolved"] == 1 and c["recovery_label"] == "recovered"
+    # ... until the customer writes again with a new problem.
+    ingest(db, [said("5", 60, "@acme charged again!!", reply_to="4")], source="t")
+    c = conv(db, "1")
+    assert c["resolved_by"] is None and c["first_contact_resolved"] == 0
+
+
 def _turn(i: int, ts: int, *, brand=False, compound=None, customer=True) -> Turn:
     return Turn(ts, brand, i, customer and not brand, compound)
 
