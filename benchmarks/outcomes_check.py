@@ -23,7 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs  # noqa: E402
 from replywatch.metrics.engine import load_brand_accounts, speaker_is_brand  # noqa: E402
-from replywatch.metrics.outcome_reports import outcome_report  # noqa: E402
+from replywatch.metrics.outcome_reports import (  # noqa: E402
+    outcome_report,
+    recovery_by_response_time,
+)
 from replywatch.pipeline import import_batches  # noqa: E402
 from replywatch.store.db import open_database  # noqa: E402
 
@@ -67,6 +70,14 @@ def print_report(db, top: int) -> None:
         ).fetchall()
     )
     print(f"labels: {labels}\nresolution: {resolved}")
+    print("median mood recovery by first-response time:")
+    for bucket in recovery_by_response_time(db):
+        median = bucket["median_recovery"]
+        print(
+            f"  {bucket['bucket']:>9}: {bucket['conversations']:>4} conversations, median "
+            f"{'-' if median is None else f'{median:+.2f}'}, recovered "
+            f"{_pct(bucket['recovery_rate'])}, worsened {_pct(bucket['worsened_share'])}"
+        )
 
 
 def print_sample(db, size: int, seed: int) -> None:
@@ -98,7 +109,7 @@ def print_sample(db, size: int, seed: int) -> None:
             (cid,),
         ):
             who = "BRAND" if speaker_is_brand(direction, platform, author, accounts) else author
-            flag = " [closes]" if closes else ""
+            flag = " [closes]" if closes and who != "BRAND" else ""
             line = " ".join((text or "").split())[:220]
             print(f"   {who:>10} ({_f(compound)}){flag}: {line}")
 
