@@ -62,10 +62,11 @@ def _tiles(row: dict[str, Any]) -> None:
         "brand reply and never reopened / resolved conversations.",
     )
     cols[3].metric(
-        "Came back within 7 days",
+        "Came back",
         _share(row.get("repeat_contact_rate")),
         help="Conversations followed by another one from the same customer to the same "
-        "brand within the repeat-contact window / conversations.",
+        "brand within the repeat-contact window (7 days unless the brand sets "
+        "outcomes.repeat_contact_days) / conversations.",
     )
     cols[4].metric("Median first response", common.duration(row.get("first_response_median_s")))
 
