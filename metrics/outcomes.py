@@ -184,12 +184,31 @@ def refresh_outcomes(db: Database, conversation_ids: Iterable[int]) -> int:
     return updated
 
 
+def _turns(rows: Iterable[tuple], accounts: Mapping[tuple[str, str], str]) -> list[Turn]:
+    """Message rows ``(id, direction, created_ts, author, platform, compound)``
+    as turns in conversation order. The customer is the author of the first
+    customer message, compared case-insensitively (an erased author, None,
+    is still the same person as their other erased messages)."""
+    ordered = sorted(
+        (
+            (ts, speaker_is_brand(direction, platform, author, accounts), message_id, author, c)
+            for message_id, direction, ts, author, platform, c in rows
+        ),
+        key=lambda t: t[:3],
+    )
+    customer = next(((a or "").lower() for _, brand, _, a, _ in ordered if not brand), None)
+    return [
+        Turn(ts, brand, message_id, not brand and (author or "").lower() == customer, compound)
+        for ts, brand, message_id, author, compound in ordered
+    ]
+
+
 def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, str], str]) -> int:
     marks = ",".join("?" * len(chunk))
     conversations = {
         row[0]: row[1:]
         for row in db.execute(
-            f"SELECT id, status, status_changed_at, reopened_count, customer_handle "
+            f"SELECT id, status, status_changed_at, reopened_count "
             f"FROM conversations WHERE id IN ({marks})",
             chunk,
         )
@@ -207,24 +226,8 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
     # with the triage queue's "probably resolved" view.
     closings = closing_messages(db, chunk)
     updates = []
-    for conversation_id, (status, changed_at, reopened, customer) in conversations.items():
-        customer_key = (customer or "").lower()
-        turns = []
-        for message_id, direction, ts, author, platform, compound in messages.get(
-            conversation_id, ()
-        ):
-            is_brand = speaker_is_brand(direction, platform, author, accounts)
-            turns.append(
-                Turn(
-                    ts=ts,
-                    is_brand=is_brand,
-                    message_id=message_id,
-                    is_customer=not is_brand
-                    and (customer is None or (author or "").lower() == customer_key),
-                    compound=compound,
-                )
-            )
-        turns.sort(key=lambda t: (t.ts, t.is_brand, t.message_id))
+    for conversation_id, (status, changed_at, reopened) in conversations.items():
+        turns = _turns(messages.get(conversation_id, ()), accounts)
         if status in _EXCLUDED_STATUSES:
             outcome = Outcome()
         else:

@@ -287,9 +287,16 @@ def forget_author(
                     f"AND conversation_id IN ({marks})",
                     conversations,
                 ).rowcount
+                # Repeat-contact links (metrics.outcomes) say "the same person
+                # wrote both": they go with the handle.
                 db.conn.execute(
                     f"UPDATE conversations SET customer_handle = NULL WHERE id IN ({marks})",
                     conversations,
+                )
+                db.conn.execute(
+                    f"UPDATE conversations SET repeat_contact_id = NULL "
+                    f"WHERE id IN ({marks}) OR repeat_contact_id IN ({marks})",
+                    [*conversations, *conversations],
                 )
                 result.notes = db.conn.execute(
                     f"UPDATE notes SET text = ? WHERE conversation_id IN ({marks}) AND text != ?",

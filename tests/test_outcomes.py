@@ -434,3 +434,16 @@ def test_cli_outcome_report(db, tmp_path):
     assert result.exit_code == 0 and "acme" in result.output and "50.0%" in result.output
     result = CliRunner().invoke(main, ["report", "outcomes", "--by", "hour", "--db", path])
     assert result.exit_code != 0 and "for outcomes" in result.output
+
+
+def test_forgetting_a_customer_removes_their_repeat_contact_links(db):
+    from replywatch.store.privacy import forget_author
+
+    olga = [msg("o1", 0, author="olga"), msg("o2", 60, author="olga")]
+    ingest(db, [msg("a1", 0), msg("a2", 60), *olga], source="t")
+    assert conv(db, "a1")["repeat_contact_id"] == cid(db, "a2")
+    forget_author(db, "maria", platform="x", actor="dpo")
+    assert conv(db, "a1")["repeat_contact_id"] is None
+    assert conv(db, "o1")["repeat_contact_id"] == cid(db, "o2")  # someone else's stay
+    recompute_all(db)  # and the engine does not link them again from the tombstones
+    assert conv(db, "a1")["repeat_contact_id"] is None
