@@ -10,7 +10,8 @@ Definitions (a person can check each one by reading the thread):
 ``docs/metrics.md``, section "Outcomes".
 
 Who is *the customer*: the author of the conversation's first customer
-message (``conversations.customer_handle``, case-insensitive). Other people
+message (read from the messages, case-insensitive; the engine stores the
+same as ``conversations.customer_handle``). Other people
 who join a public thread are not the customer: their messages count for
 response times (anyone waiting is owed a reply) but not for mood,
 resolution or effort.
