@@ -209,7 +209,7 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
     conversations = {
         row[0]: row[1:]
         for row in db.execute(
-            f"SELECT id, status, status_changed_at, reopened_count "
+            f"SELECT id, status, status_changed_at, reopened_count, closing_dismissed_id "
             f"FROM conversations WHERE id IN ({marks})",
             chunk,
         )
@@ -227,8 +227,11 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
     # with the triage queue's "probably resolved" view.
     closings = closing_messages(db, chunk)
     updates = []
-    for conversation_id, (status, changed_at, reopened) in conversations.items():
+    for conversation_id, (status, changed_at, reopened, dismissed) in conversations.items():
         turns = _turns(messages.get(conversation_id, ()), accounts)
+        closing = closings.get(conversation_id)
+        if closing is not None and closing == dismissed:
+            closing = None  # a person said this thank-you did not resolve it (triage)
         if status in _EXCLUDED_STATUSES:
             outcome = Outcome()
         else:
@@ -237,7 +240,7 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
                 status=status,
                 status_changed_at=changed_at,
                 reopened_count=reopened,
-                closing_message_id=closings.get(conversation_id),
+                closing_message_id=closing,
             )
         updates.append({**outcome.as_dict(), "id": conversation_id})
     if updates:

@@ -474,7 +474,8 @@ def set_status(
         )
         if status == "open":
             _dismiss_closing(db, changed)
-        recompute(db, changed)
+        # A dismissed thank-you also stops resolving it (metrics.outcomes).
+        recompute(db, [*changed, *(dismissed if status == "open" else [])])
         # The audit records the status the engine left, which is the one set.
         final = _existing(db, changed) if changed else {}
         for i in changed:

@@ -204,6 +204,12 @@ def test_a_real_thank_you_resolves_through_the_intent_of_issue_15(db):
     assert (c["resolved_by"], c["resolved_at"]) == ("customer", int(at(20).timestamp()))
     assert (c["effort_customer_messages"], c["effort_brand_replies"]) == (1, 1)
     assert c["first_contact_resolved"] == 1 and c["recovery_label"] == "recovered"
+    # A person who reopens it from the triage view says it is not resolved.
+    set_status(db, [c["id"]], "open", actor="agent")
+    assert conv(db, "1")["resolved_by"] is None
+    # ... and a new thank-you counts again.
+    ingest(db, [said("4b", 30, "@acme thanks!", reply_to="4")], source="t")
+    assert conv(db, "1")["resolved_by"] == "customer"
     # ... until the customer writes again with a new problem.
     ingest(db, [said("5", 60, "@acme charged again!!", reply_to="4")], source="t")
     c = conv(db, "1")
