@@ -491,59 +491,19 @@ def report_outcomes(
     """Outcomes per group: mood recovery, resolution, first-contact resolution,
     customer effort and repeat contact, next to the median first response
     (definitions: docs/metrics.md, Outcomes)."""
-    import csv
-    import json
+    from replywatch.cli_support import outcome_table, write_report_csv
+    from replywatch.metrics.outcome_reports import outcome_report
 
-    from rich.markup import escape
-
-    from replywatch.metrics.exports import neutralise_formula
-    from replywatch.metrics.outcome_reports import OUTCOME_GROUP_KEYS, outcome_report
-
-    db = open_database(db_path)
     try:
-        rows = outcome_report(db, by=by, since=since, until=until, brand=brand)
+        rows = outcome_report(open_database(db_path), by=by, since=since, until=until, brand=brand)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if fmt == "csv":
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
-        return
-    from rich.table import Table
-
-    table = Table(title="Outcomes")
-    key_columns = [k for k in (rows[0] if rows else {}) if k in OUTCOME_GROUP_KEYS]
-    names = ["conv.", "recovered", "worsened", "silent", "resolved", "FCR", "effort", "repeat"]
-    for name in [*key_columns, *names, "median FRT"]:
-        table.add_column(name, justify="left" if name in key_columns else "right")
-
-    def effort(row: dict) -> str:
-        customer, brand_replies = (
-            row["mean_effort_customer_messages"],
-            row["mean_effort_brand_replies"],
-        )
-        return "-" if customer is None else f"{customer:.1f} / {brand_replies:.1f}"
-
-    for row in rows:
-        table.add_row(
-            # Brand keys and agent names are text people typed: no Rich markup.
-            *("-" if row[k] is None else escape(str(row[k])) for k in key_columns),
-            f"{row['conversations']:,}",
-            _percent(row["recovery_rate"]),
-            _percent(row["worsened_share"]),
-            _percent(row["silent_share"]),
-            _percent(row["resolution_rate"]),
-            _percent(row["first_contact_resolution_rate"]),
-            effort(row),
-            _percent(row["repeat_contact_rate"]),
-            _duration(row["first_response_median_s"]),
-        )
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    elif fmt == "csv":
+        write_report_csv(rows, sys.stdout)
+    else:
+        Console(width=None if sys.stdout.isatty() else 160).print(outcome_table(rows, by))
 
 
 @main.group(name="export")

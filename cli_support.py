@@ -246,6 +246,40 @@ def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hou
     return table
 
 
+def outcome_table(rows: Sequence[dict[str, Any]], by: str) -> Table:
+    """The rows of :func:`metrics.outcome_reports.outcome_report` as a
+    terminal table: the group columns, then conversations, left happier,
+    left unhappier, silent after the reply, resolved, first-contact
+    resolution, mean effort (customer messages / brand replies), repeat
+    contact and the median first response. Cells are plain text, never Rich
+    markup."""
+    table = Table(title="Outcomes")
+    key_columns = group_columns(by)
+    figures = ["conv.", "recovered", "worsened", "silent", "resolved", "FCR", "effort", "repeat"]
+    for name in key_columns:
+        table.add_column(name, justify="left")
+    for name in [*figures, "median FRT"]:
+        table.add_column(name, justify="right")
+    for row in rows:
+        customer, brand_replies = (
+            row["mean_effort_customer_messages"],
+            row["mean_effort_brand_replies"],
+        )
+        table.add_row(
+            *(Text("-" if row[k] is None else str(row[k])) for k in key_columns),
+            f"{row['conversations']:,}",
+            percent(row["recovery_rate"]),
+            percent(row["worsened_share"]),
+            percent(row["silent_share"]),
+            percent(row["resolution_rate"]),
+            percent(row["first_contact_resolution_rate"]),
+            "-" if customer is None else f"{customer:.1f} / {brand_replies:.1f}",
+            percent(row["repeat_contact_rate"]),
+            compact_duration(row.get("first_response_median_s"), missing="-"),
+        )
+    return table
+
+
 def write_report_csv(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
     """Write report rows as CSV (header from the first row; nothing for no
     rows), text cells neutralised for spreadsheets."""

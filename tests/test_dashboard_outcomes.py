@@ -11,9 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from replywatch.metrics.engine import refresh_score_aggregates
-from replywatch.pipeline import ingest
+from replywatch.pipeline import ingest, set_status
 from replywatch.store.db import DB_ENV_VAR, open_database, transaction
-from replywatch.store.triage import set_status
 from tests.dashboard_seed import BASE, _m, seed
 from tests.test_dashboard_pages import APP
 

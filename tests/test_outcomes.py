@@ -17,10 +17,9 @@ from replywatch.metrics.outcomes import (
     derive_outcome,
     recovery_label,
 )
-from replywatch.pipeline import ingest
+from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
 from replywatch.store.db import open_database, transaction
-from replywatch.store.triage import set_status
 
 T0 = datetime(2024, 5, 13, 10, tzinfo=UTC)
 
