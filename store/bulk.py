@@ -252,6 +252,10 @@ def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
     were left out."""
     conn.execute(f"CREATE TABLE stage.meta AS SELECT s, {', '.join(_META_COLUMNS)} FROM stage.rows")
     conn.execute("CREATE INDEX stage.meta_key ON meta (platform, external_id)")
+    # CREATE TABLE ... AS keeps no key: without this index every correlated
+    # lookup by staging position (``_thread_staged`` into a non-empty store)
+    # scans the whole table, once per row (328 s of a 1M-row import).
+    conn.execute("CREATE UNIQUE INDEX stage.meta_s ON meta (s)")
     dropped = 0
     if conn.execute(
         "SELECT 1 FROM stage.meta GROUP BY platform, external_id HAVING count(*) > 1 LIMIT 1"

@@ -1,0 +1,130 @@
+"""A scored file import (the default path) must give every message exactly the
+score that scoring the same store afterwards gives it, batch by batch through
+``score_unscored``: same language, sentiment, urgency and reasons, with the
+store context (repeated unanswered messages, spam, brand rules) included."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
+from replywatch.pipeline import import_batches, ingest, score_unscored
+from replywatch.store.brands import upsert_brands
+from replywatch.store.db import open_database, transaction
+from replywatch.store.scores import REPEAT_WINDOW_SECONDS, scoring_inputs
+
+#: A brand with its own urgency rules, so the per-brand path is compared too.
+STRICT_BRAND = {
+    "key": "AmazonHelp",
+    "name": "Amazon Help",
+    "timezone": "UTC",
+    "settings": {"urgency": {"threshold": 20, "negative_weight": 30, "extra_phrases_en": ["late"]}},
+}
+
+
+def scores_by_message(db) -> dict[str, tuple]:
+    """Every score keyed by its message's external id (row ids aside)."""
+    return {
+        row[0]: row[1:]
+        for row in db.execute(
+            """SELECT m.external_id, s.language, s.compound, s.label, s.urgency, s.urgent,
+                      s.reasons, s.scorer, s.version
+               FROM messages m JOIN scores s ON s.message_id = m.id"""
+        )
+    }
+
+
+def aggregates(db) -> dict[str, tuple]:
+    """Conversation score aggregates keyed by the root's external id."""
+    return dict(
+        (row[0], row[1:])
+        for row in db.execute(
+            """SELECT r.external_id, c.max_urgency, c.last_compound
+               FROM conversations c JOIN messages r ON r.id = c.root_message_id"""
+        )
+    )
+
+
+def _prepare(path, early) -> object:
+    db = open_database(path)
+    with transaction(db):
+        upsert_brands(db, [STRICT_BRAND])
+    for start in range(0, len(early), 400):
+        ingest(db, early[start : start + 400], source="x:mentions")
+    return db
+
+
+def _compare(tmp_path, twcs_slice, early) -> dict[str, tuple]:
+    scored = _prepare(tmp_path / "scored.db", early)
+    import_batches(scored, read_twcs(twcs_slice, batch_size=700, as_rows=True), source=TWCS_SOURCE)
+
+    later = _prepare(tmp_path / "later.db", early)
+    import_batches(
+        later, read_twcs(twcs_slice, batch_size=700, as_rows=True), source=TWCS_SOURCE, score=False
+    )
+    assert later.execute("SELECT count(*) FROM scores").fetchone()[0] == len(early)
+    score_unscored(later)
+
+    got, expected = scores_by_message(scored), scores_by_message(later)
+    assert len(expected) == 5000
+    assert got.keys() == expected.keys()
+    for external_id, values in expected.items():
+        assert got[external_id] == values, external_id
+    assert aggregates(scored) == aggregates(later)
+    return got
+
+
+def _reasons(scores: dict[str, tuple]) -> list[str]:
+    return [reason for values in scores.values() for reason in json.loads(values[5])]
+
+
+def test_scored_import_equals_scoring_afterwards(tmp_path, twcs_slice):
+    scores = _compare(tmp_path, twcs_slice, early=[])
+    reasons = _reasons(scores)
+    # The comparison covers the store context, not just the text.
+    assert any("unanswered message from this customer" in r for r in reasons)
+    assert any("posted by the brand itself" in r for r in reasons)
+    assert any(r == 'mentions "late"' for r in reasons)  # the strict brand's own phrase
+
+
+def test_scored_import_into_a_store_that_has_part_of_the_file(tmp_path, twcs_slice):
+    messages = [m for batch in read_twcs(twcs_slice) for m in batch.messages]
+    early = random.Random(11).sample(messages, 1500)
+    scores = _compare(tmp_path, twcs_slice, early=early)
+    assert any("unanswered message from this customer" in r for r in _reasons(scores))
+
+
+def test_earlier_unanswered_counts_only_what_the_rule_says(tmp_path, twcs_slice):
+    """The count the urgency rule uses, recomputed here from its definition
+    for every message: earlier inbound messages of the same customer within
+    the window, in conversations still awaiting a reply since before them;
+    zero for the brand's own messages."""
+    db = open_database(tmp_path / "count.db")
+    import_batches(db, read_twcs(twcs_slice), source=TWCS_SOURCE, score=False)
+    rows = db.execute(
+        """SELECT m.id, m.platform, m.author_handle, m.direction, m.created_ts,
+                  c.awaiting_since
+           FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id"""
+    ).fetchall()
+    by_author: dict[tuple, list] = {}
+    for row in rows:
+        if row[3] == "inbound":
+            by_author.setdefault((row[1], row[2]), []).append(row)
+    expected = {}
+    for id_, platform, handle, direction, ts, _awaiting in rows:
+        expected[id_] = (
+            0
+            if direction != "inbound"
+            else sum(
+                1
+                for e in by_author[platform, handle]
+                if e[0] != id_
+                and ts - REPEAT_WINDOW_SECONDS <= e[4] <= ts
+                and e[5] is not None
+                and e[4] >= e[5]
+            )
+        )
+    got = {item["id"]: item["earlier_unanswered"] for item in scoring_inputs(db, list(expected))}
+    assert got == expected
+    assert any(expected.values())
