@@ -1,23 +1,36 @@
-"""Import speed and memory: `replywatch import twcs` on a generated twcs-format
-file, against a per-row-insert baseline in the same run.
+"""Import speed, memory and lock hold: `replywatch import twcs` (the default,
+scored path and `--no-score`) on a generated twcs-format file, into an empty
+store and into a store that already holds part of the file, against a naive
+peer, all in one run.
 
-    python benchmarks/import_bench.py [--rows 1000000] [--baseline-rows 20000]
+    python benchmarks/import_bench.py [--rows 1000000] [--prior-rows 50000]
+                                      [--peer-rows 5000] [--no-probe]
 
-Prints rows/s and peak RSS of the import (run as a child process, so its peak
-memory is measured alone) for a small and the full file with ``--no-score``
-(the loading target), the small file again with scoring (``--scored-full``
-for the full one), and the ratio to the baseline that stores one row per
-transaction with sqlite-utils' insert(). Peak RSS is given for the largest
-process and for the importer's whole process tree (it parses in a second
-process).
+Prints, for each run, rows/s and peak RSS of the import (run as a child
+process, so its peak memory is measured alone: the largest of the importer
+and its reader process, and the summed RSS of its process tree), then the
+ratios: scored / `--no-score` rate (empty and non-empty store) and scored /
+naive peer (per-row sqlite-utils insert of the message and of its plain
+VADER score, one transaction each, on the first ``--peer-rows`` rows).
+
+The non-empty store holds a random ``--prior-rows`` rows of the same file
+(imported and scored beforehand, not timed): the import skips them as
+duplicates, joins their conversations and threads replies to them. During
+both imports into it, a probe process changes a conversation's status as an
+agent would (``store.triage.set_status``) and another ingests 50 new messages
+as a collector would (``pipeline.ingest``), each once a second; the worst
+latency of each (waiting for the write lock included) and any failure are
+printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +85,17 @@ def generate(path: Path, rows: int, *, brands: int = 76, seed: int = 1) -> None:
         writer.writerows(out[:rows])
 
 
+def sample_file(source: Path, path: Path, rows: int, *, seed: int = 2) -> None:
+    """Write a random ``rows`` of ``source`` (one record per line, as
+    :func:`generate` writes them) to ``path``, in file order."""
+    with open(source, encoding="utf-8", newline="") as handle:
+        header, *lines = handle.readlines()
+    keep = sorted(random.Random(seed).sample(range(len(lines)), min(rows, len(lines))))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(header)
+        handle.writelines(lines[i] for i in keep)
+
+
 def _tree_rss_mib(root: int) -> float:
     """Summed RSS of ``root`` and its descendants (shared pages counted in
     each process, so an upper bound), from /proc."""
@@ -99,10 +123,24 @@ def _tree_rss_mib(root: int) -> float:
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, float, float]:
+def run_import(
+    csv_path: Path, db_path: Path, *, score: bool, probe: bool = False
+) -> tuple[float, float, float, dict[str, list]]:
     """Run the real CLI in a child process; return (seconds, peak RSS MiB of
     the largest process, peak summed RSS MiB of the importer's process tree:
-    it parses in a second process)."""
+    it parses in a second process, probe results: see :func:`_probe`)."""
+    probes = []
+    if probe:
+        context = multiprocessing.get_context("fork")
+        stop = context.Event()
+        results = context.Queue()
+        probes = [
+            context.Process(target=_probe, args=(kind, db_path, stop, results), daemon=True)
+            for kind in ("agent", "collector")
+        ]
+        for process in probes:
+            process.start()
+        time.sleep(1.5)  # both probes connected and past their first operation
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -130,45 +168,124 @@ def run_import(csv_path: Path, db_path: Path, *, score: bool) -> tuple[float, fl
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
+    probe_results: dict[str, list] = {}
+    if probes:
+        stop.set()
+        for _ in probes:
+            kind, outcomes = results.get(timeout=120)
+            probe_results[kind] = outcomes
+        for probe_process in probes:
+            probe_process.join()
     if process.returncode:
         raise SystemExit(f"import failed with exit code {process.returncode}")
-    return elapsed, usage.ru_maxrss / 1024, tree_peak
+    return elapsed, usage.ru_maxrss / 1024, tree_peak, probe_results
 
 
-def baseline_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
-    """Insert the first ``rows`` rows one at a time, one transaction each."""
+#: Messages per probe ingest: what one collector poll typically brings.
+PROBE_BATCH = 50
+
+
+def _probe(kind: str, db_path: Path, stop, results) -> None:
+    """Once a second until ``stop``: change a conversation's status (``agent``)
+    or ingest :data:`PROBE_BATCH` new messages (``collector``) through the
+    store's own functions, on its own connection. Sends ``(kind, [(seconds,
+    error or None), ...])``."""
+    from replywatch.collectors.base import Message
+    from replywatch.pipeline import ingest
+    from replywatch.store.db import open_database
+    from replywatch.store.triage import set_status
+
+    db = open_database(db_path)
+    top = db.execute("SELECT max(id) FROM conversations").fetchone()[0] or 1
+    rng = random.Random(kind)
+    outcomes: list[tuple[float, str | None]] = []
+    number = 0
+    while not stop.is_set():
+        tick = time.perf_counter()
+        try:
+            if kind == "agent":
+                # a stored conversation (the import may merge some away)
+                (conversation,) = db.execute(
+                    "SELECT id FROM conversations WHERE id >= ? ORDER BY id LIMIT 1",
+                    (rng.randint(1, top),),
+                ).fetchone()
+                set_status(db, [conversation], rng.choice(["closed", "open"]), actor="probe")
+            else:
+                now = datetime.now(UTC)
+                batch = []
+                for _ in range(PROBE_BATCH):
+                    number += 1
+                    batch.append(
+                        Message(
+                            platform="x",
+                            external_id=f"probe-{number}",
+                            created_at=now,
+                            text="@Brand1 my parcel never arrived, any news?",
+                            direction="inbound",
+                            kind="mention",
+                            channel="public",
+                            source="probe",
+                            author_handle=f"probe{number % 97}",
+                        )
+                    )
+                ingest(db, batch, source="probe")
+            outcomes.append((time.perf_counter() - tick, None))
+        except Exception as exc:  # noqa: BLE001 - every failure is a result here
+            outcomes.append((time.perf_counter() - tick, f"{type(exc).__name__}: {exc}"))
+        time.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
+    results.put((kind, outcomes))
+
+
+def peer_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
+    """The naive peer: for each of the first ``rows`` rows, insert the message
+    with sqlite-utils' ``insert()`` and its plain VADER score (vaderSentiment's
+    own analyzer) the same way, one transaction each. Returns rows/s."""
     sys.path.insert(0, str(REPO))
     from sqlite_utils import Database
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from replywatch.collectors.imports import read_twcs
 
     db = Database(db_path)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    table = db["messages"]
+    messages, scores = db["messages"], db["scores"]
+    vader = SentimentIntensityAnalyzer()
     done = 0
     started = time.perf_counter()
     for batch in read_twcs(csv_path, batch_size=1000):
         for message in batch.messages:
-            table.insert(message.to_row(), pk="id", alter=True, ignore=True)
+            messages.insert(message.to_row(), alter=True)
+            polarity = vader.polarity_scores(message.text)
+            scores.insert({"external_id": message.external_id, **polarity})
             done += 1
             if done >= rows:
                 return done / (time.perf_counter() - started)
     return done / (time.perf_counter() - started)
 
 
+def _latency_line(kind: str, outcomes: list) -> str:
+    if not outcomes:
+        return f"  {kind:9}: no operation ran"
+    seconds = [s for s, _ in outcomes]
+    failed = [e for _, e in outcomes if e]
+    line = (
+        f"  {kind:9}: {len(outcomes)} operations, {len(failed)} failed, worst "
+        f"{max(seconds):.2f} s, median {sorted(seconds)[len(seconds) // 2]:.3f} s"
+    )
+    return line + (f" (first failure: {failed[0]})" if failed else "")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--small-rows", type=int, default=100_000)
-    parser.add_argument("--baseline-rows", type=int, default=20_000)
+    parser.add_argument("--prior-rows", type=int, default=50_000)
+    parser.add_argument("--peer-rows", type=int, default=5_000)
+    parser.add_argument("--no-probe", action="store_true", help="no concurrent agent/collector")
     parser.add_argument(
         "--generate", nargs=2, metavar=("PATH", "ROWS"), help="only write a generated file and exit"
-    )
-    parser.add_argument(
-        "--scored-full",
-        action="store_true",
-        help="also time the full file with scoring (slow: ~10k msg/s)",
     )
     args = parser.parse_args()
     if args.generate:
@@ -180,46 +297,51 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        results = {}
-        runs = [
-            ("small", args.small_rows, False),
-            ("full", args.rows, False),
-            ("small", args.small_rows, True),
-        ]
-        if args.scored_full:
-            runs.append(("full", args.rows, True))
-        for label, rows, score in runs:
-            csv_path = folder / f"{label}.csv"
-            if not csv_path.exists():
-                # In a child process: generating holds the whole file in
-                # memory, and a later fork of this process would count it in
-                # the importer's ru_maxrss (that was the "445 MB peak").
-                subprocess.run(
-                    [sys.executable, __file__, "--generate", str(csv_path), str(rows)], check=True
+        csv_path, prior_path = folder / "file.csv", folder / "prior.csv"
+        # In a child process: generating holds the whole file in memory, and
+        # a later fork of this process would count it in the importer's
+        # ru_maxrss (that was the "445 MB peak").
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(csv_path), str(args.rows)], check=True
+        )
+        sample_file(csv_path, prior_path, args.prior_rows)
+        prior_db = folder / "prior.db"
+        run_import(prior_path, prior_db, score=True)  # not timed: the store in use
+        size = csv_path.stat().st_size / 2**20
+        print(
+            f"file: {args.rows:,} generated rows ({size:,.0f} MiB); non-empty store: "
+            f"{args.prior_rows:,} of them, imported and scored beforehand"
+        )
+        rates = {}
+        for store in ("empty", "non-empty"):
+            for score in (False, True):
+                db_path = folder / f"{store}-{score}.db"
+                if store == "non-empty":
+                    shutil.copy(prior_db, db_path)
+                probe = store == "non-empty" and not args.no_probe
+                seconds, peak, tree, probes = run_import(
+                    csv_path, db_path, score=score, probe=probe
                 )
-            db_path = folder / f"{label}-{'scored' if score else 'unscored'}.db"
-            seconds, peak, tree = run_import(csv_path, db_path, score=score)
-            results[label, score] = (rows, seconds, peak)
-            size = csv_path.stat().st_size / 2**20
-            mode = "--score   " if score else "--no-score"
+                rates[store, score] = args.rows / seconds
+                mode = "scored (default)" if score else "--no-score      "
+                print(
+                    f"{store:9} store, {mode}: {seconds:6.1f} s = {args.rows / seconds:>8,.0f} "
+                    f"rows/s, peak RSS {peak:,.0f} MiB (process tree {tree:,.0f} MiB)"
+                )
+                for kind in ("agent", "collector"):
+                    if kind in probes:
+                        print(_latency_line(kind, probes[kind]))
+        peer = peer_per_row(csv_path, folder / "peer.db", args.peer_rows)
+        print(
+            f"naive peer (sqlite-utils insert + plain VADER per row, one transaction each, "
+            f"first {args.peer_rows:,} rows): {peer:,.0f} rows/s"
+        )
+        for store in ("empty", "non-empty"):
             print(
-                f"{label:5} {mode}: {rows:>9,} rows ({size:,.0f} MiB) in {seconds:6.1f} s = "
-                f"{rows / seconds:>8,.0f} rows/s, peak RSS {peak:,.0f} MiB "
-                f"(process tree {tree:,.0f} MiB)"
+                f"ratio scored / --no-score ({store} store): "
+                f"{rates[store, True] / rates[store, False]:.2f}x"
             )
-        base_rate = baseline_per_row(
-            folder / "small.csv", folder / "baseline.db", args.baseline_rows
-        )
-        rows, seconds, _ = results["full", False]
-        print(
-            f"baseline (one insert + commit per row, first {args.baseline_rows:,} rows): "
-            f"{base_rate:,.0f} rows/s"
-        )
-        print(f"ratio full --no-score import / baseline: {rows / seconds / base_rate:.1f}x")
-        print(
-            "scored figures include the sentiment phase (docs/sentiment.md); the "
-            "--no-score figures do not"
-        )
+        print(f"ratio scored (empty store) / naive peer: {rates['empty', True] / peer:.1f}x")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

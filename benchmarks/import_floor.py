@@ -130,7 +130,7 @@ def main() -> None:
             ],
             check=True,
         )
-        import_seconds, peak, _ = run_import(csv_path, imported, score=False)
+        import_seconds, peak, _, _ = run_import(csv_path, imported, score=False)
         with sqlite3.connect(imported) as check:
             messages, conversations = check.execute(
                 "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM conversations)"
