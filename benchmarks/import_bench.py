@@ -17,7 +17,7 @@ The non-empty store holds a random ``--prior-rows`` rows of the same file
 (imported and scored beforehand, not timed): the import skips them as
 duplicates, joins their conversations and threads replies to them. During
 both imports into it, a probe process changes a conversation's status as an
-agent would (``store.triage.set_status``) and another ingests 50 new messages
+agent would (``pipeline.set_status``) and another ingests 50 new messages
 as a collector would (``pipeline.ingest``), each once a second; the worst
 latency of each (waiting for the write lock included) and any failure are
 printed.
@@ -191,9 +191,8 @@ def _probe(kind: str, db_path: Path, stop, results) -> None:
     store's own functions, on its own connection. Sends ``(kind, [(seconds,
     error or None), ...])``."""
     from replywatch.collectors.base import Message
-    from replywatch.pipeline import ingest
+    from replywatch.pipeline import ingest, set_status
     from replywatch.store.db import open_database
-    from replywatch.store.triage import set_status
 
     db = open_database(db_path)
     top = db.execute("SELECT max(id) FROM conversations").fetchone()[0] or 1
@@ -204,12 +203,21 @@ def _probe(kind: str, db_path: Path, stop, results) -> None:
         tick = time.perf_counter()
         try:
             if kind == "agent":
-                # a stored conversation (the import may merge some away)
-                (conversation,) = db.execute(
-                    "SELECT id FROM conversations WHERE id >= ? ORDER BY id LIMIT 1",
-                    (rng.randint(1, top),),
-                ).fetchone()
-                set_status(db, [conversation], rng.choice(["closed", "open"]), actor="probe")
+                for attempt in range(3):
+                    # a stored conversation; the import may merge it away
+                    # before the change gets the lock: pick another then
+                    (conversation,) = db.execute(
+                        "SELECT id FROM conversations WHERE id >= ? ORDER BY id LIMIT 1",
+                        (rng.randint(1, top),),
+                    ).fetchone()
+                    try:
+                        set_status(
+                            db, [conversation], rng.choice(["closed", "open"]), actor="probe"
+                        )
+                        break
+                    except ValueError:
+                        if attempt == 2:
+                            raise
             else:
                 now = datetime.now(UTC)
                 batch = []
