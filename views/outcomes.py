@@ -15,6 +15,7 @@ import streamlit as st
 
 from replywatch import metrics
 from replywatch.views import _common as common
+from replywatch.views.i18n import _
 from replywatch.views.safe_text import plotly_label
 
 BREAKDOWNS = {"brand": "Brand", "channel": "Channel", "agent": "Agent", "platform": "Platform"}
@@ -45,30 +46,36 @@ def _share(value: float | None) -> str:
 def _tiles(row: dict[str, Any]) -> None:
     cols = st.columns(5)
     cols[0].metric(
-        "Left happier",
+        _("Left happier"),
         _share(row.get("recovery_rate")),
-        help="Recovered / conversations where the customer wrote again after the reply "
-        "(mood after - mood before >= +0.25).",
+        help=_(
+            "Recovered / conversations where the customer wrote again after the reply "
+            "(mood after - mood before >= +0.25)."
+        ),
     )
     cols[1].metric(
-        "Left unhappier",
+        _("Left unhappier"),
         _share(row.get("worsened_share")),
-        help="Worsened (recovery <= -0.25) / the same conversations.",
+        help=_("Worsened (recovery <= -0.25) / the same conversations."),
     )
     cols[2].metric(
-        "Solved at first reply",
+        _("Solved at first reply"),
         _share(row.get("first_contact_resolution_rate")),
-        help="Resolved (closed by an agent or the customer's thank-you) after exactly one "
-        "brand reply and never reopened / resolved conversations.",
+        help=_(
+            "Resolved (closed by an agent or the customer's thank-you) after exactly one "
+            "brand reply and never reopened / resolved conversations."
+        ),
     )
     cols[3].metric(
-        "Came back",
+        _("Came back"),
         _share(row.get("repeat_contact_rate")),
-        help="Conversations followed by another one from the same customer to the same "
-        "brand within the repeat-contact window (7 days unless the brand sets "
-        "outcomes.repeat_contact_days) / conversations.",
+        help=_(
+            "Conversations followed by another one from the same customer to the same "
+            "brand within the repeat-contact window (7 days unless the brand sets "
+            "outcomes.repeat_contact_days) / conversations."
+        ),
     )
-    cols[4].metric("Median first response", common.duration(row.get("first_response_median_s")))
+    cols[4].metric(_("Median first response"), common.duration(row.get("first_response_median_s")))
 
 
 def _over_time(rows: list[dict[str, Any]], key: str) -> go.Figure:
@@ -157,9 +164,9 @@ def _speed_chart(buckets: list[dict[str, Any]]) -> go.Figure:
 
 
 def _drilldown(window: dict[str, Any], rows_by: list[dict[str, Any]], key: str) -> None:
-    st.subheader("Conversations behind a figure")
+    st.subheader(_("Conversations behind a figure"))
     cols = st.columns([3, 3, 4])
-    label = cols[0].selectbox("Figure", list(FIGURES), key="outcome_figure")
+    label = cols[0].selectbox(_("Figure"), list(FIGURES), key="outcome_figure")
     groups = ["all"] + ["—" if r[key] is None else str(r[key]) for r in rows_by]
     group = cols[1].selectbox(BREAKDOWNS[key], groups, key="outcome_group")
     kwargs = dict(window)
@@ -171,7 +178,7 @@ def _drilldown(window: dict[str, Any], rows_by: list[dict[str, Any]], key: str) 
     if group == "—":
         rows = [r for r in rows if r["assignee" if key == "agent" else key] is None]
     if not rows:
-        st.info("No conversations behind this figure in the period.")
+        st.info(_("No conversations behind this figure in the period."))
         return
     st.dataframe(
         pd.DataFrame(
@@ -207,25 +214,27 @@ def render(scope: common.Scope) -> None:
     """Draw the outcomes section for the sidebar scope (brand-local dates)."""
     path = common.db_path()
     window = {"since": scope.start, "until": scope.end, "brand": scope.brand}
-    st.header("Outcomes")
+    st.header(_("Outcomes"))
     st.caption(
-        "From the conversations themselves, no survey: did the customer's mood recover "
-        "after the reply, was the problem solved at the first reply, did they have to come "
-        "back. Definitions: docs/metrics.md (Outcomes)."
+        _(
+            "From the conversations themselves, no survey: did the customer's mood recover "
+            "after the reply, was the problem solved at the first reply, did they have to "
+            "come back. Definitions: docs/metrics.md (Outcomes)."
+        )
     )
     overall = _call(path, "outcome_report", by=None, **window)
     if not overall:
-        st.info("No conversations needing a response in this period.")
+        st.info(_("No conversations needing a response in this period."))
         return
     _tiles(overall[0])
     period = "day" if scope.days <= 45 else "week"
-    st.subheader(f"Over time (by {period})")
+    st.subheader(_("Over time (by day)") if period == "day" else _("Over time (by week)"))
     st.plotly_chart(
         _over_time(_call(path, "outcome_report", by=period, **window), period),
         key="outcome_trend",
     )
     key = st.radio(
-        "Break down by",
+        _("Break down by"),
         list(BREAKDOWNS),
         format_func=BREAKDOWNS.get,
         horizontal=True,
@@ -249,10 +258,13 @@ def render(scope: common.Scope) -> None:
         }
         | {"customer messages to resolve": st.column_config.NumberColumn(format="%.1f")},
     )
-    st.subheader("Do faster replies make happier customers here?")
+    st.subheader(_("Do faster replies make happier customers here?"))
     st.caption(
-        "Median mood recovery (mood after - mood before, -2..+2) of answered conversations "
-        "where the customer wrote again, by first-response time. A correlation, not a cause."
+        _(
+            "Median mood recovery (mood after - mood before, -2..+2) of answered "
+            "conversations where the customer wrote again, by first-response time. "
+            "A correlation, not a cause."
+        )
     )
     st.plotly_chart(
         _speed_chart(_call(path, "recovery_by_response_time", **window)), key="outcome_speed"
