@@ -108,3 +108,28 @@ def may_serve_unauthenticated(address: str | None, override: str | None) -> bool
     """With no sign-in configured, serve only on a loopback address, unless the
     operator explicitly set ``REPLYWATCH_ALLOW_UNAUTHENTICATED=1``."""
     return is_loopback(address) or (override or "").strip() == "1"
+
+
+def request_host(host_header: str | None) -> str:
+    """The host name of an HTTP ``Host`` header, without port or brackets,
+    lower-cased (``"[::1]:8501"`` -> ``"::1"``)."""
+    host = (host_header or "").strip().lower()
+    if host.startswith("["):  # IPv6 literal: [::1]:8501
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_local_host(host_header: str | None, address: str | None) -> bool:
+    """With no sign-in, a page may only be served to a request whose ``Host``
+    names this machine: ``localhost``, a loopback address or the address the
+    server was started on. Anything else (``evil.example`` resolved to
+    127.0.0.1 by DNS rebinding) is refused."""
+    host = request_host(host_header)
+    if not host:
+        return False
+    if host == "localhost" or host == (address or "").strip().lower():
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

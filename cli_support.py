@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
@@ -216,6 +217,17 @@ def percent(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.1f}%"
 
 
+# C0/C1 control characters (ESC starts terminal escape sequences), not \t or \n.
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(value: object) -> Text:
+    """A value from the data as a Rich cell: a ``Text`` is never parsed as
+    markup (``ok[/]`` and ``[link=...]`` stay literal), and control characters
+    are dropped so no escape sequence from the data reaches the terminal."""
+    return Text(_TERMINAL_CONTROL.sub("", "-" if value is None else str(value)))
+
+
 def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hours: bool) -> Table:
     """The rows of :func:`metrics.reports.response_time_report` as a terminal
     table: the group columns, then conversations, answered, rate, median, p90,
@@ -232,7 +244,7 @@ def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hou
         table.add_column(name, justify="right")
     for row in rows:
         table.add_row(
-            *(Text("-" if row[k] is None else str(row[k])) for k in key_columns),
+            *(terminal_text(row[k]) for k in key_columns),
             f"{row['conversations']:,}",
             f"{row['answered']:,}",
             percent(row["response_rate"]),

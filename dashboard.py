@@ -11,6 +11,13 @@ from replywatch.views.auth import render_user_box, require_user
 from replywatch.views.i18n import _, language_picker
 
 st.set_page_config(page_title="replywatch", page_icon="💬", layout="wide")
+# The grid toolbar's own "Download as CSV" writes customer text raw (formulas
+# included): switch it off wherever the server was started from, and offer the
+# pages' own neutralised downloads instead (views/_common.csv_download). The
+# option reaches the browser with the next run, hence the one rerun.
+if not st.get_option("client.disableDataExport"):
+    st.set_option("client.disableDataExport", True)
+    st.rerun()
 language_picker()  # first, so the sign-in screen is in the chosen language too
 user = require_user()
 

@@ -53,6 +53,8 @@ def run_dashboard(
         address,
         "--browser.gatherUsageStats",
         "false",
+        "--client.disableDataExport",
+        "true",
     ]
     return subprocess.Popen(command, env=env)
 

@@ -314,6 +314,17 @@ def _write_csv(
         text.detach()  # leave ``out`` open: the caller owns it
 
 
+def table_csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Any table shown on a page (the Triage queue, a conversation, a
+    drill-down) as CSV bytes for a download button: the same writer as the
+    exports, so every cell that a spreadsheet would run as a formula is
+    neutralised (:func:`neutralise_formula`), headers included."""
+    out = io.BytesIO()
+    header = [(str(neutralise_formula(str(name))), "str") for name in columns]
+    _write_csv((tuple(row) for row in rows), header, out)
+    return out.getvalue()
+
+
 def _xlsx_cell(value: Any) -> Any:
     value = neutralise_formula(value)
     if isinstance(value, str):

@@ -7,6 +7,7 @@ import pytest
 from replywatch.access import (
     User,
     hash_password,
+    is_local_host,
     is_loopback,
     may_serve_unauthenticated,
     role_for_email,
@@ -59,3 +60,22 @@ def test_unauthenticated_only_on_loopback_unless_overridden():
     assert not may_serve_unauthenticated("0.0.0.0", None)
     assert not may_serve_unauthenticated("0.0.0.0", "yes")
     assert may_serve_unauthenticated("0.0.0.0", "1")
+
+
+@pytest.mark.parametrize(
+    "host, allowed",
+    [
+        ("127.0.0.1:8501", True),
+        ("localhost:8501", True),
+        ("LOCALHOST", True),
+        ("[::1]:8501", True),
+        ("127.0.0.2", True),
+        ("evil.example:8501", False),
+        ("127.0.0.1.evil.example", False),
+        ("localhost.evil.example:8501", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_local_host_names_are_served_without_sign_in(host, allowed):
+    assert is_local_host(host, "127.0.0.1") is allowed

@@ -103,3 +103,16 @@ def test_no_sign_in_refuses_a_public_address(seeded, monkeypatch):
         assert not at.error and len(at.dataframe) >= 1
     finally:
         st_config.set_option("server.address", previous)
+
+
+def test_sign_out_with_local_accounts_returns_to_the_sign_in_form(seeded, users):
+    """Issue 18.2: with local accounts (no [auth] table) Sign out called
+    st.user.is_logged_in, which raised AttributeError and left a stale sidebar."""
+    at = signed_in(users, "ana")
+    assert "Signed in as ana (agent)" in " ".join(c.value for c in at.sidebar.caption)
+    [sign_out] = [b for b in at.sidebar.button if b.label == "Sign out"]
+    sign_out.click().run()
+    assert not at.exception, at.exception
+    assert "Signed in as" not in " ".join(c.value for c in at.caption)
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert len(at.dataframe) == 0

@@ -187,3 +187,61 @@ def test_every_page_renders_and_sentiment_has_a_plotly_chart(server, page):
             grid.locator("canvas").first.wait_for()
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+
+
+def _toolbar_labels(page, grid) -> list[str]:
+    """The action buttons the grid's hover toolbar offers."""
+    grid.hover()
+    page.wait_for_timeout(400)
+    buttons = page.locator('[data-testid="stElementToolbarButton"] button')
+    return [(b.get_attribute("aria-label") or "").strip() for b in buttons.all()]
+
+
+def test_tables_offer_only_the_neutralised_csv_download(server, page):
+    """Issue 18.1: the grid toolbar's own CSV download wrote customer text raw
+    ("@acme ...", "=cmd|...") around the formula neutralising; it is switched off
+    and the page's own download neutralises every formula-led cell."""
+    base, _, conv = server
+    open_page(page, base, "triage")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.locator("canvas").first.wait_for()
+    labels = _toolbar_labels(page, grid)
+    assert labels, "the grid toolbar did not show"
+    assert not [label for label in labels if "download" in label.lower()], labels
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert len(lines) >= 4  # header + the three waiting conversations
+    assert "'@acme love it, thanks" in text and "'@globex where is my refund" in text
+    import csv
+    import io
+
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_another_sites_host_name_is_refused_without_sign_in(server):
+    """Issue 18.3 (DNS rebinding): a browser that resolves another site's name to
+    127.0.0.1 sends that name as Host and Origin; with no sign-in the dashboard
+    must not stream the queue to it. localhost still works."""
+    from playwright.sync_api import sync_playwright
+
+    base, _, _ = server
+    port = base.rsplit(":", 1)[1]
+    rules = "--host-resolver-rules=MAP rebind.example 127.0.0.1"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"http://rebind.example:{port}/")
+            page.get_by_text("only answers requests for localhost").wait_for()
+            settled(page)
+            assert page.locator('[data-testid="stDataFrame"]').count() == 0
+            assert page.get_by_text("conversation(s) match").count() == 0
+            page.goto(f"http://localhost:{port}/")
+            page.get_by_text("conversation(s) match").wait_for()
+        finally:
+            browser.close()

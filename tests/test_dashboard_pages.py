@@ -356,3 +356,50 @@ def test_an_action_while_another_writer_holds_the_database_changes_nothing(seede
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
     at.button(key="tri_btn_replied").click().run()
     assert [s.value for s in at.success] == ["1 conversation(s) marked replied"]
+
+
+def test_chart_labels_from_data_are_text_not_html(seeded):
+    """Issue 18.4: an unscored message's JSONL ``lang`` became a pie label, and
+    Plotly drew ``<a href>`` in it as a live link. Every chart's data text is
+    escaped before it reaches Plotly."""
+    from replywatch.collectors.base import Message
+    from replywatch.pipeline import ingest
+
+    path, _ = seeded
+    hostile = '<a href="https://evil.example/">click</a><b>big</b>'
+    db = open_database(path)
+    ingest(
+        db,
+        [
+            Message(
+                platform="x",
+                external_id="lang-1",
+                created_at=datetime.now(UTC),
+                text="@acme hello",
+                direction="inbound",
+                kind="mention",
+                channel="public",
+                source="test",
+                author_handle="zed",
+                lang=hostile,
+            )
+        ],
+        source="test",
+    )
+    db.execute(
+        "DELETE FROM scores WHERE message_id IN (SELECT id FROM messages WHERE "
+        "external_id = 'lang-1')"
+    )
+    db.conn.commit()
+    db.close()
+    at = _app("views/sentiment.py")
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    pie = next(s for s in specs if s["data"][0].get("type") == "pie")
+    assert (
+        '&lt;a href="https://evil.example/"&gt;click&lt;/a&gt;&lt;b&gt;big&lt;/b&gt;'
+        in pie["data"][0]["labels"]
+    )
+    for spec in specs:
+        for trace in spec["data"]:
+            for prop in ("labels", "text", "hovertext", "name", "x", "y"):
+                assert "<a" not in json.dumps(trace.get(prop)), (prop, trace.get(prop))

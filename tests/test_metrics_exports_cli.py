@@ -249,3 +249,26 @@ def test_cli_export(db_path, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1  # header only
+
+
+def test_cli_report_table_prints_data_as_text_never_markup(db_path):
+    """Issue 18.5: brand and platform values were printed as Rich markup:
+    ``ok[/]`` crashed the command, ``[link=...]`` became a terminal hyperlink and
+    escape sequences reached the terminal."""
+    db = open_database(db_path)
+    with transaction(db):
+        db.execute(
+            "UPDATE conversations SET brand = 'ok[/]', platform = ?",
+            ("[link=https://evil.example]x\x1b[31mred\x07",),
+        )
+        db.execute(
+            "UPDATE messages SET platform = ?", ("[link=https://evil.example]x\x1b[31mred\x07",)
+        )
+    db.close()
+    result = CliRunner().invoke(
+        main, ["report", "response-times", "--by", "brand,platform", "--db", str(db_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok[/]" in result.output
+    assert "[link=https://evil.example]x" in result.output.replace("\n", "")
+    assert "\x1b" not in result.output and "\x07" not in result.output

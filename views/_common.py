@@ -14,10 +14,11 @@ from sqlite_utils import Database
 
 from replywatch import i18n
 from replywatch.dashboard_launcher import BRAND_ENV_VAR, TIMEZONE_ENV_VAR
+from replywatch.metrics.exports import table_csv_bytes
 from replywatch.store import lookups
 from replywatch.store.db import open_database, resolve_db_path
 from replywatch.views.i18n import N_, _, current_language, labels
-from replywatch.views.safe_text import escape_markdown
+from replywatch.views.safe_text import escape_markdown, safe_figure
 
 EMPTY_HINT = N_("no data yet: run `replywatch collect` or `replywatch demo`")
 ALL = "__all__"
@@ -243,3 +244,23 @@ def can(role: str) -> bool:
     """True if the signed-in user (or local access) has ``role`` or higher."""
     user = st.session_state.get("auth_user")
     return user is None or user.can(role)
+
+
+def csv_download(frame, file_name: str, key: str, label: str | None = None) -> None:
+    """A download button for a table shown on the page. The grid's own toolbar
+    download is switched off (``client.disableDataExport``, set in
+    dashboard.py) because it writes customer text raw, formulas included;
+    this one goes through the exports' writer, which neutralises them."""
+    data = table_csv_bytes(
+        list(frame.columns), frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+    )
+    st.download_button(
+        label or _("Download CSV"), data, file_name=file_name, mime="text/csv", key=key
+    )
+
+
+def plotly_chart(figure, **kwargs):
+    """``st.plotly_chart`` for every chart of the dashboard: the figure's data
+    text is escaped first (:func:`safe_text.safe_figure`), since Plotly renders
+    HTML in labels and hovers and the data is customer-controlled."""
+    return st.plotly_chart(safe_figure(figure), **kwargs)

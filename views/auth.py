@@ -13,6 +13,7 @@ import streamlit as st
 from replywatch import access
 from replywatch.access import User
 from replywatch.views.i18n import _
+from replywatch.views.safe_text import escape_markdown
 
 USER_KEY = "auth_user"
 
@@ -67,9 +68,8 @@ def require_user() -> User:
         _login_form(users)
         st.stop()
     address = st.get_option("server.address")
-    if not access.may_serve_unauthenticated(
-        address, os.environ.get(access.ALLOW_UNAUTHENTICATED_ENV)
-    ):
+    override = os.environ.get(access.ALLOW_UNAUTHENTICATED_ENV)
+    if not access.may_serve_unauthenticated(address, override):
         st.error(
             _(
                 "No sign-in is configured, so replywatch only serves 127.0.0.1, but this "
@@ -80,7 +80,32 @@ def require_user() -> User:
             )
         )
         st.stop()
+    host = _request_host()
+    if (override or "").strip() != "1" and host is not None:
+        if not access.is_local_host(host, address):
+            # DNS rebinding: another site's name pointed at 127.0.0.1 reaches a
+            # loopback server from the victim's browser. Only local names pass.
+            st.error(
+                _(
+                    "No sign-in is configured, so replywatch only answers requests for "
+                    "localhost or 127.0.0.1; this one asked for another host name. To serve "
+                    "a real host name, configure sign-in (docs/security.md)."
+                )
+            )
+            st.stop()
     return User("local", "admin")
+
+
+def _request_host() -> str | None:
+    """The Host header of the browser's connection, or None where there is
+    none (AppTest, which has no HTTP request)."""
+    try:
+        headers = st.context.headers
+    except Exception:  # no request context at all
+        return None
+    if not headers:
+        return None
+    return headers.get("Host") or ""
 
 
 def render_user_box(user: User) -> None:
@@ -89,9 +114,15 @@ def render_user_box(user: User) -> None:
         if user.name == "local":
             st.caption(_("No sign-in configured: local access only (127.0.0.1)."))
             return
-        st.caption(_("Signed in as {name} ({role})").format(name=user.name, role=_(user.role)))
-        if st.button(_("Sign out")):
+        st.caption(
+            _("Signed in as {name} ({role})").format(
+                name=escape_markdown(user.name), role=_(user.role)
+            )
+        )
+        if st.button(_("Sign out"), key="auth_sign_out"):
             st.session_state.pop(USER_KEY, None)
-            if st.user.is_logged_in:
+            # st.user only knows is_logged_in when an [auth] table configures
+            # single sign-on; a local account just forgets its session entry.
+            if "auth" in _secrets():
                 st.logout()
             st.rerun()

@@ -330,19 +330,19 @@ trend = _trend(
 if trend is None:
     st.info(_("No conversations in this period."))
 else:
-    st.plotly_chart(trend, key="rt_trend")
+    common.plotly_chart(trend, key="rt_trend")
 
 left, right = st.columns(2)
 with left:
     st.subheader(_("Distribution"))
     figure = _distribution(_call(path, "frt_distribution", business_hours=business, **window))
     if figure is not None:
-        st.plotly_chart(figure, key="rt_distribution")
+        common.plotly_chart(figure, key="rt_distribution")
 with right:
     st.subheader(_("Volume by hour of week"))
     figure = _heatmap(_call(path, "hour_of_week", **window), prefix)
     if figure is not None:
-        st.plotly_chart(figure, key="rt_heatmap")
+        common.plotly_chart(figure, key="rt_heatmap")
 
 st.subheader(_("Breakdown"))
 by = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 # Every character that starts or ends Markdown syntax in Streamlit's renderer
 # (CommonMark + GFM + Streamlit's :color[] / :material/ directives and $ math).
@@ -58,3 +59,48 @@ def plotly_label(text: str | None, *, max_length: int = 60) -> str:
     if len(text) > max_length:
         text = text[: max(0, max_length - 1)] + "…"
     return html.escape(text, quote=True)
+
+
+def escape_plot_text(text: str) -> str:
+    """``text`` as Plotly shows it literally. Plotly renders a subset of HTML
+    in labels, hovers, legends and titles (``<a href>`` as a live link,
+    ``<b>``, ``<span style>``, ``<br>``); with ``&``, ``<`` and ``>`` as
+    entities it draws the characters instead. Control characters are dropped."""
+    return html.escape(_CONTROL.sub("", text), quote=False)
+
+
+# The trace properties Plotly draws as text (or in hover labels).
+_PLOT_TEXT_PROPERTIES = ("labels", "text", "hovertext", "name", "x", "y", "customdata")
+
+
+def _escape_plot_values(values: Any) -> Any:
+    if isinstance(values, str):
+        return escape_plot_text(values)
+    if values is None or isinstance(values, (bytes, int, float)):
+        return values
+    try:
+        items = list(values)
+    except TypeError:
+        return values
+    if not any(isinstance(v, str) or isinstance(v, (list, tuple)) for v in items):
+        return values  # numbers and dates: nothing to escape, keep the array as it is
+    return [_escape_plot_values(v) if isinstance(v, (str, list, tuple)) else v for v in items]
+
+
+def safe_figure(figure: Any) -> Any:
+    """Escape every data value a Plotly figure would draw as text (trace
+    labels, text, hover text, names, categories, custom data) and the titles,
+    so user text (a language tag, a brand name, a term) can never become a
+    link or markup. Hover templates stay as the code wrote them. Returns the
+    same figure, changed in place."""
+    for trace in figure.data:
+        for prop in _PLOT_TEXT_PROPERTIES:
+            if prop in trace and trace[prop] is not None:
+                trace[prop] = _escape_plot_values(trace[prop])
+    layout = figure.layout
+    for name in ("title", *(key for key in layout.to_plotly_json() if "axis" in key)):
+        part = layout[name]
+        title = part if name == "title" else getattr(part, "title", None)
+        if title is not None and isinstance(title.text, str):
+            title.text = escape_plot_text(title.text)
+    return figure

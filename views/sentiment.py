@@ -230,6 +230,7 @@ def _drilldown(
             "text": st.column_config.TextColumn(_("text"), width="large"),
         },
     )
+    common.csv_download(frame, f"messages-{day.isoformat()}.csv", key="sent_drill_csv")
 
 
 # Headers of the drill-down and terms tables (machine names in the frames).
@@ -307,11 +308,11 @@ if totals["scored"] < totals["messages"]:
 
 daily = _daily(scope)
 st.subheader(_("Volume by sentiment"))
-volume_event = st.plotly_chart(
+volume_event = common.plotly_chart(
     _volume_chart(daily), key="sent_volume", on_select="rerun", selection_mode="points"
 )
 st.subheader(_("Average sentiment and share negative"))
-average_event = st.plotly_chart(
+average_event = common.plotly_chart(
     _average_chart(daily), key="sent_average", on_select="rerun", selection_mode="points"
 )
 
@@ -329,7 +330,7 @@ with left:
             )
         )
         pie.update_layout(height=300, margin={"t": 10, "b": 10}, showlegend=False, **_axis_locale())
-        st.plotly_chart(pie, key="sent_languages")
+        common.plotly_chart(pie, key="sent_languages")
 with right:
     st.subheader(_("Top complaint terms"))
     term_columns = st.columns(2)

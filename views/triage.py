@@ -397,6 +397,7 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
                 "post": st.column_config.LinkColumn(_("post"), display_text=_("open ↗")),
             },
         )
+        common.csv_download(frame, "triage-queue.csv", key="tri_csv")
         picked = [ids[i] for i in event.selection.rows if i < len(ids)]
         last = st.session_state.get("tri_table_last")
         if last and last[0] == table_key and last[1] != picked:
@@ -483,6 +484,9 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
             ]
         )
         st.dataframe(messages, hide_index=True, column_config=_headers(messages))
+        common.csv_download(
+            messages, f"conversation-{conversation_id}.csv", key=f"tri_detail_csv_{conversation_id}"
+        )
         if detail["notes"]:
             st.markdown("**" + _("Notes") + "**")
             notes = pd.DataFrame(detail["notes"])
