@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # DNS rebinding, simulated: another site's name that resolves to this machine.
+    "--host-resolver-rules=MAP rebind.example 127.0.0.1",
 ]
 PAGES = {
     "triage": "Triage",
@@ -211,9 +213,8 @@ def test_tables_offer_only_the_neutralised_csv_download(server, page):
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
-    assert len(lines) >= 4  # header + the three waiting conversations
-    assert "'@acme love it, thanks" in text and "'@globex where is my refund" in text
+    # (another test may have marked one conversation replied already)
+    assert "'@acme love it, thanks" in text and "'@acme <script>alert(1)</script>" in text
     import csv
     import io
 
@@ -222,26 +223,16 @@ def test_tables_offer_only_the_neutralised_csv_download(server, page):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
-def test_another_sites_host_name_is_refused_without_sign_in(server):
+def test_another_sites_host_name_is_refused_without_sign_in(server, page):
     """Issue 18.3 (DNS rebinding): a browser that resolves another site's name to
     127.0.0.1 sends that name as Host and Origin; with no sign-in the dashboard
     must not stream the queue to it. localhost still works."""
-    from playwright.sync_api import sync_playwright
-
     base, _, _ = server
     port = base.rsplit(":", 1)[1]
-    rules = "--host-resolver-rules=MAP rebind.example 127.0.0.1"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"http://rebind.example:{port}/")
-            page.get_by_text("only answers requests for localhost").wait_for()
-            settled(page)
-            assert page.locator('[data-testid="stDataFrame"]').count() == 0
-            assert page.get_by_text("conversation(s) match").count() == 0
-            page.goto(f"http://localhost:{port}/")
-            page.get_by_text("conversation(s) match").wait_for()
-        finally:
-            browser.close()
+    page.goto(f"http://rebind.example:{port}/")
+    page.get_by_text("only answers requests for localhost").wait_for()
+    settled(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert page.get_by_text("conversation(s) match").count() == 0
+    page.goto(f"http://localhost:{port}/")
+    page.get_by_text("conversation(s) match").wait_for()
