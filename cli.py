@@ -109,13 +109,32 @@ score_option = click.option(
 def _import_command(channel) -> None:
     """``replywatch import <format> PATH`` for one file format of the registry."""
 
-    @import_group.command(name=channel.name, help=channel.description)
-    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @db_option
-    @score_option
-    @batch_size_option
-    def command(path: Path, db_path: Path | None, score: bool, batch_size: int) -> None:
-        _run_import(db_path, path, channel.reader, channel.import_source, score, batch_size)
+    def command(
+        path: Path, db_path: Path | None, score: bool, batch_size: int, encoding: str | None = None
+    ) -> None:
+        from functools import partial
+
+        if channel.check is not None:
+            try:
+                channel.check(path, encoding)
+            except (ValueError, LookupError) as exc:
+                raise click.ClickException(str(exc)) from exc
+        reader = partial(channel.reader, encoding=encoding) if encoding else channel.reader
+        _run_import(db_path, path, reader, channel.import_source, score, batch_size)
+
+    if channel.check is not None:  # a format whose text encoding can vary
+        command = click.option(
+            "--encoding",
+            default=None,
+            help="Text encoding of the file (e.g. cp1252, latin-1). Default: UTF-8, with or "
+            "without a byte-order mark; a file that is not UTF-8 is refused with the "
+            "encoding it looks like.",
+        )(command)
+    command = batch_size_option(score_option(db_option(command)))
+    command = click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))(
+        command
+    )
+    import_group.command(name=channel.name, help=channel.description)(command)
 
 
 def _register_import_commands() -> None:

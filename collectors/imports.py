@@ -8,6 +8,7 @@ stays flat however large the file is. Rows that cannot be parsed come back as
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ from typing import Any
 from replywatch.collectors.base import Message, Rejected, extract_mentions, fetched_now
 from replywatch.store.message_spec import row_builder
 from replywatch.store.messages import MESSAGE_COLUMNS
+from replywatch.store.timeutil import check_plausible
 
 TWCS_COLUMNS = ["tweet_id", "author_id", "inbound", "created_at", "text",
                 "response_tweet_id", "in_response_to_tweet_id"]  # fmt: skip
@@ -105,8 +107,9 @@ def _twcs_fields(record: dict[str, str]) -> tuple[str, str, bool, datetime, str 
     )
     try:
         created = _twcs_time(created_at)
-    except ValueError as exc:
-        raise ValueError(f"bad created_at {record.get('created_at')!r}") from exc
+        check_plausible(int(created.timestamp()))
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"bad created_at {record.get('created_at')!r}: {exc}") from exc
     return tweet_id, author, inbound, created, parent, text
 
 
@@ -235,8 +238,11 @@ def _twcs_values(
     )
     try:
         created_ts, created_iso = _twcs_utc(created_at)
-    except ValueError as exc:
-        raise ValueError(f"bad created_at {created_at!r}") from exc
+        check_plausible(created_ts)
+    except (ValueError, OverflowError) as exc:
+        # OverflowError: "... -0100 9999" is past year 9999 in UTC. One bad
+        # row is a dead letter, never the end of the import.
+        raise ValueError(f"bad created_at {created_at!r}: {exc}") from exc
     return _twcs_row(
         tweet_id,
         _twcs_kind(inbound, parent),
@@ -268,9 +274,14 @@ class _RecordingLines:
     numbers of the current record (for dead letters), the bytes consumed (for
     progress), and lines pushed back to be read again."""
 
-    def __init__(self, binary: io.BufferedReader):
+    def __init__(self, binary: io.BufferedReader, encoding: str = "utf-8-sig"):
         self._binary = binary
-        self._text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="\n")
+        # surrogateescape: a byte the encoding cannot decode is kept (as a lone
+        # surrogate) instead of being replaced by U+FFFD; such a record is
+        # dead-lettered with its original bytes (see read_twcs).
+        self._text = io.TextIOWrapper(
+            binary, encoding=encoding, errors="replywatch-keep", newline="\n"
+        )
         self._pushed: list[tuple[int, str]] = []  # a stack: last item is read next
         self._line_number = 0
         self.current: list[tuple[int, str]] = []
@@ -366,8 +377,71 @@ def _is_twcs_row(line: str, index: dict[str, int], width: int) -> bool:
     return True
 
 
+#: How much of a file is checked for its encoding before importing.
+ENCODING_SAMPLE_BYTES = 1 << 20
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+#: Set once any file's decoder met a byte it could not decode; until then no
+#: record is searched for the stand-ins (the usual file costs nothing).
+_UNDECODABLE_SEEN = [False]
+
+
+def _keep_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    _UNDECODABLE_SEEN[0] = True
+    return codecs.lookup_error("surrogateescape")(exc)
+
+
+codecs.register_error("replywatch-keep", _keep_undecodable)
+
+
+def _original(raw: str, encoding: str) -> str | bytes:
+    """A rejected record's payload: its text, or its original bytes if some of
+    them did not decode (so nothing is lost or rewritten)."""
+    if _UNDECODABLE_SEEN[0] and _UNDECODED.search(raw):
+        return raw.encode(encoding.removesuffix("-sig"), "surrogateescape")
+    return raw
+
+
+def check_encoding(path: str | Path, encoding: str = "utf-8-sig") -> None:
+    """Raise ``ValueError`` if the file's first MiB does not decode as
+    ``encoding``, naming the first bad byte, the encoding the file looks like
+    (charset-normalizer) and the ``--encoding`` option. The import command
+    runs this before a file given without ``--encoding``: a latin-1 file is
+    refused whole rather than imported with its accented rows dead-lettered."""
+    with open(path, "rb") as binary:
+        sample = binary.read(ENCODING_SAMPLE_BYTES)
+        complete = not binary.read(1)
+    try:
+        sample.decode(encoding)
+        return
+    except UnicodeDecodeError as exc:
+        if not complete and exc.start >= len(sample) - 4:
+            return  # a character cut by the end of the sample
+        line = sample.count(b"\n", 0, exc.start) + 1
+        bad = sample[exc.start : exc.start + 1].hex()
+    except LookupError as exc:
+        raise ValueError(f"unknown encoding {encoding!r}") from exc
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    guess = best.encoding if best is not None else None
+    hint = (
+        f"it looks like {guess}: re-run with --encoding {guess}"
+        if guess and guess.replace("_", "-") not in ("utf-8", "utf-8-sig")
+        else "re-run with --encoding NAME (e.g. cp1252, latin-1)"
+    )
+    hint += " (or --encoding utf-8 to import it and dead-letter the rows that are not)"
+    name = "UTF-8" if encoding.startswith("utf-8") else encoding
+    raise ValueError(f"{path}: not {name} (byte 0x{bad} on line {line}); {hint}")
+
+
 def read_twcs(
-    path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE, as_rows: bool = False
+    path: str | Path,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    as_rows: bool = False,
+    encoding: str | None = None,
 ) -> Iterator[ImportBatch]:
     """Stream a twcs-format CSV as batches. Accepts the Kaggle file (header
     ``tweet_id,…``) and variants with a leading index column. Raises
@@ -378,15 +452,24 @@ def read_twcs(
     A rejected record that spans several lines (typically a stray quote that
     made the CSV parser read the following rows into one field) is
     dead-lettered by its first line only; the lines after it are parsed again,
-    so one broken row never takes its neighbours with it."""
+    so one broken row never takes its neighbours with it.
+
+    The file is read as UTF-8 (a byte-order mark, as Excel writes, is
+    skipped) unless ``encoding`` names another; a record with bytes that do
+    not decode is dead-lettered with its original bytes. No text is ever
+    rewritten (see :func:`check_encoding` for refusing a whole file)."""
+    encoding = encoding or "utf-8-sig"
+    codecs.lookup(encoding)  # LookupError for an unknown name, before reading
     with open(path, "rb") as binary:
-        lines = _RecordingLines(binary)
+        lines = _RecordingLines(binary, encoding)
         reader = csv.reader(lines)
         try:
             header = next(reader)
         except StopIteration:
             return
         lines.take_record()
+        if header and header[0].startswith("\ufeff"):  # a BOM with --encoding utf-8
+            header[0] = header[0][1:]
         missing = [c for c in TWCS_COLUMNS if c not in header]
         if missing:
             raise ValueError(f"{path}: not a twcs file, header lacks {', '.join(missing)}")
@@ -424,6 +507,8 @@ def read_twcs(
             elif stand_in is not None:
                 row = [value.replace(stand_in, "\r") for value in row]
             message = None
+            if error is None and _UNDECODABLE_SEEN[0] and _UNDECODED.search(raw):
+                error = f"bytes that are not {encoding.removesuffix('-sig')} (see --encoding)"
             if error is None and len(row) != width:
                 error = f"expected {width} fields, got {len(row)}"
             if error is None and last > first:
@@ -451,7 +536,7 @@ def read_twcs(
                 reread = lines.reread_after_first_line()
                 batch.rejected.append(
                     Rejected(
-                        raw,
+                        _original(raw, encoding),
                         (
                             f"line {first}: {error} (the record ran on to line {last}; "
                             f"{reread} line(s) after the first read again)"
@@ -460,7 +545,7 @@ def read_twcs(
                 )
                 reader = csv.reader(lines)
             else:
-                batch.rejected.append(Rejected(raw, f"line {first}: {error}"))
+                batch.rejected.append(Rejected(_original(raw, encoding), f"line {first}: {error}"))
             if len(batch.messages) + len(batch.rejected) >= batch_size:
                 batch.bytes_read = lines.bytes_read
                 yield batch
@@ -511,24 +596,41 @@ def parse_jsonl_record(record: Any) -> Message:
         raise ValueError("text must be a string")
     return Message(
         platform=str(record["platform"]).lower(),
-        external_id=str(record["id"]),
+        external_id=_id_text(record["id"], "id"),
         created_at=created,
         text=record["text"],
         direction=direction,
         kind=str(record.get("kind") or ("dm" if channel == "private" else "comment")),
         channel=channel,
         source=JSONL_SOURCE,
-        author_id=_opt_str(record.get("author_id")),
+        author_id=_opt_id(record.get("author_id"), "author_id"),
         author_handle=_opt_str(record.get("author_handle")),
         author_name=_opt_str(record.get("author_name")),
         author_followers=followers,
         brand=_opt_str(record.get("brand")),
-        in_reply_to_id=_opt_str(record.get("in_reply_to_id")),
-        thread_ref=_opt_str(record.get("thread_id")),
+        in_reply_to_id=_opt_id(record.get("in_reply_to_id"), "in_reply_to_id"),
+        thread_ref=_opt_id(record.get("thread_id"), "thread_id"),
         url=_opt_str(record.get("url")),
         lang=_opt_str(record.get("lang")),
         raw=record,
     )
+
+
+def _id_text(value: Any, name: str) -> str:
+    """An id as text. Ids are strings or integers; an integer is its decimal
+    text, so ``1`` and ``"1"`` are the same id (platforms write the same id both
+    ways, e.g. X's ``id`` and ``id_str``). Booleans, fractions, NaN, objects
+    and lists are refused: Python's text for them (``True``, ``{'a': 1}``) is
+    not an id anyone wrote."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if type(value) is int:
+        return str(value)
+    raise ValueError(f"{name} must be a string or an integer, got {json.dumps(value)[:80]}")
+
+
+def _opt_id(value: Any, name: str) -> str | None:
+    return None if value in (None, "") else _id_text(value, name)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -557,7 +659,8 @@ def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ite
             if not line.strip():
                 continue
             try:
-                text = line.decode("utf-8")
+                # A byte-order mark (as Windows tools write) starts line 1 only.
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
                 record = json.loads(text)
                 if "\\u" in text and _LONE_SURROGATE.search(text):
                     _refuse_lone_surrogates(record)

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from pathlib import Path
+
     from replywatch.collectors.base import Source
     from replywatch.config import BrandConfig, CollectorSettings
 
@@ -198,6 +200,11 @@ class Channel:
     # -- a file format --
     reader: Callable[..., Iterator[Any]] | None = None
     import_source: str | None = None
+    #: A file format whose text encoding can vary: checks a file before it is
+    #: imported, given the ``--encoding`` asked for (None: the default), and
+    #: raises ValueError/LookupError with a one-line reason; the reader then
+    #: takes ``encoding=`` too.
+    check: Callable[[Path, str | None], None] | None = None
 
     @property
     def polled(self) -> bool:

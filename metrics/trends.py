@@ -112,8 +112,11 @@ def language_split(
     return [
         {"language": lang, "messages": n}
         for lang, n in db.execute(
-            f"""SELECT coalesce(s.language, m.lang, 'unknown') AS language, count(*)
-            FROM messages m {join} WHERE {where} GROUP BY language ORDER BY 2 DESC""",
+            # GROUP BY 1, not the alias: "language" is also a column of scores,
+            # and SQLite prefers the column, which is NULL for every unscored
+            # message (they all landed in one bucket).
+            f"""SELECT coalesce(s.language, m.lang, 'unknown') AS language_key, count(*)
+            FROM messages m {join} WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
             params,
         )
     ]

@@ -180,6 +180,7 @@ class BulkLoad:
         conversations that turn out to answer a new message; ``recompute`` is
         called with the ids of existing conversations that changed."""
         result = BulkResult()
+        conflicts: list[tuple[Any, str]] = []
         with transaction(self.db):
             conn = self.db.conn
             rejected = conn.cursor()
@@ -190,7 +191,16 @@ class BulkLoad:
                 result.rejected += len(chunk)
             ensure_brand_accounts(self.db, sorted(self._accounts))
             stored_before = conn.execute("SELECT count(*) FROM main.messages").fetchone()[0]
-            result.duplicates = _drop_duplicates(conn, check_store=stored_before > 0)
+            result.duplicates = _drop_duplicates(
+                conn, check_store=stored_before > 0, conflicts=conflicts
+            )
+            # A duplicate id whose text differs is not "already stored": it is
+            # another message under the same id. Keep the first, and say so
+            # with a dead letter holding the one not stored.
+            for payload, error in conflicts:
+                add_dead_letter(self.db, source, payload, error)
+            result.duplicates -= len(conflicts)
+            result.rejected += len(conflicts)
             staged = conn.execute("SELECT count(*) FROM stage.meta").fetchone()[0]
             if staged:
                 result.conversations_touched |= _thread_staged(conn, check_store=stored_before > 0)
@@ -244,12 +254,23 @@ _META_COLUMNS = (
 )
 
 
-def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
+_CONFLICT_ERROR = (
+    "duplicate id {platform}:{external_id} with different text than the message "
+    "{where}; the first one is kept"
+)
+
+
+def _drop_duplicates(
+    conn: sqlite3.Connection, *, check_store: bool, conflicts: list[tuple[Any, str]]
+) -> int:
     """Copy the columns threading and measuring need into the narrow
     ``stage.meta`` (so those passes never read the wide rows), without rows
     whose key is already stored or staged earlier in the file (the first
     occurrence wins, as with row-by-row inserts). Returns how many rows
-    were left out."""
+    were left out; the ones among them whose text differs from the kept
+    message are appended to ``conflicts`` as ``(payload, error)``. Erased
+    messages are not compared (re-importing after ``forget`` must not bring
+    the erased text back as a dead letter)."""
     conn.execute(f"CREATE TABLE stage.meta AS SELECT s, {', '.join(_META_COLUMNS)} FROM stage.rows")
     conn.execute("CREATE INDEX stage.meta_key ON meta (platform, external_id)")
     # CREATE TABLE ... AS keeps no key: without this index every correlated
@@ -260,6 +281,26 @@ def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
     if conn.execute(
         "SELECT 1 FROM stage.meta GROUP BY platform, external_id HAVING count(*) > 1 LIMIT 1"
     ).fetchone():
+        for platform, external_id, raw in conn.execute(
+            """
+            SELECT r.platform, r.external_id, r.raw FROM (
+                SELECT s, first_value(s) OVER (
+                    PARTITION BY platform, external_id ORDER BY s) AS first_s
+                FROM stage.meta) d
+            JOIN stage.rows r ON r.s = d.s
+            JOIN stage.rows f ON f.s = d.first_s
+            WHERE d.s > d.first_s AND r.text IS NOT f.text
+            ORDER BY r.s
+            """
+        ):
+            conflicts.append(
+                (
+                    raw if raw is not None else f"{platform}:{external_id}",
+                    _CONFLICT_ERROR.format(
+                        platform=platform, external_id=external_id, where="earlier in the file"
+                    ),
+                )
+            )
         dropped = conn.execute(
             """
             DELETE FROM stage.meta WHERE s IN (
@@ -271,6 +312,24 @@ def _drop_duplicates(conn: sqlite3.Connection, *, check_store: bool) -> int:
             """
         ).rowcount
     if check_store:
+        for platform, external_id, raw in conn.execute(
+            """
+            SELECT r.platform, r.external_id, r.raw
+            FROM stage.meta d
+            JOIN main.messages m ON m.platform = d.platform AND m.external_id = d.external_id
+            JOIN stage.rows r ON r.s = d.s
+            WHERE m.erased_at IS NULL AND r.text IS NOT m.text
+            ORDER BY r.s
+            """
+        ):
+            conflicts.append(
+                (
+                    raw if raw is not None else f"{platform}:{external_id}",
+                    _CONFLICT_ERROR.format(
+                        platform=platform, external_id=external_id, where="already stored"
+                    ),
+                )
+            )
         dropped += conn.execute(
             """
             DELETE FROM stage.meta WHERE EXISTS (

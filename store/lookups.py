@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from replywatch.store.timeutil import FUTURE_SLACK_SECONDS
+
 
 def brands(db: Database) -> list[dict[str, Any]]:
     """Every brand as ``{"key", "name", "timezone"}``, sorted by name."""
@@ -40,6 +42,17 @@ def data_span(db: Database) -> tuple[int | None, int | None]:
     first = db.execute("SELECT min(created_ts) FROM messages").fetchone()[0]
     last = db.execute("SELECT max(created_ts) FROM messages").fetchone()[0]
     return first, last
+
+
+def latest_actionable(db: Database, now: int) -> int | None:
+    """The newest message time that is not in the future (at most ``now`` plus
+    :data:`~store.timeutil.FUTURE_SLACK_SECONDS`), unix seconds; None if there
+    is none. Default periods end here, so one mis-dated row cannot move them
+    to a year nobody can act on."""
+    return db.execute(
+        "SELECT max(created_ts) FROM messages WHERE created_ts <= ?",
+        (int(now) + FUTURE_SLACK_SECONDS,),
+    ).fetchone()[0]
 
 
 def has_messages(db: Database) -> bool:

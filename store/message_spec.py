@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from replywatch.store.timeutil import iso_utc, to_utc, utc_now
+from replywatch.store.timeutil import check_plausible, iso_utc, to_utc, utc_now
 
 #: Marks a message field without a default (it must be given).
 REQUIRED = dataclasses.MISSING
@@ -108,7 +108,14 @@ MESSAGE_SPEC: tuple[Column, ...] = (
         prelude="created = to_utc(created_at)",
         expr='created.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"',
     ),
-    Column("created_ts", "INTEGER NOT NULL", field=None, expr="int(created.timestamp())"),
+    # check_plausible: a time before 2000 or after 2099 is refused (ValueError),
+    # so it becomes a dead letter instead of moving every default period.
+    Column(
+        "created_ts",
+        "INTEGER NOT NULL",
+        field=None,
+        expr="check_plausible(int(created.timestamp()))",
+    ),
     Column("in_reply_to_id", "TEXT", expr="str(in_reply_to_id) if in_reply_to_id else None"),
     Column("thread_ref", "TEXT", expr="str(thread_ref) if thread_ref else None"),
     Column("url", "TEXT"),
@@ -192,6 +199,7 @@ def _namespace() -> dict[str, Any]:
     return {
         "json": json,
         "to_utc": to_utc,
+        "check_plausible": check_plausible,
         "iso_cached": _iso_cached,
         "batch_now": batch_now,
         "extract_mentions": extract_mentions,

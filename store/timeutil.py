@@ -41,3 +41,26 @@ def unix_seconds(now: datetime | int | float | None = None) -> int:
             raise ValueError("now must be timezone-aware (or unix seconds)")
         return int(now.timestamp())
     return int(now)
+
+
+#: Message times outside [PLAUSIBLE_FROM, PLAUSIBLE_UNTIL) are refused: no
+#: social-media post is older than 2000, and a year like 9999 is a broken
+#: export, not a post (one such row used to move every default period).
+PLAUSIBLE_FROM = datetime(2000, 1, 1, tzinfo=UTC)
+PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+_PLAUSIBLE_RANGE = (int(PLAUSIBLE_FROM.timestamp()), int(PLAUSIBLE_UNTIL.timestamp()))
+#: A message newer than now + this is "in the future" (clock skew allowed):
+#: stored, but not what default periods are based on.
+FUTURE_SLACK_SECONDS = 86_400
+
+
+def check_plausible(ts: int) -> int:
+    """Return ``ts`` (unix seconds) if it is a plausible message time, else
+    raise ``ValueError`` naming the accepted range."""
+    if not _PLAUSIBLE_RANGE[0] <= ts < _PLAUSIBLE_RANGE[1]:
+        raise ValueError(
+            f"created_at {from_ts(ts).date() if -62135596800 <= ts < 253402300800 else ts} "
+            f"is outside the plausible range {PLAUSIBLE_FROM.date()} to "
+            f"{PLAUSIBLE_UNTIL.year - 1}-12-31"
+        )
+    return ts

@@ -12,6 +12,7 @@ import ``metrics`` (the same arrangement as ``store/bulk.py``).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -130,20 +131,79 @@ def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
+#: Wall-clock budget of one search query. The queue refreshes every 15 s and
+#: runs up to three queries (count, page, urgent ids), so a search that cannot
+#: answer within this is stopped and the user asked to narrow it.
+SEARCH_BUDGET_SECONDS = 1.5
+#: At most this many distinct terms are searched (each one costs an index scan).
+MAX_SEARCH_TERMS = 12
+_SEARCH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# How many SQLite VM steps pass between two looks at the clock.
+_BUDGET_CHECK_STEPS = 10_000
+_FTS_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+class SearchTooBroad(ValueError):
+    """A triage search that would take longer than :data:`SEARCH_BUDGET_SECONDS`."""
+
+
+def search_text(text: str | None) -> str | None:
+    """The search box's text as it is searched: control characters (a NUL
+    ends the string inside SQLite's FTS5 parser) become spaces, and a plain
+    word list (no quotes, brackets or operators) keeps each word once and at
+    most :data:`MAX_SEARCH_TERMS` words (``a* a* a* ...`` is ``a*``)."""
+    words = _SEARCH_CONTROL.sub(" ", text or "").split()
+    if words and not any(w in _FTS_OPERATORS or set(w) & set('"()^:') for w in words):
+        words = list(dict.fromkeys(words))[:MAX_SEARCH_TERMS]
+    return " ".join(words) or None
+
+
+class _Budget:
+    """Interrupts any statement on ``db`` that runs past ``seconds`` while
+    active, and remembers whether it did (SQLite's message for an interrupt
+    differs by where it struck: "interrupted", "vtable constructor failed")."""
+
+    def __init__(self, db: Database, seconds: float):
+        self.db, self.deadline, self.spent = db, time.monotonic() + seconds, False
+
+    def _check(self) -> bool:
+        self.spent = self.spent or time.monotonic() > self.deadline
+        return self.spent
+
+    def __enter__(self) -> _Budget:
+        self.db.conn.set_progress_handler(self._check, _BUDGET_CHECK_STEPS)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.conn.set_progress_handler(None, 0)
+
+
 def _with_search_fallback(db: Database, flt: QueueFilter, run):
     """Run ``run(where, params)`` with the search as FTS5 syntax; if SQLite
-    rejects the syntax, run it again with the words matched literally."""
-    search = (flt.search or "").strip() or None
-    try:
-        return run(*_where(flt, search))
-    except sqlite3.OperationalError:
-        # FTS5 reports bad syntax in several ways ("syntax error", "unterminated
-        # string", "no such column" for "word:"...). Any error with a search
-        # retries literally; an unrelated error will simply happen again.
-        if not search:
+    rejects the syntax, run it again with the words matched literally. A
+    search that runs past its budget raises :class:`SearchTooBroad`."""
+    search = search_text(flt.search)
+    if not search:
+        return run(*_where(flt, None))
+    with _Budget(db, SEARCH_BUDGET_SECONDS) as budget:
+        try:
+            try:
+                return run(*_where(flt, search))
+            except sqlite3.OperationalError:
+                # FTS5 reports bad syntax in several ways ("syntax error",
+                # "unterminated string", "no such column" for "word:"...). Any
+                # error with a search retries literally; an unrelated error
+                # will simply happen again.
+                if budget.spent:
+                    raise
+                return run(*_where(flt, fts_literal(search) or None))
+        except sqlite3.OperationalError as exc:
+            if budget.spent:
+                raise SearchTooBroad(
+                    f"The search took longer than {SEARCH_BUDGET_SECONDS:g} s and was "
+                    "stopped: use longer words or fewer prefix terms (word*)."
+                ) from exc
             raise
-        literal = fts_literal(search)
-        return run(*_where(flt, literal or None))
 
 
 def queue_count(db: Database, flt: QueueFilter) -> int:

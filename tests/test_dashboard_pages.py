@@ -403,3 +403,36 @@ def test_chart_labels_from_data_are_text_not_html(seeded):
         for trace in spec["data"]:
             for prop in ("labels", "text", "hovertext", "name", "x", "y"):
                 assert "<a" not in json.dumps(trace.get(prop)), (prop, trace.get(prop))
+
+
+def test_one_future_dated_message_does_not_move_the_default_period(seeded):
+    """Issue 18.8: the default period ended at the newest message, so a single
+    far-future row moved every page to a period nobody can act on. It ends at
+    the newest message that is not in the future."""
+    from replywatch.collectors.base import Message
+    from replywatch.pipeline import ingest
+
+    path, _ = seeded
+    db = open_database(path)
+    ingest(
+        db,
+        [
+            Message(
+                platform="x",
+                external_id="future-1",
+                created_at=datetime(2090, 12, 31, tzinfo=UTC),
+                text="@acme from the future",
+                direction="inbound",
+                kind="mention",
+                channel="public",
+                source="test",
+                author_handle="zed",
+            )
+        ],
+        source="test",
+    )
+    db.close()
+    at = _app("views/sentiment.py")
+    start, end = at.date_input(key="period").value
+    assert end == datetime.now(UTC).date() and (end - start).days == 29
+    assert {m.label: m.value for m in at.metric}["Customer messages"] == "3"

@@ -83,3 +83,38 @@ def test_drilldown_returns_the_messages_of_a_bucket(db):
     assert [r["author"] for r in rows] == ["Cid", "Ann"]
     assert rows[1]["reasons"] == ["never arrived"]
     assert trends.messages_between(db, since=DAY[0], until=DAY[1], label="positive") == []
+
+
+def test_language_split_of_unscored_messages_uses_each_messages_language(tmp_path):
+    """Issue 18.9: the split grouped by ``s.language`` (the column) instead of
+    the alias, so 3 en + 5 pt + 2 es unscored messages showed as "en: 10"."""
+    from replywatch.collectors.base import Message
+    from replywatch.pipeline import ingest
+
+    database = open_database(tmp_path / "langs.db")
+    messages = [
+        Message(
+            platform="x",
+            external_id=f"{lang}{i}",
+            created_at=datetime(2024, 5, 6, 10, i, tzinfo=UTC),
+            text=f"@acme message {i}",
+            direction="inbound",
+            kind="mention",
+            channel="public",
+            source="test",
+            author_handle=f"c{lang}{i}",
+            lang=lang,
+        )
+        for lang, n in (("en", 3), ("pt", 5), ("es", 2))
+        for i in range(n)
+    ]
+    ingest(database, messages, source="test")
+    database.execute("DELETE FROM scores")  # unscored: the platform's tag is all there is
+    database.conn.commit()
+    since = int(datetime(2024, 5, 6, tzinfo=UTC).timestamp())
+    split = trends.language_split(database, since=since, until=since + 86400)
+    assert split == [
+        {"language": "pt", "messages": 5},
+        {"language": "en", "messages": 3},
+        {"language": "es", "messages": 2},
+    ]

@@ -281,3 +281,38 @@ def test_lookups_for_stats_and_admin(seeded):
     brands = brand_details(db)
     assert [b["key"] for b in brands] == sorted(b["key"] for b in brands)
     assert all(isinstance(b["settings"], dict) for b in brands)
+
+
+@pytest.mark.parametrize(
+    "query", ["\x00 refund", "refund\x00", "\x1b refund", "refund\x00\x00 refund"]
+)
+def test_search_with_control_characters_still_searches(seeded, query):
+    """Issue 18.10: a NUL in the search box raised ``OperationalError:
+    unterminated string`` on the page."""
+    db, conv = seeded
+    assert _ids(triage.queue(db, QueueFilter(search=query))) == [conv["8"]]
+    assert triage.queue_count(db, QueueFilter(search=query)) == 1
+
+
+def test_repeated_prefix_terms_are_searched_once():
+    """Issue 18.10: ``a* a* a* ...`` took 8-9 s per query at 1M messages; a
+    plain word list keeps each word once, and at most MAX_SEARCH_TERMS words."""
+    assert triage.search_text("a* " * 200) == "a*"
+    assert triage.search_text(" ".join(f"w{i}" for i in range(40))).split() == [
+        f"w{i}" for i in range(triage.MAX_SEARCH_TERMS)
+    ]
+    assert triage.search_text("refund OR refund") == "refund OR refund"  # syntax kept
+    assert triage.search_text("\x00") is None
+
+
+def test_a_search_past_its_budget_is_stopped_with_a_clear_error(seeded, monkeypatch):
+    """Issue 18.10: the cost of a search is bounded: past the budget SQLite is
+    interrupted and the page is told to narrow the search (a real interrupt,
+    with the budget set to zero and the clock checked every VM step)."""
+    db, _ = seeded
+    monkeypatch.setattr(triage, "SEARCH_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(triage, "_BUDGET_CHECK_STEPS", 1)
+    with pytest.raises(triage.SearchTooBroad, match="took longer than 0 s"):
+        triage.queue(db, QueueFilter(search="refund"))
+    # The handler is removed afterwards: the same connection queries normally.
+    assert triage.queue_count(db, QueueFilter()) == 3

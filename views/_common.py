@@ -126,10 +126,16 @@ def brand_options() -> dict[str, str]:
     return {b["key"]: b["name"] for b in _brands(db_path())}
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def _latest_actionable(path: str) -> int | None:
+    return lookups.latest_actionable(conn(), int(datetime.now().timestamp()))
+
+
 def _default_period(tz: ZoneInfo) -> tuple[date, date]:
-    """The last DEFAULT_DAYS days up to the newest message (so an imported
-    2017 file opens on its own data, a live database on today)."""
-    _, last = _span(db_path())
+    """The last DEFAULT_DAYS days up to the newest message that is not in the
+    future (so an imported 2017 file opens on its own data, a live database on
+    today, and one mis-dated row in 2090 moves nothing)."""
+    last = _latest_actionable(db_path())
     end = datetime.fromtimestamp(last, tz).date() if last else datetime.now(tz).date()
     return end - timedelta(days=DEFAULT_DAYS - 1), end
 

@@ -331,9 +331,13 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     flash = st.session_state.pop("tri_flash", None)
     if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
-    _announce_urgent(flt)
-    total = store_triage.queue_count(db, flt)
-    rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
+    try:
+        _announce_urgent(flt)
+        total = store_triage.queue_count(db, flt)
+        rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
+    except store_triage.SearchTooBroad as exc:
+        st.warning(str(exc))
+        return
     st.caption(
         _(
             "{total} conversation(s) match · showing the first {shown} · highest priority "
