@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from pathlib import Path
+
+    from sqlite_utils import Database
 
     from replywatch.collectors.base import Source
     from replywatch.config import BrandConfig, CollectorSettings
