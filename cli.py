@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,16 +23,33 @@ from rich.table import Table
 
 from replywatch.access import hash_password
 from replywatch.config import ConfigError, load_config
-from replywatch.dashboard_launcher import NORMAL_EXITS, run_dashboard, stop, wait_dashboard
+from replywatch.dashboard_launcher import (
+    NORMAL_EXITS,
+    port_problem,
+    run_dashboard,
+    sigterm_as_interrupt,
+    stop,
+    wait_dashboard,
+)
 from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
 from replywatch.i18n import LANGUAGES, parse_language
 from replywatch.store.alerts import alert_counts
 from replywatch.store.backup import backup_database, restore_database
-from replywatch.store.db import DB_ENV_VAR, open_database, resolve_db_path, tune_for_bulk_load
+from replywatch.store.db import (
+    DB_ENV_VAR,
+    DatabaseOpenError,
+    check_integrity,
+    file_error,
+    open_database,
+    resolve_db_path,
+    tune_for_bulk_load,
+)
 from replywatch.store.lookups import counts
 from replywatch.store.privacy import export_subject, forget_author, prune_raw
 
 console = Console(stderr=True)
+
+DEMO_DB_PATH = Path("data") / "demo.db"
 
 db_option = click.option(
     "--db",
@@ -57,10 +75,49 @@ language_option = click.option(
 )
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group: a database that cannot be used as asked (missing,
+    not a database, corrupt, read-only) is one line of error, not a
+    traceback, whichever command met it."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DatabaseOpenError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            message = file_error(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+@click.group(cls=_Main)
 @click.version_option(package_name="replywatch")
 def main() -> None:
     """replywatch: social-media customer-care monitor."""
+
+
+def _open_existing(db_path: Path | None, *, announce: bool = False):
+    """Open the database a read-only or maintenance command works on: never
+    created (a mistyped --db is an error, not an empty database reporting
+    zeros). ``announce`` names it on stderr, for the commands whose counts
+    would otherwise leave people wondering which file they came from."""
+    path = resolve_db_path(db_path)
+    try:
+        db = open_database(path, create=False)
+    except DatabaseOpenError as exc:
+        raise click.ClickException(f"{exc}{_demo_hint(path)}") from exc
+    if announce:
+        console.print(f"database: {escape(str(path))}", highlight=False, soft_wrap=True)
+    return db
+
+
+def _demo_hint(path: Path) -> str:
+    """After ``replywatch demo`` the data is in data/demo.db, not the default."""
+    if path != DEMO_DB_PATH and DEMO_DB_PATH.exists():
+        return f" (the demo's data is in {DEMO_DB_PATH}: add --db {DEMO_DB_PATH})"
+    return ""
 
 
 @main.group(name="import")
@@ -84,6 +141,8 @@ def _run_import(
     from replywatch.cli_support import import_with_progress
 
     db = open_database(db_path)
+    # A damaged database is refused before the first row, not part-way through.
+    check_integrity(db, resolve_db_path(db_path))
     tune_for_bulk_load(db)
     try:
         totals = import_with_progress(
@@ -91,10 +150,27 @@ def _run_import(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(
+    summary = (
         f"{path}: {totals.inserted:,} new messages, {totals.duplicates:,} already stored, "
         f"{totals.rejected:,} rejected (see dead_letters) -> {resolve_db_path(db_path)}"
     )
+    # Nothing usable read is a failure, not "0 new messages" with exit 0: an
+    # empty file, or a file of another format (a CSV given to import jsonl).
+    if totals.inserted + totals.duplicates == 0:
+        if totals.rejected:
+            raise click.ClickException(
+                f"{summary}; no row was usable: is this really a {source.split(':')[-1]} file?"
+            )
+        if not path.read_bytes()[:65536].strip():
+            raise click.ClickException(f"{path}: no rows to import (an empty file?)")
+        # A header and nothing else: a warning, not a failure (scripts import
+        # files that are empty on quiet days).
+        console.print(
+            f"warning: {escape(str(path))} has no rows after its header",
+            highlight=False,
+            soft_wrap=True,
+        )
+    click.echo(summary)
 
 
 score_option = click.option(
@@ -203,7 +279,7 @@ def rescore(db_path: Path | None, rescore_all: bool) -> None:
     """Score stored messages that have no score or an outdated scorer version."""
     from replywatch.pipeline import rescore as rescore_messages
 
-    count = rescore_messages(open_database(db_path), everything=rescore_all)
+    count = rescore_messages(_open_existing(db_path), everything=rescore_all)
     click.echo(f"scored {count:,} messages")
 
 
@@ -212,7 +288,7 @@ def rescore(db_path: Path | None, rescore_all: bool) -> None:
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data") / "demo.db",
+    default=DEMO_DB_PATH,
     show_default=True,
     help="Demo database (recreated unless --keep).",
 )
@@ -250,6 +326,10 @@ def demo(
     from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
     from replywatch.live_demo import feed_tick, remove_database, seed_demo, start_demo_dashboard
 
+    if not no_dashboard:
+        problem = port_problem("127.0.0.1", port)
+        if problem:
+            raise click.ClickException(problem)
     feed = DemoFeed(seed=seed, platforms=ALL_PLATFORMS)
     if not keep:
         remove_database(db_path)
@@ -260,21 +340,40 @@ def demo(
             seeded = seed_demo(db, feed, days=days, seed=seed)
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
-    if not no_dashboard:
-        process = start_demo_dashboard(db_path, port=port, language=language)
-        console.print(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
+    demo_db = escape(f"--db {db_path}")
+    console.print(
+        f"Demo database: {escape(str(db_path))} (the other commands use "
+        f"{escape(str(resolve_db_path()))} unless given --db). Next, in another terminal: "
+        f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
+        highlight=False,
+    )
     done = 0
-    try:
-        while ticks is None or done < ticks:
-            time.sleep(interval)
-            inserted = feed_tick(db, feed)
-            done += 1
-            console.print(f"live: {inserted} new demo message(s)", highlight=False)
-    except KeyboardInterrupt:
-        console.print("Stopping the demo ...")
-    finally:
-        if process is not None:
-            stop(process)
+    stopped = None
+    # SIGTERM (kill, systemd stop) ends the demo like Ctrl-C: the Streamlit
+    # child is stopped instead of being left holding the port.
+    with sigterm_as_interrupt():
+        try:
+            if not no_dashboard:
+                process = start_demo_dashboard(db_path, port=port, language=language)
+                console.print(
+                    f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)",
+                    highlight=False,
+                )
+            while ticks is None or done < ticks:
+                time.sleep(interval)
+                if process is not None and process.poll() is not None:
+                    stopped = f"the dashboard stopped (streamlit exit status {process.returncode})"
+                    break
+                inserted = feed_tick(db, feed)
+                done += 1
+                console.print(f"live: {inserted} new demo message(s)", highlight=False)
+        except KeyboardInterrupt:
+            console.print("Stopping the demo ...")
+        finally:
+            if process is not None and process.poll() is None:
+                stop(process)
+    if stopped:
+        raise click.ClickException(stopped)
 
 
 @main.command()
@@ -401,10 +500,18 @@ def hash_password_command(password: str) -> None:
 def dashboard(db_path: Path | None, port: int, address: str, language: str | None) -> None:
     """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
     path = resolve_db_path(db_path)
+    problem = port_problem(address, port)
+    if problem:
+        raise click.ClickException(problem)
     open_database(path).close()  # create and migrate before the server starts
-    process = run_dashboard(path, port=port, address=address, language=language)
-    console.print(f"Dashboard: [bold]http://{address}:{port}[/]  ({path}; Ctrl-C stops it)")
-    code = wait_dashboard(process)
+    with sigterm_as_interrupt():  # SIGTERM stops the Streamlit child, like Ctrl-C
+        process = run_dashboard(path, port=port, address=address, language=language)
+        console.print(
+            f"Dashboard: [bold]http://{address}:{port}[/]  (database {escape(str(path))}; "
+            "Ctrl-C stops it)",
+            highlight=False,
+        )
+        code = wait_dashboard(process)
     if code not in NORMAL_EXITS:
         raise click.ClickException(f"streamlit exited with status {code}")
 
@@ -413,8 +520,11 @@ def dashboard(db_path: Path | None, port: int, address: str, language: str | Non
 @db_option
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""
-    for name, value in counts(open_database(db_path)).items():
+    figures = counts(_open_existing(db_path, announce=True))
+    for name, value in figures.items():
         click.echo(f"{name:14} {value:>10,}")
+    if not figures["messages"]:
+        console.print(f"no messages yet{_demo_hint(resolve_db_path(db_path))}", highlight=False)
 
 
 # --- metrics: reports, exports, recompute ---------------------------------------
@@ -461,7 +571,7 @@ def report_response_times(
 
     try:
         rows = response_time_report(
-            open_database(db_path),
+            _open_existing(db_path, announce=fmt == "table"),
             by=by,
             since=since,
             until=until,
@@ -577,7 +687,7 @@ def export_conversations_command(
 
     try:
         export_conversations(
-            open_database(db_path),
+            _open_existing(db_path),
             fmt,
             out,
             since=since,
@@ -614,7 +724,7 @@ def export_benchmarks_command(
 
     try:
         export_benchmarks(
-            open_database(db_path),
+            _open_existing(db_path),
             fmt,
             out,
             since=since,
@@ -636,7 +746,7 @@ def recompute(brand: str | None, db_path: Path | None) -> None:
     hours, holidays, SLA or timezone changes)."""
     from replywatch.metrics.engine import recompute_all, recompute_brand
 
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     try:
         count = recompute_brand(db, brand) if brand else recompute_all(db)
     except ValueError as exc:
@@ -656,7 +766,7 @@ def alerts_test(brand: str, db_path: Path | None) -> None:
     """Send a test notification to every alert target of a brand."""
     from replywatch.notify import AlertConfigError, send_test
 
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     try:
         outcomes = send_test(db, brand)
     except AlertConfigError as exc:
@@ -692,7 +802,7 @@ def alerts_dispatch(db_path: Path | None) -> None:
     """Send the pending alerts that are due now (rate limits still apply)."""
     from replywatch.notify import dispatch_pending
 
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     result = dispatch_pending(db)
     click.echo(
         f"{result.notifications} notification(s) sent, {result.alerts_sent} alert(s) done, "
@@ -708,7 +818,7 @@ def alerts_dispatch(db_path: Path | None) -> None:
 @db_option
 def alerts_status(db_path: Path | None) -> None:
     """Print alert counts per status (pending, sent, failed, skipped)."""
-    counts = alert_counts(open_database(db_path))
+    counts = alert_counts(_open_existing(db_path))
     for status in ("pending", "sent", "failed", "skipped"):
         click.echo(f"{status:10} {counts.get(status, 0):>8,}")
 
@@ -802,7 +912,7 @@ def forget(
             "This cannot be undone",
             abort=True,
         )
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     try:
         result = forget_author(db, handle, platform=platform, actor=actor, vacuum=vacuum)
     except ValueError as exc:
@@ -838,7 +948,7 @@ def export_subject_command(
     """Export everything stored about a customer as JSON (LGPD/GDPR right of access)."""
     from replywatch.cli_support import write_new_private_file
 
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     try:
         data = export_subject(db, handle, platform=platform, actor=actor)
     except ValueError as exc:
@@ -870,7 +980,7 @@ def export_subject_command(
 @actor_option
 def prune(days: float, db_path: Path | None, actor: str) -> None:
     """Retention: drop raw payloads and dead letters older than N days."""
-    db = open_database(db_path)
+    db = _open_existing(db_path)
     result = prune_raw(db, days, actor=actor)
     click.echo(
         f"cleared {result.raw_cleared:,} raw payloads, deleted "

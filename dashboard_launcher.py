@@ -4,8 +4,12 @@ so the CLI stays light)."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
@@ -82,3 +86,42 @@ def wait_dashboard(process: subprocess.Popen) -> int | None:
 
 #: Exit statuses of a dashboard that ended normally (SIGTERM is -15).
 NORMAL_EXITS = (0, -15, None)
+
+
+def port_problem(address: str, port: int) -> str | None:
+    """None if ``address:port`` can be listened on now, else one line saying
+    why not (usually: another program holds it). Checked before anything is
+    printed or started, so the URL shown is never another program's."""
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {address}:{port}: {exc.strerror}"
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # The same option Tornado (Streamlit's server) sets, so a port in
+        # TIME_WAIT after a previous run counts as free, as it will be.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            return (
+                f"port {port} on {address} is not available ({exc.strerror}): another "
+                f"program uses it; pick another with --port"
+            )
+    return None
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While active, SIGTERM (``kill``, systemd stop) is handled like Ctrl-C,
+    so the command's own cleanup stops the Streamlit child instead of leaving
+    it running and holding the port."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -466,7 +466,12 @@ def _write(
     }
     if isinstance(out, str | os.PathLike):
         path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            # A mistyped --out must not create folders (nor an export nobody finds).
+            raise ValueError(
+                f"{path}: the directory {path.parent} does not exist; check the path, "
+                f"or create it first (mkdir -p {path.parent})"
+            )
         # Write to a temporary name and rename, so a failed export never
         # leaves a half-written file where a good one is expected.
         partial = path.with_name(path.name + ".partial")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -159,7 +159,25 @@ class _Filters:
 def _filters(since, until, brand, platform, channel) -> _Filters:
     if channel is not None and channel not in ("public", "private"):
         raise ValueError(f"channel must be 'public' or 'private', got {channel!r}")
-    return _Filters(_bound(since, "since"), _bound(until, "until"), brand, platform, channel)
+    first, last = _bound(since, "since"), _bound(until, "until")
+    if first is not None and last is not None and _after(first, last):
+        raise ValueError(
+            f"since ({since}) is after until ({until}): the period is empty; swap them"
+        )
+    return _Filters(first, last, brand, platform, channel)
+
+
+def _after(first: date | int, last: date | int) -> bool:
+    """True if the period from ``first`` to ``last`` is certainly empty. A
+    date is brand-local, so against an instant it is given a day's slack."""
+    if type(first) is type(last):
+        return first > last  # type: ignore[operator]
+    day = 86_400
+    as_ts = [
+        v if isinstance(v, int) else int(datetime(v.year, v.month, v.day, tzinfo=UTC).timestamp())
+        for v in (first, last)
+    ]
+    return as_ts[0] > as_ts[1] + 2 * day
 
 
 # --- accumulation -------------------------------------------------------------

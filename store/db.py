@@ -31,28 +31,117 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
-def _create_private_file(path: Path) -> None:
+class DatabaseOpenError(Exception):
+    """The database cannot be opened or used as asked; the message is one line
+    that says which file and what to do."""
+
+
+#: SQLite errors that are about the file, not the query (told apart by text:
+#: they share the exception classes with programming errors).
+_FILE_ERRORS = (
+    "file is not a database",
+    "database disk image is malformed",
+    "readonly database",
+    "unable to open database",
+    "disk i/o error",
+    "database or disk is full",
+)
+
+
+def file_error(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str | None:
+    """A one-line description of ``exc`` if it is SQLite refusing the
+    database file itself (not a database, corrupt, read-only, unreadable),
+    else None."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    text = str(exc)
+    if not any(marker in text.lower() for marker in _FILE_ERRORS):
+        return None
+    where = f"{path}: " if path is not None else ""
+    if "readonly" in text.lower():
+        return f"{where}the database is read-only for this user ({text})"
+    if "not a database" in text.lower() or "malformed" in text.lower():
+        return (
+            f"{where}not a usable replywatch database ({text}); check --db, "
+            "or restore a backup (replywatch restore)"
+        )
+    return f"{where}cannot use the database ({text})"
+
+
+def _create_private_file(path: Path, *, create_dirs: bool) -> None:
     # Customer messages are personal data: the database (and, because SQLite
     # copies the main file's mode, its -wal and -shm files) is readable by
     # the owner only.
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        if not create_dirs:
+            # A mistyped --db must not leave folders behind (one run made a
+            # folder at the filesystem root) and then report zeros.
+            raise DatabaseOpenError(
+                f"{path}: the directory {path.parent} does not exist; check the path, "
+                f"or create it first (mkdir -p {path.parent})"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
 
 
-def open_database(path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the replywatch database at ``path`` (resolved
-    with :func:`resolve_db_path`), in WAL mode with a busy timeout so that a
+def open_database(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    migrate: bool = True,
+    create: bool = True,
+    create_dirs: bool | None = None,
+) -> Database:
+    """Open the replywatch database at ``path`` (resolved with
+    :func:`resolve_db_path`), in WAL mode with a busy timeout so that a
     collector can write while the dashboard reads, and apply pending
-    migrations. Returns a ``sqlite_utils.Database``."""
+    migrations. Returns a ``sqlite_utils.Database``.
+
+    A missing file is created (mode 0600) unless ``create`` is False (what
+    read-only commands ask for); its directory is created only for the
+    default location ``data/`` or with ``create_dirs=True``. Raises
+    :class:`DatabaseOpenError` with a one-line message for a missing
+    database or directory and for a file SQLite refuses (not a database,
+    corrupt, read-only)."""
     db_path = resolve_db_path(path)
     if not db_path.exists():
-        _create_private_file(db_path)
+        if not create:
+            raise DatabaseOpenError(
+                f"{db_path}: no database there; check --db (or ${DB_ENV_VAR}), or fill one "
+                "first with replywatch import, collect or demo"
+            )
+        if create_dirs is None:
+            create_dirs = db_path.parent == DEFAULT_DB_PATH.parent  # data/, ours
+        _create_private_file(db_path, create_dirs=create_dirs)
+    elif db_path.is_dir():
+        raise DatabaseOpenError(f"{db_path}: is a directory, not a database file")
     db = Database(db_path)
-    configure_connection(db)
-    if migrate:
-        migrations.apply(db)
+    try:
+        configure_connection(db)
+        if migrate:
+            migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        message = file_error(exc, db_path)
+        if message is None:
+            raise
+        raise DatabaseOpenError(message) from exc
     return db
+
+
+def check_integrity(db: Database, path: str | os.PathLike[str] | None = None) -> None:
+    """Raise :class:`DatabaseOpenError` unless SQLite's ``quick_check`` finds
+    the file sound. Imports run it first, so a database corrupted mid-file is
+    refused before any row is written rather than part-way through."""
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError(file_error(exc, path) or f"{path}: {exc}") from exc
+    if problems != ["ok"]:
+        raise DatabaseOpenError(
+            f"{path}: the database is damaged ({problems[0]}); restore a backup "
+            "(replywatch restore) before importing into it"
+        )
 
 
 def configure_connection(db: Database) -> None:
