@@ -335,8 +335,13 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
         _announce_urgent(flt)
         total = store_triage.queue_count(db, flt)
         rows = store_triage.queue(db, flt, now=now, limit=PAGE_SIZE)
-    except store_triage.SearchTooBroad as exc:
-        st.warning(str(exc))
+    except store_triage.SearchTooBroad:
+        st.warning(
+            _(
+                "The search took longer than {seconds} s and was stopped: use longer words "
+                "or fewer prefix terms (word*)."
+            ).format(seconds=f"{store_triage.SEARCH_BUDGET_SECONDS:g}")
+        )
         return
     st.caption(
         _(
