@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -161,20 +162,32 @@ def search_text(text: str | None) -> str | None:
 class _Budget:
     """Interrupts any statement on ``db`` that runs past ``seconds`` while
     active, and remembers whether it did (SQLite's message for an interrupt
-    differs by where it struck: "interrupted", "vtable constructor failed")."""
+    differs by where it struck: "interrupted", "vtable constructor failed").
+    Two ways, since FTS5 expands a prefix term inside one VM step: the
+    progress handler looks at the clock between steps, and a timer thread
+    interrupts the connection at the deadline, even mid-step."""
 
     def __init__(self, db: Database, seconds: float):
         self.db, self.deadline, self.spent = db, time.monotonic() + seconds, False
+        self._timer = threading.Timer(max(seconds, 0.0), self._interrupt)
+        self._timer.daemon = True
 
     def _check(self) -> bool:
         self.spent = self.spent or time.monotonic() > self.deadline
         return self.spent
 
+    def _interrupt(self) -> None:
+        self.spent = True
+        self.db.conn.interrupt()
+
     def __enter__(self) -> _Budget:
         self.db.conn.set_progress_handler(self._check, _BUDGET_CHECK_STEPS)
+        self._timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        self._timer.join()  # never interrupt a later statement on this connection
         self.db.conn.set_progress_handler(None, 0)
 
 
