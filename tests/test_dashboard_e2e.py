@@ -217,7 +217,6 @@ def test_tables_offer_only_the_neutralised_csv_download(server, page):
     assert "'@acme love it, thanks" in text and "'@acme <script>alert(1)</script>" in text
     import csv
     import io
-
     import re
 
     plain_number = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)")  # read as a number, not run
