@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from replywatch.collectors.base import Message
 from replywatch.metrics.messenger_badge import very_responsive
-from replywatch.pipeline import ingest
-from replywatch.store.triage import set_status
+from replywatch.pipeline import ingest, set_status
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 _n = iter(range(1, 10_000))
