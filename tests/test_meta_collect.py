@@ -50,11 +50,18 @@ def run(
         secrets_path=CASSETTES / "absent.toml",
         clock=fake_time.clock,
         sleep=fake_time.sleep,
-        warn=(warnings if warnings is not None else []).append,
+        warn=(warnings if warnings is not None else []).append,  # build-time messages
     )
+    sink = warnings if warnings is not None else []
     runner = Runner(
-        db, platforms, ingest_fn, scrub=scrub, clock=fake_time.clock, sleep=fake_time.sleep,
+        db,
+        platforms,
+        ingest_fn,
+        scrub=scrub,
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
         only=only,
+        report=lambda event: sink.append(event.text) if event.kind == "warning" else None,
     )  # fmt: skip
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         story.fake.install(mock)
@@ -418,10 +425,12 @@ def test_no_token_disables_meta_with_one_message_each(db):
     warnings: list[str] = []
     outcomes = run(db, FakeTime(), story, env={}, warnings=warnings)
     assert outcomes == {} and story.fake.calls == []
+    from replywatch.collectors.channels._meta import CREDENTIALS_HELP
+
+    assert "META_ACCESS_TOKEN" in CREDENTIALS_HELP and "META_PAGE_TOKENS" in CREDENTIALS_HELP
     assert warnings == [
-        f"{label} disabled: no credentials. Set META_ACCESS_TOKEN (a long-lived Page token) "
-        f"and META_APP_SECRET or a [{name}] table in .streamlit/secrets.toml; "
-        f"see docs/channels/{name}.md"
+        f"{label} disabled: no credentials. {CREDENTIALS_HELP} or a [{name}] table in "
+        f".streamlit/secrets.toml; see docs/channels/{name}.md"
         for label, name in (("Facebook", "facebook"), ("Instagram", "instagram"))
     ]
 
@@ -537,3 +546,36 @@ def test_meta_config_tables_are_validated():
     config = meta_config(meta_lookback_days=3)
     assert config.collector.meta_lookback_days == 3
     assert config.brands[0].instagram.username == "acmebr"
+
+
+def test_per_page_tokens_and_a_page_without_one(db):
+    """Each page reads with its own token from META_PAGE_TOKENS; a brand whose
+    page has none is left out with one message, the others run."""
+    data = tomllib.loads(CONFIG)
+    data["brands"]["other"] = {"name": "Other", "facebook": {"page_id": "999000"}}
+    config = parse_config(data)
+    page_token = "EAAGown-SECRET-page"
+    env = {
+        "META_PAGE_TOKENS": f"{PAGE}={page_token}, bad-entry",
+        "META_APP_SECRET": FAKE_META_ENV["META_APP_SECRET"],
+    }
+    story = build_story()
+    warnings: list[str] = []
+    outcomes = run(db, FakeTime(), story, config=config, env=env, warnings=warnings)
+    assert {n: o.error for n, o in outcomes.items() if not o.ok} == {}
+    assert not any(name.startswith("facebook:other") for name in outcomes)
+    assert story.fake.calls
+    assert {c.headers["Authorization"] for c in story.fake.calls} == {f"OAuth {page_token}"}
+    text = " ".join(warnings)
+    assert "no token for page 999000" in text
+    assert "META_PAGE_TOKENS: entry 2 is not PAGE_ID=TOKEN" in text
+    assert "bad-entry" not in text and page_token not in text
+    # A page's own token is scrubbed like the others: an error quoting it is stored without it.
+    story.fake.routes[(f"{PAGE}/tagged", None, None)] = [
+        Reply(graph_error(190, f"Malformed access token {page_token}"), 400)
+    ]
+    outcomes = run(db, FakeTime(), story, config=config, env=env, only="facebook:acme:mentions")
+    error = db.execute(
+        "SELECT last_error FROM collector_health WHERE source = 'facebook:acme:mentions'"
+    ).fetchone()[0]
+    assert "re-authorise" in error and page_token not in error and "***" in error

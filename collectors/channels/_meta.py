@@ -2,7 +2,7 @@
 credentials, ``[collector]`` keys, error hints and config helpers. A module
 starting with ``_`` is not a channel (the registry skips it); like every
 channel module it imports nothing heavy (``requests`` is imported in
-:func:`open_client`)."""
+:func:`client_factory`)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,25 @@ if TYPE_CHECKING:
     from replywatch.collectors.graph_api import GraphClient
     from replywatch.collectors.meta import SweepSettings
 
-#: One token for every watched page (a long-lived Page token, or a System User
-#: token with access to all of them) and the app secret for appsecret_proof.
+#: A token for every watched page (a long-lived Page token, or a System User
+#: token with access to all of them), per-page tokens ("PAGE_ID=TOKEN,..."; a
+#: page's own wins) and the app secret for appsecret_proof.
 CREDENTIALS = (
     Credential("access_token", "META_ACCESS_TOKEN"),
+    Credential("page_tokens", "META_PAGE_TOKENS"),
     Credential("app_secret", "META_APP_SECRET"),
 )
-CREDENTIALS_HELP = "Set META_ACCESS_TOKEN (a long-lived Page token) and META_APP_SECRET"
+CREDENTIALS_HELP = (
+    "Set META_ACCESS_TOKEN (a long-lived Page token) or META_PAGE_TOKENS "
+    "(PAGE_ID=TOKEN,...), and META_APP_SECRET"
+)
+
+
+def usable(found: Any) -> bool:
+    """Some token is configured."""
+    return "access_token" in found or "page_tokens" in found
+
+
 SETTINGS = (
     Setting("meta_lookback_days", 14.0, "posts / media this recent have their comments followed"),
     Setting("meta_catch_up_hours", 6.0, "how often every post of that window is re-read"),
@@ -58,23 +70,53 @@ def flag_of(table: dict[str, Any], key: str, where: str, prefix: str) -> bool:
     return flag(table.get(key, True), where, f"{prefix}.{key}")
 
 
-def open_client(ctx: ChannelContext) -> GraphClient:
-    """The Graph API client for this run (``requests`` is imported here)."""
+def page_tokens(ctx: ChannelContext) -> dict[str, str]:
+    """``META_PAGE_TOKENS`` (``PAGE_ID=TOKEN,PAGE_ID=TOKEN``) as a dict. Each
+    token is scrubbed on its own; a malformed entry is reported by position,
+    never echoed."""
+    text = ctx.credentials.get("page_tokens") or ""
+    found: dict[str, str] = {}
+    for number, entry in enumerate(filter(None, (e.strip() for e in text.split(","))), 1):
+        page_id, sep, token = (part.strip() for part in entry.partition("="))
+        if not sep or not page_id.isdigit() or not token:
+            ctx.warn(f"META_PAGE_TOKENS: entry {number} is not PAGE_ID=TOKEN; ignored")
+            continue
+        found[page_id] = token
+    ctx.add_secrets(list(found.values()))
+    return found
+
+
+def client_factory(ctx: ChannelContext):
+    """``client_for(page_id)``: the Graph API client for a page's requests
+    (its own token from META_PAGE_TOKENS, else META_ACCESS_TOKEN), one per
+    token, or None when there is no token for that page. ``requests`` is
+    imported here."""
     from replywatch.collectors.graph_api import GraphClient
 
     settings = ctx.settings
-    client = GraphClient(
-        ctx.credentials["access_token"],
-        app_secret=ctx.credentials.get("app_secret"),
-        timeout=settings.http_timeout_s,
-        attempts=settings.retry_attempts,
-        max_rate_limit_wait_s=settings.max_rate_limit_wait_s,
-        slow_down_at=settings.meta_slow_down_at_percent,
-        clock=ctx.clock,
-        sleep=ctx.sleep,
-    )
-    ctx.add_secrets(client.secrets())  # the appsecret_proof derived from them
-    return client
+    own = page_tokens(ctx)
+    default = ctx.credentials.get("access_token")
+    clients: dict[str, GraphClient] = {}
+
+    def client_for(page_id: str | None) -> GraphClient | None:
+        token = own.get(page_id or "") or default
+        if not token:
+            return None
+        if token not in clients:
+            clients[token] = GraphClient(
+                token,
+                app_secret=ctx.credentials.get("app_secret"),
+                timeout=settings.http_timeout_s,
+                attempts=settings.retry_attempts,
+                max_rate_limit_wait_s=settings.max_rate_limit_wait_s,
+                slow_down_at=settings.meta_slow_down_at_percent,
+                clock=ctx.clock,
+                sleep=ctx.sleep,
+            )
+            ctx.add_secrets(clients[token].secrets())  # with the derived appsecret_proof
+        return clients[token]
+
+    return client_for
 
 
 def sweep_settings(ctx: ChannelContext) -> SweepSettings:

@@ -41,10 +41,17 @@ def open_sources(ctx: ChannelContext) -> list:
     """Build the Facebook sources of every brand's page (``requests`` here)."""
     from replywatch.collectors import facebook
 
-    client = _meta.open_client(ctx)
+    client_for = _meta.client_factory(ctx)
     settings = _meta.sweep_settings(ctx)
     found = []
     for brand, watch in ctx.brands:
+        client = client_for(watch.page_id)
+        if client is None:
+            ctx.warn(
+                f"Facebook off for brand {brand.key}: no token for page {watch.page_id} "
+                "(add it to META_PAGE_TOKENS or set META_ACCESS_TOKEN)"
+            )
+            continue
         found += facebook.sources(
             brand.key,
             watch.page_id,
@@ -74,7 +81,7 @@ CHANNEL = Channel(
     settings=_meta.SETTINGS,
     credentials=_meta.CREDENTIALS,
     credentials_help=_meta.CREDENTIALS_HELP,
-    usable=lambda found: "access_token" in found,
+    usable=_meta.usable,
     sources=(
         SourceSpec(
             "facebook:<brand>:comments",
