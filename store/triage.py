@@ -536,7 +536,7 @@ def set_status(
                     db,
                     actor,
                     "status",
-                    {"from": "probably resolved", "to": "open"},
+                    {"from": "probably resolved", "to": "open", "result": "open"},
                     conversation_id=i,
                     at=at,
                 )

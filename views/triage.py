@@ -416,8 +416,8 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     labels = {r["id"]: f"#{r['id']} @{plain_handle(r.get('customer_handle'))}" for r in rows}
     selected = [i for i in _selected() if isinstance(i, int)]
     st.session_state["tri_selected"] = selected
-    # A text box, not a searchable multiselect: its filter matched "542" inside
-    # "#1542" and "#5420" and offered to select every match. Ids here are exact.
+    # The default fuzzy filter matched "542" inside "#1542" and "#5420" and offered
+    # "Select N matches"; here typed text matches the start of the label only.
     options = list(dict.fromkeys([*ids, *selected]))
     st.multiselect(
         _("Selected conversations"),
