@@ -8,7 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from replywatch.untrusted import safe_url
-from replywatch.views.safe_text import escape_markdown, plain_handle, plotly_label
+from replywatch.views.safe_text import escape_markdown, plain_handle, safe_figure
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -95,10 +95,19 @@ def test_plain_handle_keeps_only_handle_characters():
     assert plain_handle("ana.souza-1") == "ana.souza-1"
 
 
-def test_plotly_label_keeps_no_markup():
+def test_outcome_breakdown_labels_keep_no_markup():
+    from replywatch.views.outcomes import _breakdown_chart
+
     hostile = '<a href="javascript:alert(1)">agent</a><br><b>x</b>\x07'
-    label = plotly_label(hostile, max_length=200)
-    assert "<" not in label and ">" not in label and "\x07" not in label
-    assert label.startswith("&lt;a href=&quot;javascript")
-    assert plotly_label("maria") == "maria" and plotly_label(None) == ""
-    assert plotly_label("x" * 100, max_length=10) == "x" * 9 + "…"
+    row = {
+        "agent": hostile,
+        "recovery_rate": 0.5,
+        "worsened_share": 0.1,
+        "first_contact_resolution_rate": 0.4,
+        "repeat_contact_rate": 0.0,
+    }
+    figure = safe_figure(_breakdown_chart([row, {**row, "agent": None}], "agent"))
+    for trace in figure.data:
+        label, missing = trace.x
+        assert "<" not in label and ">" not in label and "\x07" not in label
+        assert label.startswith("&lt;a href=") and missing == "—"

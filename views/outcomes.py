@@ -16,7 +16,6 @@ import streamlit as st
 from replywatch import metrics
 from replywatch.views import _common as common
 from replywatch.views.i18n import _
-from replywatch.views.safe_text import plotly_label
 
 BREAKDOWNS = {"brand": "Brand", "channel": "Channel", "agent": "Agent", "platform": "Platform"}
 #: Drill-down choices: label -> figure key of metrics.outcome_conversations.
@@ -125,8 +124,8 @@ def _breakdown_table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
 
 
 def _breakdown_chart(rows: list[dict[str, Any]], key: str) -> go.Figure:
-    # Brand keys and agent names are typed by people: escaped for Plotly.
-    names = [plotly_label("—" if r[key] is None else str(r[key])) for r in rows]
+    # Brand keys and agent names are typed by people: common.plotly_chart escapes them.
+    names = ["—" if r[key] is None else str(r[key]) for r in rows]
     figure = go.Figure()
     figure.add_bar(x=names, y=[r["recovery_rate"] for r in rows], name="left happier")
     figure.add_bar(x=names, y=[r["worsened_share"] for r in rows], name="left unhappier")
@@ -229,7 +228,7 @@ def render(scope: common.Scope) -> None:
     _tiles(overall[0])
     period = "day" if scope.days <= 45 else "week"
     st.subheader(_("Over time (by day)") if period == "day" else _("Over time (by week)"))
-    st.plotly_chart(
+    common.plotly_chart(
         _over_time(_call(path, "outcome_report", by=period, **window), period),
         key="outcome_trend",
     )
@@ -241,7 +240,7 @@ def render(scope: common.Scope) -> None:
         key="outcome_by",
     )
     rows_by = _call(path, "outcome_report", by=key, **window)
-    st.plotly_chart(_breakdown_chart(rows_by, key), key="outcome_breakdown")
+    common.plotly_chart(_breakdown_chart(rows_by, key), key="outcome_breakdown")
     st.dataframe(
         _breakdown_table(rows_by, key),
         hide_index=True,
@@ -266,7 +265,7 @@ def render(scope: common.Scope) -> None:
             "A correlation, not a cause."
         )
     )
-    st.plotly_chart(
+    common.plotly_chart(
         _speed_chart(_call(path, "recovery_by_response_time", **window)), key="outcome_speed"
     )
     _drilldown(window, rows_by, key)

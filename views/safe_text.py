@@ -50,17 +50,6 @@ def plain_handle(handle: str | None, *, max_length: int = 40) -> str:
     return re.sub(r"[^\w.\-]", "", handle or "")[:max_length]
 
 
-def plotly_label(text: str | None, *, max_length: int = 60) -> str:
-    """``text`` safe as a Plotly label, tick or hover text: Plotly renders a
-    subset of HTML in those (``<b>``, ``<br>``, ``<a href>``...), so HTML
-    special characters become entities and control characters are dropped;
-    long text is cut with an ellipsis."""
-    text = _CONTROL.sub("", text or "")
-    if len(text) > max_length:
-        text = text[: max(0, max_length - 1)] + "…"
-    return html.escape(text, quote=True)
-
-
 def escape_plot_text(text: str) -> str:
     """``text`` as Plotly shows it literally. Plotly renders a subset of HTML
     in labels, hovers, legends and titles (``<a href>`` as a live link,
