@@ -94,7 +94,7 @@ def test_thank_you_after_a_reply_leaves_the_queue_with_current_urgency_zero(db):
     assert [r["id"] for r in _queue(db)] == [cid]
     assert _queue(db, view="probably_resolved") == []
     audit = db.execute("SELECT detail FROM audit_log WHERE conversation_id = ?", (cid,)).fetchone()
-    assert json.loads(audit[0]) == {"from": "probably resolved", "to": "open"}
+    assert json.loads(audit[0]) == {"from": "probably resolved", "to": "open", "result": "open"}
 
     # A new thank-you counts again; Close resolves it in one click.
     ingest(
