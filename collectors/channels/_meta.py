@@ -6,6 +6,7 @@ channel module it imports nothing heavy (``requests`` is imported in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from replywatch.collectors.registry import ChannelContext, Credential, Hint, Setting
@@ -117,6 +118,19 @@ def client_factory(ctx: ChannelContext):
         return clients[token]
 
     return client_for
+
+
+def brands_with_clients(ctx: ChannelContext, no_token: Callable[[Any, Any], str]) -> Iterator:
+    """``(brand, watch, client)`` for every brand of the channel whose page has a
+    token; a brand without one is left out with the warning ``no_token(brand,
+    watch)`` (the other brands go on). ``requests`` is imported here."""
+    client_for = client_factory(ctx)
+    for brand, watch in ctx.brands:
+        client = client_for(watch.page_id)
+        if client is None:
+            ctx.warn(no_token(brand, watch))
+            continue
+        yield brand, watch, client
 
 
 def sweep_settings(ctx: ChannelContext) -> SweepSettings:

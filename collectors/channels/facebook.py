@@ -41,17 +41,16 @@ def open_sources(ctx: ChannelContext) -> list:
     """Build the Facebook sources of every brand's page (``requests`` here)."""
     from replywatch.collectors import facebook
 
-    client_for = _meta.client_factory(ctx)
     settings = _meta.sweep_settings(ctx)
     found = []
-    for brand, watch in ctx.brands:
-        client = client_for(watch.page_id)
-        if client is None:
-            ctx.warn(
-                f"Facebook off for brand {brand.key}: no token for page {watch.page_id} "
-                "(add it to META_PAGE_TOKENS or set META_ACCESS_TOKEN)"
-            )
-            continue
+    clients = _meta.brands_with_clients(
+        ctx,
+        lambda brand, watch: (
+            f"Facebook off for brand {brand.key}: no token for page {watch.page_id} "
+            "(add it to META_PAGE_TOKENS or set META_ACCESS_TOKEN)"
+        ),
+    )
+    for brand, watch, client in clients:
         found += facebook.sources(
             brand.key,
             watch.page_id,

@@ -56,18 +56,17 @@ def open_sources(ctx: ChannelContext) -> list:
     """Build the Instagram sources of every brand's account (``requests`` here)."""
     from replywatch.collectors import instagram
 
-    client_for = _meta.client_factory(ctx)
     settings = _meta.sweep_settings(ctx)
     found = []
-    for brand, watch in ctx.brands:
-        client = client_for(watch.page_id)
-        if client is None:
-            ctx.warn(
-                f"Instagram off for brand {brand.key}: no token for its page "
-                f"{watch.page_id or '(page_id not set)'} (add it to META_PAGE_TOKENS or set "
-                "META_ACCESS_TOKEN)"
-            )
-            continue
+    clients = _meta.brands_with_clients(
+        ctx,
+        lambda brand, watch: (
+            f"Instagram off for brand {brand.key}: no token for its page "
+            f"{watch.page_id or '(page_id not set)'} (add it to META_PAGE_TOKENS or set "
+            "META_ACCESS_TOKEN)"
+        ),
+    )
+    for brand, watch, client in clients:
         if watch.direct_messages and not watch.page_id:
             ctx.warn(
                 f"Instagram direct messages off for brand {brand.key}: set "
