@@ -8,6 +8,7 @@ from functools import lru_cache
 from replywatch.sentiment import language as _language
 from replywatch.sentiment import scorers, urgency
 from replywatch.sentiment.analysis import Analysis, label_for
+from replywatch.sentiment.intent import IntentResult
 from replywatch.sentiment.language import (
     DEFAULT_LANGUAGES,
     UNDETERMINED,
@@ -93,6 +94,62 @@ def analyze_many(
     ]
 
 
+#: The part of an analysis that needs only the text (no store context, no brand
+#: rules): (language, language source, truncated, compound, scorer, phrase hits
+#: and intent under the default urgency rules). Small and picklable: an import
+#: computes it on another core while the file is read, and
+#: :func:`finish_text_scores` adds the context later.
+TextScore = tuple[str, str, bool, float, str, tuple[tuple[str, str], ...], IntentResult]
+
+
+def analyze_texts(
+    texts: Iterable[TextInput], *, languages: Sequence[str | None] | None = None
+) -> list[TextScore]:
+    """Return the text-only part of each text's analysis (see :data:`TextScore`)."""
+    items = list(texts)
+    if languages is not None and len(languages) != len(items):
+        raise ValueError(f"languages has {len(languages)} entries for {len(items)} texts")
+    rules = default_rules()
+    out: list[TextScore] = []
+    for raw, language in zip(items, languages or [None] * len(items), strict=True):
+        text, truncated, lang, source = _prepare(raw, language)
+        compound, scorer = scorers.score(text, lang)
+        hits, intent = urgency.text_signals(compound, fold(text), lang, rules)
+        out.append((lang, source, truncated, compound, scorer, tuple(hits), intent))
+    return out
+
+
+def finish_text_scores(
+    text_scores: Sequence[TextScore],
+    texts: Sequence[TextInput],
+    *,
+    contexts: Sequence[UrgencyContext | None],
+    rules: UrgencyRules | None = None,
+) -> list[Analysis]:
+    """Return the Analysis of each text from its :data:`TextScore` and its
+    context: identical to `analyze_many` on the same texts, languages, contexts
+    and rules. The phrase hits and intent are reused under the default rules;
+    other rules read the text again."""
+    resolved = rules or default_rules()
+    reuse = resolved is default_rules()
+    return [
+        _finish(
+            "" if reuse else bounded(coerce_text(raw))[0],
+            truncated,
+            lang,
+            source,
+            compound,
+            scorer,
+            ctx,
+            resolved,
+            (hits, intent) if reuse else None,
+        )
+        for (lang, source, truncated, compound, scorer, hits, intent), raw, ctx in zip(
+            text_scores, texts, contexts, strict=True
+        )
+    ]
+
+
 def _prepare(raw: TextInput, language: str | None) -> tuple[str, bool, str, str]:
     """Return (analysed text, truncated, language, language_source) for one message."""
     text, truncated = bounded(coerce_text(raw))
@@ -113,9 +170,14 @@ def _finish(
     scorer: str,
     context: UrgencyContext | None,
     rules: UrgencyRules,
+    text_part: tuple[Sequence[tuple[str, str]], IntentResult] | None = None,
 ) -> Analysis:
-    """Return the Analysis of one prepared, scored message (urgency rules applied)."""
-    points, codes, intent = urgency.assess_codes(compound, fold(text), lang, context, rules)
+    """Return the Analysis of one prepared, scored message (urgency rules applied;
+    ``text_part``: its phrase hits and intent under ``rules``, if already known)."""
+    folded = fold(text) if text_part is None else ""
+    points, codes, intent = urgency.assess_codes(
+        compound, folded, lang, context, rules, text_part=text_part
+    )
     return Analysis(
         language=lang,
         compound=compound,

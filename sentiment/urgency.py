@@ -265,12 +265,29 @@ def assess(
     return points, tuple(reason_texts.texts(codes)), intent
 
 
+def text_signals(
+    compound: float, folded_text: str, language: str, rules: UrgencyRules
+) -> tuple[list[tuple[str, str]], IntentResult]:
+    """Return what `assess_codes` reads from the text alone under `rules`: the
+    (reason, tag) phrase matches and the intent. An import computes them while
+    it reads the file and passes them to `assess_codes` as `text_part`."""
+    hits = rules.matcher(language).reasons(folded_text)
+    # Thanks/praise only discounts a message whose sentiment is positive overall: "thanks,
+    # but my bag is still missing" (negative) stays a complaint.
+    praise = compound >= POSITIVE and any(tag == "praise" for _, tag in hits)
+    intent = classify_intent(
+        compound, folded_text, language, hits, praise_discount=praise and _has_complaint(hits)
+    )
+    return hits, intent
+
+
 def assess_codes(
     compound: float,
     folded_text: str,
     language: str,
     context: UrgencyContext | None,
     rules: UrgencyRules,
+    text_part: tuple[Sequence[tuple[str, str]], IntentResult] | None = None,
 ) -> tuple[int, tuple[str, ...], IntentResult]:
     """Return (urgency 0..100, reason codes, intent) for one scored message.
 
@@ -280,16 +297,12 @@ def assess_codes(
     follows the intent (1.3.0): a plain question gets no points for its tone and is not
     amplified by the public channel or reach (only an earlier unanswered message or a
     breached SLA, which are time-critical, count); a thank-you or "solved" message is
-    never urgent.
+    never urgent. `text_part`, when given, is what `text_signals` returns for this
+    message under `rules` (computed earlier).
     """
     ctx = context or _NO_CONTEXT
-    hits = rules.matcher(language).reasons(folded_text)
-    # Thanks/praise only discounts a message whose sentiment is positive overall: "thanks,
-    # but my bag is still missing" (negative) stays a complaint.
+    hits, intent = text_part or text_signals(compound, folded_text, language, rules)
     praise = compound >= POSITIVE and any(tag == "praise" for _, tag in hits)
-    intent = classify_intent(
-        compound, folded_text, language, hits, praise_discount=praise and _has_complaint(hits)
-    )
     if ctx.is_spam:
         return 0, ("spam",), intent
     if ctx.is_brand_author:

@@ -10,6 +10,8 @@ import random
 
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
 from replywatch.pipeline import import_batches, ingest, score_unscored
+from replywatch.sentiment.core import analyze_many, analyze_texts, finish_text_scores
+from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
 from replywatch.store.brands import upsert_brands
 from replywatch.store.db import open_database, transaction
 from replywatch.store.scores import REPEAT_WINDOW_SECONDS, scoring_inputs
@@ -128,3 +130,32 @@ def test_earlier_unanswered_counts_only_what_the_rule_says(tmp_path, twcs_slice)
     got = {item["id"]: item["earlier_unanswered"] for item in scoring_inputs(db, list(expected))}
     assert got == expected
     assert any(expected.values())
+
+
+def test_text_scores_plus_context_equal_analyze_many(shared_data):
+    """The split analysis (text part first, context and rules later) gives the
+    Analysis `analyze_many` gives, on real English and Portuguese texts, with
+    varied contexts, under the default rules and a brand's own rules."""
+    from tests.test_sentiment_fast_paths import real_sample
+
+    texts = [*real_sample(shared_data / "sentiment", 400), "", None]
+    languages = [None, "en", "pt", "pt-BR", "fr"] * (len(texts) // 5) + [None] * (len(texts) % 5)
+    contexts = [
+        UrgencyContext(
+            channel="public" if i % 3 else "private",
+            author_followers=(0, 20_000, 200_000)[i % 3],
+            unanswered_from_author=i % 4,
+            waiting_seconds=(None, 10.0, 7200.0)[i % 3],
+            sla_seconds=3600.0,
+            is_spam=i % 17 == 0,
+            is_brand_author=i % 13 == 0,
+        )
+        for i in range(len(texts))
+    ]
+    text_scores = analyze_texts(texts, languages=languages)
+    for rules in (None, UrgencyRules.from_mapping(STRICT_BRAND["settings"]["urgency"])):
+        expected = analyze_many(texts, languages=languages, contexts=contexts, rules=rules)
+        got = finish_text_scores(text_scores, texts, contexts=contexts, rules=rules)
+        assert got == expected
+    assert any(a.urgent for a in expected) and any(a.reasons for a in expected)
+    assert {a.intent for a in expected} >= {"complaint", "question"}
