@@ -1,6 +1,6 @@
 """End to end in a real browser: the "probably resolved" view (a thank-you after a reply
-is not in the waiting queue; one click closes it), and typing an id in "Selected
-conversations" offers no "Select N matches"."""
+is not in the waiting queue; one click closes it), and typing 542 selects #542 only
+(never #5420..#5429, never a "Select N matches")."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.test_dashboard_e2e import (  # noqa: F401  (fixtures)
     wait_healthy,
 )
 from tests.test_triage_resolved_page import seed_resolved
+from tests.test_triage_selection_page import seed_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -54,15 +55,53 @@ def test_probably_resolved_view_and_one_click_close(server, page):  # noqa: F811
     assert status_of(path, conv["thanks"]) == "closed"
 
 
-def test_typing_an_id_matches_from_the_start_and_offers_no_select_all(server, page):  # noqa: F811
-    base, _path, conv = server
-    open_page(page, base, "triage")
+@pytest.fixture(scope="module")
+def ids_server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e-ids") / "ids.db"
+    seed_ids(path)
+    port = free_port()
+    process = run_dashboard(path, port=port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
+
+
+def test_typing_542_selects_only_542_and_nothing_offers_select_all(ids_server, page):  # noqa: F811
+    open_page(page, ids_server, "triage")
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Selected conversations")
+    adder = page.get_by_role("textbox", name="Add conversation #")
+    adder.fill("542")
+    adder.press("Enter")
+    settled(page)
+    page.get_by_text("Conversation #542 selected (1 in all).").wait_for()
+    assert _chips(box) == ["#542"]
+    # The box itself lists each conversation once, with no "Select all" row, and
+    # typing in it filters nothing (so it cannot offer #5420.. for "542").
     box.locator("input").click()
-    target = conv["q3"]
-    page.keyboard.type(f"#{target}")
-    page.wait_for_timeout(500)
+    page.keyboard.type("542")
+    page.wait_for_timeout(300)
     options = [o.inner_text() for o in page.get_by_role("option").all()]
-    assert options and all(o.startswith(f"#{target}") for o in options), options
+    assert sorted(o.split()[0] for o in options) == sorted(f"#{i}" for i in range(5420, 5430))
     assert not any("Select" in o for o in options), options
     page.keyboard.press("Escape")
+    # An id that is not listed adds nothing.
+    adder.fill("543")
+    adder.press("Enter")
+    settled(page)
+    page.get_by_text("No conversation #543 in this list").wait_for()
+    assert _chips(box) == ["#542"]
+
+
+def _chips(box) -> list[str]:
+    """The ids of the selected conversations, as the box shows them."""
+    return [
+        c.get_attribute("aria-label").split()[0]
+        for c in box.locator(".react-aria-ComboBox [data-tag]").all()
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import time
 
@@ -35,6 +36,8 @@ VIEW_LABELS = {"waiting": N_("Waiting"), "probably_resolved": N_("Probably resol
 ACTION_NAMES = {"assign": N_("assign"), "tag": N_("tag"), "note": N_("note")}
 #: A bulk action on more conversations than this asks for confirmation first.
 CONFIRM_ABOVE = 3
+#: What "Add conversation #" accepts: one whole id, with or without "#".
+_TYPED_ID = re.compile(r"#?\s*([0-9]{1,18})")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -118,6 +121,44 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
 
 def _selected() -> list[int]:
     return list(st.session_state.get("tri_selected") or [])
+
+
+def _add_typed() -> None:
+    """'Add conversation #': adds exactly the typed id ("542" or "#542") to the
+    selection when that conversation is in the list shown; anything else adds
+    nothing and says why. There is no partial matching, so "542" never means
+    #5420 or #1542."""
+    typed = (st.session_state.get("tri_add") or "").strip()
+    st.session_state["tri_add"] = ""
+    if not typed:
+        return
+    match = _TYPED_ID.fullmatch(typed)
+    if not match:
+        # The typed text is not echoed: it would be rendered as Markdown.
+        st.session_state["tri_add_result"] = (
+            "error",
+            _("Type a conversation number such as 542 or #542: nothing was added."),
+        )
+        return
+    conversation_id = int(match.group(1))
+    if conversation_id not in (st.session_state.get("tri_listed") or ()):
+        st.session_state["tri_add_result"] = (
+            "error",
+            _(
+                "No conversation #{id} in this list (check the filters above): nothing was added."
+            ).format(id=conversation_id),
+        )
+        return
+    selected = _selected()
+    if conversation_id not in selected:
+        selected.append(conversation_id)
+    st.session_state["tri_selected"] = selected
+    st.session_state["tri_add_result"] = (
+        "success",
+        _("Conversation #{id} selected ({count} in all).").format(
+            id=conversation_id, count=len(selected)
+        ),
+    )
 
 
 def _request(kind: str, value: str | None = None) -> None:
@@ -416,21 +457,34 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     labels = {r["id"]: f"#{r['id']} @{plain_handle(r.get('customer_handle'))}" for r in rows}
     selected = [i for i in _selected() if isinstance(i, int)]
     st.session_state["tri_selected"] = selected
-    # The default fuzzy filter matched "542" inside "#1542" and "#5420" and offered
-    # "Select N matches"; here typed text matches the start of the label only.
+    # What "Add conversation #" may add: the conversations this list shows.
+    st.session_state["tri_listed"] = frozenset(ids)
     options = list(dict.fromkeys([*ids, *selected]))
-    st.multiselect(
+    cols = st.columns([3, 1])
+    cols[0].multiselect(
         _("Selected conversations"),
         options,
         key="tri_selected",
         format_func=lambda i: labels.get(i, f"#{i}"),
-        placeholder=_("tick rows in the table or type #id"),
-        # Typed text matches the start of "#542 @handle" only (the default fuzzy
-        # filter matched "542" in 22 other ids), and there is no "Select N
-        # matches": a bulk selection is made row by row, and confirmed.
-        filter_mode="prefix",
+        placeholder=_("tick rows in the table, or add one by its # on the right"),
+        # No typing in this box: every Streamlit filter mode (fuzzy, contains,
+        # prefix) offered #5420..#5429 for "542", and none matches exactly. An id
+        # is typed in "Add conversation #" instead, which takes that one id only.
+        # No "Select all / Select N matches" either: a bulk selection is made row
+        # by row, and a bulk action asks first (CONFIRM_ABOVE).
+        filter_mode=None,
         select_all=False,
     )
+    cols[1].text_input(
+        _("Add conversation #"),
+        key="tri_add",
+        placeholder=_("e.g. 542, then Enter"),
+        on_change=_add_typed,
+        help=_("Selects exactly the conversation with this number, if this list shows it."),
+    )
+    added = st.session_state.pop("tri_add_result", None)
+    if added:
+        (st.success if added[0] == "success" else st.error)(added[1])
 
     if common.can("agent"):
         pending = st.session_state.get("tri_pending")
