@@ -74,6 +74,23 @@ def make_special_idioms_check(
     return check
 
 
+def compound_of(
+    analyzer, sentiments: list[float], text: str, normalize: Callable[[float], float] | None = None
+) -> float:
+    """``analyzer.score_valence(sentiments, text)["compound"]`` (VADER's, or LeIA's
+    with LeIA's ``normalize``: the same code) without the neg/neu/pos split that
+    nobody here reads: same sum, same punctuation emphasis, same normalisation and
+    rounding."""
+    if not sentiments:
+        return 0.0
+    sum_s = float(sum(sentiments))
+    if sum_s > 0:
+        sum_s += analyzer._punctuation_emphasis(text)
+    elif sum_s < 0:
+        sum_s -= analyzer._punctuation_emphasis(text)
+    return round((normalize or _vader.normalize)(sum_s), 4)
+
+
 _PUNCTUATION = string.punctuation
 
 
@@ -90,7 +107,9 @@ class _SentiText:
             stripped = token.strip(_PUNCTUATION)
             words.append(token if len(stripped) <= 2 else stripped)
         self.words_and_emoticons = words
-        self.is_cap_diff = _vader.allcap_differential(words)
+        # vaderSentiment.allcap_differential: some, but not all, tokens are ALL CAPS.
+        caps = sum(map(str.isupper, words))
+        self.is_cap_diff = 0 < len(words) - caps < len(words)
 
 
 class FastVader(SentimentIntensityAnalyzer):
@@ -105,6 +124,15 @@ class FastVader(SentimentIntensityAnalyzer):
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Return VADER's {"neg","neu","pos","compound"}, identical to the parent's."""
+        return self.score_valence(*self._sentiments(text))
+
+    def compound(self, text: str) -> float:
+        """Return ``polarity_scores(text)["compound"]`` without the neg/neu/pos split."""
+        return compound_of(self, *self._sentiments(text))
+
+    def _sentiments(self, text: str) -> tuple[list[float], str]:
+        """Return (per-word valences, text as scored): what the parent's
+        polarity_scores hands to score_valence."""
         if self._emoji_chars.isdisjoint(text):
             text = text.strip()
         else:
@@ -112,15 +140,16 @@ class FastVader(SentimentIntensityAnalyzer):
         sentitext = _SentiText(text)
         sentiments: list[float] = []
         words = sentitext.words_and_emoticons
+        # Each token lower-cased once (VADER does it again in every check below).
+        lowered = [w.lower() for w in words]
         booster = _vader.BOOSTER_DICT
         lexicon = self.lexicon
         last = len(words) - 1
-        for i, item in enumerate(words):
-            lower = item.lower()
+        for i, lower in enumerate(lowered):
             if lower in booster:
                 sentiments.append(0)
                 continue
-            if i < last and lower == "kind" and words[i + 1].lower() == "of":
+            if i < last and lower == "kind" and lowered[i + 1] == "of":
                 sentiments.append(0)
                 continue
             if lower not in lexicon:
@@ -128,9 +157,10 @@ class FastVader(SentimentIntensityAnalyzer):
                 # skipping the call for them (most words) changes nothing.
                 sentiments.append(0)
                 continue
-            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-        sentiments = self._but_check(words, sentiments)
-        return self.score_valence(sentiments, text)
+            sentiments = self.sentiment_valence(0, sentitext, words[i], i, sentiments)
+        if "but" in lowered:  # the parent's _but_check changes nothing otherwise
+            sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
+        return sentiments, text
 
     def _replace_emoji(self, text: str) -> str:
         # The parent's loop, with a list instead of repeated string concatenation.

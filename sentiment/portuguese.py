@@ -29,7 +29,7 @@ import re
 
 from LeIA import leia as _leia_module
 
-from replywatch.sentiment.fast_vader import make_special_idioms_check
+from replywatch.sentiment.fast_vader import compound_of, make_special_idioms_check
 from replywatch.sentiment.text import strip_accents
 
 _PUNC_LIST: tuple[str, ...] = tuple(_leia_module.PUNC_LIST)
@@ -188,6 +188,14 @@ class PortugueseAnalyzer:
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Return VADER-style {"neg","neu","pos","compound"} for Portuguese `text`."""
+        return self._base.score_valence(*self._sentiments(text))
+
+    def compound(self, text: str) -> float:
+        """Return ``polarity_scores(text)["compound"]`` without the neg/neu/pos split."""
+        return compound_of(self._base, *self._sentiments(text), self._leia.normalize)
+
+    def _sentiments(self, text: str) -> tuple[list[float], str]:
+        """Return (per-word valences, text as scored) for LeIA's score_valence."""
         leia = self._leia
         text = strip_accents(text)
         if self.negation:
@@ -228,7 +236,7 @@ class PortugueseAnalyzer:
         for literal, pattern, idiom_valence in self._idioms:
             if literal in text_lower and pattern.search(text_lower):
                 sentiments.append(idiom_valence)
-        return self._base.score_valence(sentiments, text)
+        return sentiments, text
 
     def _score_dangling_negators(self, lowered: list[str], sentiments: list[float]) -> None:
         # A negator with no sentiment word to flip in the next 3 tokens ("não chegou", "não

@@ -34,5 +34,5 @@ def score(text: str, language: str) -> tuple[float, str]:
         return 0.0, VADER_NAME if language != "pt" else portuguese().name
     if language == "pt":
         analyzer = portuguese()
-        return analyzer.polarity_scores(text)["compound"], analyzer.name
-    return english().polarity_scores(text)["compound"], VADER_NAME
+        return analyzer.compound(text), analyzer.name
+    return english().compound(text), VADER_NAME

@@ -245,6 +245,33 @@ def test_fast_vader_equals_plain_vader_on_generated_text(words, sep):
 _PLAIN = SentimentIntensityAnalyzer()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(VADER_WORDS) | st.text(max_size=6), max_size=25),
+    st.sampled_from([" ", "", "  ", "\n", ", "]),
+)
+def test_compound_only_equals_the_full_scores_on_generated_text(words, sep):
+    text = sep.join(words)
+    assert FastVader().compound(text) == _PLAIN.polarity_scores(text)["compound"]
+    assert _PORTUGUESE.compound(text) == _PORTUGUESE.polarity_scores(text)["compound"]
+
+
+def test_compound_only_equals_the_full_scores_on_real_text(sample):
+    # What the scorers call (the neg/neu/pos split skipped) against the full dicts:
+    # plain VADER's, and the Portuguese analyzer's (LeIA's score_valence).
+    texts = sample + [t.upper() for t in sample[:300]] + ["", "   ", "!!!", "??? ok"]
+    fast = FastVader()
+    assert [fast.compound(t) for t in texts] == [
+        _PLAIN.polarity_scores(t)["compound"] for t in texts
+    ]
+    assert [_PORTUGUESE.compound(t) for t in texts] == [
+        _PORTUGUESE.polarity_scores(t)["compound"] for t in texts
+    ]
+
+
+_PORTUGUESE = PortugueseAnalyzer()
+
+
 def test_portuguese_fast_idiom_check_equals_leia_own(sample):
     fast, reference = PortugueseAnalyzer(), PortugueseAnalyzer(fast=False)
     assert all(fast.polarity_scores(t) == reference.polarity_scores(t) for t in sample)
@@ -303,9 +330,7 @@ def test_phrase_regex_equals_reference_form_on_real_text(sample):
     for lang in ("en", "pt", "und"):
         matcher = rules.matcher(lang)
         reference = reference_alternation(matcher.phrases)
-        assert [_match_list(matcher._regex, t) for t in folded] == [
-            _match_list(reference, t) for t in folded
-        ]
+        assert [matcher.spans(t) for t in folded] == [_match_list(reference, t) for t in folded]
 
 
 _PHRASE_WORDS = [
@@ -376,7 +401,29 @@ def test_phrase_regex_equals_reference_form_on_generated_text(words, sep):
         (".dot", "odd start", "x"),
     ]
     matcher = PhraseMatcher(entries)
-    assert _match_list(matcher._regex, text) == _match_list(reference_alternation(entries), text)
+    assert matcher.spans(text) == _match_list(reference_alternation(entries), text)
+
+
+def test_default_phrases_use_the_boundary_form():
+    # Every default phrase ends with a word character, so every language's matcher
+    # takes the faster form that the two tests above compare with the reference.
+    rules = UrgencyRules()
+    assert all(rules.matcher(lang)._boundary for lang in ("en", "pt", "und"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_PHRASE_WORDS, "wow!", "wow", "!", "hey!!"]), max_size=12),
+    st.sampled_from([" ", "", ", "]),
+)
+def test_a_phrase_ending_in_punctuation_keeps_the_word_start_form(words, sep):
+    from replywatch.sentiment.phrase_match import PhraseMatcher, reference_alternation
+
+    text = fold(sep.join(words))
+    entries = [*UrgencyRules().matcher("en").phrases, ("wow!", "brand words", "complaint")]
+    matcher = PhraseMatcher(entries)
+    assert not matcher._boundary
+    assert matcher.spans(text) == _match_list(reference_alternation(entries), text)
 
 
 _PT_TOKENS = [
