@@ -43,10 +43,19 @@ def make_special_idioms_check(
     (its callers check ``i > start_i`` with start_i == 2), so no index wraps around.
     """
 
+    # Every n-gram looked up below holds token i, i-1 or i-2, and a key can only equal
+    # an n-gram whose every token is one of the key's words: when none of those three
+    # tokens is a word of any idiom or multi-word booster, nothing can change.
+    idiom_words = frozenset(
+        word for key in (*special, *(k for k in booster if " " in k)) for word in key.split(" ")
+    )
+
     def check(valence: float, words: list[str], i: int) -> float:
         w0 = words[i].lower()
         w1 = words[i - 1].lower()
         w2 = words[i - 2].lower()
+        if w0 not in idiom_words and w1 not in idiom_words and w2 not in idiom_words:
+            return valence
         w3 = words[i - 3].lower()
         onezero = f"{w1} {w0}"
         twoonezero = f"{w2} {w1} {w0}"
@@ -98,7 +107,7 @@ class _SentiText:
     """VADER's SentiText for a str (its token list and cap flag), built without a method
     call per token: `_strip_punc_if_word` inlined."""
 
-    __slots__ = ("text", "words_and_emoticons", "is_cap_diff")
+    __slots__ = ("text", "words_and_emoticons", "is_cap_diff", "lowered")
 
     def __init__(self, text: str):
         self.text = text
@@ -107,6 +116,8 @@ class _SentiText:
             stripped = token.strip(_PUNCTUATION)
             words.append(token if len(stripped) <= 2 else stripped)
         self.words_and_emoticons = words
+        # Each token lower-cased once (VADER does it again in every check).
+        self.lowered = [w.lower() for w in words]
         # vaderSentiment.allcap_differential: some, but not all, tokens are ALL CAPS.
         caps = sum(map(str.isupper, words))
         self.is_cap_diff = 0 < len(words) - caps < len(words)
@@ -140,8 +151,7 @@ class FastVader(SentimentIntensityAnalyzer):
         sentitext = _SentiText(text)
         sentiments: list[float] = []
         words = sentitext.words_and_emoticons
-        # Each token lower-cased once (VADER does it again in every check below).
-        lowered = [w.lower() for w in words]
+        lowered = sentitext.lowered
         booster = _vader.BOOSTER_DICT
         lexicon = self.lexicon
         last = len(words) - 1
@@ -161,6 +171,52 @@ class FastVader(SentimentIntensityAnalyzer):
         if "but" in lowered:  # the parent's _but_check changes nothing otherwise
             sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
         return sentiments, text
+
+    def sentiment_valence(self, valence, sentitext, item, i, sentiments):
+        """The parent's method with each token's lower-cased form read from
+        ``sentitext.lowered`` instead of lower-casing it again in every check (same
+        checks, same order, same arithmetic). ``item`` is token ``i``."""
+        lowered = getattr(sentitext, "lowered", None)
+        if lowered is None:
+            return super().sentiment_valence(valence, sentitext, item, i, sentiments)
+        is_cap_diff = sentitext.is_cap_diff
+        words = sentitext.words_and_emoticons
+        lexicon = self.lexicon
+        item_lowercase = lowered[i]
+        if item_lowercase in lexicon:
+            valence = lexicon[item_lowercase]
+            if item_lowercase == "no" and i != len(words) - 1 and lowered[i + 1] in lexicon:
+                valence = 0.0
+            if (
+                (i > 0 and lowered[i - 1] == "no")
+                or (i > 1 and lowered[i - 2] == "no")
+                or (i > 2 and lowered[i - 3] == "no" and lowered[i - 1] in ("or", "nor"))
+            ):
+                valence = lexicon[item_lowercase] * N_SCALAR
+            if item.isupper() and is_cap_diff:
+                if valence > 0:
+                    valence += _vader.C_INCR
+                else:
+                    valence -= _vader.C_INCR
+            for start_i in range(0, 3):
+                if i > start_i and lowered[i - (start_i + 1)] not in lexicon:
+                    s = _vader.scalar_inc_dec(words[i - (start_i + 1)], valence, is_cap_diff)
+                    if start_i == 1 and s != 0:
+                        s = s * 0.95
+                    if start_i == 2 and s != 0:
+                        s = s * 0.9
+                    valence = valence + s
+                    valence = self._negation_check(valence, words, start_i, i)
+                    if start_i == 2:
+                        valence = self._special_idioms_check(valence, words, i)
+            # _least_check
+            if i > 1 and lowered[i - 1] not in lexicon and lowered[i - 1] == "least":
+                if lowered[i - 2] != "at" and lowered[i - 2] != "very":
+                    valence = valence * N_SCALAR
+            elif i > 0 and lowered[i - 1] not in lexicon and lowered[i - 1] == "least":
+                valence = valence * N_SCALAR
+        sentiments.append(valence)
+        return sentiments
 
     def _replace_emoji(self, text: str) -> str:
         # The parent's loop, with a list instead of repeated string concatenation.

@@ -54,7 +54,10 @@ NEGATORS: frozenset[str] = frozenset(
     }
 )
 # Written forms of "não" in chat: "ñ" (folds to "n"), "n", "naum", "nã".
-_NEGATOR_VARIANTS = re.compile(r"(?<![\w'])(?:n|naum|na)(?![\w'])", re.IGNORECASE)
+# Written as "n" first, then the word-start check: re then only enters the pattern at
+# an "n" (a literal-prefix scan) instead of at every character; same matches as
+# (?<![\w'])(?:n|naum|na)(?![\w']) (at most one of the three can end at a non-word).
+_NEGATOR_VARIANTS = re.compile(r"n(?<![\w']n)(?:aum|a)?(?![\w'])", re.IGNORECASE)
 
 # "nunca foi tão bom" ("never so good") intensifies, as VADER's "never so/this" does.
 _INTENSIFYING_AFTER_NEVER = frozenset({"tao", "tanto", "esse", "este", "isso"})

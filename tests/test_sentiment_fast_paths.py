@@ -10,6 +10,7 @@ real sample is compared with a digest computed by the code *before* the optimisa
 import csv
 import hashlib
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -270,6 +271,34 @@ def test_compound_only_equals_the_full_scores_on_real_text(sample):
 
 
 _PORTUGUESE = PortugueseAnalyzer()
+
+# The chat forms of "não" as first written (the pattern now starts with its literal "n").
+_NEGATOR_VARIANTS_REFERENCE = re.compile(r"(?<![\w'])(?:n|naum|na)(?![\w'])", re.IGNORECASE)
+
+
+def test_negator_variants_equal_the_reference_form_on_real_text(sample):
+    from replywatch.sentiment.portuguese import _NEGATOR_VARIANTS
+
+    texts = [strip_accents(t) for t in sample]
+    assert [_NEGATOR_VARIANTS.sub("nao", t) for t in texts] == [
+        _NEGATOR_VARIANTS_REFERENCE.sub("nao", t) for t in texts
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["n", "N", "na", "NA", "naum", "Naum", "nau", "'n", "n'", "an", "nn"])
+        | st.text(max_size=4),
+        max_size=10,
+    ),
+    st.sampled_from([" ", "", ", ", "'"]),
+)
+def test_negator_variants_equal_the_reference_form_on_generated_text(words, sep):
+    from replywatch.sentiment.portuguese import _NEGATOR_VARIANTS
+
+    text = sep.join(words)
+    assert _NEGATOR_VARIANTS.sub("nao", text) == _NEGATOR_VARIANTS_REFERENCE.sub("nao", text)
 
 
 def test_portuguese_fast_idiom_check_equals_leia_own(sample):
