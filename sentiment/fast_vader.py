@@ -9,6 +9,11 @@ its code) does work proportional to the whole text for every lexicon word:
   call (up to 3 times per sentiment word), then look at 1-6 tokens of it;
 * `_but_check` lower-cases the whole list again to look for "but".
 
+Later passes: `sentiment_valence` reads each token lower-cased once (VADER lower-cases
+the same tokens again in each check), the idiom check returns at once when none of the
+tokens it looks at is a word of any idiom, and `compound` (what the scorers call) skips
+the neg/neu/pos split that `score_valence` computes and nobody here reads.
+
 `FastVader` overrides exactly those methods. Each override computes the same value as the
 original (same tokens, same order of checks, same arithmetic); the original code is still
 used whenever its odd semantics matter (`_but_check` when "but" is present: it updates by

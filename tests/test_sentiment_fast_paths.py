@@ -4,7 +4,8 @@ Each fast path is compared with a slow reference kept for this purpose (plain VA
 `detect_language_reference`, LeIA's own idiom check, the original `fold` formula) on
 the real datasets and on generated text; and the whole pipeline's output on a fixed
 real sample is compared with a digest computed by the code *before* the optimisation
-(commit 68005ff).
+(commit 68005ff), and every field of every result under the 1.3.0 rules with a digest
+computed before the third speed pass (commit 260c454).
 """
 
 import csv
@@ -155,6 +156,36 @@ def test_scores_equal_the_pre_optimisation_code(sample, portuguese_without_conco
             rows.append([a.language, a.compound, a.urgency, list(a.reasons), a.scorer])
     payload = json.dumps(rows, ensure_ascii=False)
     assert hashlib.sha256(payload.encode()).hexdigest() == PRE_OPTIMISATION_DIGEST
+
+
+# sha256 of the JSON of every Analysis.to_dict() (sorted keys) for the sample below,
+# scored nine ways (auto-detected / en / pt forced; no context, a public complaint
+# context with reach, an unanswered message and a breached SLA, a brand post) under
+# the default 1.3.0 rules, as computed by the code before the third speed pass
+# (commit 260c454). Every field, including intent and its reasons, must stay the same.
+DIGEST_1_3 = "cd3b18fad7ea7d8a95ba15433eef573af3e3cf4f7b30dddedc0b2b0f866c968e"
+
+
+def test_every_result_equals_the_code_before_the_third_speed_pass(sample):
+    n = len(sample)
+    contexts = [
+        None,
+        UrgencyContext(
+            channel="public",
+            author_followers=20_000,
+            unanswered_from_author=1,
+            waiting_seconds=7200,
+            sla_seconds=3600,
+        ),
+        UrgencyContext(is_brand_author=True),
+    ]
+    rows = []
+    for langs in (None, ["en"] * n, ["pt"] * n):
+        for ctx in contexts:
+            clear_caches()
+            rows += [a.to_dict() for a in analyze_many(sample, languages=langs, contexts=[ctx] * n)]
+    payload = json.dumps(rows, ensure_ascii=False, sort_keys=True)
+    assert hashlib.sha256(payload.encode()).hexdigest() == DIGEST_1_3
 
 
 def test_analyze_many_equals_analyze_on_real_text(sample):
