@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from replywatch.collectors.background import read_in_background
 from replywatch.i18n import compact_duration, default_language
 from replywatch.metrics.reports import group_columns
-from replywatch.pipeline import ImportTotals, import_batches
+from replywatch.pipeline import ImportTotals, import_batches, with_text_scores
 from replywatch.sentiment.analysis import Analysis
 from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
@@ -175,7 +175,7 @@ def import_with_progress(
         task = progress.add_task(path.name, total=total_bytes, counts="")
         storing = progress.add_task("storing", total=None, counts="", visible=False)
         scoring = progress.add_task("scoring", total=None, counts="", visible=False)
-        seen = {"messages": 0, "rejected": 0, "scored": 0}
+        seen = {"messages": 0, "rejected": 0, "stored": 0, "scored": 0}
 
         def advance(batch) -> None:
             seen["messages"] += len(batch.messages)
@@ -189,8 +189,15 @@ def import_with_progress(
         def store(staged: int) -> None:
             progress.update(task, completed=total_bytes)
             progress.update(
-                storing, visible=True, counts=f"threading and measuring {staged:,} staged rows"
+                storing,
+                visible=True,
+                total=staged,
+                counts=f"threading and measuring {staged:,} staged rows",
             )
+
+        def stored(count: int) -> None:
+            seen["stored"] += count
+            progress.update(storing, advance=count, counts=f"{seen['stored']:,} messages stored")
 
         def scored(count: int) -> None:
             seen["scored"] += count
@@ -200,10 +207,15 @@ def import_with_progress(
 
         return import_batches(
             db,
-            read_in_background(partial(reader, path, batch_size=batch_size)),
+            read_in_background(
+                (lambda: with_text_scores(reader(path, batch_size=batch_size)))
+                if score
+                else partial(reader, path, batch_size=batch_size)
+            ),
             source=source,
             on_progress=advance,
             on_storing=store,
+            on_stored=stored,
             score=score,
             on_scored=scored,
         )

@@ -5,7 +5,7 @@ covers them; and the other joins of the store with the metrics engine
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -19,7 +19,9 @@ from replywatch.metrics.engine import (
     recompute_conversations,
     refresh_score_aggregates,
 )
+from replywatch.metrics.rollup import refresh_rollup
 from replywatch.scoring import score_messages, score_pending
+from replywatch.sentiment.core import analyze_texts, text_score_dumps, text_score_loads
 from replywatch.store import triage
 from replywatch.store.alerts import queue_urgent_alerts
 from replywatch.store.bulk import BulkLoad
@@ -99,14 +101,17 @@ def ingest(
 
 def validated_rows(
     messages: Iterable[Message | dict[str, Any] | tuple],
+    *,
+    kept: list[int] | None = None,
 ) -> tuple[list[dict[str, Any] | tuple], list[tuple[Any, str]]]:
     """Split ``messages`` into storable rows (dicts or tuples) and
     ``(payload, error)`` pairs for the ones missing required fields or not
     convertible; the payload is the original raw text when there is one (it
-    is what a person can fix and re-import)."""
+    is what a person can fix and re-import). ``kept``, if given, receives the
+    position in ``messages`` of each storable row."""
     rows: list[dict[str, Any] | tuple] = []
     unstorable: list[tuple[Any, str]] = []
-    for message in messages:
+    for position, message in enumerate(messages):
         try:
             if isinstance(message, Message):
                 row: dict[str, Any] | tuple = message.to_values()
@@ -126,6 +131,8 @@ def validated_rows(
             )
         else:
             rows.append(row)
+            if kept is not None:
+                kept.append(position)
     return rows, unstorable
 
 
@@ -154,23 +161,43 @@ def import_batches(
     on_storing: Callable[[int], None] | None = None,
     score: bool = True,
     on_scored: Callable[[int], None] | None = None,
+    on_stored: Callable[[int], None] | None = None,
 ) -> ImportTotals:
     """Import a whole file: every batch is staged (see ``store.bulk``), then
-    all of it is stored, threaded and measured in one transaction, each
-    message and conversation written once. An interrupted import stores
-    nothing and a re-run starts over (duplicates are skipped, so nothing is
-    ever stored twice). Scoring follows as its own batched phase
-    (``score=False`` skips it; any later ``rescore`` or ingest catches up).
-    ``on_storing`` is told how many rows were staged when storing starts."""
+    stored, threaded and measured in short transactions of whole
+    conversations, each message and conversation written once. An
+    interrupted import keeps the conversations it stored and a re-run stores
+    the rest (duplicates are skipped, so nothing is ever stored twice).
+    ``on_storing`` is told how many rows were staged when storing starts, and
+    ``on_stored`` how many messages each stored chunk held, once committed.
+
+    Scoring (``score=False`` skips it; any later ``rescore`` or ingest catches
+    up): the text part of each message's analysis (language, sentiment,
+    phrases, intent) is staged with it, computed by the reader process for
+    the batches :func:`with_text_scores` marked and here for the others, so
+    both cores analyse while the file is read. Once everything is stored, the
+    store context (earlier unanswered messages, spam, brand rules) is added
+    in one transaction per stored chunk (:func:`score_unscored` then catches
+    up anything else left unscored). The scores are exactly those
+    scoring the store afterwards gives."""
     totals = ImportTotals()
     with BulkLoad(db) as load:
         for batch in batches:
-            rows, unstorable = validated_rows(batch.messages)
+            kept: list[int] = []
+            rows, unstorable = validated_rows(batch.messages, kept=kept)
             # Row dicts (JSONL) become tuples through the store's own mapping.
+            rows = [row if type(row) is tuple else prepare_row(row) for row in rows]
+            text_scores = None
+            if score:
+                if batch.text_scores is not None:
+                    text_scores = [batch.text_scores[i] for i in kept]
+                else:
+                    text_scores = text_scores_of(rows)
             load.add(
-                [row if type(row) is tuple else prepare_row(row) for row in rows],
+                rows,
                 [*unstorable, *((r.payload, r.error) for r in batch.rejected)],
                 batch.brand_accounts,
+                text_scores,
             )
             totals.batches += 1
             if on_progress:
@@ -178,13 +205,82 @@ def import_batches(
         if on_storing:
             on_storing(load.staged)
         result = load.commit(
-            source, partial(new_conversation_rows, db), partial(recompute_conversations, db)
+            source,
+            partial(new_conversation_rows, db),
+            # The rollup rows are rebuilt once below, not once per chunk (a
+            # key's conversations can be in every chunk).
+            partial(recompute_conversations, db, rollup=False),
+            on_chunk=on_stored,
         )
+        with transaction(db):
+            refresh_rollup(db)
+        if score:
+            _score_loaded(db, load, result.chunks, on_scored)
     totals.inserted, totals.duplicates = result.inserted, result.duplicates
     totals.rejected = result.rejected
     if score:
         score_unscored(db, on_batch=on_scored)
     return totals
+
+
+_TEXT, _LANG = MESSAGE_COLUMNS.index("text"), MESSAGE_COLUMNS.index("lang")
+#: Messages analysed at a time when a stored chunk is scored (memory bound).
+SCORE_BATCH = 5_000
+
+
+def _score_loaded(
+    db: Database, load: BulkLoad, chunks: int, on_scored: Callable[[int], None] | None
+) -> None:
+    """Score what a bulk load stored from the text parts staged with it, one
+    transaction per stored chunk (whole conversations, so each conversation's
+    score aggregates and outcomes are refreshed once). A crash in between
+    leaves the rest unscored, which :func:`score_unscored` (this import's
+    last step, the next import, ``rescore``) catches up."""
+    for chunk in range(chunks):
+        items = load.stored_messages(chunk)
+        if not items:
+            continue
+        with transaction(db):
+            conversations: set[int] = set()
+            # Sub-batches keep memory flat; the aggregates are refreshed once.
+            for start in range(0, len(items), SCORE_BATCH):
+                batch = items[start : start + SCORE_BATCH]
+                ids = [message_id for message_id, _ in batch]
+                known = {message_id: text_score_loads(text) for message_id, text in batch if text}
+                score_messages(db, ids, text_scores=known)
+                conversations |= conversations_of(db, ids)
+            refresh_score_aggregates(db, conversations)
+        if on_scored:
+            on_scored(len(items))
+
+
+def text_scores_of(messages: Sequence[Message | dict[str, Any] | tuple]) -> list[str]:
+    """The text part of the sentiment analysis of each message of an import
+    batch (Message objects, row dicts or row tuples), serialised for staging."""
+    texts, languages = [], []
+    for message in messages:
+        if type(message) is tuple:
+            texts.append(message[_TEXT] if len(message) > _TEXT else None)
+            languages.append(message[_LANG] if len(message) > _LANG else None)
+        elif isinstance(message, dict):
+            texts.append(message.get("text"))
+            languages.append(message.get("lang"))
+        else:
+            texts.append(getattr(message, "text", None))
+            languages.append(getattr(message, "lang", None))
+    return [text_score_dumps(t) for t in analyze_texts(texts, languages=languages)]
+
+
+def with_text_scores(batches: Iterable[ImportBatch], *, every: int = 2) -> Iterator[ImportBatch]:
+    """Yield ``batches``, attaching their messages' text scores to one batch
+    in ``every``. Run in the reader process: the analysis costs several times
+    the parsing, so the reader does part of it and the importer, whose
+    staging is cheap, does the batches left without (see
+    :func:`import_batches`): both cores analyse while the file is read."""
+    for number, batch in enumerate(batches):
+        if number % every == 0:
+            batch.text_scores = text_scores_of(batch.messages)
+        yield batch
 
 
 def finish_threading(db: Database) -> int:

@@ -11,13 +11,13 @@ of a stored score since 1.3.0: the triage priority adds it live.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
 from replywatch.sentiment.analysis import SCORER_VERSION
-from replywatch.sentiment.core import analyze_many, default_rules
+from replywatch.sentiment.core import TextScore, analyze_many, default_rules, finish_text_scores
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
 from replywatch.store.scores import (
     brand_settings,
@@ -36,10 +36,17 @@ def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRul
 
 
 def score_messages(
-    db: Database, message_ids: Sequence[int], *, now: float | None = None
+    db: Database,
+    message_ids: Sequence[int],
+    *,
+    now: float | None = None,
+    text_scores: Mapping[int, TextScore] | None = None,
 ) -> list[int]:
     """Score the given stored messages (replacing older scores) and return the
-    ids of those that are urgent. Call inside the ingest transaction. ``now`` is
+    ids of those that are urgent. Call inside the ingest transaction.
+    ``text_scores`` (by message id) holds the text part of the analysis when
+    it was computed earlier (an import does it while reading the file): only
+    the store context is added then; the scores are the same. ``now`` is
     accepted for callers of earlier versions and not used: stored scores no
     longer depend on the time they were made."""
     inputs = scoring_inputs(db, message_ids)
@@ -47,15 +54,18 @@ def score_messages(
         return []
     settings = brand_settings(db)
     rules_by_brand = _rules_by_brand(settings)
-    by_rules: dict[int, list[dict[str, Any]]] = {}
+    known = text_scores or {}
+    # Grouped by rules (phrase regexes resolved once per group) and by whether
+    # the text part is already known.
+    groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
     rule_objects: dict[int, UrgencyRules] = {}
     for item in inputs:
         rules = rules_by_brand.get(item["brand"] or "", default_rules())
-        by_rules.setdefault(id(rules), []).append(item)
+        groups.setdefault((id(rules), item["id"] in known), []).append(item)
         rule_objects[id(rules)] = rules
     results = []
     urgent = []
-    for key, items in by_rules.items():
+    for (key, precomputed), items in groups.items():
         # No waiting time (1.3.0): a stored urgency is about the message, while
         # time against the SLA changes by the minute, so the triage priority adds it
         # live (store.triage). Scored at ingest it was ~0; scored late (an import, a
@@ -70,12 +80,18 @@ def score_messages(
             )
             for item in items
         ]
-        analyses = analyze_many(
-            [i["text"] for i in items],
-            languages=[i["lang"] for i in items],
-            contexts=contexts,
-            rules=rule_objects[key],
-        )
+        texts = [i["text"] for i in items]
+        if precomputed:
+            analyses = finish_text_scores(
+                [known[i["id"]] for i in items], texts, contexts=contexts, rules=rule_objects[key]
+            )
+        else:
+            analyses = analyze_many(
+                texts,
+                languages=[i["lang"] for i in items],
+                contexts=contexts,
+                rules=rule_objects[key],
+            )
         for item, analysis in zip(items, analyses, strict=True):
             results.append({"message_id": item["id"], **analysis.to_dict()})
             if analysis.urgent:

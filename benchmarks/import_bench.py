@@ -11,7 +11,8 @@ process, so its peak memory is measured alone: the largest of the importer
 and its reader process, and the summed RSS of its process tree), then the
 ratios: scored / `--no-score` rate (empty and non-empty store) and scored /
 naive peer (per-row sqlite-utils insert of the message and of its plain
-VADER score, one transaction each, on the first ``--peer-rows`` rows).
+VADER score, one transaction each, on the first ``--peer-rows`` rows, with
+sqlite-utils' default journal and again with WAL).
 
 The non-empty store holds a random ``--prior-rows`` rows of the same file
 (imported and scored beforehand, not timed): the import skips them as
@@ -244,10 +245,12 @@ def _probe(kind: str, db_path: Path, stop, results) -> None:
     results.put((kind, outcomes))
 
 
-def peer_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
+def peer_per_row(csv_path: Path, db_path: Path, rows: int, *, wal: bool = False) -> float:
     """The naive peer: for each of the first ``rows`` rows, insert the message
     with sqlite-utils' ``insert()`` and its plain VADER score (vaderSentiment's
-    own analyzer) the same way, one transaction each. Returns rows/s."""
+    own analyzer) the same way, one transaction each, with sqlite-utils'
+    defaults (rollback journal, full sync: what a naive script gets) or, with
+    ``wal``, the journal settings replywatch's store uses. Returns rows/s."""
     sys.path.insert(0, str(REPO))
     from sqlite_utils import Database
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -255,8 +258,9 @@ def peer_per_row(csv_path: Path, db_path: Path, rows: int) -> float:
     from replywatch.collectors.imports import read_twcs
 
     db = Database(db_path)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
+    if wal:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
     messages, scores = db["messages"], db["scores"]
     vader = SentimentIntensityAnalyzer()
     done = 0
@@ -340,16 +344,21 @@ def main() -> None:
                     if kind in probes:
                         print(_latency_line(kind, probes[kind]))
         peer = peer_per_row(csv_path, folder / "peer.db", args.peer_rows)
+        peer_wal = peer_per_row(csv_path, folder / "peer-wal.db", args.peer_rows, wal=True)
         print(
             f"naive peer (sqlite-utils insert + plain VADER per row, one transaction each, "
-            f"first {args.peer_rows:,} rows): {peer:,.0f} rows/s"
+            f"first {args.peer_rows:,} rows): {peer:,.0f} rows/s with sqlite-utils' defaults, "
+            f"{peer_wal:,.0f} rows/s with WAL and synchronous=NORMAL"
         )
         for store in ("empty", "non-empty"):
             print(
                 f"ratio scored / --no-score ({store} store): "
                 f"{rates[store, True] / rates[store, False]:.2f}x"
             )
-        print(f"ratio scored (empty store) / naive peer: {rates['empty', True] / peer:.1f}x")
+        print(
+            f"ratio scored (empty store) / naive peer: {rates['empty', True] / peer:.1f}x "
+            f"(against the peer with WAL: {rates['empty', True] / peer_wal:.1f}x)"
+        )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -57,6 +57,9 @@ class ImportBatch:
     rejected: list[Rejected] = field(default_factory=list)
     brand_accounts: set[tuple[str, str, str]] = field(default_factory=set)
     bytes_read: int = 0
+    #: Opaque per-message results computed beside the reader (an import's
+    #: text scores, see ``pipeline.with_text_scores``), or None.
+    text_scores: list[str] | None = None
 
 
 _MONTHS = {

@@ -229,7 +229,7 @@ def _measure(d: _Derived, status: str, calendar: BusinessCalendar) -> dict[str, 
 
 
 def recompute_conversations(
-    db: Database, conversation_ids: Iterable[int], *, outcomes: bool = True
+    db: Database, conversation_ids: Iterable[int], *, outcomes: bool = True, rollup: bool = True
 ) -> int:
     """Recompute the derived fields of the given conversations from their
     messages (status transitions, first/next response times in calendar and
@@ -239,7 +239,10 @@ def recompute_conversations(
     necessary (new messages, a status change, a brand settings change).
     Raises ``ValueError`` if a brand's business-hours settings are unusable.
     ``outcomes=False`` skips the outcome columns (``metrics.outcomes``) when
-    the caller scores the new messages next, which refreshes them anyway."""
+    the caller scores the new messages next, which refreshes them anyway;
+    ``rollup=False`` leaves the rollup rows marked dirty for a later
+    :func:`~replywatch.metrics.rollup.refresh_rollup` (a bulk load refreshes
+    them once, not once per chunk; a report refreshes dirty rows itself)."""
     ids = sorted(set(conversation_ids))
     updated = 0
     if ids:
@@ -252,7 +255,8 @@ def recompute_conversations(
             )
         if outcomes:
             _refresh_outcomes(db, ids)
-    refresh_rollup(db)
+    if rollup:
+        refresh_rollup(db)
     return updated
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -117,6 +118,40 @@ def analyze_texts(
         hits, intent = urgency.text_signals(compound, fold(text), lang, rules)
         out.append((lang, source, truncated, compound, scorer, tuple(hits), intent))
     return out
+
+
+def text_score_dumps(score: TextScore) -> str:
+    """A :data:`TextScore` as compact JSON (what an import stages with each row)."""
+    lang, source, truncated, compound, scorer, hits, intent = score
+    return json.dumps(
+        [
+            lang,
+            source,
+            truncated,
+            compound,
+            scorer,
+            hits,
+            intent.intent,
+            intent.reasons,
+            intent.closes,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def text_score_loads(text: str) -> TextScore:
+    """The :data:`TextScore` :func:`text_score_dumps` wrote (floats round-trip exactly)."""
+    lang, source, truncated, compound, scorer, hits, intent, reasons, closes = json.loads(text)
+    return (
+        lang,
+        source,
+        truncated,
+        compound,
+        scorer,
+        tuple((reason, tag) for reason, tag in hits),
+        IntentResult(intent, tuple(reasons), closes),
+    )
 
 
 def finish_text_scores(

@@ -1,34 +1,42 @@
 """Bulk loading: a whole import file is staged in a private scratch database,
-threaded there, and written to the store in one transaction.
+threaded there, and written to the store in chunks of whole conversations.
 
 Why not batch by batch: committing every few thousand rows rewrites the same
 randomly placed index pages at every commit, and storing messages first and
 threading them afterwards writes every message row (and its indexes) twice
 and every conversation row twice (created, then filled in). Here each message
-row is written once, in key order, already carrying its conversation id, and
-each new conversation is inserted once with its final values (computed by a
-callback from ``metrics``). A large load into a small store also drops the
-secondary indexes of ``messages`` and ``conversations`` for the duration and
+row is written once, already carrying its conversation id, and each new
+conversation is inserted once with its final values (computed by a callback
+from ``metrics``). A large load into a small store also drops the secondary
+indexes of ``messages`` and ``conversations`` for the duration of a chunk and
 rebuilds them by sorting, which is several times cheaper than updating them
 row by row.
 
-Crash safety: nothing reaches the store until the final transaction commits.
-The scratch database is SQLite's private temporary file (deleted by the
-operating system when the process ends, even on SIGKILL), so a killed import
-leaves the store exactly as it was and a re-run starts over; file imports are
-idempotent, so nothing is lost or duplicated.
+Other writers: duplicates and threads are worked out in the scratch database
+without the store's write lock, then the result is written in chunks of
+about :data:`CHUNK_ROWS` messages, one short transaction each, so a
+collector's poll or an agent's click waits for one chunk, not for the file.
+A chunk in which another writer stored one of its messages (or a message
+its threads answer) meanwhile goes through the general threading instead.
+
+Crash safety: each chunk is whole conversations, committed at once; the
+scratch database is SQLite's private temporary file (deleted by the
+operating system when the process ends, even on SIGKILL). A killed import
+leaves the chunks it committed; file imports are idempotent, so a re-run
+skips them and stores the rest, threading replies into the conversations
+already stored: nothing is lost or duplicated.
 
 What the set-based pass does not thread itself (a private message that joins
 its thread by reference, a reply to a stored message that is itself still
 unthreaded, a reply cycle in corrupt data) is stored without a conversation
-and threaded by ``store.messages.thread_pending`` in the same transaction.
+and threaded by ``store.messages.thread_pending`` in the last chunks.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -53,6 +61,10 @@ STAGE_CACHE_KIB = 32 * 1024
 REBUILD_INDEX_RATIO = 0.5
 #: Rows per statement batch when reading the staged rows back.
 READ_CHUNK = 5_000
+#: Messages stored per write transaction (whole conversations: a longer one is
+#: a chunk alone). About 1 s of write lock on this project's 2-core reference
+#: machine, so a collector's poll or an agent's click waits at most that long.
+CHUNK_ROWS = 20_000
 
 
 def stage_schema() -> str:
@@ -64,6 +76,7 @@ def stage_schema() -> str:
         "CREATE TABLE stage.rows (\n    s INTEGER PRIMARY KEY,\n    "
         f"{column_definitions()}\n);\n"
         "CREATE TABLE stage.rejected (payload, error TEXT NOT NULL);\n"
+        "CREATE TABLE stage.text (s INTEGER PRIMARY KEY, score TEXT NOT NULL);\n"
     )
 
 
@@ -73,6 +86,8 @@ class BulkResult:
 
     inserted: int = 0
     duplicates: int = 0
+    #: how many write chunks the load was stored in (see :meth:`BulkLoad.commit`)
+    chunks: int = 0
     rejected: int = 0
     conversations_created: int = 0
     #: existing conversations that received messages or absorbed others
@@ -130,28 +145,32 @@ class BulkLoad:
         rows: list[tuple],
         rejected: Iterable[tuple[Any, str]] = (),
         brand_accounts: Iterable[tuple[str, str, str]] = (),
+        text_scores: Sequence[str] | None = None,
     ) -> None:
         """Stage validated row tuples, rejected ``(payload, error)`` items and
         brand accounts seen. A row SQLite refuses is staged as rejected with
-        the reason; the others are kept."""
+        the reason; the others are kept. ``text_scores`` (one opaque text per
+        row, e.g. the text part of its sentiment analysis) are kept beside the
+        rows and returned by :meth:`stored_messages` once stored."""
         conn = self.db.conn
         self._accounts.update(brand_accounts)
         rejected = list(rejected)
+        kept: list[int] = []
         conn.execute("BEGIN")
         try:
             try:
                 conn.execute("SAVEPOINT stage_batch")
                 conn.executemany(_STAGE_INSERT, rows)
                 conn.execute("RELEASE stage_batch")
-                self.staged += len(rows)
+                kept = list(range(len(rows)))
             except ROW_ERRORS:
                 # One bad row must not sink the batch: find it, stage the rest.
                 conn.execute("ROLLBACK TO stage_batch")
                 conn.execute("RELEASE stage_batch")
-                for values in rows:
+                for position, values in enumerate(rows):
                     try:
                         conn.execute(_STAGE_INSERT, values)
-                        self.staged += 1
+                        kept.append(position)
                     except ROW_ERRORS as exc:
                         rejected.append(
                             (
@@ -159,6 +178,13 @@ class BulkLoad:
                                 f"refused by the store: {type(exc).__name__}: {exc}",
                             )
                         )
+            if text_scores is not None:
+                # Staged rows are numbered 1, 2, ... in the order they are kept.
+                conn.executemany(
+                    "INSERT INTO stage.text VALUES (?, ?)",
+                    [(self.staged + 1 + n, text_scores[i]) for n, i in enumerate(kept)],
+                )
+            self.staged += len(kept)
             conn.executemany(
                 "INSERT INTO stage.rejected VALUES (?, ?)",
                 [(_storable_payload(p), e) for p, e in rejected],
@@ -173,23 +199,26 @@ class BulkLoad:
         source: str,
         build_conversations: ConversationBuilder,
         recompute: Callable[[set[int]], Any],
+        *,
+        on_chunk: Callable[[int], None] | None = None,
     ) -> BulkResult:
-        """Store everything staged in one write transaction: dead letters,
-        brand accounts, the new messages (duplicates of stored or earlier rows
-        skipped) with their conversations, full-text entries, merges of stored
-        conversations that turn out to answer a new message; ``recompute`` is
-        called with the ids of existing conversations that changed."""
+        """Store everything staged: dead letters, brand accounts, the new
+        messages (duplicates of stored or earlier rows skipped) with their
+        conversations, full-text entries, merges of stored conversations that
+        turn out to answer a new message; ``recompute`` is called with the ids
+        of existing conversations that changed.
+
+        Duplicates and threads are worked out in the scratch database first,
+        without the store's write lock; the result is then written in chunks
+        of whole conversations (about :data:`CHUNK_ROWS` messages), one short
+        transaction each, so collectors and agents get the lock in between.
+        ``on_chunk`` is told how many messages each chunk stored."""
         result = BulkResult()
         conflicts: list[tuple[Any, str]] = []
-        with transaction(self.db):
-            conn = self.db.conn
-            rejected = conn.cursor()
-            rejected.execute("SELECT payload, error FROM stage.rejected")
-            while chunk := rejected.fetchmany(READ_CHUNK):
-                for payload, error in chunk:
-                    add_dead_letter(self.db, source, payload, error)
-                result.rejected += len(chunk)
-            ensure_brand_accounts(self.db, sorted(self._accounts))
+        conn = self.db.conn
+        # One read snapshot of the store while planning; only stage is written.
+        conn.execute("BEGIN")
+        try:
             stored_before = conn.execute("SELECT count(*) FROM main.messages").fetchone()[0]
             result.duplicates = _drop_duplicates(
                 conn, check_store=stored_before > 0, conflicts=conflicts
@@ -197,36 +226,57 @@ class BulkLoad:
             # A duplicate id whose text differs is not "already stored": it is
             # another message under the same id. Keep the first, and say so
             # with a dead letter holding the one not stored.
-            for payload, error in conflicts:
-                add_dead_letter(self.db, source, payload, error)
             result.duplicates -= len(conflicts)
-            result.rejected += len(conflicts)
-            staged = conn.execute("SELECT count(*) FROM stage.meta").fetchone()[0]
-            if staged:
-                result.conversations_touched |= _thread_staged(conn, check_store=stored_before > 0)
-                base_id = _max_id(conn, "messages")
-                with _rebuilt_indexes_if_large(conn, "messages", staged, stored_before):
-                    result.inserted = _insert_messages(conn, base_id)
-                conversations_before = conn.execute(
-                    "SELECT count(*) FROM main.conversations"
-                ).fetchone()[0]
-                new_roots = conn.execute(
-                    "SELECT count(*) FROM stage.roots WHERE conv > ?",
-                    (_max_id(conn, "conversations"),),
-                ).fetchone()[0]
-                with _rebuilt_indexes_if_large(
-                    conn, "conversations", new_roots, conversations_before
-                ):
-                    result.conversations_created = _insert_conversations(
-                        conn, base_id, build_conversations
-                    )
-                if stored_before:
-                    result.conversations_touched |= merge_pairs(self.db, _orphan_pairs(conn))
-            # Anything the set-based pass left (DM threads, cycles, replies to
-            # unthreaded messages) goes through the general threading.
-            result.conversations_touched |= thread_pending(self.db)
-            recompute(result.conversations_touched)
+            _thread_staged(conn, check_store=stored_before > 0)
+            chunks = _plan_chunks(conn, CHUNK_ROWS)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        result.chunks = chunks
+        for chunk in range(chunks):
+            with transaction(self.db):
+                if chunk == 0:
+                    result.rejected += self._store_rejected(source, conflicts)
+                    ensure_brand_accounts(self.db, sorted(self._accounts))
+                stored, touched = _store_chunk(self.db, chunk, build_conversations, result)
+                if chunk == chunks - 1:
+                    # Anything the set-based pass left (DM threads, cycles,
+                    # replies to unthreaded messages) goes through the
+                    # general threading.
+                    touched |= thread_pending(self.db)
+                recompute(touched)
+                result.conversations_touched |= touched
+            if on_chunk and stored:
+                on_chunk(stored)
         return result
+
+    def _store_rejected(self, source: str, conflicts: list[tuple[Any, str]]) -> int:
+        """Write the staged rejected rows and the text conflicts as dead letters."""
+        count = 0
+        rejected = self.db.conn.cursor()
+        rejected.execute("SELECT payload, error FROM stage.rejected")
+        while chunk := rejected.fetchmany(READ_CHUNK):
+            for payload, error in chunk:
+                add_dead_letter(self.db, source, payload, error)
+            count += len(chunk)
+        for payload, error in conflicts:
+            add_dead_letter(self.db, source, payload, error)
+        return count + len(conflicts)
+
+    def stored_messages(self, chunk: int) -> list[tuple[int, str | None]]:
+        """``(message id, staged text score or None)`` of the messages chunk
+        ``chunk`` of the last :meth:`commit` stored (whole conversations), in
+        id order: lets the caller score what a load stored, chunk by chunk."""
+        return self.db.conn.execute(
+            """
+            SELECT b.base_id + p.rank, t.score
+            FROM stage.plan p JOIN stage.bases b USING (chunk)
+            LEFT JOIN stage.text t USING (s)
+            WHERE p.chunk = ? ORDER BY p.rank
+            """,
+            (chunk,),
+        ).fetchall()
 
 
 def _storable_payload(payload: Any) -> Any:
@@ -340,13 +390,13 @@ def _drop_duplicates(
     return dropped
 
 
-def _thread_staged(conn: sqlite3.Connection, *, check_store: bool) -> set[int]:
+def _thread_staged(conn: sqlite3.Connection, *, check_store: bool) -> None:
     """Give every staged message a conversation (``stage.conv``): follow
     reply links from each thread's first message down, in one recursive pass.
     A thread whose first message replies to a stored message joins that
-    message's conversation; other threads get new conversation ids, numbered
-    in the order of their root message. Returns the ids of the stored
-    conversations that receive messages."""
+    message's conversation (``conv`` = its id, ``new`` = 0); other threads
+    are new conversations, numbered 1, 2, ... in the order of their root
+    message (``new`` = 1; the store ids are given when they are stored)."""
     conn.execute(
         "CREATE TABLE stage.links (s INTEGER PRIMARY KEY, parent_s INTEGER, "
         "parent_conv INTEGER, parent_stored INTEGER NOT NULL DEFAULT 0)"
@@ -376,81 +426,220 @@ def _thread_staged(conn: sqlite3.Connection, *, check_store: bool) -> set[int]:
     # Thread roots: no reply link, or a link to a message that is nowhere
     # (new conversation); or a link to a stored, threaded message (joins it).
     # Private messages that join their thread by reference are left out.
-    conn.execute("CREATE TABLE stage.roots (s INTEGER PRIMARY KEY, conv INTEGER)")
-    base_conv = _max_id(conn, "conversations")
+    conn.execute(
+        "CREATE TABLE stage.roots (s INTEGER PRIMARY KEY, conv INTEGER NOT NULL, new INTEGER)"
+    )
     conn.execute(
         """
-        INSERT INTO stage.roots (s, conv)
-        SELECT r.s, coalesce(l.parent_conv, ? + row_number() OVER (
-                   PARTITION BY l.parent_conv IS NULL ORDER BY r.s))
+        INSERT INTO stage.roots (s, conv, new)
+        SELECT r.s, coalesce(l.parent_conv, row_number() OVER (
+                   PARTITION BY l.parent_conv IS NULL ORDER BY r.s)),
+               l.parent_conv IS NULL
         FROM stage.meta r LEFT JOIN stage.links l ON l.s = r.s
         WHERE l.parent_s IS NULL
           AND (l.parent_stored IS NULL OR l.parent_stored = 0 OR l.parent_conv IS NOT NULL)
           AND NOT (l.s IS NULL AND r.channel = 'private' AND r.thread_ref IS NOT NULL)
         ORDER BY r.s
-        """,
-        (base_conv,),
+        """
     )
-    conn.execute("CREATE TABLE stage.conv (s INTEGER PRIMARY KEY, conv INTEGER NOT NULL)")
+    conn.execute(
+        "CREATE TABLE stage.conv (s INTEGER PRIMARY KEY, conv INTEGER NOT NULL, new INTEGER, "
+        "root INTEGER NOT NULL)"
+    )
     conn.execute(
         """
-        INSERT INTO stage.conv (s, conv)
-        WITH RECURSIVE tree(s, conv) AS (
-            SELECT s, conv FROM stage.roots
+        INSERT INTO stage.conv (s, conv, new, root)
+        WITH RECURSIVE tree(s, conv, new, root) AS (
+            SELECT s, conv, new, s FROM stage.roots
             UNION ALL
-            SELECT l.s, tree.conv FROM tree JOIN stage.links l ON l.parent_s = tree.s
+            SELECT l.s, tree.conv, tree.new, tree.root
+            FROM tree JOIN stage.links l ON l.parent_s = tree.s
         )
-        SELECT s, conv FROM tree
+        SELECT s, conv, new, root FROM tree
         """
     )
-    return {
-        r[0]
-        for r in conn.execute("SELECT DISTINCT conv FROM stage.roots WHERE conv <= ?", (base_conv,))
-    }
 
 
-def _insert_messages(conn: sqlite3.Connection, base_id: int) -> int:
-    """Write the staged messages to the store in file order (message id =
-    ``base_id`` + staging position), with their conversations, and index the
-    threaded ones for full-text search (the rest are indexed when they are
-    threaded)."""
-    inserted = conn.execute(
-        f"""
-        INSERT INTO main.messages (id, {_COLUMNS}, conversation_id)
-        SELECT ? + r.s, {", ".join(f"r.{c}" for c in MESSAGE_COLUMNS)}, c.conv
-        FROM stage.rows r JOIN stage.meta USING (s) LEFT JOIN stage.conv c USING (s)
-        ORDER BY r.s
+def _plan_chunks(conn: sqlite3.Connection, rows_per_chunk: int) -> int:
+    """Split the staged messages into write chunks (``stage.plan``) of about
+    ``rows_per_chunk`` messages: first the messages that join stored
+    conversations, then the new conversations in order, whole
+    (a longer conversation is a chunk alone), then the messages left for the
+    general threading. ``rank`` numbers a chunk's messages in file order (their
+    ids are the store's highest id when the chunk is stored + rank). Returns
+    how many chunks there are (at least 1: chunk 0 also stores dead letters)."""
+    # Messages before each new conversation, in conversation order (a keyed
+    # table: joining a window query's result directly would rescan it per row).
+    conn.execute("CREATE TABLE stage.starts (conv INTEGER PRIMARY KEY, before INTEGER)")
+    conn.execute(
+        """
+        INSERT INTO stage.starts
+        SELECT conv, coalesce(sum(n) OVER (
+            ORDER BY conv ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+        FROM (SELECT conv, count(*) AS n FROM stage.conv WHERE new GROUP BY conv)
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE stage.plan AS
+        WITH
+        joined AS (
+            SELECT s, conv, 0 AS new,
+                   (row_number() OVER (ORDER BY conv, s) - 1) / :rows AS chunk
+            FROM stage.conv WHERE NOT new),
+        first_new AS (SELECT coalesce(max(chunk), 0) + 1 AS chunk FROM joined),
+        threaded AS (
+            SELECT * FROM joined
+            UNION ALL
+            SELECT c.s, c.conv, 1, first_new.chunk + st.before / :rows
+            FROM stage.conv c JOIN stage.starts st ON st.conv = c.conv, first_new WHERE c.new),
+        last AS (SELECT coalesce(max(chunk), 0) AS chunk FROM threaded),
+        pending AS (
+            SELECT m.s, NULL AS conv, 0 AS new,
+                   last.chunk + 1 + (row_number() OVER (ORDER BY m.s) - 1) / :rows AS chunk
+            FROM stage.meta m, last WHERE m.s NOT IN (SELECT s FROM stage.conv)),
+        placed AS (SELECT * FROM threaded UNION ALL SELECT * FROM pending)
+        SELECT s, conv, new, chunk, row_number() OVER (PARTITION BY chunk ORDER BY s) AS rank
+        FROM placed
         """,
-        (base_id,),
-    ).rowcount
+        {"rows": rows_per_chunk},
+    )
+    conn.execute("CREATE UNIQUE INDEX stage.plan_order ON plan (chunk, rank)")
+    conn.execute("CREATE UNIQUE INDEX stage.plan_s ON plan (s)")
+    conn.execute("CREATE TABLE stage.bases (chunk INTEGER PRIMARY KEY, base_id INTEGER)")
+    return 1 + (conn.execute("SELECT max(chunk) FROM stage.plan").fetchone()[0] or 0)
+
+
+def _store_chunk(
+    db: Database, chunk: int, build: ConversationBuilder, result: BulkResult
+) -> tuple[int, set[int]]:
+    """Store one planned chunk inside the caller's transaction: its messages
+    (ids after the store's highest), its new conversations (ids after the
+    store's highest, in root order), full-text entries, and merges of stored
+    conversations whose messages answer one of its messages. A chunk in which
+    another writer stored one of its messages, or the parent of one of its
+    thread roots, since the plan was made goes through the general threading
+    instead. Returns (messages stored, ids of existing conversations that
+    changed)."""
+    conn = db.conn
+    base_id = _max_id(conn, "messages")
+    base_conv = _max_id(conn, "conversations")
+    conn.execute("INSERT INTO stage.bases VALUES (?, ?)", (chunk, base_id))
+    first_new = conn.execute(
+        "SELECT min(conv) FROM stage.plan WHERE chunk = ? AND new", (chunk,)
+    ).fetchone()[0]
+    offset = base_conv - (first_new or 1) + 1
+    raced = _raced(conn, chunk)
+    if raced:
+        # Stored meanwhile by a collector: skip those, thread the rest the
+        # general way (it joins whatever is stored now).
+        result.duplicates += conn.execute(
+            """
+            DELETE FROM stage.plan WHERE chunk = ? AND s IN (
+                SELECT d.s FROM stage.meta d JOIN main.messages m
+                ON m.platform = d.platform AND m.external_id = d.external_id)
+            """,
+            (chunk,),
+        ).rowcount
+        conn.execute("UPDATE stage.plan SET conv = NULL, new = 0 WHERE chunk = ?", (chunk,))
+    else:
+        # Threads that join a stored conversation join the one their parent
+        # is in now: an earlier chunk (or a person) may have merged the one
+        # the plan saw into another.
+        conn.execute(
+            """
+            UPDATE stage.plan SET conv = (
+                SELECT m.conversation_id FROM stage.conv c
+                JOIN stage.meta r ON r.s = c.root
+                JOIN main.messages m ON m.platform = r.platform
+                                    AND m.external_id = r.in_reply_to_id
+                WHERE c.s = plan.s)
+            WHERE chunk = ? AND NOT new AND conv IS NOT NULL
+            """,
+            (chunk,),
+        )
+    stored_before = conn.execute("SELECT count(*) FROM main.messages").fetchone()[0]
+    adding = conn.execute("SELECT count(*) FROM stage.plan WHERE chunk = ?", (chunk,)).fetchone()[0]
+    conv_id = "CASE WHEN p.conv IS NULL THEN NULL WHEN p.new THEN p.conv + :offset ELSE p.conv END"
+    params = {"base": base_id, "chunk": chunk, "offset": offset}
+    with _rebuilt_indexes_if_large(conn, "messages", adding, stored_before):
+        stored = conn.execute(
+            f"""
+            INSERT INTO main.messages (id, {_COLUMNS}, conversation_id)
+            SELECT :base + p.rank, {", ".join(f"r.{c}" for c in MESSAGE_COLUMNS)}, {conv_id}
+            FROM stage.plan p JOIN stage.rows r USING (s)
+            WHERE p.chunk = :chunk ORDER BY p.rank
+            """,
+            params,
+        ).rowcount
+    # Threaded messages are indexed for full-text search now, the rest when
+    # they are threaded.
     conn.execute(
         """
         INSERT INTO main.messages_fts (rowid, text, author_handle, author_name)
-        SELECT ? + r.s, r.text, r.author_handle, r.author_name
-        FROM stage.rows r JOIN stage.conv USING (s)
-        ORDER BY r.s
+        SELECT :base + p.rank, r.text, r.author_handle, r.author_name
+        FROM stage.plan p JOIN stage.rows r USING (s)
+        WHERE p.chunk = :chunk AND p.conv IS NOT NULL ORDER BY p.rank
         """,
-        (base_id,),
+        params,
     )
-    return inserted
+    result.inserted += stored
+    conversations_before = conn.execute("SELECT count(*) FROM main.conversations").fetchone()[0]
+    new_conversations = conn.execute(
+        "SELECT count(DISTINCT conv) FROM stage.plan WHERE chunk = ? AND new", (chunk,)
+    ).fetchone()[0]
+    with _rebuilt_indexes_if_large(conn, "conversations", new_conversations, conversations_before):
+        result.conversations_created += _insert_conversations(conn, params, build)
+    touched = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT conv FROM stage.plan WHERE chunk = ? AND conv IS NOT NULL AND NOT new",
+            (chunk,),
+        )
+    }
+    touched |= merge_pairs(db, _orphan_pairs(conn, params, conv_id))
+    if raced:
+        touched |= thread_pending(db)
+    return stored, touched
+
+
+def _raced(conn: sqlite3.Connection, chunk: int) -> bool:
+    """Whether another writer stored, since the plan was made, one of the
+    chunk's messages or the parent of one of its new threads' roots."""
+    return bool(
+        conn.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM stage.plan p JOIN stage.meta d USING (s)
+                JOIN main.messages m ON m.platform = d.platform AND m.external_id = d.external_id
+                WHERE p.chunk = :chunk)
+            OR EXISTS (
+                SELECT 1 FROM stage.plan p JOIN stage.roots ro USING (s)
+                JOIN stage.meta d USING (s)
+                JOIN main.messages m ON m.platform = d.platform
+                                    AND m.external_id = d.in_reply_to_id
+                WHERE p.chunk = :chunk AND p.new)
+            """,
+            {"chunk": chunk},
+        ).fetchone()[0]
+    )
 
 
 def _insert_conversations(
-    conn: sqlite3.Connection, base_id: int, build: ConversationBuilder
+    conn: sqlite3.Connection, params: dict[str, int], build: ConversationBuilder
 ) -> int:
-    """Insert every new conversation once, with the values ``build`` derives
-    from its messages. Returns how many were inserted."""
-    base_conv = _max_id(conn, "conversations")
+    """Insert every new conversation of the chunk once, with the values
+    ``build`` derives from its messages. Returns how many were inserted."""
     cursor = conn.cursor()
     cursor.execute(
         """
-        SELECT c.conv, ? + m.s, m.direction, m.created_ts, m.brand, m.author_handle,
-               m.mentions, m.platform, ro.s IS NOT NULL, m.channel
-        FROM stage.conv c JOIN stage.meta m USING (s) LEFT JOIN stage.roots ro USING (s)
-        WHERE c.conv > ?
-        ORDER BY c.conv
+        SELECT p.conv + :offset, :base + p.rank, m.direction, m.created_ts, m.brand,
+               m.author_handle, m.mentions, m.platform, ro.s IS NOT NULL, m.channel
+        FROM stage.plan p JOIN stage.meta m USING (s) LEFT JOIN stage.roots ro USING (s)
+        WHERE p.chunk = :chunk AND p.new
+        ORDER BY p.conv, p.s
         """,
-        (base_id, base_conv),
+        params,
     )
 
     def groups() -> Iterator[tuple]:
@@ -490,17 +679,22 @@ def _write_conversations(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -
     return len(rows)
 
 
-def _orphan_pairs(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    """(child conversation, parent conversation) for every message stored
-    before this load that replies to one of its messages."""
+def _orphan_pairs(
+    conn: sqlite3.Connection, params: dict[str, int], conv_id: str
+) -> list[tuple[int, int]]:
+    """(child conversation, parent conversation) for every stored message
+    (stored before this load, or by another writer during it) that replies
+    to one of the chunk's messages but sits in another conversation."""
     return conn.execute(
-        """
-        SELECT DISTINCT child.conversation_id, c.conv
-        FROM stage.conv c JOIN stage.meta r USING (s)
+        f"""
+        SELECT DISTINCT child.conversation_id, {conv_id}
+        FROM stage.plan p JOIN stage.meta r USING (s)
         CROSS JOIN main.messages child ON child.platform = r.platform
                                       AND child.in_reply_to_id = r.external_id
-        WHERE child.conversation_id IS NOT NULL AND child.conversation_id != c.conv
-        """
+        WHERE p.chunk = :chunk AND p.conv IS NOT NULL
+          AND child.conversation_id IS NOT NULL AND child.conversation_id != {conv_id}
+        """,
+        params,
     ).fetchall()
 
 

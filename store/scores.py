@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlite_utils import Database
@@ -110,6 +111,12 @@ def brand_settings(db: Database) -> dict[str, dict[str, Any]]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _json_list(items: tuple[str, ...]) -> str:
+    # Few distinct reason lists recur across many messages: encode each once.
+    return json.dumps(list(items), ensure_ascii=False)
+
+
 def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
     """Insert or replace scores: dicts with message_id, language, compound,
     label, urgency, urgent, reasons (list of English texts), reason_codes (list,
@@ -125,15 +132,13 @@ def save_scores(db: Database, scores: Iterable[dict[str, Any]]) -> int:
             s["label"],
             s["urgency"],
             int(s["urgent"]),
-            json.dumps(list(s["reasons"]), ensure_ascii=False),
-            json.dumps(list(s["reason_codes"]), ensure_ascii=False)
-            if s.get("reason_codes") is not None
-            else None,
+            _json_list(tuple(s["reasons"])),
+            _json_list(tuple(s["reason_codes"])) if s.get("reason_codes") is not None else None,
             s["scorer"],
             s["version"],
             now,
             s.get("intent"),
-            json.dumps(list(s.get("intent_reasons") or ()), ensure_ascii=False),
+            _json_list(tuple(s.get("intent_reasons") or ())),
             int(bool(s.get("closes"))),
         )
         for s in scores

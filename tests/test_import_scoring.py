@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import random
 
+from replywatch.collectors.background import read_in_background
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
-from replywatch.pipeline import import_batches, ingest, score_unscored
+from replywatch.pipeline import import_batches, ingest, score_unscored, with_text_scores
 from replywatch.sentiment.core import analyze_many, analyze_texts, finish_text_scores
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
+from replywatch.store import bulk
 from replywatch.store.brands import upsert_brands
 from replywatch.store.db import open_database, transaction
 from replywatch.store.scores import REPEAT_WINDOW_SECONDS, scoring_inputs
@@ -31,7 +33,8 @@ def scores_by_message(db) -> dict[str, tuple]:
         row[0]: row[1:]
         for row in db.execute(
             """SELECT m.external_id, s.language, s.compound, s.label, s.urgency, s.urgent,
-                      s.reasons, s.scorer, s.version
+                      s.reasons, s.scorer, s.version, s.reason_codes, s.intent,
+                      s.intent_reasons, s.closes
                FROM messages m JOIN scores s ON s.message_id = m.id"""
         )
     }
@@ -42,8 +45,13 @@ def aggregates(db) -> dict[str, tuple]:
     return dict(
         (row[0], row[1:])
         for row in db.execute(
-            """SELECT r.external_id, c.max_urgency, c.last_compound
-               FROM conversations c JOIN messages r ON r.id = c.root_message_id"""
+            """SELECT r.external_id, c.max_urgency, c.last_compound, c.current_urgency,
+                      c.current_urgent, cm.external_id, c.resolved_by,
+                      c.first_contact_resolved, rc.external_id
+               FROM conversations c JOIN messages r ON r.id = c.root_message_id
+               LEFT JOIN messages cm ON cm.id = c.closing_message_id
+               LEFT JOIN conversations rcc ON rcc.id = c.repeat_contact_id
+               LEFT JOIN messages rc ON rc.id = rcc.root_message_id"""
         )
     )
 
@@ -57,9 +65,13 @@ def _prepare(path, early) -> object:
     return db
 
 
-def _compare(tmp_path, twcs_slice, early) -> dict[str, tuple]:
+def _compare(tmp_path, twcs_slice, early, *, in_reader: bool = False) -> dict[str, tuple]:
     scored = _prepare(tmp_path / "scored.db", early)
-    import_batches(scored, read_twcs(twcs_slice, batch_size=700, as_rows=True), source=TWCS_SOURCE)
+    rows = read_twcs(twcs_slice, batch_size=700, as_rows=True)
+    # What `replywatch import` does: every other batch's text part comes from
+    # the reader process (computed there, beside the parsing).
+    batches = read_in_background(lambda: with_text_scores(rows)) if in_reader else rows
+    import_batches(scored, batches, source=TWCS_SOURCE)
 
     later = _prepare(tmp_path / "later.db", early)
     import_batches(
@@ -94,6 +106,20 @@ def test_scored_import_into_a_store_that_has_part_of_the_file(tmp_path, twcs_sli
     messages = [m for batch in read_twcs(twcs_slice) for m in batch.messages]
     early = random.Random(11).sample(messages, 1500)
     scores = _compare(tmp_path, twcs_slice, early=early)
+    assert any("unanswered message from this customer" in r for r in _reasons(scores))
+
+
+def test_scores_from_the_reader_and_small_chunks_equal_scoring_afterwards(
+    tmp_path, twcs_slice, monkeypatch
+):
+    """Text parts computed in the reader process for half the batches, and
+    the load stored and scored in many small chunks (so conversations of the
+    same customer land in different chunks): still exactly the scores and
+    aggregates of scoring the store afterwards."""
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 250)
+    messages = [m for batch in read_twcs(twcs_slice) for m in batch.messages]
+    early = random.Random(12).sample(messages, 800)
+    scores = _compare(tmp_path, twcs_slice, early=early, in_reader=True)
     assert any("unanswered message from this customer" in r for r in _reasons(scores))
 
 
