@@ -17,9 +17,12 @@ order, first match wins:
 
 `closes` (stored as ``scores.closes``) is the one definition of "this message is a
 thank-you or says the problem is solved": intent ``thanks`` *and* a thanks, praise or
-solved phrase matched. A very positive tone alone ("love the new app") is praise but
-not closure. Whether it came *after a brand reply* is a conversation fact, decided by
-the store (``store.triage`` "probably resolved").
+solved phrase matched, *and* (1.3.1) nothing in it keeps the case open: a thank-you
+that sends details, says a DM or message was sent, asks to be called or contacted or
+thanks in advance (``_STILL_OPEN``) is courtesy in the middle of a case, not closure.
+A very positive tone alone ("love the new app") is praise but not closure. Whether it
+came *after a brand reply* is a conversation fact, decided by the store
+(``store.triage`` "probably resolved").
 
 Reasons are stable codes (`REASON_TEXTS`), each with an English text that is a gettext
 message id: Portuguese (pt-BR, pt-PT) comes from locales/ like the urgency reason codes
@@ -63,6 +66,9 @@ REASON_TEXTS: dict[str, str] = {
     "intent.solved": N_("says the problem is solved"),
     "intent.thanks_over_complaint": N_(
         "thanks for something settled: its complaint words do not count"
+    ),
+    "intent.still_open": N_(
+        "thanks, but the case stays open (sends details or a DM, or asks to be contacted)"
     ),
     "intent.very_positive": N_("very positive tone"),
     "intent.no_signal": N_("no complaint, question or thanks found"),
@@ -162,6 +168,54 @@ _NOT_SOLVED = re.compile(
     r"(?:solved|resolved|fixed|sorted|worked|working|resolvid\w*|resolve\w*|funcion\w*)(?!\w)"
 )
 
+# A thank-you that keeps the case open (1.3.1): the customer sends details, says they
+# sent (or will send) a DM or message, asks to be called or contacted, or thanks in
+# advance. Polite, but the brand has the next move, so it is not closure: "Thanks, just
+# sent the DM", "Thank you call me tomorrow afternoon", "Thanks, they are #0C2340",
+# "Obrigado, mandei a DM". Written from the three courtesy thanks docs/metrics.md found
+# among the twcs "resolved by the customer" and the demo's DM follow-ups, in general
+# forms; on folded text (no accents, lower case, ASCII apostrophes).
+_STILL_OPEN_FORMS = (
+    # a DM or a message, sent or to be sent
+    r"dms?",
+    r"dm'?e?d",
+    r"direct message",
+    r"private message",
+    r"sent (?:you|u|it|them|the|my|a|an|over|all)",
+    r"(?:messaged|emailed|e-mailed|texted) (?:you|u)",
+    r"(?:i'?ll|i will|will) (?:send|dm|message|email|e-mail|call|get back)",
+    # asks to be contacted, or waits for the answer
+    r"(?:call|ring|contact|email|e-mail|text|reach) me",
+    r"call (?:me )?back",
+    r"get back to me",
+    r"let me know",
+    r"(?:waiting|wait) (?:for|on) (?:your|a|an|the) (?:reply|response|answer|call|email)",
+    r"look(?:ing)? forward to (?:your|hearing)",
+    r"in advance",
+    # hands over details
+    r"(?:order|account|reference|ref|tracking|case|ticket|confirmation) (?:number|no|#)",
+    r"#\d\w*",  # "#0C2340", "order #12345" (not a hashtag such as #DL123)
+    # Portuguese
+    r"direct",
+    r"privado",
+    r"inbox",
+    r"mensagem privada",
+    r"(?:te |lhe |vos )?(?:mandei|enviei|chamei)",
+    r"vou (?:mandar|enviar|chamar)",
+    r"me (?:liga|ligue|liguem|ligar|chama|chame|chamem|retorna|retorne|retornem)",
+    r"retornem",
+    r"entr(?:e|em) em contato",
+    r"aguardo",
+    r"fico no aguardo",
+    r"aguardando (?:o |a |seu |sua |vosso |vossa )?(?:retorno|contato|resposta)",
+    r"desde ja",
+    r"(?:numero|n|no) do pedido",
+    r"protocolo",
+    r"meu cpf",
+    r"segue (?:o|a|os|as|meu|minha|meus|minhas)",
+)
+_STILL_OPEN = re.compile(r"(?<!\w)(?:" + "|".join(_STILL_OPEN_FORMS) + r")(?!\w)")
+
 
 @dataclass(frozen=True)
 class IntentResult:
@@ -250,6 +304,10 @@ def classify(
                 codes.append(code)
         if praise_discount:
             codes.append("intent.thanks_over_complaint")
+        if _STILL_OPEN.search(folded_text):
+            # Thanks, but the brand has the next move: not closure (see _STILL_OPEN).
+            codes.append("intent.still_open")
+            return IntentResult("thanks", tuple(codes), closes=False)
         return IntentResult("thanks", tuple(codes), closes=True)
     if compound >= VERY_POSITIVE:
         return IntentResult("thanks", ("intent.very_positive",))

@@ -200,3 +200,54 @@ def test_intent_reasons_come_from_the_translation_catalogues():
     assert reason_text("intent.escalation", "pt-PT").endswith("chargeback ou burla)")
     assert intent_name("complaint", "pt-PT") == "reclamação"
     assert intent_name("question", "en") == "question"
+
+
+# 1.3.1: courtesy thanks in the middle of a case (docs/metrics.md, "Reading the 30 sampled
+# conversations": three of the five twcs "resolved by the customer" were these) and the
+# demo's DM follow-ups. Polite, so intent thanks and never urgent, but not closure.
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I've just sent you a message with details. Thanks for your help", "en"),
+        ("Thanks, they are #0C2340 & #003B49", "en"),
+        ("Thank you call me tomorrow afternoon", "en"),
+        ("Thanks, just sent the DM", "en"),
+        ("Thanks, I'll DM you my order number", "en"),
+        ("Thanks in advance!", "en"),
+        ("Thank you, please let me know", "en"),
+        ("Obrigado, mandei a DM", "pt"),
+        ("Obrigada, chamei vocês no inbox", "pt"),
+        ("Obrigado, me liga amanhã por favor", "pt"),
+        ("Valeu, fico no aguardo", "pt"),
+        ("Obrigado desde já!", "pt"),
+    ],
+)
+def test_thanks_that_keeps_the_case_open_does_not_close(text, language):
+    a = analyze(text, language=language, context=LATE)
+    assert a.intent == "thanks" and not a.closes
+    assert a.intent_reasons[-1] == "intent.still_open"
+    assert a.urgency == 0 and not a.urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ok thx", "en"),
+        ("Got it, thanks so much", "en"),
+        ("All sorted now, appreciate it", "en"),
+        ("It just arrived, thank you!", "en"),
+        ("Thanks for the great flight #DL123", "en"),  # a hashtag, not a code
+        ("Ok, obrigada!", "pt"),
+        ("Chegou hoje, obrigado!", "pt"),
+        ("Deu certo, valeu!", "pt"),
+    ],
+)
+def test_a_plain_thank_you_or_solved_still_closes(text, language):
+    a = analyze(text, language=language)
+    assert a.intent == "thanks" and a.closes
+    assert "intent.still_open" not in a.intent_reasons
+
+
+def test_still_open_reason_reads_in_both_languages():
+    assert reason_text("intent.still_open", "en").startswith("thanks, but the case stays open")
+    assert reason_text("intent.still_open", "pt-BR") != reason_text("intent.still_open", "en")

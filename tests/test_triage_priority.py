@@ -105,6 +105,36 @@ def test_thank_you_after_a_reply_leaves_the_queue_with_current_urgency_zero(db):
     assert _queue(db, view="probably_resolved") == [] and _queue(db) == []
 
 
+def test_courtesy_thanks_after_a_reply_keeps_the_conversation_waiting(db):
+    # "Thanks, just sent the DM" after the brand asked for a DM: the brand has the next
+    # move, so the conversation waits in the queue (urgency 0), is not "probably
+    # resolved", and its outcome is not "resolved by the customer".
+    ingest(
+        db,
+        [
+            _m("1", NOW - timedelta(hours=3), "My order never arrived, I want a refund"),
+            _m(
+                "2",
+                NOW - timedelta(hours=2),
+                "So sorry! Could you DM us your order number?",
+                direction="outbound",
+                parent="1",
+            ),
+            _m("3", NOW - timedelta(minutes=30), "Thanks, just sent the DM", parent="2"),
+        ],
+        source="t",
+    )
+    cid = _conversation(db, "1")
+    assert _queue(db, view="probably_resolved") == []
+    waiting = _queue(db)
+    assert [r["id"] for r in waiting] == [cid]
+    assert waiting[0]["intent"] == "thanks" and waiting[0]["urgency"] == 0
+    assert waiting[0]["peak_urgency"] > 0  # the complaint's urgency stays in the record
+    assert db.execute("SELECT resolved_by FROM conversations WHERE id = ?", (cid,)).fetchone() == (
+        None,
+    )
+
+
 def test_thanks_without_a_brand_reply_is_still_waiting(db):
     ingest(db, [_m("1", NOW - timedelta(minutes=5), "Thanks in advance!")], source="t")
     assert [r["id"] for r in _queue(db)] == [_conversation(db, "1")]
