@@ -105,6 +105,13 @@ def compound_of(
     return round((normalize or _vader.normalize)(sum_s), 4)
 
 
+def allcap_differential(words: list[str]) -> bool:
+    """VADER's (and LeIA's) ``allcap_differential``: some, but not all, tokens are ALL
+    CAPS; counted with ``map`` instead of a Python loop."""
+    caps = sum(map(str.isupper, words))
+    return 0 < len(words) - caps < len(words)
+
+
 _PUNCTUATION = string.punctuation
 
 
@@ -116,16 +123,14 @@ class _SentiText:
 
     def __init__(self, text: str):
         self.text = text
-        words = []
-        for token in text.split():
-            stripped = token.strip(_PUNCTUATION)
-            words.append(token if len(stripped) <= 2 else stripped)
+        words = [
+            token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped
+            for token in text.split()
+        ]
         self.words_and_emoticons = words
         # Each token lower-cased once (VADER does it again in every check).
         self.lowered = [w.lower() for w in words]
-        # vaderSentiment.allcap_differential: some, but not all, tokens are ALL CAPS.
-        caps = sum(map(str.isupper, words))
-        self.is_cap_diff = 0 < len(words) - caps < len(words)
+        self.is_cap_diff = allcap_differential(words)
 
 
 class FastVader(SentimentIntensityAnalyzer):
@@ -161,15 +166,13 @@ class FastVader(SentimentIntensityAnalyzer):
         lexicon = self.lexicon
         last = len(words) - 1
         for i, lower in enumerate(lowered):
-            if lower in booster:
-                sentiments.append(0)
-                continue
-            if i < last and lower == "kind" and lowered[i + 1] == "of":
-                sentiments.append(0)
-                continue
             if lower not in lexicon:
                 # sentiment_valence appends the valence it was given (0) for such words;
-                # skipping the call for them (most words) changes nothing.
+                # skipping the call for them (most words) changes nothing. Tested first:
+                # the parent's two checks below also give 0, so their order is free.
+                sentiments.append(0)
+                continue
+            if lower in booster or (i < last and lower == "kind" and lowered[i + 1] == "of"):
                 sentiments.append(0)
                 continue
             sentiments = self.sentiment_valence(0, sentitext, words[i], i, sentiments)

@@ -258,7 +258,7 @@ def is_question(folded_text: str, language: str) -> str | None:
     if "?" in folded_text or "\u00bf" in folded_text:
         return "intent.question_mark"
     body = _HANDLES.sub("", folded_text) if folded_text[:1] in "@#" else folded_text
-    regex = _OPENER_RE.get(language, _OPENER_RE["und"])
+    regex = _OPENER_RE.get(language) or _OPENER_RE["und"]
     if regex.match(body):
         return "intent.question_opener"
     return None
@@ -278,22 +278,24 @@ def classify(
     "complaint", "praise"); `praise_discount` says the urgency rules cancelled the
     complaint phrases because the message thanks or praises (positive tone).
     """
-    tiers = {tier for _, tier in hits}
-    if "escalation" in tiers:
-        return IntentResult("complaint", ("intent.escalation",))
-    praise_reasons = [reason for reason, tier in hits if tier == "praise"]
-    negated_solved = bool(_NOT_SOLVED.search(folded_text)) if praise_reasons else False
-    if "complaint" in tiers and not praise_discount:
-        return IntentResult("complaint", ("intent.complaint_phrase",))
-    if negated_solved:
-        return IntentResult("complaint", ("intent.not_solved",))
+    # Most messages match no phrase: rules 1, 2 and 2b need hits.
+    praise_reasons: list[str] = []
+    if hits:
+        tiers = {tier for _, tier in hits}
+        if "escalation" in tiers:
+            return _ESCALATION
+        praise_reasons = [reason for reason, tier in hits if tier == "praise"]
+        if "complaint" in tiers and not praise_discount:
+            return _COMPLAINT_PHRASE
+        if praise_reasons and _NOT_SOLVED.search(folded_text):
+            return _NOT_SOLVED_RESULT
     question = is_question(folded_text, language)
     if question:
         if compound <= VERY_NEGATIVE:
-            return IntentResult("complaint", ("intent.angry_question", question))
-        return IntentResult("question", (question,))
+            return _ANGRY_QUESTION[question]
+        return _QUESTION[question]
     if compound <= NEGATIVE:
-        return IntentResult("complaint", ("intent.negative_tone",))
+        return _NEGATIVE_TONE
     if praise_reasons:
         codes = []
         for reason in praise_reasons:
@@ -310,5 +312,19 @@ def classify(
             return IntentResult("thanks", tuple(codes), closes=False)
         return IntentResult("thanks", tuple(codes), closes=True)
     if compound >= VERY_POSITIVE:
-        return IntentResult("thanks", ("intent.very_positive",))
-    return IntentResult("other", ("intent.no_signal",))
+        return _VERY_POSITIVE
+    return _NO_SIGNAL
+
+
+# The fixed results, built once (IntentResult is frozen: equal values, shared freely).
+_ESCALATION = IntentResult("complaint", ("intent.escalation",))
+_COMPLAINT_PHRASE = IntentResult("complaint", ("intent.complaint_phrase",))
+_NOT_SOLVED_RESULT = IntentResult("complaint", ("intent.not_solved",))
+_QUESTION_CODES = ("intent.question_mark", "intent.question_opener")
+_ANGRY_QUESTION = {
+    code: IntentResult("complaint", ("intent.angry_question", code)) for code in _QUESTION_CODES
+}
+_QUESTION = {code: IntentResult("question", (code,)) for code in _QUESTION_CODES}
+_NEGATIVE_TONE = IntentResult("complaint", ("intent.negative_tone",))
+_VERY_POSITIVE = IntentResult("thanks", ("intent.very_positive",))
+_NO_SIGNAL = IntentResult("other", ("intent.no_signal",))

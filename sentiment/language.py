@@ -52,6 +52,7 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "tambem".split()
     ),
 }
+_ANY_STOPWORD: frozenset[str] = _STOPWORDS["en"] | _STOPWORDS["pt"]
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # _WORD on lower-cased ASCII text
 
@@ -158,8 +159,12 @@ def _by_stopwords(cleaned: str, languages: Sequence[str]) -> str | None:
     # lower-casing (same words, ~30% faster than the Unicode class).
     lowered = cleaned.lower()
     words = (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
-    en_hits = _STOPWORDS["en"].intersection(words)
-    pt_hits = _STOPWORDS["pt"].intersection(words)
+    # One pass over the words (most texts hold some function word), then two small sets.
+    hits = _ANY_STOPWORD.intersection(words)
+    if not hits:
+        return None
+    en_hits = _STOPWORDS["en"] & hits
+    pt_hits = _STOPWORDS["pt"] & hits
     if en_hits and not pt_hits and _at_least_two(en_hits, words):
         return "en"
     if pt_hits and not en_hits and _at_least_two(pt_hits, words):

@@ -29,7 +29,11 @@ import re
 
 from LeIA import leia as _leia_module
 
-from replywatch.sentiment.fast_vader import compound_of, make_special_idioms_check
+from replywatch.sentiment.fast_vader import (
+    allcap_differential,
+    compound_of,
+    make_special_idioms_check,
+)
 from replywatch.sentiment.text import strip_accents
 
 _PUNC_LIST: tuple[str, ...] = tuple(_leia_module.PUNC_LIST)
@@ -215,7 +219,7 @@ class PortugueseAnalyzer:
             if len(cache) > _LEMMA_CACHE_SIZE:  # bound memory in a long-running scorer
                 cache.clear()
             words = [cache[w] if w in cache else self._lemma_into(cache, w) for w in words]
-        sentitext = _SentiText(words, leia.allcap_differential(words))
+        sentitext = _SentiText(words, allcap_differential(words))
         booster = leia.BOOSTER_DICT
         valence = self._valence
         lexicon = self.lexicon

@@ -532,3 +532,15 @@ def test_portuguese_tokeniser_equals_leia_sentitext_on_generated_text(words):
 
     text = " ".join(words)
     assert leia_tokens(text) == leia.SentiText(text).words_and_emoticons
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["GREAT", "great", "Great", "OK", "ok", "!!", "123", ":)", "É"])))
+def test_allcap_differential_equals_vader_and_leia(words):
+    from LeIA import leia
+    from vaderSentiment import vaderSentiment
+
+    from replywatch.sentiment.fast_vader import allcap_differential
+
+    expected = vaderSentiment.allcap_differential(words)
+    assert allcap_differential(words) == expected == leia.allcap_differential(words)
