@@ -5,6 +5,7 @@ covers them; and the other joins of the store with the metrics engine
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,7 +25,7 @@ from replywatch.scoring import score_messages, score_pending
 from replywatch.sentiment.core import analyze_texts, text_score_dumps, text_score_loads
 from replywatch.store import triage
 from replywatch.store.alerts import queue_urgent_alerts
-from replywatch.store.bulk import BulkLoad
+from replywatch.store.bulk import YIELD_SECONDS, BulkLoad
 from replywatch.store.db import transaction
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.messages import (
@@ -252,6 +253,7 @@ def _score_loaded(
             refresh_score_aggregates(db, conversations)
         if on_scored:
             on_scored(len(items))
+        time.sleep(YIELD_SECONDS)  # let a waiting writer in (see store.bulk)
 
 
 def text_scores_of(messages: Sequence[Message | dict[str, Any] | tuple]) -> list[str]:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -65,6 +66,11 @@ READ_CHUNK = 5_000
 #: a chunk alone). About 1 s of write lock on this project's 2-core reference
 #: machine, so a collector's poll or an agent's click waits at most that long.
 CHUNK_ROWS = 20_000
+#: Pause between two write transactions of a load. A writer waiting for the
+#: lock (a collector's poll, an agent's click) sleeps up to 100 ms between
+#: attempts (SQLite's busy handler); without a pause the load takes the lock
+#: again before it wakes, and it waits for several chunks in a row.
+YIELD_SECONDS = 0.11
 
 
 def stage_schema() -> str:
@@ -249,6 +255,8 @@ class BulkLoad:
                 result.conversations_touched |= touched
             if on_chunk and stored:
                 on_chunk(stored)
+            if chunk < chunks - 1:
+                time.sleep(YIELD_SECONDS)
         return result
 
     def _store_rejected(self, source: str, conflicts: list[tuple[Any, str]]) -> int:
