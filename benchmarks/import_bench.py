@@ -147,7 +147,7 @@ def run_import(
         [
             sys.executable,
             "-m",
-            "replywatch.cli",
+            "replywatch",  # the `replywatch` command itself (replywatch/__main__.py)
             "import",
             "twcs",
             str(csv_path),

@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def replywatch_command(*args: str) -> list[str]:
     """The command line that runs ``replywatch ARGS`` from this checkout."""
-    return [sys.executable, "-m", "replywatch.cli", *args]
+    return [sys.executable, "-m", "replywatch", *args]
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
