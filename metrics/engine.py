@@ -30,7 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.metrics.business_hours import BusinessCalendar
-from replywatch.metrics.rollup import refresh_rollup
+from replywatch.metrics.rollup import conversation_rollup_keys, refresh_rollup_keys
 from replywatch.store.scores import refresh_current_turn
 from replywatch.store.timeutil import iso_utc, unix_seconds, utc_now
 
@@ -245,6 +245,8 @@ def recompute_conversations(
     them once, not once per chunk; a report refreshes dirty rows itself)."""
     ids = sorted(set(conversation_ids))
     updated = 0
+    # The rollup rows these conversations counted under before and after.
+    keys = conversation_rollup_keys(db, ids) if rollup else set()
     if ids:
         brand_by_handle = load_brand_accounts(db)
         calendars = CalendarCache(db)
@@ -256,7 +258,10 @@ def recompute_conversations(
         if outcomes:
             _refresh_outcomes(db, ids)
     if rollup:
-        refresh_rollup(db)
+        # Only the rows of these conversations: a running import may have
+        # marked thousands (store.bulk). Rows marked by anything else (a
+        # conversation merged away) stay marked; reports refresh them first.
+        refresh_rollup_keys(db, keys | conversation_rollup_keys(db, ids))
     return updated
 
 

@@ -12,6 +12,8 @@ whoever changes a conversation (the engine, a triage action, a merge).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from sqlite_utils import Database
 
@@ -75,18 +77,67 @@ def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_da
     )
 
 
-def refresh_rollup(db: Database) -> int:
-    """Rebuild every rollup row marked dirty and clear the marks. Call inside
-    a write transaction (the engine does, at the end of each recompute).
-    Returns how many keys were rebuilt."""
+def refresh_rollup(db: Database, *, limit: int | None = None) -> int:
+    """Rebuild every rollup row marked dirty (or, with ``limit``, that many of
+    them) and clear their marks. Call inside a write transaction (the engine
+    does, at the end of each recompute). Returns how many keys were rebuilt."""
     keys = db.conn.execute(
         "SELECT brand, platform, channel, local_date FROM response_rollup_dirty"
+        + ("" if limit is None else " LIMIT ?"),
+        () if limit is None else (limit,),
     ).fetchall()
     for key in keys:
         _rebuild_key(db, *key)
-    if keys:
+    if keys and limit is None:
         db.conn.execute("DELETE FROM response_rollup_dirty")
+    elif keys:
+        db.conn.executemany(
+            "DELETE FROM response_rollup_dirty WHERE brand = ? AND platform = ? "
+            "AND channel = ? AND local_date = ?",
+            keys,
+        )
     return len(keys)
+
+
+def conversation_rollup_keys(db: Database, conversation_ids: Iterable[int]) -> set[tuple]:
+    """The rollup keys ``(brand or '', platform, channel, local_date)`` the
+    given conversations count under (as the dirty-marking triggers write them)."""
+    ids = sorted(set(conversation_ids))
+    keys: set[tuple] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        keys.update(
+            db.conn.execute(
+                "SELECT DISTINCT coalesce(brand, ''), platform, channel, local_date "
+                f"FROM conversations WHERE id IN ({','.join('?' * len(chunk))}) "
+                "AND local_date IS NOT NULL",
+                chunk,
+            ).fetchall()
+        )
+    return keys
+
+
+def refresh_rollup_keys(db: Database, keys: Iterable[tuple]) -> int:
+    """Rebuild the rollup rows of ``keys`` that are marked dirty and clear
+    their marks; other dirty rows stay marked (a report refreshes them before
+    reading). Lets a small change (an agent's click, a collector's poll)
+    refresh only what it changed while a large import has marked thousands.
+    Call inside a write transaction. Returns how many keys were rebuilt."""
+    rebuilt = 0
+    for key in keys:
+        if db.conn.execute(
+            "DELETE FROM response_rollup_dirty WHERE brand = ? AND platform = ? "
+            "AND channel = ? AND local_date = ?",
+            key,
+        ).rowcount:
+            _rebuild_key(db, *key)
+            rebuilt += 1
+    return rebuilt
+
+
+def dirty_rollup_keys(db: Database) -> int:
+    """How many rollup rows are marked dirty (waiting for :func:`refresh_rollup`)."""
+    return db.conn.execute("SELECT count(*) FROM response_rollup_dirty").fetchone()[0]
 
 
 def rollup_is_current(db: Database) -> bool:

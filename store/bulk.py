@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -46,7 +45,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.store.brands import ensure_brand_accounts
-from replywatch.store.db import transaction
+from replywatch.store.db import in_short_transactions
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.message_spec import column_definitions
 from replywatch.store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
@@ -62,15 +61,11 @@ STAGE_CACHE_KIB = 32 * 1024
 REBUILD_INDEX_RATIO = 0.5
 #: Rows per statement batch when reading the staged rows back.
 READ_CHUNK = 5_000
-#: Messages stored per write transaction (whole conversations: a longer one is
-#: a chunk alone). About 1 s of write lock on this project's 2-core reference
-#: machine, so a collector's poll or an agent's click waits at most that long.
-CHUNK_ROWS = 20_000
-#: Pause between two write transactions of a load. A writer waiting for the
-#: lock (a collector's poll, an agent's click) sleeps up to 100 ms between
-#: attempts (SQLite's busy handler); without a pause the load takes the lock
-#: again before it wakes, and it waits for several chunks in a row.
-YIELD_SECONDS = 0.11
+#: Messages per chunk of a load (whole conversations: a longer one is a chunk
+#: alone). Consecutive chunks share a write transaction of about
+#: ``store.db.TRANSACTION_SECONDS``, so the lock hold stays short whatever the
+#: machine and the store's size.
+CHUNK_ROWS = 5_000
 
 
 def stage_schema() -> str:
@@ -216,9 +211,10 @@ class BulkLoad:
 
         Duplicates and threads are worked out in the scratch database first,
         without the store's write lock; the result is then written in chunks
-        of whole conversations (about :data:`CHUNK_ROWS` messages), one short
-        transaction each, so collectors and agents get the lock in between.
-        ``on_chunk`` is told how many messages each chunk stored."""
+        of whole conversations (about :data:`CHUNK_ROWS` messages), in short
+        transactions (:func:`~replywatch.store.db.in_short_transactions`), so
+        collectors and agents get the lock in between. ``on_chunk`` is told
+        how many messages each transaction stored, once committed."""
         result = BulkResult()
         conflicts: list[tuple[Any, str]] = []
         conn = self.db.conn
@@ -240,23 +236,22 @@ class BulkLoad:
             raise
         conn.execute("COMMIT")
         result.chunks = chunks
-        for chunk in range(chunks):
-            with transaction(self.db):
-                if chunk == 0:
-                    result.rejected += self._store_rejected(source, conflicts)
-                    ensure_brand_accounts(self.db, sorted(self._accounts))
-                stored, touched = _store_chunk(self.db, chunk, build_conversations, result)
-                if chunk == chunks - 1:
-                    # Anything the set-based pass left (DM threads, cycles,
-                    # replies to unthreaded messages) goes through the
-                    # general threading.
-                    touched |= thread_pending(self.db)
-                recompute(touched)
-                result.conversations_touched |= touched
-            if on_chunk and stored:
-                on_chunk(stored)
-            if chunk < chunks - 1:
-                time.sleep(YIELD_SECONDS)
+
+        def store(chunk: int) -> int:
+            if chunk == 0:
+                result.rejected += self._store_rejected(source, conflicts)
+                ensure_brand_accounts(self.db, sorted(self._accounts))
+            stored, touched = _store_chunk(self.db, chunk, build_conversations, result)
+            if chunk == chunks - 1:
+                # Anything the set-based pass left (DM threads, cycles,
+                # replies to unthreaded messages) goes through the general
+                # threading.
+                touched |= thread_pending(self.db)
+            recompute(touched)
+            result.conversations_touched |= touched
+            return stored
+
+        in_short_transactions(self.db, chunks, store, after=on_chunk)
         return result
 
     def _store_rejected(self, source: str, conflicts: list[tuple[Any, str]]) -> int:

@@ -6,7 +6,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -224,6 +224,49 @@ def transaction(db: Database) -> Iterator[Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+#: A long job's write transactions last about this long (see
+#: :func:`in_short_transactions`): other writers wait at most that, plus one
+#: step, for the lock.
+TRANSACTION_SECONDS = 1.0
+#: Pause between two of a long job's write transactions. A writer waiting for
+#: the lock (a collector's poll, an agent's click) sleeps up to 100 ms between
+#: attempts (SQLite's busy handler); without a pause the job takes the lock
+#: again before it wakes, and it waits for several transactions in a row.
+YIELD_SECONDS = 0.11
+
+
+def in_short_transactions(
+    db: Database,
+    steps: int,
+    step: Callable[[int], int],
+    *,
+    after: Callable[[int], None] | None = None,
+    seconds: float | None = None,
+) -> None:
+    """Run ``step(0)`` .. ``step(steps - 1)`` in write transactions of about
+    ``seconds`` each (default :data:`TRANSACTION_SECONDS`; consecutive steps
+    share one until it has run that long),
+    pausing :data:`YIELD_SECONDS` between transactions so that other writers
+    get the lock. Each step returns a count; ``after`` receives the sum of a
+    transaction's counts once it is committed. A step that raises rolls back
+    its transaction's steps and the exception goes on."""
+    budget = TRANSACTION_SECONDS if seconds is None else seconds
+    position = 0
+    while position < steps:
+        started = time.monotonic()
+        done = 0
+        with transaction(db):
+            while True:
+                done += step(position)
+                position += 1
+                if position == steps or time.monotonic() - started >= budget:
+                    break
+        if after and done:
+            after(done)
+        if position < steps:
+            time.sleep(YIELD_SECONDS)
 
 
 @contextmanager

@@ -11,12 +11,15 @@ import sqlite3
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
 from replywatch.pipeline import import_batches, ingest
 from replywatch.store import bulk
+from replywatch.store import db as store_db
 from replywatch.store.db import open_database
 from tests.crash_harness import store_signature
 
 
 def _import(path, twcs_slice, *, chunk_rows, monkeypatch, early=(), on_stored=None):
     monkeypatch.setattr(bulk, "CHUNK_ROWS", chunk_rows)
+    # One chunk per transaction (a real load groups chunks by time).
+    monkeypatch.setattr(store_db, "TRANSACTION_SECONDS", 0)
     db = open_database(path)
     if early:
         ingest(db, list(early), source="x:mentions")
@@ -132,3 +135,26 @@ def test_a_message_another_writer_stores_meanwhile_is_not_duplicated(
     assert raced["unthreaded"] == 0
     assert raced["membership"] == alone["membership"]
     assert raced["conversations"] == alone["conversations"]
+
+
+def test_chunks_share_a_transaction_until_it_has_run_long_enough(tmp_path, twcs_slice, monkeypatch):
+    """With the default time budget, the 5,000-row slice cut into 100-row
+    chunks is stored in fewer transactions than chunks; with no budget, one
+    transaction per chunk."""
+    counts = {}
+    for budget in (0, 60):
+        monkeypatch.setattr(bulk, "CHUNK_ROWS", 100)
+        monkeypatch.setattr(store_db, "TRANSACTION_SECONDS", budget)
+        db = open_database(tmp_path / f"budget-{budget}.db")
+        committed: list[int] = []
+        import_batches(
+            db,
+            read_twcs(twcs_slice, as_rows=True),
+            source=TWCS_SOURCE,
+            score=False,
+            on_stored=committed.append,
+        )
+        db.conn.close()
+        assert sum(committed) == 5000
+        counts[budget] = len(committed)
+    assert counts[60] == 1 < 40 <= counts[0], counts
