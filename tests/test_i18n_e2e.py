@@ -73,6 +73,11 @@ def test_every_page_in_brazilian_portuguese(server, page):
         page.goto(f"{server}/" if path == "triage" else f"{server}/{path}")
         page.get_by_role("heading", name=title).first.wait_for()
         settled(page)
+        # The sidebar can still be drawing when the page's script has settled
+        # (seen once under load in CI): wait for it, up to the page timeout.
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Fuso horário").first.wait_for()
+        sidebar.get_by_text("Período").first.wait_for()
         body = page.locator('[data-testid="stApp"]').inner_text()
         assert "Fuso horário" in body and "Período" in body  # the sidebar
         assert "Time zone" not in body and "Scope" not in body
