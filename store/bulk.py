@@ -35,6 +35,7 @@ and threaded by ``store.messages.thread_pending`` in the last chunks.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,12 @@ class BulkLoad:
             result.conversations_touched |= touched
             return stored
 
-        in_short_transactions(self.db, chunks, store, after=on_chunk)
+        # A small load is stored at once, as a collector's poll is: a damage
+        # or error found anywhere in it then leaves the store as it was.
+        small = self.staged <= CHUNK_ROWS
+        in_short_transactions(
+            self.db, chunks, store, after=on_chunk, seconds=math.inf if small else None
+        )
         return result
 
     def _store_rejected(self, source: str, conflicts: list[tuple[Any, str]]) -> int:

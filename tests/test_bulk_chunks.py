@@ -138,9 +138,10 @@ def test_a_message_another_writer_stores_meanwhile_is_not_duplicated(
 
 
 def test_chunks_share_a_transaction_until_it_has_run_long_enough(tmp_path, twcs_slice, monkeypatch):
-    """With the default time budget, the 5,000-row slice cut into 100-row
-    chunks is stored in fewer transactions than chunks; with no budget, one
-    transaction per chunk."""
+    """With a time budget, the 5,000-row slice cut into 100-row chunks is
+    stored in fewer transactions than chunks; with none, one transaction per
+    chunk. (A load of at most CHUNK_ROWS is stored at once whatever the
+    budget.)"""
     counts = {}
     for budget in (0, 60):
         monkeypatch.setattr(bulk, "CHUNK_ROWS", 100)
@@ -158,3 +159,21 @@ def test_chunks_share_a_transaction_until_it_has_run_long_enough(tmp_path, twcs_
         assert sum(committed) == 5000
         counts[budget] = len(committed)
     assert counts[60] == 1 < 40 <= counts[0], counts
+
+
+def test_a_small_load_is_stored_in_one_transaction(tmp_path, twcs_slice, monkeypatch):
+    """Up to CHUNK_ROWS rows, every chunk shares one transaction even with no
+    time budget: an error anywhere in a small import leaves the store as it
+    was (tests/test_failing_clearly.py's damaged database relies on it)."""
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 5000)
+    monkeypatch.setattr(store_db, "TRANSACTION_SECONDS", 0)
+    db = open_database(tmp_path / "small.db")
+    committed: list[int] = []
+    import_batches(
+        db,
+        read_twcs(twcs_slice, as_rows=True),
+        source=TWCS_SOURCE,
+        score=False,
+        on_stored=committed.append,
+    )
+    assert committed == [5000]
