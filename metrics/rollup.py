@@ -86,16 +86,12 @@ def refresh_rollup(db: Database, *, limit: int | None = None) -> int:
         + ("" if limit is None else " LIMIT ?"),
         () if limit is None else (limit,),
     ).fetchall()
+    if limit is not None:
+        return refresh_rollup_keys(db, keys)
     for key in keys:
         _rebuild_key(db, *key)
-    if keys and limit is None:
+    if keys:
         db.conn.execute("DELETE FROM response_rollup_dirty")
-    elif keys:
-        db.conn.executemany(
-            "DELETE FROM response_rollup_dirty WHERE brand = ? AND platform = ? "
-            "AND channel = ? AND local_date = ?",
-            keys,
-        )
     return len(keys)
 
 

@@ -514,7 +514,6 @@ def _plan_chunks(conn: sqlite3.Connection, rows_per_chunk: int) -> int:
         {"rows": rows_per_chunk},
     )
     conn.execute("CREATE UNIQUE INDEX stage.plan_order ON plan (chunk, rank)")
-    conn.execute("CREATE UNIQUE INDEX stage.plan_s ON plan (s)")
     conn.execute("CREATE TABLE stage.bases (chunk INTEGER PRIMARY KEY, base_id INTEGER)")
     return 1 + (conn.execute("SELECT max(chunk) FROM stage.plan").fetchone()[0] or 0)
 
@@ -567,11 +566,10 @@ def _store_chunk(
             """,
             (chunk,),
         )
-    stored_before = conn.execute("SELECT count(*) FROM main.messages").fetchone()[0]
     adding = conn.execute("SELECT count(*) FROM stage.plan WHERE chunk = ?", (chunk,)).fetchone()[0]
     conv_id = "CASE WHEN p.conv IS NULL THEN NULL WHEN p.new THEN p.conv + :offset ELSE p.conv END"
     params = {"base": base_id, "chunk": chunk, "offset": offset}
-    with _rebuilt_indexes_if_large(conn, "messages", adding, stored_before):
+    with _rebuilt_indexes_if_large(conn, "messages", adding):
         stored = conn.execute(
             f"""
             INSERT INTO main.messages (id, {_COLUMNS}, conversation_id)
@@ -593,11 +591,10 @@ def _store_chunk(
         params,
     )
     result.inserted += stored
-    conversations_before = conn.execute("SELECT count(*) FROM main.conversations").fetchone()[0]
     new_conversations = conn.execute(
         "SELECT count(DISTINCT conv) FROM stage.plan WHERE chunk = ? AND new", (chunk,)
     ).fetchone()[0]
-    with _rebuilt_indexes_if_large(conn, "conversations", new_conversations, conversations_before):
+    with _rebuilt_indexes_if_large(conn, "conversations", new_conversations):
         result.conversations_created += _insert_conversations(conn, params, build)
     touched = {
         r[0]
@@ -709,14 +706,17 @@ def _orphan_pairs(
 
 class _rebuilt_indexes_if_large:
     """Context manager: drop ``table``'s secondary indexes when ``adding``
-    rows to ``existing`` ones makes rebuilding them cheaper, recreate them
-    (same SQL) on the way out. Inside the caller's transaction, so other
-    connections never see the table without them."""
+    rows to those it holds makes rebuilding them cheaper, recreate them (same
+    SQL) on the way out. Inside the caller's transaction, so other
+    connections never see the table without them. The table is counted only
+    for a load over :data:`READ_CHUNK` rows (a chunk hardly ever is)."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str, adding: int, existing: int):
+    def __init__(self, conn: sqlite3.Connection, table: str, adding: int):
         self.conn = conn
         self.indexes: list[tuple[str, str]] = []
-        if adding >= REBUILD_INDEX_RATIO * max(existing, 1) and adding > READ_CHUNK:
+        if adding > READ_CHUNK and adding >= REBUILD_INDEX_RATIO * max(
+            conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0], 1
+        ):
             self.indexes = conn.execute(
                 "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' "
                 "AND tbl_name = ? AND sql IS NOT NULL",
