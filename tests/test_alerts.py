@@ -530,8 +530,8 @@ def test_config_loader_refuses_literal_alert_urls():
 def test_collector_loop_dispatches_after_each_poll_and_survives_errors(
     db, db_path, capsys, monkeypatch
 ):
-    from replywatch import cli
     from replywatch.collectors.runner import Runner
+    from replywatch.commands.collect import dispatch_alerts
 
     calls = []
     runner = Runner(db, [], ingest, after_poll=lambda: calls.append("dispatch"))
@@ -543,9 +543,9 @@ def test_collector_loop_dispatches_after_each_poll_and_survives_errors(
     queue(db, stored(db, "1"))
     with webhook_receiver() as receiver:
         monkeypatch.setenv(ENV_NAME, receiver.url)
-        cli._dispatch_alerts(db)  # what `replywatch collect` runs after each poll
+        dispatch_alerts(db)  # what `replywatch collect` runs after each poll
         assert len(receiver.requests) == 1
     broken = open_database(db_path)
     broken.close()
-    cli._dispatch_alerts(broken)  # a database error is reported, not raised
+    dispatch_alerts(broken)  # a database error is reported, not raised
     assert "alerts: not sent this time" in capsys.readouterr().err

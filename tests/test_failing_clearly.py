@@ -171,6 +171,18 @@ def test_read_only_commands_never_create_a_database(tmp_path):
     assert not db_file.exists()
 
 
+def test_every_report_command_refuses_a_mistyped_db(tmp_path):
+    # Issue 27 item 7: `report outcomes` created a missing --db (and reported
+    # nothing) where `report response-times` refused it; every report command
+    # now opens the database the same way (commands/options.py report_options).
+    names = sorted(main.commands["report"].commands)
+    assert {"outcomes", "response-times"} <= set(names)
+    db_file = tmp_path / "never.db"
+    for name in names:
+        one_line_error(run("report", name, "--db", str(db_file)), str(db_file), "no database")
+        assert not db_file.exists(), name
+
+
 def test_the_default_data_folder_is_still_created_for_a_first_import(tmp_path):
     source = jsonl_file(tmp_path / "in.jsonl")
     work = tmp_path / "fresh"

@@ -1,0 +1,142 @@
+"""``replywatch demo`` and ``replywatch dashboard``: the commands that run the
+Streamlit dashboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from replywatch.commands.options import DEMO_DB_PATH, console, db_option, language_option
+from replywatch.dashboard_launcher import (
+    NORMAL_EXITS,
+    port_problem,
+    run_dashboard,
+    sigterm_as_interrupt,
+    stop,
+    wait_dashboard,
+)
+from replywatch.store.db import open_database, resolve_db_path
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEMO_DB_PATH,
+    show_default=True,
+    help="Demo database (recreated unless --keep).",
+)
+@click.option("--keep", is_flag=True, help="Keep an existing demo database instead of re-seeding.")
+@click.option("--days", default=30, show_default=True, help="Days of history to seed.")
+@click.option("--interval", default=4.0, show_default=True, help="Seconds between live feed ticks.")
+@click.option(
+    "--ticks",
+    type=int,
+    default=None,
+    help="Stop after this many ticks (default: run until Ctrl-C).",
+)
+@click.option("--port", default=8501, show_default=True, help="Dashboard port.")
+@click.option("--no-dashboard", is_flag=True, help="Only seed and run the feed.")
+@click.option("--seed", default=42, show_default=True, help="Random seed of the simulation.")
+@language_option
+def demo(
+    db_path: Path,
+    keep: bool,
+    days: int,
+    interval: float,
+    ticks: int | None,
+    port: int,
+    no_dashboard: bool,
+    seed: int,
+    language: str | None,
+) -> None:
+    """Run the live demo: seed simulated history, start the dashboard and keep
+    feeding new messages. No credentials or network needed. In Portuguese
+    (--language or $REPLYWATCH_LANGUAGE) the dashboard opens on the demo brand
+    of that language, in its time zone (pt-BR: Loja Aurora, America/Sao_Paulo;
+    pt-PT: Mercado Luz, Europe/Lisbon)."""
+    import time
+
+    from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
+    from replywatch.live_demo import feed_tick, remove_database, seed_demo, start_demo_dashboard
+
+    if not no_dashboard:
+        problem = port_problem("127.0.0.1", port)
+        if problem:
+            raise click.ClickException(problem)
+    feed = DemoFeed(seed=seed, platforms=ALL_PLATFORMS)
+    if not keep:
+        remove_database(db_path)
+    fresh = not db_path.exists()
+    db = open_database(db_path)
+    if fresh:
+        with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
+            seeded = seed_demo(db, feed, days=days, seed=seed)
+        console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
+    process = None
+    demo_db = escape(f"--db {db_path}")
+    console.print(
+        f"Demo database: {escape(str(db_path))} (the other commands use "
+        f"{escape(str(resolve_db_path()))} unless given --db). Next, in another terminal: "
+        f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
+        highlight=False,
+    )
+    done = 0
+    stopped = None
+    # SIGTERM (kill, systemd stop) ends the demo like Ctrl-C: the Streamlit
+    # child is stopped instead of being left holding the port.
+    with sigterm_as_interrupt():
+        try:
+            if not no_dashboard:
+                process = start_demo_dashboard(db_path, port=port, language=language)
+                console.print(
+                    f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)",
+                    highlight=False,
+                )
+            while ticks is None or done < ticks:
+                time.sleep(interval)
+                if process is not None and process.poll() is not None:
+                    stopped = f"the dashboard stopped (streamlit exit status {process.returncode})"
+                    break
+                inserted = feed_tick(db, feed)
+                done += 1
+                console.print(f"live: {inserted} new demo message(s)", highlight=False)
+        except KeyboardInterrupt:
+            console.print("Stopping the demo ...")
+        finally:
+            if process is not None and process.poll() is None:
+                stop(process)
+    if stopped:
+        raise click.ClickException(stopped)
+
+
+@click.command()
+@db_option
+@click.option("--port", default=8501, show_default=True, help="Port to serve on.")
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (localhost only by default).",
+)
+@language_option
+def dashboard(db_path: Path | None, port: int, address: str, language: str | None) -> None:
+    """Open the Streamlit dashboard on the database (Ctrl-C stops it)."""
+    path = resolve_db_path(db_path)
+    problem = port_problem(address, port)
+    if problem:
+        raise click.ClickException(problem)
+    open_database(path).close()  # create and migrate before the server starts
+    with sigterm_as_interrupt():  # SIGTERM stops the Streamlit child, like Ctrl-C
+        process = run_dashboard(path, port=port, address=address, language=language)
+        console.print(
+            f"Dashboard: [bold]http://{address}:{port}[/]  (database {escape(str(path))}; "
+            "Ctrl-C stops it)",
+            highlight=False,
+        )
+        code = wait_dashboard(process)
+    if code not in NORMAL_EXITS:
+        raise click.ClickException(f"streamlit exited with status {code}")
