@@ -16,6 +16,8 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
+from replywatch.untrusted import scrub_credentials
+
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
 
 
@@ -39,15 +41,6 @@ class Scrubber:
     """Replaces known secret values (and anything shaped like an auth header or
     token parameter) with ``***`` in text that is about to be stored or shown."""
 
-    _PATTERNS = (
-        re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic|oauth)\s+[^\s'\",}]+"),
-        re.compile(
-            r"(?i)((?:access_token|refresh_token|oauth_token|oauth_signature|"
-            r"client_secret|password|bearer_token|appsecret_proof|app_secret)['\"]?\s*[=:]\s*"
-            r"['\"]?)[^\s&'\",}]+"
-        ),
-    )
-
     def __init__(self, secrets: Iterable[str] = ()):
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
@@ -64,6 +57,4 @@ class Scrubber:
             return None
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        for pattern in self._PATTERNS:
-            text = pattern.sub(lambda m: m.group(1) + "***", text)
-        return text
+        return scrub_credentials(text)

@@ -49,7 +49,13 @@ from replywatch.store.brands import ensure_brand_accounts
 from replywatch.store.db import in_short_transactions
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.message_spec import column_definitions
-from replywatch.store.messages import MESSAGE_COLUMNS, ROW_ERRORS, merge_pairs, thread_pending
+from replywatch.store.messages import (
+    MESSAGE_COLUMNS,
+    ROW_ERRORS,
+    merge_pairs,
+    scrub_values,
+    thread_pending,
+)
 
 _COLUMNS = ", ".join(MESSAGE_COLUMNS)
 _STAGE_INSERT = (
@@ -156,6 +162,7 @@ class BulkLoad:
         rows and returned by :meth:`stored_messages` once stored."""
         conn = self.db.conn
         self._accounts.update(brand_accounts)
+        rows = [scrub_values(values) for values in rows]
         rejected = list(rejected)
         kept: list[int] = []
         conn.execute("BEGIN")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.untrusted import scrub_credentials
 
 
 def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool:
@@ -21,6 +22,8 @@ def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool
         text = payload
     else:
         text = json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True)
+    # A rejected platform answer can carry the caller's token (a paging URL).
+    text = scrub_credentials(text)
     key = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
     try:
         text.encode("utf-8")
@@ -34,7 +37,7 @@ def add_dead_letter(db: Database, source: str, payload: Any, error: str) -> bool
         (
             source,
             iso_utc(utc_now()),
-            error[:2000].encode("utf-8", "backslashreplace").decode("utf-8"),
+            scrub_credentials(error[:2000]).encode("utf-8", "backslashreplace").decode("utf-8"),
             text,
             key,
         ),

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from replywatch.store.db import savepoint
 from replywatch.store.message_spec import column_names, required_columns, row_defaults
 from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.untrusted import scrub_credentials
 
 #: The stored columns a collector or importer fills, in order, and those a
 #: row must have: both from ``store.message_spec``, the one definition.
@@ -93,6 +94,21 @@ def prepare_row(row: Mapping[str, Any]) -> tuple:
     return tuple(values)
 
 
+def scrub_values(values: tuple) -> tuple:
+    """The row tuple with credentials scrubbed from its raw payload and URL
+    (:func:`replywatch.untrusted.scrub_credentials`): every path that stores a
+    message (collectors' inserts, file imports' bulk load) goes through it, so
+    no channel can store a token a platform put in its answer."""
+    raw, url = values[_RAW], values[_URL]
+    clean_raw = scrub_credentials(raw) if isinstance(raw, str) else raw
+    clean_url = scrub_credentials(url) if isinstance(url, str) else url
+    if clean_raw is raw and clean_url is url:
+        return values
+    row = list(values)
+    row[_RAW], row[_URL] = clean_raw, clean_url
+    return tuple(row)
+
+
 def _checked(values: tuple) -> tuple:
     missing = missing_values(values)
     if missing:
@@ -102,6 +118,7 @@ def _checked(values: tuple) -> tuple:
 
 _DEFAULTS: dict[str, Any] = row_defaults()
 _RAW = MESSAGE_COLUMNS.index("raw")
+_URL = MESSAGE_COLUMNS.index("url")
 _FETCHED_AT = MESSAGE_COLUMNS.index("fetched_at")
 _IS_DEMO = MESSAGE_COLUMNS.index("is_demo")
 _INSERT_SQL = (
@@ -129,7 +146,9 @@ def insert_messages(
     (callers validate first, :func:`missing_values` for tuples, and
     dead-letter bad items); rows SQLite refuses
     are returned in ``refused`` and the others are stored."""
-    prepared = [_checked(row) if type(row) is tuple else prepare_row(row) for row in rows]
+    prepared = [
+        scrub_values(_checked(row) if type(row) is tuple else prepare_row(row)) for row in rows
+    ]
     result = InsertResult()
     if prepared:
         conn = db.conn

@@ -7,6 +7,8 @@ version upgrades in place and re-running ``apply`` is a no-op.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -485,3 +487,68 @@ def m019_outcomes(db: Database) -> None:
             WHERE repeat_contact_id IS NOT NULL
         """,
     )
+
+
+# m020's rule, frozen as it was written (a migration must not change when the
+# live rule in untrusted.py does).
+_M020_NAMES = (
+    "access_token|refresh_token|oauth_token|oauth_signature|client_secret|password|"
+    "bearer_token|appsecret_proof|app_secret|fb_exchange_token"
+)
+_M020_PATTERNS = (
+    r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer|basic|oauth)\s+[^\s'\",}]+",
+    r"(?i)((?:" + _M020_NAMES + r")['\"]?\s*(?:[=:]|%3d)\s*['\"]?)(?:(?!%26)[^\s&'\",}\\])+",
+)
+_M020_HINTS = ("token", "secret", "password", "signature", "proof", "authorization")
+
+
+def _m020_scrub(text):
+    import re
+
+    if not isinstance(text, str) or not any(h in text.lower() for h in _M020_HINTS):
+        return text
+    for pattern in _M020_PATTERNS:
+        text = re.sub(pattern, lambda m: m.group(1) + "***", text)
+    return text
+
+
+def _m020_suspects(table: str, columns: tuple[str, ...]) -> str:
+    likes = " OR ".join(f"{c} LIKE '%{h}%'" for c in columns for h in _M020_HINTS)
+    return f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE {likes}"
+
+
+@migrations()
+def m020_scrub_credentials(db: Database) -> None:
+    """Remove credentials stored before every channel's payloads and URLs were
+    scrubbed (issue 27: a Facebook post's ``comments.paging.next`` URL kept the
+    Page's ``access_token`` and ``appsecret_proof`` in ``messages.raw``):
+    messages' raw payloads and URLs, dead letters (their key is recomputed
+    from the scrubbed text; a copy that then duplicates one already kept is
+    dropped) and recorded collector and alert errors."""
+    import hashlib
+
+    conn = db.conn
+    updates = []
+    for rowid, raw, url in conn.execute(_m020_suspects("messages", ("raw", "url"))).fetchall():
+        if (_m020_scrub(raw), _m020_scrub(url)) != (raw, url):
+            updates.append((_m020_scrub(raw), _m020_scrub(url), rowid))
+    conn.executemany("UPDATE messages SET raw = ?, url = ? WHERE rowid = ?", updates)
+    query = _m020_suspects("dead_letters", ("payload", "error"))
+    for rowid, payload, error in conn.execute(query).fetchall():
+        clean = _m020_scrub(payload)
+        key = hashlib.sha256(clean.encode("utf-8", errors="surrogatepass")).hexdigest()
+        try:
+            conn.execute(
+                "UPDATE dead_letters SET payload = ?, payload_key = ?, error = ? WHERE rowid = ?",
+                (clean, key, _m020_scrub(error), rowid),
+            )
+        except sqlite3.IntegrityError:
+            conn.execute("DELETE FROM dead_letters WHERE rowid = ?", (rowid,))
+    for table in ("collector_health", "alerts", "alert_deliveries"):
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "last_error" in columns:
+            for rowid, error in conn.execute(_m020_suspects(table, ("last_error",))).fetchall():
+                conn.execute(
+                    f"UPDATE {table} SET last_error = ? WHERE rowid = ?",
+                    (_m020_scrub(error), rowid),
+                )
