@@ -21,6 +21,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
+import re
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,12 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"en": "English", "pt-BR": "Português (Brasil)", "pt-PT": "Português (Portugal)"}
 DEFAULT_LANGUAGE = "en"
 ENV_VAR = "REPLYWATCH_LANGUAGE"
+#: The pseudo-locale of the translation check (tests/test_pseudo_locale.py): not
+#: offered to users; every catalogue string comes back marked ("⟦Tŕíáǵé⟧") and
+#: numbers, dates and durations are formatted as in pt-BR (decimal comma), so any
+#: visible text that skipped ``_()`` or the formatting helpers stands out.
+PSEUDO_LANGUAGE = "qps-ploc"
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
@@ -52,6 +59,8 @@ def normalise_language(value: str | None) -> str | None:
     if not value:
         return None
     tag = value.split(",")[0].split(";")[0].strip().replace("_", "-").lower()
+    if tag == PSEUDO_LANGUAGE:
+        return PSEUDO_LANGUAGE
     if tag in ("pt", "pt-br"):
         return "pt-BR"
     if tag.startswith("pt-"):
@@ -79,13 +88,54 @@ def default_language(browser: str | None = None) -> str:
 
 
 def locale_id(language: str | None) -> str:
-    """Babel locale id for a language tag: "pt-BR" -> "pt_BR"; English otherwise."""
-    return (normalise_language(language) or DEFAULT_LANGUAGE).replace("-", "_")
+    """Babel locale id for a language tag: "pt-BR" -> "pt_BR"; English otherwise
+    (the pseudo-locale formats as pt-BR)."""
+    tag = normalise_language(language) or DEFAULT_LANGUAGE
+    return "pt_BR" if tag == PSEUDO_LANGUAGE else tag.replace("-", "_")
+
+
+# Letters get an accent so that a marked string still reads, and text that skipped
+# the catalogue (plain ASCII) is easy to tell apart.
+_ACCENTS = str.maketrans("aceinorsuyzAEIOUCNSYZ", "áçéíñóŕšúýžÁÉÍÓÚÇÑŠÝŽ")
+# Left as they are: format fields ({n}, {name!r}, %(x)s, %s), Streamlit icons
+# (:material/x:), Markdown link targets and HTML/entity markup.
+_KEEP = re.compile(r"\{[^{}]*\}|%\(\w+\)[sd]|%[sd]|:material/\w+:|\]\([^)]*\)|<[^>]*>|&\w+;")
+
+
+def pseudo(message: str) -> str:
+    """``message`` marked for the pseudo-locale: "Triage" -> "⟦Tŕíáǵé⟧"."""
+    if not message:
+        return message
+    out, last = [], 0
+    for match in _KEEP.finditer(message):
+        out.append(message[last : match.start()].translate(_ACCENTS))
+        out.append(match.group())
+        last = match.end()
+    out.append(message[last:].translate(_ACCENTS))
+    return PSEUDO_OPEN + "".join(out) + PSEUDO_CLOSE
+
+
+class PseudoTranslations(gettext.NullTranslations):
+    """The pseudo-locale's catalogue: every message marked (:func:`pseudo`)."""
+
+    def gettext(self, message: str) -> str:
+        return pseudo(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return pseudo(msgid1 if n == 1 else msgid2)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return pseudo(message)
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return pseudo(msgid1 if n == 1 else msgid2)
 
 
 @cache
 def translations(language: str | None) -> gettext.NullTranslations:
     """The compiled catalogue of ``language`` (English: no catalogue, msgids as is)."""
+    if normalise_language(language) == PSEUDO_LANGUAGE:
+        return PseudoTranslations()
     loc = locale_id(language)
     path = LOCALES_DIR / loc / "LC_MESSAGES" / f"{DOMAIN}.po"
     if loc == "en" or not path.exists():
@@ -111,6 +161,15 @@ def ngettext_for(language: str | None, singular: str, plural: str, n: int) -> st
 # --- formatting (Babel) ---------------------------------------------------------
 
 
+def _shown(text: str, language: str | None) -> str:
+    # Formatted words (month and unit names) count as catalogue text in the
+    # pseudo-locale: marked, so the check can tell them from text that skipped
+    # the helpers ("Nov 8", "2026-12-07", "3 days").
+    if normalise_language(language) == PSEUDO_LANGUAGE:
+        return PSEUDO_OPEN + text + PSEUDO_CLOSE
+    return text
+
+
 def _locale(language: str | None) -> Locale:
     try:
         return Locale.parse(locale_id(language))
@@ -131,6 +190,16 @@ def number(
     return babel_numbers.format_decimal(value, format=pattern, locale=_locale(language))
 
 
+def plotly_separators(language: str | None) -> str:
+    """Plotly's ``layout.separators`` for the locale: its decimal mark, then its
+    group mark ("." "," in English; "," "." in pt-BR; "," and a narrow space in
+    pt-PT), so chart ticks and hovers read like the rest of the page."""
+    symbols = _locale(language).number_symbols.get("latn", {})
+    if not symbols:  # older Babel: symbols not keyed by numbering system
+        symbols = _locale(language).number_symbols
+    return symbols["decimal"] + symbols["group"]
+
+
 def percent(value: float | None, language: str | None, *, digits: int = 0) -> str:
     """A 0..1 fraction as a percentage: 0.25 -> "25%" / "25 %" as the locale writes it."""
     if value is None:
@@ -141,20 +210,21 @@ def percent(value: float | None, language: str | None, *, digits: int = 0) -> st
 
 def format_date(value: date | datetime, language: str | None, fmt: str = "medium") -> str:
     """A date in the locale's ``short``/``medium``/``long`` form (or a CLDR pattern)."""
-    return babel_dates.format_date(value, format=fmt, locale=_locale(language))
+    return _shown(babel_dates.format_date(value, format=fmt, locale=_locale(language)), language)
 
 
 def format_datetime(value: datetime, language: str | None, fmt: str = "short") -> str:
     """A date and time in the locale's form (``value``'s own time zone)."""
-    return babel_dates.format_datetime(
+    shown = babel_dates.format_datetime(
         value, format=fmt, tzinfo=value.tzinfo, locale=_locale(language)
     )
+    return _shown(shown, language)
 
 
 def weekday(value: date | int, language: str | None, width: str = "abbreviated") -> str:
     """Weekday name: a date, or 0=Monday..6=Sunday -> "Mon" / "seg." ..."""
     index = value if isinstance(value, int) else value.weekday()
-    return _locale(language).days["format"][width][index]
+    return _shown(_locale(language).days["format"][width][index], language)
 
 
 def weekday_names(language: str | None, width: str = "abbreviated") -> list[str]:
@@ -207,17 +277,19 @@ def duration(seconds: float | int | None, language: str | None, *, missing: str 
         return compact_duration(seconds, missing=missing)
     sign = "-" if round(seconds) < 0 else ""
     loc = _locale(language)
-    return sign + " ".join(
+    shown = sign + " ".join(
         babel_units.format_unit(amount, f"duration-{unit}", length="short", locale=loc)
         for unit, amount in duration_parts(seconds)
     )
+    return _shown(shown, language)
 
 
 def relative_age(then: datetime, now: datetime, language: str | None) -> str:
     """How long ago: "3 days ago" / "há 3 dias" (Babel's rounding to one unit)."""
-    return babel_dates.format_timedelta(
+    shown = babel_dates.format_timedelta(
         then - now, add_direction=True, threshold=1, locale=_locale(language)
     )
+    return _shown(shown, language)
 
 
 def relative_seconds(seconds: float, language: str | None) -> str:

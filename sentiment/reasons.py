@@ -127,6 +127,8 @@ def display_language(message_language: str | None, ui_language: str | None) -> s
     message whatever the interface (the interface's variant when it is pt-PT),
     else the interface language."""
     ui = i18n.normalise_language(ui_language) or i18n.DEFAULT_LANGUAGE
+    if ui == i18n.PSEUDO_LANGUAGE:
+        return ui  # the translation check reads every reason marked
     if (message_language or "").lower().startswith("pt") and not ui.startswith("pt"):
         return "pt-BR"
     return ui

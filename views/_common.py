@@ -18,6 +18,8 @@ from replywatch.metrics.exports import table_csv_bytes
 from replywatch.store import lookups
 from replywatch.store.db import open_database, resolve_db_path
 from replywatch.views.i18n import N_, _, current_language, labels
+from replywatch.views.i18n import number as number  # the pages' one number format
+from replywatch.views.i18n import percent as percent
 from replywatch.views.safe_text import escape_markdown, safe_figure
 
 EMPTY_HINT = N_("no data yet: run `replywatch collect` or `replywatch demo`")
@@ -240,6 +242,66 @@ def day(value: date) -> str:
     return i18n.format_date(value, current_language(), "short")
 
 
+def day_text(value: date | str | None) -> str:
+    """:func:`day` of a date or an ISO date string ("2026-12-07"); a week or
+    month key ("2026-W49", "2026-12") as it is; "—" for None."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return day(value)
+
+
+def brand_name(key: str | None) -> str:
+    """A brand's display name ("Loja Aurora") for its key ("aurora"); the key
+    when the brand is not registered; "—" for None."""
+    if not key:
+        return "—"
+    return brand_options().get(key, key)
+
+
+def platform_name(value: str | None) -> str:
+    """A platform as people name it ("Reddit", "X"), from the channel registry;
+    the stored value when no channel has it; "—" for None."""
+    if not value:
+        return "—"
+    from replywatch.collectors import registry
+
+    try:
+        return registry.get(value).label
+    except (KeyError, ValueError):
+        return value
+
+
+#: Breakdown groups whose values are the store's English words (shown translated).
+TRANSLATED_GROUPS = {"channel", "status", "direction", "sentiment", "intent"}
+
+
+def group_label(key: str, value: object) -> str:
+    """A report group's value as shown: a brand's name, a platform's name, a
+    channel translated ("público"), an agent's name as written; conversations
+    with no agent are "Unassigned", other missing values "—"."""
+    if value is None or value == "":
+        return _("Unassigned") if key in ("agent", "assignee") else "—"
+    if key == "brand":
+        return brand_name(str(value))
+    if key == "platform":
+        return platform_name(str(value))
+    if key in TRANSLATED_GROUPS:
+        return _(str(value))
+    return str(value)
+
+
+def report_formats():
+    """The session's formats for report tables (``_reports.display_table``)."""
+    from replywatch.views._reports import Formats
+
+    return Formats(number=number, percent=percent, group=group_label)
+
+
 def actor() -> str:
     """Who is acting, for the audit log: the signed-in user, else "local"."""
     user = st.session_state.get("auth_user")
@@ -268,5 +330,7 @@ def csv_download(frame, file_name: str, key: str, label: str | None = None) -> N
 def plotly_chart(figure, **kwargs):
     """``st.plotly_chart`` for every chart of the dashboard: the figure's data
     text is escaped first (:func:`safe_text.safe_figure`), since Plotly renders
-    HTML in labels and hovers and the data is customer-controlled."""
+    HTML in labels and hovers and the data is customer-controlled. Axis ticks
+    and hover numbers use the session's decimal and group marks."""
+    figure.update_layout(separators=i18n.plotly_separators(current_language()))
     return st.plotly_chart(safe_figure(figure), **kwargs)

@@ -121,16 +121,47 @@ OTHER_COLUMNS = (
 
 def column_config(frame, label: Callable[[str], str] = str) -> dict[str, Any]:
     """Streamlit column_config for a report table: each header through ``label``
-    (the session's gettext), percentages as percentages."""
+    (the session's gettext)."""
     import streamlit as st
 
-    config: dict[str, Any] = {}
-    for column in frame.columns:
-        if column in PERCENT_COLUMNS:
-            config[column] = st.column_config.NumberColumn(label(column), format="percent")
+    return {column: st.column_config.Column(label(column)) for column in frame.columns}
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The session's formatting, for :func:`display_table`."""
+
+    number: Callable[..., str]
+    percent: Callable[..., str]
+    #: (group key, value) -> the value as shown (brand name, "público", "Unassigned" ...)
+    group: Callable[[str, Any], str]
+
+
+def display_table(frame, key: str, formats: Formats):
+    """A (sorted) report table as the page shows it: figures formatted in the
+    session's locale (the grid's own number formats follow the browser, not
+    the interface language: "85.17%" beside "0,17"), the group column through
+    ``formats.group``. Sort before calling: the result holds text."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = frame[column]
+        if column == key:
+            shown[column] = [formats.group(key, None if v == NONE else v) for v in values]
+        elif column in PERCENT_COLUMNS:
+            shown[column] = [_or_dash(v, formats.percent) for v in values]
+        elif column in MINUTE_COLUMNS:
+            shown[column] = [_or_dash(v, formats.number, 1) for v in values]
         else:
-            config[column] = st.column_config.Column(label(column))
-    return config
+            shown[column] = [_or_dash(v, formats.number) for v in values]
+    return shown
+
+
+def _or_dash(value: Any, format_value: Callable[..., str], *args: Any) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format_value(value, *args)
 
 
 def report_table(rows: list[dict[str, Any]], key: str, *, business: bool):

@@ -103,7 +103,8 @@ else:
         ascending=sort_by in ("median (min)", "p90 (min)", "mean (min)"),
         na_position="last",
     )
-    st.dataframe(table, hide_index=True, column_config=reports.column_config(table, _))
+    shown = reports.display_table(table, group, common.report_formats())
+    st.dataframe(shown, hide_index=True, column_config=reports.column_config(shown, _))
 
 st.subheader(_("Downloads"))
 period = (

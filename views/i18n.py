@@ -46,6 +46,12 @@ VALUES = (
     N_("question"),
     N_("thanks"),
     N_("other"),
+    # outcomes (metrics.outcomes): recovery labels and how a conversation was resolved
+    N_("recovered"),
+    N_("unchanged"),
+    N_("worsened"),
+    N_("silent"),
+    N_("customer"),
 )
 
 __all__ = [
@@ -69,9 +75,16 @@ def _browser_language() -> str | None:
 def current_language() -> str:
     """The session's interface language tag ("en", "pt-BR", "pt-PT")."""
     chosen = st.session_state.get(LANGUAGE_KEY)
-    if chosen in i18n.LANGUAGES:
+    if chosen in _choices():
         return chosen
     return i18n.default_language(_browser_language())
+
+
+def _choices() -> list[str]:
+    # The pseudo-locale (the translation check's) is offered only when it was
+    # asked for by $REPLYWATCH_LANGUAGE, never to users otherwise.
+    extra = [i18n.PSEUDO_LANGUAGE] if i18n.default_language() == i18n.PSEUDO_LANGUAGE else []
+    return [*i18n.LANGUAGES, *extra]
 
 
 def _(message: str) -> str:
@@ -99,13 +112,13 @@ def translated(options: Iterable[str]) -> dict[str, str]:
 
 def language_picker() -> None:
     """The sidebar's language selector (its choice lasts for the browser session)."""
-    if st.session_state.get(LANGUAGE_KEY) not in i18n.LANGUAGES:
+    if st.session_state.get(LANGUAGE_KEY) not in _choices():
         st.session_state[LANGUAGE_KEY] = current_language()
     st.sidebar.selectbox(
         ":material/language: " + _("Language"),
-        list(i18n.LANGUAGES),
+        _choices(),
         key=LANGUAGE_KEY,
-        format_func=i18n.LANGUAGES.__getitem__,
+        format_func=lambda tag: i18n.LANGUAGES.get(tag, tag),
     )
 
 

@@ -15,22 +15,43 @@ import streamlit as st
 
 from replywatch import metrics
 from replywatch.views import _common as common
-from replywatch.views.i18n import _
+from replywatch.views.i18n import N_, _, labels, translated
 
-BREAKDOWNS = {"brand": "Brand", "channel": "Channel", "agent": "Agent", "platform": "Platform"}
+BREAKDOWNS = {
+    "brand": N_("Brand"),
+    "channel": N_("Channel"),
+    "agent": N_("Agent"),
+    "platform": N_("Platform"),
+}
 #: Drill-down choices: label -> figure key of metrics.outcome_conversations.
 FIGURES = {
-    "Worsened": "worsened",
-    "Recovered": "recovered",
-    "Unchanged": "unchanged",
-    "Customer silent after the reply": "silent",
-    "Resolved at first contact": "first_contact_resolved",
-    "Resolved (any)": "resolved",
-    "Resolved by the customer's thank-you": "resolved_by_customer",
-    "Resolved by an agent closing it": "resolved_by_close",
-    "Not resolved": "unresolved",
-    "Customer came back (repeat contact)": "repeat_contact",
+    N_("Worsened"): "worsened",
+    N_("Recovered"): "recovered",
+    N_("Unchanged"): "unchanged",
+    N_("Customer silent after the reply"): "silent",
+    N_("Resolved at first contact"): "first_contact_resolved",
+    N_("Resolved (any)"): "resolved",
+    N_("Resolved by the customer's thank-you"): "resolved_by_customer",
+    N_("Resolved by an agent closing it"): "resolved_by_close",
+    N_("Not resolved"): "unresolved",
+    N_("Customer came back (repeat contact)"): "repeat_contact",
 }
+# The four outcome series: (label, report column, line dash).
+SERIES = (
+    (N_("left happier"), "recovery_rate", None),
+    (N_("left unhappier"), "worsened_share", "dot"),
+    (N_("solved at first reply"), "first_contact_resolution_rate", "dash"),
+    (N_("came back"), "repeat_contact_rate", "dashdot"),
+)
+# Breakdown table: header -> report column, shown as a percentage.
+RATE_COLUMNS = (
+    (N_("left happier"), "recovery_rate"),
+    (N_("left unhappier"), "worsened_share"),
+    (N_("silent after reply"), "silent_share"),
+    (N_("resolved"), "resolution_rate"),
+    (N_("solved at first reply"), "first_contact_resolution_rate"),
+    (N_("came back"), "repeat_contact_rate"),
+)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -39,7 +60,7 @@ def _call(path: str, name: str, **kwargs: Any) -> Any:
 
 
 def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return common.percent(value)
 
 
 def _tiles(row: dict[str, Any]) -> None:
@@ -79,18 +100,13 @@ def _tiles(row: dict[str, Any]) -> None:
 
 def _over_time(rows: list[dict[str, Any]], key: str) -> go.Figure:
     figure = go.Figure()
-    x = [str(r[key]) for r in rows]
-    for name, column, dash in (
-        ("left happier", "recovery_rate", None),
-        ("left unhappier", "worsened_share", "dot"),
-        ("solved at first reply", "first_contact_resolution_rate", "dash"),
-        ("came back", "repeat_contact_rate", "dashdot"),
-    ):
+    x = [common.day_text(r[key]) for r in rows]
+    for name, column, dash in SERIES:
         figure.add_scatter(
             x=x,
             y=[r[column] for r in rows],
             mode="lines+markers",
-            name=name,
+            name=_(name),
             line={"dash": dash} if dash else None,
             connectgaps=False,
         )
@@ -104,19 +120,18 @@ def _over_time(rows: list[dict[str, Any]], key: str) -> go.Figure:
 
 
 def _breakdown_table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
+    # Figures are formatted here (the session's locale), not by the grid, whose
+    # number formats follow the browser and mixed decimal marks on one screen.
     return pd.DataFrame(
         [
             {
-                BREAKDOWNS[key]: "—" if r[key] is None else str(r[key]),
-                "conversations": r["conversations"],
-                "left happier": r["recovery_rate"],
-                "left unhappier": r["worsened_share"],
-                "silent after reply": r["silent_share"],
-                "resolved": r["resolution_rate"],
-                "solved at first reply": r["first_contact_resolution_rate"],
-                "customer messages to resolve": r["mean_effort_customer_messages"],
-                "came back": r["repeat_contact_rate"],
-                "median first response": common.duration(r["first_response_median_s"]),
+                _(BREAKDOWNS[key]): common.group_label(key, r[key]),
+                _("conversations"): common.number(r["conversations"]),
+                **{_(label): common.percent(r[column]) for label, column in RATE_COLUMNS},
+                _("customer messages to resolve"): common.number(
+                    r["mean_effort_customer_messages"], 1
+                ),
+                _("median first response"): common.duration(r["first_response_median_s"]),
             }
             for r in rows
         ]
@@ -125,14 +140,10 @@ def _breakdown_table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
 
 def _breakdown_chart(rows: list[dict[str, Any]], key: str) -> go.Figure:
     # Brand keys and agent names are typed by people: common.plotly_chart escapes them.
-    names = ["—" if r[key] is None else str(r[key]) for r in rows]
+    names = [common.group_label(key, r[key]) for r in rows]
     figure = go.Figure()
-    figure.add_bar(x=names, y=[r["recovery_rate"] for r in rows], name="left happier")
-    figure.add_bar(x=names, y=[r["worsened_share"] for r in rows], name="left unhappier")
-    figure.add_bar(
-        x=names, y=[r["first_contact_resolution_rate"] for r in rows], name="solved at first reply"
-    )
-    figure.add_bar(x=names, y=[r["repeat_contact_rate"] for r in rows], name="came back")
+    for name, column, _dash in SERIES:
+        figure.add_bar(x=names, y=[r[column] for r in rows], name=_(name))
     figure.update_layout(
         barmode="group",
         height=320,
@@ -149,15 +160,19 @@ def _speed_chart(buckets: list[dict[str, Any]]) -> go.Figure:
         x=[b["bucket"] for b in buckets],
         y=[b["median_recovery"] for b in buckets],
         customdata=[[b["conversations"]] for b in buckets],
-        hovertemplate="first response %{x}<br>median recovery %{y:+.2f}"
-        "<br>%{customdata[0]} conversations<extra></extra>",
-        name="median mood recovery",
+        hovertemplate=_("first response")
+        + " %{x}<br>"
+        + _("median recovery")
+        + " %{y:+.2f}<br>%{customdata[0]} "
+        + _("conversations")
+        + "<extra></extra>",
+        name=_("median mood recovery"),
     )
     figure.update_layout(
         height=300,
         margin={"t": 30, "b": 10},
-        xaxis_title="first response time",
-        yaxis_title="median mood recovery",
+        xaxis_title=_("first response time"),
+        yaxis_title=_("median mood recovery"),
     )
     return figure
 
@@ -165,48 +180,57 @@ def _speed_chart(buckets: list[dict[str, Any]]) -> go.Figure:
 def _drilldown(window: dict[str, Any], rows_by: list[dict[str, Any]], key: str) -> None:
     st.subheader(_("Conversations behind a figure"))
     cols = st.columns([3, 3, 4])
-    label = cols[0].selectbox(_("Figure"), list(FIGURES), key="outcome_figure")
-    groups = ["all"] + ["—" if r[key] is None else str(r[key]) for r in rows_by]
-    group = cols[1].selectbox(BREAKDOWNS[key], groups, key="outcome_group")
+    label = cols[0].selectbox(
+        _("Figure"), list(FIGURES), format_func=labels(translated(FIGURES)), key="outcome_figure"
+    )
+    groups = [ALL] + [None if r[key] is None else str(r[key]) for r in rows_by]
+    shown = {g: _("all") if g == ALL else common.group_label(key, g) for g in groups}
+    group = cols[1].selectbox(
+        _(BREAKDOWNS[key]), groups, format_func=labels(shown), key="outcome_group"
+    )
     kwargs = dict(window)
-    if group != "all" and group != "—":
+    if group is not None and group != ALL:
         kwargs["agent" if key == "agent" else key] = group
     rows = _call(
         common.db_path(), "outcome_conversations", figure=FIGURES[label], limit=200, **kwargs
     )
-    if group == "—":
+    if group is None:
         rows = [r for r in rows if r["assignee" if key == "agent" else key] is None]
     if not rows:
         st.info(_("No conversations behind this figure in the period."))
         return
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "conversation": r["id"],
-                    "brand": r["brand"] or "",
-                    "agent": r["assignee"] or "",
-                    "date": r["local_date"],
-                    "first response": common.duration(r["first_response_seconds"]),
-                    "mood before": r["mood_before"],
-                    "mood after": r["mood_after"],
-                    "recovery": r["recovery_label"] or "",
-                    "resolved by": r["resolved_by"] or "",
-                    "customer messages": r["effort_customer_messages"],
-                    "brand replies": r["effort_brand_replies"],
-                    "came back in": r["repeat_contact_id"],
-                    "first message": r["first_text"] or "",
-                    "customer's last message": r["last_customer_text"] or "",
-                }
-                for r in rows
-            ]
-        ),
+        pd.DataFrame([_drill_row(r) for r in rows]),
         hide_index=True,
         column_config={
-            "first message": st.column_config.TextColumn(width="large"),
-            "customer's last message": st.column_config.TextColumn(width="large"),
+            _("first message"): st.column_config.TextColumn(width="large"),
+            _("customer's last message"): st.column_config.TextColumn(width="large"),
         },
     )
+
+
+ALL = "\0all"  # the drill-down's "every group" choice (no group is named so)
+
+
+def _drill_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One conversation of the drill-down, headers and values in the session's
+    language (customer text as written)."""
+    return {
+        _("conversation"): r["id"],
+        _("brand"): common.brand_name(r["brand"]),
+        _("agent"): r["assignee"] or "",
+        _("date"): common.day_text(r["local_date"]),
+        _("first response"): common.duration(r["first_response_seconds"]),
+        _("mood before"): common.number(r["mood_before"], 2, signed=True),
+        _("mood after"): common.number(r["mood_after"], 2, signed=True),
+        _("recovery"): _(r["recovery_label"]) if r["recovery_label"] else "—",
+        _("resolved by"): _(r["resolved_by"]) if r["resolved_by"] else "—",
+        _("customer messages"): r["effort_customer_messages"],
+        _("brand replies"): r["effort_brand_replies"],
+        _("came back in"): r["repeat_contact_id"],
+        _("first message"): r["first_text"] or "",
+        _("customer's last message"): r["last_customer_text"] or "",
+    }
 
 
 def render(scope: common.Scope) -> None:
@@ -235,7 +259,7 @@ def render(scope: common.Scope) -> None:
     key = st.radio(
         _("Break down by"),
         list(BREAKDOWNS),
-        format_func=BREAKDOWNS.get,
+        format_func=labels({k: _(v) for k, v in BREAKDOWNS.items()}),
         horizontal=True,
         key="outcome_by",
     )
@@ -244,18 +268,6 @@ def render(scope: common.Scope) -> None:
     st.dataframe(
         _breakdown_table(rows_by, key),
         hide_index=True,
-        column_config={
-            c: st.column_config.NumberColumn(format="percent")
-            for c in (
-                "left happier",
-                "left unhappier",
-                "silent after reply",
-                "resolved",
-                "solved at first reply",
-                "came back",
-            )
-        }
-        | {"customer messages to resolve": st.column_config.NumberColumn(format="%.1f")},
     )
     st.subheader(_("Do faster replies make happier customers here?"))
     st.caption(

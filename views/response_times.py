@@ -173,7 +173,7 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
             "showgrid": False,
             "title": _("conversations"),
         },
-        separators=_separators(),
+        separators=i18n.plotly_separators(current_language()),
         legend={"orientation": "h", "y": 1.15},
     )
     if current_language() != "en":
@@ -201,7 +201,7 @@ def _distribution(rows: Any) -> go.Figure | None:
         margin={"t": 20, "b": 10},
         xaxis_title=_("first response time"),
         yaxis_title=_("answered conversations"),
-        separators=_separators(),
+        separators=i18n.plotly_separators(current_language()),
     )
     return figure
 
@@ -222,8 +222,13 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         )
         .reindex(index=range(7), columns=range(24))
         .astype(float)
-        / 60
         if metric in frame.columns and frame[metric].notna().any()
+        else None
+    )
+    # The hover's median as the page writes durations ("1 h 5 min"), not "65 min".
+    shown = (
+        [[common.duration(None if pd.isna(v) else v) for v in row] for row in response.values]
+        if response is not None
         else None
     )
     figure = go.Figure(
@@ -232,15 +237,11 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
             x=list(range(24)),
             y=i18n.weekday_names(current_language()),
             colorscale="Blues",
-            customdata=response.values if response is not None else None,
+            customdata=shown,
             hovertemplate="%{y} %{x}:00<br>"
             + _("conversations")
             + ": %{z}"
-            + (
-                "<br>" + _("median first response") + ": %{customdata:.0f} min"
-                if response is not None
-                else ""
-            )
+            + ("<br>" + _("median first response") + ": %{customdata}" if shown else "")
             + "<extra></extra>",
             colorbar={"title": _("volume")},
         )
@@ -250,16 +251,9 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         margin={"t": 20, "b": 10},
         xaxis_title=_("hour"),
         yaxis_autorange="reversed",
-        separators=_separators(),
+        separators=i18n.plotly_separators(current_language()),
     )
     return figure
-
-
-def _separators() -> str:
-    """Plotly's decimal and thousands separators for the session's locale."""
-    return (
-        i18n.number(1.5, current_language(), digits=1)[1] + i18n.number(1000, current_language())[1]
-    )
 
 
 def _bucket_labels(frame: pd.DataFrame) -> list[str]:
@@ -360,4 +354,5 @@ table = reports.report_table(rows, by, business=business)
 if table.empty:
     st.info(_("No conversations in this period."))
 else:
-    st.dataframe(table, hide_index=True, column_config=reports.column_config(table, _))
+    shown = reports.display_table(table, by, common.report_formats())
+    st.dataframe(shown, hide_index=True, column_config=reports.column_config(shown, _))
