@@ -150,28 +150,36 @@ class UrgencyRules:
 
     @cached_property
     def _matchers(self) -> dict[str, PhraseMatcher]:
-        # One compiled regex per language covering all tiers; "und" text is checked
-        # against every language's phrases. Escalation is listed first, so it wins when
-        # both tiers could match at the same position; praise comes last, so it never
-        # hides a complaint phrase starting at the same place ("thanks for nothing").
+        # Filled per language on first use (see matcher): compiling a language's regex
+        # takes ~10-20 ms, and one `replywatch analyze TEXT` needs only its own language.
+        return {}
+
+    def matcher(self, language: str) -> PhraseMatcher:
+        """Return the phrase matcher for `language` ("und" or unknown = all languages).
+
+        One compiled regex per language covering all tiers, compiled on first use;
+        "und" text is checked against every language's phrases.
+        """
+        lang = language if language in LANGUAGES else "und"
+        found = self._matchers.get(lang)
+        if found is None:
+            found = self._matchers[lang] = PhraseMatcher(self._entries(lang))
+        return found
+
+    def _entries(self, lang: str) -> list[tuple[str, str, str]]:
+        # Escalation is listed first, so it wins when both tiers could match at the same
+        # position; praise comes last, so it never hides a complaint phrase starting at
+        # the same place ("thanks for nothing").
         tiers = [("escalation", self.escalation_phrases), ("complaint", self.complaint_phrases)]
         if self.discount_praise:
             tiers.append(("praise", self.praise_phrases))
-        out = {}
-        for lang in (*LANGUAGES, "und"):
-            langs = LANGUAGES if lang == "und" else (lang,)
-            entries = [
-                (phrase, reason, tier)
-                for tier, table in tiers
-                for code in langs
-                for phrase, reason in table.get(code, ())
-            ]
-            out[lang] = PhraseMatcher(entries)
-        return out
-
-    def matcher(self, language: str) -> PhraseMatcher:
-        """Return the phrase matcher for `language` ("und" or unknown = all languages)."""
-        return self._matchers.get(language, self._matchers["und"])
+        langs = LANGUAGES if lang == "und" else (lang,)
+        return [
+            (phrase, reason, tier)
+            for tier, table in tiers
+            for code in langs
+            for phrase, reason in table.get(code, ())
+        ]
 
 
 def _int_in_range(key: str, value: Any, low: int, high: int) -> int:
