@@ -5,7 +5,7 @@ the result; the work itself (and everything a test needs to check) lives in
 the library, as in sqlite-utils. The commands live in ``commands/``, one
 module per group (shared options such as ``--db`` in ``commands/options.py``);
 this module only assembles them under ``main``. A new command goes in
-``commands/<group>.py`` and is registered here. Commands whose library pulls
+``commands/<group>.py`` and is registered in :data:`COMMANDS` here. Commands whose library pulls
 in the scorer's lexicons, the collectors' API clients, apprise or bcrypt import
 it inside the command, so ``replywatch --help`` and the light commands start
 without them (docs/performance.md has the start-up figures).
@@ -13,60 +13,82 @@ without them (docs/performance.md has the start-up figures).
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
 
 import click
 
-from replywatch.commands import alerts, collect, data, imports, reports, serve
-from replywatch.store.db import DatabaseOpenError, file_error
+#: Command name -> (module of ``replywatch.commands``, attribute). A command's
+#: module is imported only when that command runs (or ``--help`` lists them
+#: all): ``replywatch analyze TEXT`` then loads click and the scorer, not the
+#: store, sqlite-utils, rich or the dashboard launcher the other commands need
+#: (docs/performance.md, "replywatch analyze").
+COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("imports", "import_group"),
+    "analyze": ("analyze", "analyze"),
+    "rescore": ("imports", "rescore"),
+    "demo": ("serve", "demo"),
+    "collect": ("collect", "collect"),
+    "channels": ("collect", "channels_command"),
+    "hash-password": ("data", "hash_password_command"),
+    "dashboard": ("serve", "dashboard"),
+    "stats": ("reports", "stats"),
+    "report": ("reports", "report"),
+    "export": ("reports", "export_group"),
+    "recompute": ("reports", "recompute"),
+    "alerts": ("alerts", "alerts_group"),
+    "backup": ("data", "backup"),
+    "restore": ("data", "restore"),
+    "forget": ("data", "forget"),
+    "export-subject": ("data", "export_subject_command"),
+    "prune": ("data", "prune"),
+}
 
 
 class _Main(click.Group):
-    """The command group: a database that cannot be used as asked (missing,
-    not a database, corrupt, read-only) is one line of error, not a
-    traceback, whichever command met it."""
+    """The command group: commands load on first use (:data:`COMMANDS`), and
+    a database that cannot be used as asked (missing, not a database,
+    corrupt, read-only) is one line of error, not a traceback, whichever
+    command met it."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"replywatch.commands.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except DatabaseOpenError as exc:
-            raise click.ClickException(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
-            message = file_error(exc)
+            message = _database_message(exc)
             if message is None:
                 raise
             raise click.ClickException(message) from exc
+        except Exception as exc:
+            # DatabaseOpenError comes from the store, which only the commands
+            # that open a database import.
+            store = sys.modules.get("replywatch.store.db")
+            if store is None or not isinstance(exc, store.DatabaseOpenError):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+def _database_message(exc: sqlite3.DatabaseError) -> str | None:
+    from replywatch.store.db import file_error
+
+    return file_error(exc)
 
 
 @click.group(cls=_Main)
 @click.version_option(package_name="replywatch")
 def main() -> None:
     """replywatch: social-media customer-care monitor."""
-
-
-# In the order `replywatch --help` lists them (click sorts them by name).
-for _command in (
-    imports.import_group,
-    imports.analyze,
-    imports.rescore,
-    serve.demo,
-    collect.collect,
-    collect.channels_command,
-    data.hash_password_command,
-    serve.dashboard,
-    reports.stats,
-    reports.report,
-    reports.export_group,
-    reports.recompute,
-    alerts.alerts_group,
-    data.backup,
-    data.restore,
-    data.forget,
-    data.export_subject_command,
-    data.prune,
-):
-    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

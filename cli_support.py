@@ -28,7 +28,6 @@ from replywatch.collectors.background import read_in_background
 from replywatch.i18n import compact_duration, default_language
 from replywatch.metrics.reports import group_columns
 from replywatch.pipeline import ImportTotals, import_batches, with_text_scores
-from replywatch.sentiment.analysis import Analysis
 from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
@@ -105,6 +104,8 @@ def _output_row(
         return cells + blanks + [f"missing value for column {column!r}"]
     language = row.get(language_column) if language_column else None
     a = analyze(text, language=language, rules=rules)
+    # Portuguese reasons for a Portuguese message; otherwise $REPLYWATCH_LANGUAGE.
+    reader = display_language(a.language, default_language())
     return cells + [
         a.language,
         f"{a.compound:.4f}",
@@ -113,35 +114,9 @@ def _output_row(
         "yes" if a.urgent else "no",
         neutralise_formula("; ".join(a.reasons)),
         neutralise_formula(json.dumps(list(a.reason_codes), ensure_ascii=False)),
-        neutralise_formula("; ".join(reason_texts(a.reason_codes, _reader_language(a)))),
+        neutralise_formula("; ".join(reason_texts(a.reason_codes, reader))),
         "",
     ]
-
-
-def _reader_language(a: Analysis, ui_language: str | None = None) -> str:
-    # Portuguese reasons for a Portuguese message; otherwise $REPLYWATCH_LANGUAGE.
-    return display_language(a.language, ui_language or default_language())
-
-
-def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
-    """Return a short multi-line, plain-text summary of `a` for the terminal.
-
-    The reasons read in the message's language when it is Portuguese, else in
-    `ui_language` (default: $REPLYWATCH_LANGUAGE, else English)."""
-    flag = "URGENT" if a.urgent else "not urgent"
-    lines = [
-        f"language:  {a.language} ({a.language_source})",
-        f"sentiment: {a.label} ({a.compound:+.2f}, {a.scorer})",
-        f"urgency:   {a.urgency}/100 - {flag}",
-    ]
-    if a.reasons:
-        lines.append("reasons:")
-        lines.extend(
-            f"  - {r}" for r in reason_texts(a.reason_codes, _reader_language(a, ui_language))
-        )
-    if a.truncated:
-        lines.append("note: long text, only its beginning was analysed")
-    return "\n".join(lines)
 
 
 # --- file imports: progress on the terminal --------------------------------------

@@ -1,5 +1,5 @@
 """``replywatch import <format>`` (one command per file format of the channel
-registry), ``analyze`` and ``rescore``."""
+registry) and ``rescore``."""
 
 from __future__ import annotations
 
@@ -113,48 +113,6 @@ def _register_import_commands() -> None:
 
 
 _register_import_commands()
-
-
-@click.command()
-@click.argument("text", required=False)
-@click.option(
-    "--input",
-    "input_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Score every row of this CSV file instead of TEXT.",
-)
-@click.option("--column", help="CSV column holding the text (with --input).")
-@click.option("--language-column", help="Optional CSV column with a language tag.")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the scored CSV here (default: standard output).",
-)
-@click.option("--language", type=click.Choice(["en", "pt"]), help="Skip language detection.")
-def analyze(
-    text: str | None,
-    input_path: Path | None,
-    column: str | None,
-    language_column: str | None,
-    output: Path | None,
-    language: str | None,
-) -> None:
-    """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
-    from replywatch.cli_support import analyze_csv, format_analysis
-    from replywatch.sentiment import analyze as analyze_text
-
-    if input_path is not None:
-        if not column:
-            raise click.UsageError("--input needs --column")
-        try:
-            rows = analyze_csv(input_path, column, output, language_column=language_column)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
-        console.print(f"scored {rows:,} rows" + (f" -> {output}" if output else ""))
-        return
-    if text is None:
-        raise click.UsageError("give TEXT or --input FILE.csv --column NAME")
-    click.echo(format_analysis(analyze_text(text, language=language)))
 
 
 @click.command()

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -175,7 +176,7 @@ def test_every_report_command_refuses_a_mistyped_db(tmp_path):
     # Issue 27 item 7: `report outcomes` created a missing --db (and reported
     # nothing) where `report response-times` refused it; every report command
     # now opens the database the same way (commands/options.py report_options).
-    names = sorted(main.commands["report"].commands)
+    names = sorted(main.get_command(click.Context(main), "report").commands)
     assert {"outcomes", "response-times"} <= set(names)
     db_file = tmp_path / "never.db"
     for name in names:

@@ -6,9 +6,9 @@ import pytest
 from replywatch.cli_support import (
     OUTPUT_COLUMNS,
     analyze_csv,
-    format_analysis,
     neutralise_formula,
 )
+from replywatch.commands.analyze import format_analysis
 from replywatch.sentiment import analyze
 
 

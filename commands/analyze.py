@@ -1,0 +1,92 @@
+"""``replywatch analyze``: the sentiment and urgency of one text, or of a CSV column.
+
+Scripts and agents call it one text at a time, so this module imports only
+click at load time, and the command only the scorer (``replywatch.sentiment``)
+for one text: no store, no sqlite-utils, no rich, no pipeline (the CSV path
+imports what it needs itself). ``benchmarks/analyze_startup.py`` measures it
+against a one-line VADER script (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from replywatch.sentiment.analysis import Analysis
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score every row of this CSV file instead of TEXT.",
+)
+@click.option("--column", help="CSV column holding the text (with --input).")
+@click.option("--language-column", help="Optional CSV column with a language tag.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scored CSV here (default: standard output).",
+)
+@click.option("--language", type=click.Choice(["en", "pt"]), help="Skip language detection.")
+def analyze(
+    text: str | None,
+    input_path: Path | None,
+    column: str | None,
+    language_column: str | None,
+    output: Path | None,
+    language: str | None,
+) -> None:
+    """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
+    if input_path is not None:
+        _analyze_file(input_path, column, output, language_column)
+        return
+    if text is None:
+        raise click.UsageError("give TEXT or --input FILE.csv --column NAME")
+    from replywatch.sentiment import analyze as analyze_text
+
+    click.echo(format_analysis(analyze_text(text, language=language)))
+
+
+def _analyze_file(
+    input_path: Path, column: str | None, output: Path | None, language_column: str | None
+) -> None:
+    from replywatch.cli_support import analyze_csv
+    from replywatch.commands.options import console
+
+    if not column:
+        raise click.UsageError("--input needs --column")
+    try:
+        rows = analyze_csv(input_path, column, output, language_column=language_column)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"scored {rows:,} rows" + (f" -> {output}" if output else ""))
+
+
+def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
+    """Return a short multi-line, plain-text summary of `a` for the terminal.
+
+    The reasons read in the message's language when it is Portuguese, else in
+    `ui_language` (default: $REPLYWATCH_LANGUAGE, else English)."""
+    from replywatch.i18n import default_language
+    from replywatch.sentiment.reasons import display_language
+    from replywatch.sentiment.reasons import texts as reason_texts
+
+    flag = "URGENT" if a.urgent else "not urgent"
+    lines = [
+        f"language:  {a.language} ({a.language_source})",
+        f"sentiment: {a.label} ({a.compound:+.2f}, {a.scorer})",
+        f"urgency:   {a.urgency}/100 - {flag}",
+    ]
+    if a.reasons:
+        reader = display_language(a.language, ui_language or default_language())
+        lines.append("reasons:")
+        lines.extend(f"  - {r}" for r in reason_texts(a.reason_codes, reader))
+    if a.truncated:
+        lines.append("note: long text, only its beginning was analysed")
+    return "\n".join(lines)
