@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _commands(group: click.Group, prefix: str = "replywatch") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    # list_commands/get_command: the top-level group loads its commands lazily.
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         full = f"{prefix} {name}"
         if isinstance(command, click.Group):
             names += _commands(command, full)
