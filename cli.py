@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("serve", "demo"),
     "collect": ("collect", "collect"),
     "channels": ("collect", "channels_command"),
+    "webhooks": ("webhooks", "webhooks_group"),
     "hash-password": ("data", "hash_password_command"),
     "dashboard": ("serve", "dashboard"),
     "stats": ("reports", "stats"),

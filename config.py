@@ -190,7 +190,7 @@ def _brand(key: str, table: dict[str, Any], where: str) -> BrandConfig:
         raise ConfigError(
             f"{where}: [{prefix}]: brand keys are lower-case letters, digits, '-' or '_' (max 40)"
         )
-    watched = {c.name: c for c in registry.polled() if c.watch is not None}
+    watched = {c.name: c for c in registry.channels() if c.watch is not None}
     only(table, {"name", "timezone", *watched, *PASS_THROUGH_TABLES}, where, prefix)
     name = string(table.get("name", key), where, f"{prefix}.name")
     timezone = string(table.get("timezone", "UTC"), where, f"{prefix}.timezone")

@@ -205,6 +205,8 @@ class Channel:
     #: raises ValueError/LookupError with a one-line reason; the reader then
     #: takes ``encoding=`` too.
     check: Callable[[Path, str | None], None] | None = None
+    # -- a channel Meta's webhooks deliver (``replywatch webhooks serve``) --
+    webhook: bool = False
 
     @property
     def polled(self) -> bool:
@@ -227,11 +229,17 @@ class Channel:
                 values[cred.key] = str(value).strip()
         return Credentials(values, frozenset(c.key for c in self.credentials if c.secret))
 
+    @property
+    def kind(self) -> str:
+        """How messages arrive: "polled", "webhook", "polled + webhook" or "file import"."""
+        ways = [w for w, on in (("polled", self.polled), ("webhook", self.webhook)) if on]
+        return " + ".join(ways) or "file import"
+
     def describe(self) -> dict[str, str]:
         """What this channel is, as text (``replywatch channels``)."""
         return {
             "channel": f"{self.icon} {self.label} ({self.name})",
-            "kind": "polled" if self.polled else "file import",
+            "kind": self.kind,
             "config": f"[brands.<key>.{self.name}]" if self.watch else f"import {self.name} PATH",
             "credentials": ", ".join(c.env or f"[{self.name}] {c.key}" for c in self.credentials),
             "sources": ", ".join(s.pattern for s in self.sources) or (self.import_source or ""),
@@ -276,6 +284,11 @@ def channels() -> list[Channel]:
 def polled() -> list[Channel]:
     """The channels ``replywatch collect`` polls."""
     return [c for c in channels() if c.polled]
+
+
+def webhooks() -> list[Channel]:
+    """The channels ``replywatch webhooks serve`` receives."""
+    return [c for c in channels() if c.webhook]
 
 
 def importers() -> list[Channel]:

@@ -552,3 +552,53 @@ def m020_scrub_credentials(db: Database) -> None:
                     f"UPDATE {table} SET last_error = ? WHERE rowid = ?",
                     (_m020_scrub(error), rowid),
                 )
+
+
+@migrations()
+def m021_webhooks(db: Database) -> None:
+    """Real-time webhooks (``replywatch webhooks serve``): per channel delivery
+    statistics for the Sources page (``webhook_stats``); reactions, edits,
+    revokes and delivery statuses that refer to a stored message
+    (``message_events``, one row per event id: a retried delivery adds
+    nothing); and account events shown as alerts (``account_alerts``:
+    template reviews, account restrictions, number changes)."""
+    _run(
+        db,
+        """
+        CREATE TABLE webhook_stats (
+            channel TEXT PRIMARY KEY,
+            deliveries INTEGER NOT NULL DEFAULT 0,
+            last_delivery_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure_at TEXT,
+            last_error TEXT,
+            signature_rejections INTEGER NOT NULL DEFAULT 0,
+            last_rejection_at TEXT
+        );
+        CREATE TABLE message_events (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            event_key TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            thread_ref TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('reaction', 'edit', 'revoke', 'status')),
+            value TEXT NOT NULL DEFAULT '',
+            detail TEXT,
+            at INTEGER NOT NULL,
+            UNIQUE (platform, event_key)
+        );
+        CREATE INDEX idx_message_events_target ON message_events (platform, target_id);
+        CREATE INDEX idx_message_events_thread ON message_events (platform, thread_ref, kind)
+            WHERE thread_ref IS NOT NULL;
+        CREATE TABLE account_alerts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            account TEXT,
+            field TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            received_at TEXT NOT NULL,
+            alert_key TEXT NOT NULL UNIQUE
+        )
+        """,
+    )

@@ -28,6 +28,7 @@ from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
 from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.store.webhooks import failed_deliveries, message_annotations
 
 #: Statuses that mean "still waiting for us" (the default queue).
 WAITING_STATUSES = ("new", "open")
@@ -57,6 +58,17 @@ _URGENT = f"""CASE WHEN c.awaiting_since IS NULL THEN 0
     WHEN c.current_urgency IS NOT NULL THEN c.current_urgent
     ELSE EXISTS (SELECT 1 {_TURN} AND s.urgent = 1) END"""
 _PROBABLY_RESOLVED = PROBABLY_RESOLVED.replace("closing_", "c.closing_")
+#: Meta's customer-service window: a business may answer a WhatsApp, Messenger
+#: or Instagram direct conversation with free text only within 24 hours of the
+#: customer's last message; after that only a paid, pre-approved template.
+SERVICE_WINDOW_SECONDS = 24 * 3600
+WINDOW_PLATFORMS = ("whatsapp", "facebook", "instagram")
+#: "Window closing": less than this left (and not closed yet).
+WINDOW_CLOSING_SECONDS = 4 * 3600
+_HAS_WINDOW = (
+    f"c.channel = 'private' AND c.platform IN ({', '.join(repr(p) for p in WINDOW_PLATFORMS)})"
+    " AND c.last_customer_at IS NOT NULL"
+)
 #: Queue views: conversations waiting for the brand, or those whose customer
 #: said thanks / "solved" after a brand reply (not waiting; close or reopen).
 VIEWS = ("waiting", "probably_resolved")
@@ -75,6 +87,23 @@ class QueueFilter:
     language: str | None = None
     search: str | None = None
     view: str = "waiting"
+    #: Only conversations whose 24-hour window closes within
+    #: WINDOW_CLOSING_SECONDS of ``now`` (unix seconds; None: the clock).
+    window_closing: bool = False
+    now: int | None = None
+
+
+def window_ends_at(row: dict[str, Any]) -> int | None:
+    """When the 24-hour customer-service window of a conversation row
+    (``platform``, ``channel``, ``last_customer_at``) closes, or None for a
+    conversation without one (public comments, X, Reddit)."""
+    if (
+        row.get("channel") != "private"
+        or row.get("platform") not in WINDOW_PLATFORMS
+        or row.get("last_customer_at") is None
+    ):
+        return None
+    return int(row["last_customer_at"]) + SERVICE_WINDOW_SECONDS
 
 
 def fts_literal(text: str) -> str:
@@ -115,6 +144,13 @@ def _where(flt: QueueFilter, search_query: str | None) -> tuple[str, list[Any]]:
         params.append(flt.assignee)
     if flt.urgent_only:
         clauses.append(_URGENT)
+    if flt.window_closing:
+        now = int(time.time() if flt.now is None else flt.now)
+        clauses.append(
+            f"{_HAS_WINDOW} AND c.last_customer_at + {SERVICE_WINDOW_SECONDS} > ? "
+            f"AND c.last_customer_at + {SERVICE_WINDOW_SECONDS} <= ?"
+        )
+        params += [now, now + WINDOW_CLOSING_SECONDS]
     if flt.language:
         clauses.append(
             """EXISTS (SELECT 1 FROM messages m LEFT JOIN scores s ON s.message_id = m.id
@@ -284,7 +320,7 @@ def queue(
                        c.first_response_at, c.status_changed_at,
                        {_URGENCY} AS urgency, {_URGENT} AS urgent,
                        {time_points} AS time_points, coalesce(c.max_urgency, 0),
-                       c.closing_message_id{extra}
+                       c.closing_message_id, c.last_customer_at{extra}
                 FROM conversations c WHERE {where}
                 ORDER BY urgency + time_points DESC, c.awaiting_since IS NULL,
                          c.awaiting_since, c.id
@@ -314,6 +350,7 @@ def queue(
         "time_points",
         "peak_urgency",
         "closing_message_id",
+        "last_customer_at",
         *optional,
     ]
     result = []
@@ -324,6 +361,7 @@ def queue(
         row["urgency"] = int(row["urgency"] or 0)
         row["time_points"] = int(row["time_points"] or 0)
         row["priority"] = row["urgency"] + row["time_points"]
+        row["window_ends_at"] = window_ends_at(row)
         row["waiting_seconds"] = (
             max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None
         )
@@ -683,22 +721,18 @@ def conversation_detail(db: Database, conversation_id: int, *, limit: int = 100)
     """The messages (oldest first, at most ``limit``), notes and audit trail of
     one conversation. Raises ``ValueError`` for an unknown id."""
     _existing(db, [conversation_id])
-    messages = [
-        dict(
-            zip(
-                ("id", "created_ts", "direction", "author", "text", "url", "label", "urgency"),
-                r,
-                strict=True,
-            )
-        )
-        for r in db.execute(
-            """SELECT m.id, m.created_ts, m.direction, coalesce(m.author_name, m.author_handle),
-                      m.text, m.url, s.label, s.urgency
-               FROM messages m LEFT JOIN scores s ON s.message_id = m.id
-               WHERE m.conversation_id = ? ORDER BY m.created_ts, m.id LIMIT ?""",
-            (conversation_id, limit),
-        )
-    ]
+    columns = ("id", "created_ts", "direction", "author", "text", "url", "label", "urgency")
+    found = db.execute(
+        """SELECT m.id, m.created_ts, m.direction, coalesce(m.author_name, m.author_handle),
+                  m.text, m.url, s.label, s.urgency, m.platform, m.external_id, m.thread_ref
+           FROM messages m LEFT JOIN scores s ON s.message_id = m.id
+           WHERE m.conversation_id = ? ORDER BY m.created_ts, m.id LIMIT ?""",
+        (conversation_id, limit),
+    ).fetchall()
+    messages = [dict(zip(columns, r[:8], strict=True)) for r in found]
+    events, failed = _events_of(db, found)
+    for message, row in zip(messages, found, strict=True):
+        message["events"] = events.get(row[9], {})
     notes = [
         dict(zip(("at", "author", "text"), r, strict=True))
         for r in db.execute(
@@ -715,7 +749,20 @@ def conversation_detail(db: Database, conversation_id: int, *, limit: int = 100)
             (conversation_id,),
         )
     ]
-    return {"messages": messages, "notes": notes, "audit": audit}
+    return {"messages": messages, "notes": notes, "audit": audit, "failed_delivery": failed}
+
+
+def _events_of(db: Database, found: list[tuple]) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Reactions, edits, revokes and delivery states of a conversation's
+    messages (webhook events), and the error of a failed delivery in its
+    thread (a brand message that never reached the customer), if any."""
+    if not found:
+        return {}, None
+    platform = found[0][8]
+    events = message_annotations(db, platform, [r[9] for r in found])
+    failures = failed_deliveries(db, platform, {r[10] for r in found if r[10]})
+    failed = next(iter(failures.values()), None) if failures else None
+    return events, failed
 
 
 def assignees(db: Database) -> list[str]:

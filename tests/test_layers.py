@@ -80,6 +80,8 @@ def test_the_contracts_hold_on_the_repository():
         ("metrics/engine.py", "import streamlit", "Only dashboard.py and views/ import Streamlit"),
         ("views/admin.py", "import requests", "Only collectors/ import the platform API"),
         ("notify/format.py", "import httpx", "Only collectors/ import the platform API"),
+        ("views/sources.py", "import starlette", "Only collectors/ import the HTTP server stack"),
+        ("cli.py", "import uvicorn", "Only collectors/ import the HTTP server stack"),
     ],
 )
 def test_a_deliberate_violation_fails(tmp_path, module, bad_import, contract):

@@ -7,6 +7,7 @@ import streamlit as st
 
 from replywatch.collectors import registry
 from replywatch.store import sources
+from replywatch.store import webhooks as store_webhooks
 from replywatch.views import _common as common
 from replywatch.views.i18n import N_, _, labels, number
 
@@ -61,6 +62,8 @@ HEADERS = (
     N_("received_at"),
     N_("error"),
     N_("payload"),
+    N_("event"),
+    N_("summary"),
 )
 
 
@@ -146,6 +149,74 @@ else:
             "last error": st.column_config.TextColumn(_("last error"), width="large"),
         },
     )
+
+
+def _webhook_channel(name: str) -> str:
+    if name == store_webhooks.ENDPOINT:
+        return _("Meta endpoint (unsigned or unreadable POSTs)")
+    channel = registry.for_source(name)
+    return f"{channel.icon} {channel.label}" if channel else name
+
+
+WEBHOOK_HEADERS = (
+    N_("deliveries"),
+    N_("last delivery (UTC)"),
+    N_("failures"),
+    N_("last failure (UTC)"),
+    N_("signature rejections"),
+    N_("last rejection (UTC)"),
+)
+
+st.subheader(_("Webhooks"))
+webhook_rows = store_webhooks.webhook_stats(db)
+if not webhook_rows:
+    st.caption(
+        _(
+            "No webhook delivery yet. WhatsApp (and real-time Facebook / Instagram) "
+            "arrive through `replywatch webhooks serve`: see docs/channels/whatsapp.md."
+        )
+    )
+else:
+    frame = pd.DataFrame(
+        [
+            {
+                "channel": _webhook_channel(r["channel"]),
+                "deliveries": r["deliveries"],
+                "last delivery (UTC)": r["last_delivery_at"] or "",
+                "failures": r["failures"],
+                "last failure (UTC)": r["last_failure_at"] or "",
+                "last error": r["last_error"] or "",
+                "signature rejections": r["signature_rejections"],
+                "last rejection (UTC)": r["last_rejection_at"] or "",
+            }
+            for r in webhook_rows
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            **{c: st.column_config.Column(_(c)) for c in frame.columns},
+            "last error": st.column_config.TextColumn(_("last error"), width="large"),
+        },
+    )
+    alerts = store_webhooks.account_alerts(db, limit=20)
+    if alerts:
+        st.caption(_("Account alerts (templates, account status, number changes), newest first"))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "channel": _webhook_channel(a["channel"]),
+                        "event": a["field"],
+                        "summary": a["summary"],
+                        "received_at": a["received_at"],
+                    }
+                    for a in alerts
+                ]
+            ).rename(columns=lambda c: _(c)),
+            hide_index=True,
+        )
 
 st.subheader(_("Dead letters"))
 if not counts:

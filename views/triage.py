@@ -85,14 +85,23 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         format_func=labels({None: everything}),
         key="tri_language",
     )
-    cols = st.columns([4, 1, 2])
+    cols = st.columns([4, 1, 1, 2])
     search = cols[0].text_input(
         _("Search text or author"),
         key="tri_search",
         placeholder=_('e.g. refund, "order 123", @someone'),
     )
     urgent = cols[1].toggle(_("Urgent only"), key="tri_urgent")
-    view = cols[2].radio(
+    closing = cols[2].toggle(
+        _("Window closing"),
+        key="tri_window",
+        help=_(
+            "WhatsApp, Messenger and Instagram direct conversations whose 24-hour window "
+            "closes within {hours} hours: after it, only a paid, pre-approved template "
+            "can reach the customer."
+        ).format(hours=store_triage.WINDOW_CLOSING_SECONDS // 3600),
+    )
+    view = cols[3].radio(
         _("Show"),
         list(store_triage.VIEWS),
         format_func=labels({v: _(label) for v, label in VIEW_LABELS.items()}),
@@ -113,6 +122,7 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         language=language,
         search=search or None,
         view=view,
+        window_closing=closing,
     )
 
 
@@ -263,7 +273,11 @@ HEADERS = (
     N_("action"),
     N_("actor"),
     N_("detail"),
+    N_("24h window"),
+    N_("events"),
 )
+#: WhatsApp delivery states of a brand message (shown translated).
+DELIVERY_STATES = (N_("sent"), N_("delivered"), N_("read"), N_("played"), N_("failed"))
 
 
 def _headers(frame: pd.DataFrame) -> dict:
@@ -274,6 +288,16 @@ def _headers(frame: pd.DataFrame) -> dict:
 def _sla_label(row: dict, now: int) -> str | None:
     state = sla_state(row, now)
     return state.replace("_", " ") if isinstance(state, str) else state
+
+
+def _window(row: dict, now: int) -> str:
+    """Time left to answer with free text (WhatsApp, Messenger, Instagram DMs)."""
+    ends = row.get("window_ends_at")
+    if ends is None or row["status"] not in ("new", "open"):
+        return ""
+    if ends <= now:
+        return _("closed: template only")
+    return _("{duration} left").format(duration=common.duration(ends - now))
 
 
 def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
@@ -288,6 +312,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
                 "SLA": _(sla) if sla else "",
                 "waiting": common.duration(r["waiting_seconds"]),
+                "24h window": _window(r, now),
                 "customer": r.get("author_name") or r.get("customer_handle") or "",
                 "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
                 "lang": r.get("language") or "",
@@ -517,6 +542,20 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
         _detail(chosen[0], tz, rows)
 
 
+def _events(events: dict) -> str:
+    """A message's reactions, edits, deletion and delivery state, as text."""
+    parts = []
+    if events.get("reaction"):
+        parts.append(_("reaction {emoji}").format(emoji=events["reaction"]))
+    if "edited" in events:
+        parts.append(_("edited: {text}").format(text=events["edited"]))
+    if events.get("revoked"):
+        parts.append(_("deleted by its author"))
+    if events.get("status"):
+        parts.append(_(events["status"]))
+    return " · ".join(parts)
+
+
 def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
     """Messages, notes and audit trail of one conversation, as inert text."""
     try:
@@ -530,6 +569,12 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         latest = next(
             (m for m in reversed(detail["messages"]) if m["direction"] == "inbound"), None
         )
+        if detail["failed_delivery"] is not None:
+            st.error(
+                _("A message to this customer was not delivered: {error}").format(
+                    error=detail["failed_delivery"] or _("no reason given")
+                )
+            )
         if latest:
             st.caption(_("Latest customer message (plain text)"))
             st.text(latest["text"])
@@ -540,6 +585,7 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
                     "from": _(m["direction"]),
                     "author": m["author"] or "",
                     "text": m["text"],
+                    "events": _events(m["events"]),
                     "sentiment": _(m["label"]) if m["label"] else "",
                     "urgency": m["urgency"],
                 }

@@ -31,6 +31,16 @@ CREDENTIALS_HELP = (
 )
 
 
+#: What ``replywatch webhooks serve`` reads: the app secret that signs every
+#: delivery (X-Hub-Signature-256) and the token Meta's subscription handshake
+#: echoes (chosen by the shop, typed in the app's webhook settings).
+WEBHOOK_CREDENTIALS = (
+    Credential("app_secret", "META_APP_SECRET"),
+    Credential("verify_token", "META_VERIFY_TOKEN"),
+)
+WEBHOOK_CREDENTIALS_HELP = "Set META_APP_SECRET and META_VERIFY_TOKEN"
+
+
 def usable(found: Any) -> bool:
     """Some token is configured."""
     return "access_token" in found or "page_tokens" in found

@@ -1,0 +1,309 @@
+"""The webhook receiver: one endpoint, ``/webhooks/meta``, for WhatsApp,
+Facebook Pages and Instagram (``replywatch webhooks serve``).
+
+* ``GET``: Meta's subscription handshake. ``hub.mode=subscribe`` and
+  ``hub.verify_token`` equal to ``META_VERIFY_TOKEN`` answer ``hub.challenge``;
+  anything else is 403.
+* ``POST``: the body (at most 3 MB, else 413) must carry
+  ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body keyed with
+  META_APP_SECRET>``, checked in constant time before anything is parsed; a
+  missing or wrong one is 403, stores nothing and counts as a signature
+  rejection. A signed delivery is parsed and stored in ONE transaction
+  (messages through the injected ``ingest``, events, alerts, the channel's
+  delivery count) and answered 200 only after that transaction commits. A
+  crash before the commit leaves nothing and Meta retries; a retry after it
+  changes nothing (messages are unique on their platform id, events and
+  alerts on their key). What cannot be read is dead-lettered and still
+  answered 200: a retry would not make it readable.
+* ``GET /healthz``: 200 when the store answers, 503 otherwise.
+
+Every write goes through one worker thread that owns the SQLite connection,
+so deliveries are stored one at a time in arrival order. Nothing secret is
+logged: no bodies, no query strings (uvicorn's access log is off; the
+handshake's query carries the verify token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from replywatch.collectors import whatsapp
+from replywatch.collectors.base import Rejected
+from replywatch.store.db import open_database, transaction
+from replywatch.store.webhooks import (
+    ENDPOINT,
+    add_alerts,
+    add_events,
+    record_delivery,
+    record_rejection,
+)
+
+#: Meta's deliveries are small; anything larger is refused before it is read whole.
+MAX_BODY_BYTES = 3 * 1024 * 1024
+PATH = "/webhooks/meta"
+SIGNATURE_HEADER = "x-hub-signature-256"
+_log = logging.getLogger("replywatch.webhooks")
+
+#: ``object`` of a delivery -> (channel, parser). A parser takes the body and
+#: that channel's ``{account id: brand key}`` and returns a ``whatsapp.Parsed``.
+Parser = Callable[[Any, Mapping[str, str]], "whatsapp.Parsed"]
+PARSERS: dict[str, tuple[str, Parser]] = {
+    whatsapp.OBJECT: ("whatsapp", whatsapp.parse_delivery),
+}
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """True when ``header`` is ``sha256=`` + the HMAC-SHA256 of ``body`` keyed
+    with ``secret`` (constant-time comparison)."""
+    if not header or not secret:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().lower().encode("utf-8", "replace"))
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value Meta sends for ``body`` (tests, benchmark)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Outcome:
+    """What storing one delivery did."""
+
+    channel: str
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    events: int = 0
+    alerts: int = 0
+
+
+@dataclass
+class DeliveryStore:
+    """Parses and stores deliveries in one worker thread that owns the
+    connection. ``accounts`` maps each channel to ``{account id: brand}``;
+    ``ingest`` is ``pipeline.ingest`` (this layer may not import it)."""
+
+    db_path: Path | str | None
+    accounts: Mapping[str, Mapping[str, str]]
+    ingest: Callable[..., Any]
+    _db: Any = None
+    _executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-webhooks")
+    )
+
+    def _conn(self):
+        if self._db is None:
+            self._db = open_database(self.db_path)
+        return self._db
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run ``function(*args)`` in the worker thread and wait for it."""
+        return await asyncio.wrap_future(self._executor.submit(function, *args))
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run ``function(*args)`` in the worker thread and block for its result."""
+        return self._executor.submit(function, *args).result()
+
+    def close(self) -> None:
+        """Stop the worker and close the connection."""
+        self._executor.submit(self._close).result()
+        self._executor.shutdown()
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def health(self) -> bool:
+        """True when the store answers a query."""
+        self._conn().execute("SELECT 1").fetchone()
+        return True
+
+    def rejection(self) -> None:
+        """Count a POST refused for its signature."""
+        db = self._conn()
+        with transaction(db):
+            record_rejection(db)
+
+    def store(self, body: bytes) -> Outcome:
+        """Parse ``body`` (a signed delivery) and store all of it in one
+        transaction; raises only when the store itself fails (then nothing
+        of it is stored and the caller answers 500: Meta retries)."""
+        db = self._conn()
+        try:
+            payload = json.loads(body)
+        except ValueError as exc:  # also UnicodeDecodeError
+            return self._unreadable(db, body, f"not JSON: {exc}")
+        kind = payload.get("object") if isinstance(payload, dict) else None
+        if kind not in PARSERS:
+            return self._unreadable(db, body, f"unknown object {str(kind)[:60]!r}")
+        channel, parse = PARSERS[kind]
+        parsed = parse(payload, self.accounts.get(channel, {}))
+        outcome = Outcome(channel)
+        with transaction(db):
+            for source, messages, rejected in _by_source(parsed):
+                result = self.ingest(db, messages, source=source, rejected=rejected)
+                outcome.inserted += result.inserted
+                outcome.duplicates += result.duplicates
+                outcome.rejected += result.rejected
+            outcome.events = add_events(db, parsed.events)
+            outcome.alerts = add_alerts(db, parsed.alerts)
+            error = parsed.rejected[0][1].error if parsed.rejected else None
+            record_delivery(db, channel, ok=not outcome.rejected, error=error)
+        return outcome
+
+    def _unreadable(self, db, body: bytes, error: str) -> Outcome:
+        with transaction(db):
+            self.ingest(db, [], source=f"{ENDPOINT}:webhook", rejected=[Rejected(body, error)])
+            record_delivery(db, ENDPOINT, ok=False, error=error)
+        return Outcome(ENDPOINT, rejected=1)
+
+
+def _by_source(parsed: whatsapp.Parsed) -> list[tuple[str, list, list[Rejected]]]:
+    groups: dict[str, tuple[list, list[Rejected]]] = {}
+    for message in parsed.messages:
+        groups.setdefault(message.source, ([], []))[0].append(message)
+    for source, rejected in parsed.rejected:
+        groups.setdefault(source, ([], []))[1].append(rejected)
+    return [(source, messages, rejected) for source, (messages, rejected) in groups.items()]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The two values the receiver needs (never logged, never stored)."""
+
+    app_secret: str
+    verify_token: str
+
+    def __repr__(self) -> str:
+        return "Secrets(***)"
+
+
+def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BODY_BYTES):
+    """The ASGI application (Starlette)."""
+
+    async def handshake(request: Request) -> Response:
+        params = request.query_params
+        token = params.get("hub.verify_token") or ""
+        if params.get("hub.mode") == "subscribe" and hmac.compare_digest(
+            token.encode("utf-8", "replace"), secrets.verify_token.encode()
+        ):
+            _log.info("webhook subscription verified")
+            return PlainTextResponse(params.get("hub.challenge", "")[:200])
+        _log.warning("webhook handshake refused (wrong mode or verify token)")
+        return PlainTextResponse("forbidden", status_code=403)
+
+    async def receive(request: Request) -> Response:
+        body = await _read_capped(request, max_body)
+        if body is None:
+            _log.warning("delivery refused: body over %d bytes", max_body)
+            return PlainTextResponse("payload too large", status_code=413)
+        if not signature_ok(secrets.app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            _log.warning("delivery refused: missing or wrong X-Hub-Signature-256")
+            await store.run(store.rejection)
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            outcome = await store.run(store.store, body)
+        except Exception as exc:  # noqa: BLE001 - answered 500: Meta retries
+            _log.error("delivery not stored (Meta will retry): %s", type(exc).__name__)
+            return PlainTextResponse("not stored", status_code=500)
+        _log.info(
+            "%s delivery: %d new, %d known, %d rejected, %d events, %d alerts",
+            outcome.channel,
+            outcome.inserted,
+            outcome.duplicates,
+            outcome.rejected,
+            outcome.events,
+            outcome.alerts,
+        )
+        return PlainTextResponse("ok")
+
+    async def health(request: Request) -> Response:
+        try:
+            await store.run(store.health)
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            return JSONResponse({"status": "error", "error": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await store.run(store.health)  # open and migrate the store before the first delivery
+        yield
+
+    return Starlette(
+        lifespan=lifespan,
+        routes=[
+            Route(PATH, handshake, methods=["GET"]),
+            Route(PATH, receive, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+    )
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is (or says it is) longer than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def brand_accounts(config: Any) -> dict[str, dict[str, str]]:
+    """``{channel: {account id: brand key}}`` of every webhook channel in
+    ``config`` (the business number of WhatsApp, the page of Facebook, the
+    account of Instagram)."""
+    from replywatch.collectors import registry
+
+    found: dict[str, dict[str, str]] = {}
+    for channel in registry.webhooks():
+        for brand in config.brands:
+            watch = brand.watch(channel.name)
+            for handle, account_id in channel.accounts(watch) if watch else []:
+                found.setdefault(channel.name, {})[str(account_id or handle)] = brand.key
+    return found
+
+
+def serve(
+    store: DeliveryStore, secrets: Secrets, *, host: str = "127.0.0.1", port: int = 8787
+) -> None:
+    """Run the receiver until interrupted (uvicorn, access log off)."""
+    import uvicorn
+
+    if not _log.handlers:  # one line per delivery, beside uvicorn's own lines
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        _log.addHandler(handler)
+        _log.setLevel(logging.INFO)
+    try:
+        uvicorn.run(
+            create_app(store, secrets),
+            host=host,
+            port=port,
+            access_log=False,
+            log_level="info",
+            server_header=False,
+        )
+    finally:
+        store.close()

@@ -1,0 +1,211 @@
+"""What real-time webhooks store besides messages: events that refer to a
+stored message (reactions, edits, revokes, delivery statuses), account alerts
+and per channel delivery statistics (the Sources page).
+
+Every write here is idempotent, so a delivery Meta retries (it does, for any
+POST not answered 200) changes nothing the second time: events and alerts
+are unique on their key, and statistics count deliveries, not messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from replywatch.store.timeutil import iso_utc, utc_now
+
+#: Kinds of :class:`MessageEvent`.
+EVENT_KINDS = ("reaction", "edit", "revoke", "status")
+#: The row of ``webhook_stats`` for what cannot be told apart by channel: a
+#: POST whose signature is wrong is never parsed, so its channel is unknown.
+ENDPOINT = "meta"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """Something that happened to a message stored (or to be stored) under
+    ``(platform, target_id)``: a reaction (``value`` = emoji, "" when taken
+    back), an edit (``value`` = the new text), a revoke, or a delivery
+    ``status`` (sent, delivered, read, played, failed; ``detail`` = the error).
+    ``event_key`` identifies it (a retried delivery stores it once);
+    ``thread_ref`` is the conversation's thread, so a failed delivery shows on
+    the conversation even when the message itself is not stored."""
+
+    platform: str
+    event_key: str
+    target_id: str
+    kind: str
+    at: int
+    value: str = ""
+    detail: str | None = None
+    thread_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountAlert:
+    """An account-level event of a channel (a template approved or rejected, the
+    account restricted, a customer's number changed): shown on the Sources
+    page, never a conversation. ``payload`` (JSON-able) makes its key."""
+
+    channel: str
+    field: str
+    summary: str
+    at: int
+    account: str | None = None
+    payload: Any = None
+
+    def key(self) -> str:
+        """The de-duplication key: the channel, field and whole payload."""
+        text = json.dumps([self.channel, self.field, self.payload], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def add_events(db: Database, events: Iterable[MessageEvent]) -> int:
+    """Store ``events`` (known keys are skipped). Returns how many were new."""
+    added = 0
+    for e in events:
+        cursor = db.conn.execute(
+            "INSERT INTO message_events (platform, event_key, target_id, thread_ref, kind, "
+            "value, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, event_key) DO NOTHING",
+            (e.platform, e.event_key, e.target_id, e.thread_ref, e.kind, e.value, e.detail, e.at),
+        )
+        added += cursor.rowcount
+    return added
+
+
+def add_alerts(db: Database, alerts: Iterable[AccountAlert]) -> int:
+    """Store account ``alerts`` (known ones are skipped). Returns how many were new."""
+    added = 0
+    now = iso_utc(utc_now())
+    for a in alerts:
+        cursor = db.conn.execute(
+            "INSERT INTO account_alerts (channel, account, field, summary, at, received_at, "
+            "alert_key) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_key) DO NOTHING",
+            (a.channel, a.account, a.field, a.summary[:500], a.at, now, a.key()),
+        )
+        added += cursor.rowcount
+    return added
+
+
+def record_delivery(db: Database, channel: str, *, ok: bool, error: str | None = None) -> None:
+    """Count one delivery of ``channel`` (``ok=False``: it could not be
+    stored, or held items that were dead-lettered; ``error`` says why)."""
+    now = iso_utc(utc_now())
+    db.conn.execute(
+        """INSERT INTO webhook_stats (channel, deliveries, last_delivery_at, failures,
+               last_failure_at, last_error)
+           VALUES (:channel, 1, :now, :failed, CASE WHEN :failed THEN :now END, :error)
+           ON CONFLICT (channel) DO UPDATE SET
+               deliveries = deliveries + 1,
+               last_delivery_at = :now,
+               failures = failures + :failed,
+               last_failure_at = CASE WHEN :failed THEN :now ELSE last_failure_at END,
+               last_error = CASE WHEN :failed THEN :error ELSE last_error END""",
+        {"channel": channel, "now": now, "failed": 0 if ok else 1, "error": error},
+    )
+
+
+def record_rejection(db: Database, channel: str = ENDPOINT) -> None:
+    """Count one POST refused for its signature (nothing of it is stored)."""
+    now = iso_utc(utc_now())
+    db.conn.execute(
+        """INSERT INTO webhook_stats (channel, signature_rejections, last_rejection_at)
+           VALUES (?, 1, ?)
+           ON CONFLICT (channel) DO UPDATE SET
+               signature_rejections = signature_rejections + 1,
+               last_rejection_at = excluded.last_rejection_at""",
+        (channel, now),
+    )
+
+
+def webhook_stats(db: Database) -> list[dict[str, Any]]:
+    """One row per channel that received a delivery (and ``meta`` for
+    signature rejections), for the Sources page."""
+    columns = (
+        "channel",
+        "deliveries",
+        "last_delivery_at",
+        "failures",
+        "last_failure_at",
+        "last_error",
+        "signature_rejections",
+        "last_rejection_at",
+    )
+    return [
+        dict(zip(columns, row, strict=True))
+        for row in db.execute(f"SELECT {', '.join(columns)} FROM webhook_stats ORDER BY channel")
+    ]
+
+
+def account_alerts(db: Database, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest account alerts, newest first."""
+    columns = ("channel", "account", "field", "summary", "at", "received_at")
+    return [
+        dict(zip(columns, row, strict=True))
+        for row in db.execute(
+            f"SELECT {', '.join(columns)} FROM account_alerts ORDER BY at DESC, id DESC LIMIT ?",
+            (max(1, min(int(limit), 500)),),
+        )
+    ]
+
+
+def message_annotations(
+    db: Database, platform: str, external_ids: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """What the events say about each of ``external_ids``: ``reaction`` (the
+    latest emoji; absent when taken back), ``edited`` (the latest text),
+    ``revoked`` (True) and ``status`` / ``status_error`` (the latest delivery
+    state, a failure winning over a later read)."""
+    ids = list(dict.fromkeys(external_ids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            f"""SELECT target_id, kind, value, detail FROM message_events
+                WHERE platform = ? AND target_id IN ({", ".join("?" * len(chunk))})
+                ORDER BY at, id""",
+            [platform, *chunk],
+        ).fetchall()
+        for target, kind, value, detail in rows:
+            _annotate(found.setdefault(target, {}), kind, value, detail)
+    return found
+
+
+def _annotate(note: dict[str, Any], kind: str, value: str, detail: str | None) -> None:
+    if kind == "reaction":
+        if value:
+            note["reaction"] = value
+        else:
+            note.pop("reaction", None)
+    elif kind == "edit":
+        note["edited"] = value
+    elif kind == "revoke":
+        note["revoked"] = True
+    elif kind == "status" and note.get("status") != "failed":
+        note["status"] = value
+        if detail:
+            note["status_error"] = detail
+
+
+def failed_deliveries(db: Database, platform: str, thread_refs: Iterable[str]) -> dict[str, str]:
+    """``thread_ref -> error`` of the latest failed delivery of each thread
+    (a brand message that never reached the customer)."""
+    refs = list(dict.fromkeys(r for r in thread_refs if r))
+    found: dict[str, str] = {}
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        for ref, detail in db.execute(
+            f"""SELECT thread_ref, coalesce(detail, '') FROM message_events
+                WHERE platform = ? AND kind = 'status' AND value = 'failed'
+                  AND thread_ref IN ({", ".join("?" * len(chunk))})
+                ORDER BY at, id""",
+            [platform, *chunk],
+        ):
+            found[ref] = detail
+    return found
