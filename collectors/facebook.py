@@ -55,14 +55,18 @@ from replywatch.store.timeutil import utc_now
 PLATFORM = "facebook"
 LABEL, ICON = "Facebook", ":material/thumb_up:"
 
+# What each request asks for: only what the parsers read (tests/
+# test_requested_fields.py removes each field in turn and sees the stored
+# messages change; ``id`` is returned whatever the list says). The feed's
+# comment count (``summary``) decides which posts' comments are read again.
 FEED_FIELDS = (
-    "id,message,created_time,updated_time,from{id,name},permalink_url,"
+    "id,message,created_time,from{id,name},permalink_url,"
     "comments.filter(stream).limit(0).summary(true)"
 )
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url"
 TAGGED_FIELDS = "id,message,created_time,from{id,name},permalink_url"
-MESSAGE_FIELDS = "id,created_time,from,to,message"
-CONVERSATION_FIELDS = f"id,updated_time,link,messages.limit(25){{{MESSAGE_FIELDS}}}"
+MESSAGE_FIELDS = "id,created_time,from,message"
+CONVERSATION_FIELDS = f"id,updated_time,messages.limit(25){{{MESSAGE_FIELDS}}}"
 
 
 @dataclass

@@ -49,10 +49,15 @@ from replywatch.store.timeutil import utc_now
 PLATFORM = "instagram"
 LABEL, ICON = "Instagram", ":material/photo_camera:"
 
-MEDIA_FIELDS = "id,caption,timestamp,permalink,username,comments_count,media_type"
-_COMMENT = "id,text,timestamp,username,from{id,username},parent_id"
+# Only what the parsers read (see facebook.py). A media's ``comments_count``
+# decides whether its comments are read again; its ``timestamp`` keeps it
+# inside the look-back window. A reply's parent is the comment it is nested
+# in. ``username`` and ``from{username}`` name the same author twice on
+# purpose: either one attributes the comment if Meta leaves the other out.
+MEDIA_FIELDS = "id,timestamp,permalink,comments_count"
+_COMMENT = "id,text,timestamp,username,from{id,username}"
 COMMENT_FIELDS = f"{_COMMENT},replies{{{_COMMENT}}}"
-TAGGED_FIELDS = "id,caption,timestamp,permalink,username,comments_count"
+TAGGED_FIELDS = "id,caption,timestamp,permalink,username"
 
 
 @dataclass

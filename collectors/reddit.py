@@ -56,6 +56,12 @@ from replywatch.store.timeutil import utc_now
 PLATFORM = "reddit"
 REDDIT = "https://www.reddit.com"
 _KIND_OF = {Comment: "t1", Submission: "t3", Message: "t4"}
+#: How a subreddit search asks. ``sort="new"``: the cursor reads a listing
+#: down to the newest item already stored, so it must come newest first
+#: (praw's default is relevance). ``syntax`` and ``time_filter`` are praw's
+#: defaults, stated so a change of praw's defaults cannot change the query.
+#: Reddit has no field selection: every listing returns whole objects.
+SEARCH_PARAMS = {"sort": "new", "syntax": "lucene", "time_filter": "all"}
 
 logging.getLogger("prawcore").setLevel(logging.INFO)
 
@@ -281,7 +287,7 @@ class RedditCollector:
                             brand,
                             "post",
                             lambda limit, sub=sub, query=query: self.reddit.subreddit(sub).search(
-                                query, sort="new", syntax="lucene", time_filter="all", limit=limit
+                                query, limit=limit, **SEARCH_PARAMS
                             ),
                         )
                     )

@@ -60,12 +60,16 @@ from replywatch.store.timeutil import utc_now
 
 PLATFORM = "x"
 USAGE_SOURCE = "x:usage"
-TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id",
-                "referenced_tweets", "lang", "public_metrics"]  # fmt: skip
-USER_FIELDS = ["username", "name", "public_metrics", "verified"]
-EXPANSIONS = ["author_id"]
-DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id",
-                   "dm_conversation_id", "referenced_tweets", "participant_ids"]  # fmt: skip
+# What each request asks for: only what the parsers read (tests/
+# test_requested_fields.py removes each entry in turn and sees the stored
+# messages change). A tweet's id and text, a user's id, name and username and
+# a DM event's id, event_type and text are X's default fields: listed where
+# the parser reads them, returned whatever the list says.
+TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang"]
+USER_FIELDS = ["username", "name", "public_metrics"]  # public_metrics: followers
+EXPANSIONS = ["author_id"]  # the author's user object (handle, name, followers)
+DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "sender_id", "dm_conversation_id"]
+DM_EXPANSIONS = ["sender_id"]
 #: X's cursors: tweets are read down to ``since_id`` (X filters them), DM
 #: events down to ``last_id`` (the pager filters them).
 SINCE_ID, LAST_ID = Mark("since_id"), Mark("last_id")
@@ -610,7 +614,7 @@ class XCollector:
                 count_reads=self.settings.page_size,
                 event_types=["MessageCreate"],
                 dm_event_fields=DM_EVENT_FIELDS,
-                expansions=["sender_id"],
+                expansions=DM_EXPANSIONS,
                 user_fields=USER_FIELDS,
                 max_results=self.settings.page_size,
                 pagination_token=token,

@@ -3,11 +3,14 @@ VCR configurations that replay it, a fake clock, and small builders."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import vcr
 
 from replywatch.config import parse_config
+from tests.api_filters import filtering, query_matcher
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -31,8 +34,8 @@ def page_token_matcher(r1, r2) -> None:
 
 
 def json_vcr(**kwargs) -> vcr.VCR:
-    """Replays JSON cassettes (praw's recordings and ours): method + path, and
-    for ours also the page token."""
+    """Replays the REAL JSON cassettes of ../shared/data (praw's recordings,
+    made with praw's own queries): method + path, and the page token."""
     config = vcr.VCR(
         serializer="json",
         decode_compressed_response=True,
@@ -42,6 +45,30 @@ def json_vcr(**kwargs) -> vcr.VCR:
     )
     config.register_matcher("page_token", page_token_matcher)
     return config
+
+
+def story_vcr(**kwargs) -> vcr.VCR:
+    """Replays OUR hand-made JSON cassettes (tests/cassettes) as the APIs
+    would answer: a recording answers only a request with the same method,
+    host, path and query (filters, limits, ``since_id``, page tokens; the
+    field choices aside), and its body is cut to the fields the request
+    asked for (:mod:`tests.api_filters`). Use :func:`story_cassette`."""
+    config = vcr.VCR(
+        serializer="json",
+        decode_compressed_response=True,
+        match_on=("method", "host", "path", "query_except_fields"),
+        record_mode="none",
+        **kwargs,
+    )
+    config.register_matcher("query_except_fields", query_matcher)
+    return config
+
+
+@contextmanager
+def story_cassette(path: Path | str, **kwargs) -> Iterator[vcr.cassette.Cassette]:
+    """Play a hand-made cassette through :func:`story_vcr`, answers filtered."""
+    with story_vcr(**kwargs).use_cassette(str(path)) as cassette, filtering(cassette):
+        yield cassette
 
 
 class FakeTime:

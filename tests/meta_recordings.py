@@ -18,8 +18,10 @@ The story (brand ``acme``, Portuguese-speaking customers):
 * Joana's visitor post ``V1`` on the page, answered by the page 20 minutes later.
 * Messenger: thread ``t_1`` (Rui, answered 25 min after his first message),
   ``t_2`` (Sofia, unanswered), ``t_3`` (two days old, answered): two pages.
-* Instagram media ``G1``: ana.souza's comment answered by @acmebr in a
-  nested reply 10 minutes later; pedro.lima's later comment unanswered.
+* Instagram media ``G0`` (20 days old: outside the look-back window, its
+  comments are never read) and ``G1``: ana.souza's comment answered by
+  @acmebr in a nested reply 10 minutes later; pedro.lima's later comment
+  unanswered.
 * Instagram ``/tags``: lucas.m mentions @acmebr under his own photo;
   Facebook ``/tagged``: Marta's post tags the page.
 * Instagram DM thread: mari.r, answered by @acmebr 15 minutes later.
@@ -39,12 +41,13 @@ import responses
 
 from replywatch.collectors.graph_api import GRAPH_VERSION
 from replywatch.store.timeutil import utc_now
+from tests.api_filters import graph_filter
 
 PAGE = "1000000000001"
 IG = "17841400000000001"
 IG_USER = "acmebr"
 P1, P2, V1 = f"{PAGE}_2001", f"{PAGE}_2002", f"{PAGE}_2003"
-G1 = "17900000000000001"
+G1, G0 = "17900000000000001", "17900000000000000"
 GRAPH = re.compile(rf"https://graph\.facebook\.com/{re.escape(GRAPH_VERSION)}/.*")
 
 CONFIG = f"""
@@ -90,6 +93,19 @@ def graph_error(code: int, message: str, subcode: int | None = None, **extra) ->
     return {"error": {**error, **extra}}
 
 
+#: Parameters a route does not match on: the route's own keys (``after``,
+#: ``platform``), the fields (answers are cut to them) and the proof.
+UNMATCHED_PARAMS = frozenset({"after", "platform", "fields", "appsecret_proof"})
+
+
+def expected_query(path: str) -> dict[str, str]:
+    """The filters and limits the collectors send to ``path`` (page size 25
+    in :data:`CONFIG`): a request with others is answered as unknown."""
+    if path.startswith(f"{PAGE}_") and path.endswith("/comments"):
+        return {"filter": "stream", "order": "chronological", "limit": "25"}
+    return {"limit": "25"}
+
+
 @dataclass
 class Reply:
     """One recorded answer."""
@@ -112,8 +128,11 @@ class Call:
 
 
 class GraphFake:
-    """Serves recorded answers keyed by (path, platform, after): a route's
-    answers are given in order, the last one repeats. Every call is kept."""
+    """Serves recorded answers keyed by (path, platform, after), to requests
+    with the filters and limits of :func:`expected_query`: a route's
+    answers are given in order, the last one repeats, each cut to the
+    ``fields`` of the request (:func:`tests.api_filters.graph_filter`: the
+    recordings hold every field). Every call is kept."""
 
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str | None, str | None], list[Reply]] = {}
@@ -140,13 +159,20 @@ class GraphFake:
         self.calls.append(Call(path, params, dict(request.headers), request.url))
         key = (path, params.get("platform"), params.get("after"))
         queue = self.routes.get(key)
-        if not queue:
+        asked = {k: v for k, v in params.items() if k not in UNMATCHED_PARAMS}
+        if not queue or asked != expected_query(path):
             self.unknown.append(f"{path} {params}")
             return 400, {}, json.dumps(graph_error(100, "Unsupported get request."))
         reply = queue.pop(0) if len(queue) > 1 else queue[0]
         if reply.raises is not None:
             raise reply.raises
-        body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        # As Meta answers: only the fields the request asked for.
+        served = (
+            reply.body
+            if isinstance(reply.body, str)
+            else graph_filter(reply.body, params.get("fields"))
+        )
+        body = served if isinstance(served, str) else json.dumps(served)
         return reply.status, {"Content-Type": "application/json", **reply.headers}, body
 
     def paths(self) -> list[str]:
@@ -381,7 +407,16 @@ def build_story(now: datetime | None = None) -> Story:
                         "username": IG_USER,
                         "comments_count": 3,
                         "media_type": "IMAGE",
-                    }
+                    },
+                    {  # older than the look-back window: its comments are not read
+                        "id": G0,
+                        "caption": "Coleção de inverno",
+                        "timestamp": at(20 * 24 * 60),
+                        "permalink": "https://www.instagram.com/p/Cacme00/",
+                        "username": IG_USER,
+                        "comments_count": 7,
+                        "media_type": "IMAGE",
+                    },
                 ],
                 after="g-a1",
             )

@@ -4,7 +4,7 @@ tests that need it as a real subprocess (the crash-safety test kills it).
     python -m tests.replay_collect WORKDIR [--latency-ms N] -- collect --once --db DB
 
 Replays ``tests/cassettes/collect_once.json`` through the project's vcr
-configuration (:func:`tests.collectors_support.json_vcr`), with the fake
+configuration (:func:`tests.collectors_support.story_cassette`), with the fake
 credentials of ``tests/test_collect_story.py`` and ``time.sleep`` a no-op
 (prawcore's rate limiter sleeps). ``WORKDIR`` becomes the working directory,
 so ``replywatch.toml`` is read from there and no ``.streamlit/secrets.toml``
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     import requests
 
     from replywatch import cli
-    from tests.collectors_support import json_vcr
+    from tests.collectors_support import story_cassette
     from tests.test_collect_story import FAKE_ENV
 
     os.environ.update(FAKE_ENV)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
         requests.Session.send = slow_send
     os.chdir(args.workdir)
-    with json_vcr().use_cassette(str(CASSETTE)):
+    with story_cassette(CASSETTE):
         try:
             cli.main(cli_args, standalone_mode=True)
         except SystemExit as exc:

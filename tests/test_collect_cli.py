@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from replywatch.cli import main
 from replywatch.store.db import open_database
-from tests.collectors_support import CASSETTES, json_vcr
+from tests.collectors_support import CASSETTES, story_cassette
 from tests.test_collect_story import FAKE_ENV
 
 CONFIG = """
@@ -37,7 +37,7 @@ def setup(tmp_path, monkeypatch, env: dict[str, str]):
 
 def test_collect_once_fills_the_store(tmp_path, monkeypatch):
     db_path = setup(tmp_path, monkeypatch, FAKE_ENV)
-    with json_vcr().use_cassette(str(CASSETTES / "collect_once.json")):
+    with story_cassette(CASSETTES / "collect_once.json"):
         result = CliRunner().invoke(main, ["collect", "--once", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     db = open_database(db_path)
@@ -57,7 +57,7 @@ def test_collect_once_fills_the_store(tmp_path, monkeypatch):
 def test_missing_x_credentials_disable_x_only(tmp_path, monkeypatch):
     reddit_only = {k: v for k, v in FAKE_ENV.items() if k.startswith("praw_")}
     db_path = setup(tmp_path, monkeypatch, reddit_only)
-    with json_vcr().use_cassette(str(CASSETTES / "reddit_story.json")):
+    with story_cassette(CASSETTES / "reddit_story.json"):
         result = CliRunner().invoke(main, ["collect", "--once", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert result.output.count("X disabled") == 1
@@ -68,7 +68,7 @@ def test_missing_x_credentials_disable_x_only(tmp_path, monkeypatch):
 
 def test_source_filter_and_bad_config(tmp_path, monkeypatch):
     db_path = setup(tmp_path, monkeypatch, FAKE_ENV)
-    with json_vcr().use_cassette(str(CASSETTES / "collect_once.json")):
+    with story_cassette(CASSETTES / "collect_once.json"):
         result = CliRunner().invoke(
             main, ["collect", "--once", "--source", "reddit:acme:sent", "--db", str(db_path)]
         )

@@ -10,7 +10,7 @@ import pytest
 from replywatch.collectors.runner import Runner, build_platforms, register_brands
 from replywatch.pipeline import ingest
 from replywatch.store.db import open_database
-from tests.collectors_support import CASSETTES, FakeTime, acme_config, json_vcr
+from tests.collectors_support import CASSETTES, FakeTime, acme_config, story_cassette
 
 FAKE_ENV = {
     "X_BEARER_TOKEN": "bearer-SECRET-123",
@@ -41,7 +41,7 @@ def run_story(db, fake: FakeTime, cassette: str = "collect_once.json"):
         config, secrets_path=CASSETTES / "absent.toml", clock=fake.clock, sleep=fake.sleep
     )
     runner = Runner(db, platforms, ingest, scrub=scrub, clock=fake.clock, sleep=fake.sleep)
-    with json_vcr().use_cassette(str(CASSETTES / cassette)) as cassette_:
+    with story_cassette(CASSETTES / cassette) as cassette_:
         outcomes = runner.poll_once()
     return outcomes, cassette_
 
@@ -104,6 +104,17 @@ def test_story_fills_store_and_marks_replies(tmp_path, env):
     assert directions[story.ACME_REPLY["id"]] == "outbound"
     assert directions[story.DM_OUT["id"]] == "outbound"
     assert directions[story.ANA_2["id"]] == "inbound"
+    # Ana's follow-up as X sends it for our request: her user object through
+    # the author_id expansion, language, thread and parent through tweet.fields.
+    row = db.execute(
+        "SELECT author_handle, author_name, author_followers, lang, thread_ref, in_reply_to_id, "
+        "kind, url FROM messages WHERE external_id = ?",
+        (story.ANA_2["id"],),
+    ).fetchone()
+    assert row == (
+        "ana_s", "Ana Souza", 321, "en", story.ANA_1["id"], story.ANA_1["id"], "reply",
+        f"https://x.com/ana_s/status/{story.ANA_2['id']}",
+    )  # fmt: skip
     row = db.execute(
         "SELECT author_handle, author_followers, kind, channel, thread_ref, url "
         "FROM messages WHERE external_id = ?",
@@ -161,7 +172,9 @@ def test_repeated_poll_adds_nothing(tmp_path, env):
         "SELECT count(*), (SELECT count(*) FROM conversations) FROM messages"
     ).fetchone()
     fake.now += 7 * 3600  # past the Reddit catch-up interval: re-reads everything
-    outcomes, _ = run_story(db, fake)
+    # X is asked from the newest ids stored (since_id): only such requests match.
+    outcomes, cassette = run_story(db, fake, "collect_again.json")
+    assert cassette.all_played
     assert all(o.ok for o in outcomes), [(o.name, o.error) for o in outcomes]
     assert sum(o.inserted for o in outcomes) == 0
     assert sum(o.duplicates for o in outcomes) > 0

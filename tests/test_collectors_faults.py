@@ -16,7 +16,7 @@ from replywatch.collectors.runner import Platform, Runner, register_brands
 from replywatch.pipeline import ingest
 from replywatch.store.db import open_database
 from tests.cassettes import build_cassettes as story
-from tests.collectors_support import FakeTime, acme_config, json_vcr
+from tests.collectors_support import FakeTime, acme_config, story_cassette
 
 MENTIONS = f"/2/users/{story.BRAND_ID}/mentions"
 PAGE_1 = story.x_page([story.ANA_2], [story.ANA], next_token="mnt-page-2")
@@ -56,7 +56,7 @@ def mentions_runner(db, fake: FakeTime, *, ingest_fn=ingest, **collector_setting
 
 def play(tmp_path, name: str, interactions: list[dict]):
     path = story.write(name, interactions, tmp_path)
-    return json_vcr().use_cassette(str(path))
+    return story_cassette(path)
 
 
 def stored_ids(db) -> list[str]:

@@ -482,7 +482,7 @@ def test_instagram_replies_beyond_the_nested_page_are_followed(db):
     comments = story.fake.routes[(f"{G1}/comments", None, None)][0].body
     comments["data"][0]["replies"]["paging"] = {
         "cursors": {"after": "r-a1"},
-        "next": f"https://graph.facebook.com/v21.0/{ig1}/replies?access_token=x&after=r-a1",
+        "next": f"https://graph.facebook.com/v21.0/{ig1}/replies?access_token=x&limit=25&after=r-a1",
     }
     later = {
         "id": "17950000000000009",

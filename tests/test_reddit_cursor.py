@@ -10,7 +10,7 @@ import pytest
 
 from replywatch.collectors.reddit import RedditCollector
 from tests.cassettes import build_cassettes as story
-from tests.collectors_support import FakeTime, acme_config, json_vcr
+from tests.collectors_support import FakeTime, acme_config, story_cassette
 
 
 @pytest.fixture
@@ -31,14 +31,17 @@ def collector(monkeypatch):
     ), fake
 
 
-def poll(tmp_path, collector, name: str, cursor: dict, listing: list[dict]):
+def poll(tmp_path, collector, name: str, cursor: dict, listing: list[dict], *, limit: int = 100):
+    """One poll of ``name`` answered by ``listing``, recorded for a request
+    of ``limit`` items (500 on a catch-up pass, 100 otherwise)."""
     source = next(s for s in collector.sources() if s.name == name)
+    answer = story.reddit_get("/message/messages/", story.listing(listing), limit=limit)
     path = story.write(
         f"{len(list(tmp_path.iterdir()))}.json",
-        [story.reddit_token(), story.reddit_get("/message/messages/", story.listing(listing))],
+        [story.reddit_token(), answer],
         tmp_path,
     )
-    with json_vcr().use_cassette(str(path)):
+    with story_cassette(path):
         [batch] = list(source.poll(cursor))
     return batch
 
@@ -46,7 +49,7 @@ def poll(tmp_path, collector, name: str, cursor: dict, listing: list[dict]):
 def test_new_reply_in_old_thread_is_not_skipped(tmp_path, collector):
     collector, fake = collector
     name = "reddit:acme:inbox:messages"
-    first = poll(tmp_path, collector, name, {}, [story.GUS])
+    first = poll(tmp_path, collector, name, {}, [story.GUS], limit=500)
     assert [m.external_id for m in first.messages] == ["t4_m1"]
     assert first.cursor["newest"] == "t4_m1" and first.cursor["catch_up_at"] == fake.now
     # The thread's first message is older than the cursor, its new reply is not.
@@ -60,7 +63,7 @@ def test_new_reply_in_old_thread_is_not_skipped(tmp_path, collector):
     assert third.details["catch_up"] is False
     # After reddit_catch_up_hours the cursor is ignored once and re-read deeper.
     fake.now += 6 * 3600
-    fourth = poll(tmp_path, collector, name, third.cursor, [story.GUS])
+    fourth = poll(tmp_path, collector, name, third.cursor, [story.GUS], limit=500)
     assert fourth.details["catch_up"] is True and fourth.details["limit"] == 500
     assert [m.external_id for m in fourth.messages] == ["t4_m1"]
     json.dumps(fourth.cursor)  # the cursor is storable

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from replywatch.cli import main
-from tests.collectors_support import CASSETTES, json_vcr
+from tests.collectors_support import CASSETTES, story_cassette
 from tests.test_collect_cli import setup
 from tests.test_collect_story import FAKE_ENV
 
@@ -36,12 +36,12 @@ def collected(tmp_path: Path, monkeypatch, caplog):
     db_path = setup(tmp_path, monkeypatch, FAKE_ENV)
     runner = CliRunner()
     outputs = []
-    with json_vcr().use_cassette(str(CASSETTES / "collect_once.json")):
+    with story_cassette(CASSETTES / "collect_once.json"):
         outputs.append(runner.invoke(main, ["collect", "--once", "--db", str(db_path)]))
     # Now every request fails (nothing recorded): errors are stored and printed.
     empty = tmp_path / "empty.json"
     empty.write_text('{"interactions": [], "version": 1}')
-    with json_vcr().use_cassette(str(empty)):
+    with story_cassette(empty):
         outputs.append(runner.invoke(main, ["collect", "--once", "--db", str(db_path)]))
     return db_path, outputs, caplog
 

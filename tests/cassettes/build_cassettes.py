@@ -15,6 +15,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 HERE = Path(__file__).parent
 X_API = "https://api.twitter.com"
@@ -141,6 +142,23 @@ def interaction(
     }
 
 
+#: The filters and limits each X endpoint is asked with by the collector
+#: (configuration of tests/collectors_support.acme_config: page size 100).
+#: Recordings match on them (tests/api_filters.query_matcher); the field
+#: choices are not here: the replay filters each answer by the request's own.
+X_QUERIES = {
+    "/mentions": {"max_results": "100"},
+    "/tweets": {"max_results": "100", "exclude": "retweets"},
+    "/2/dm_events": {"event_types": "MessageCreate", "max_results": "100"},
+    "/2/tweets/search/recent": {"max_results": "100", "query": '"acme store" -is:retweet'},
+}
+
+
+def x_query(path: str) -> dict[str, str]:
+    """The query the collector sends to ``path`` (empty for lookups)."""
+    return next((dict(q) for suffix, q in X_QUERIES.items() if path.endswith(suffix)), {})
+
+
 def x_get(
     path: str,
     body: Any,
@@ -150,20 +168,24 @@ def x_get(
     reset: int = 1_900_000_000,
     headers: dict[str, str] | None = None,
     token: str | None = None,
+    since_id: str | None = None,
 ) -> dict:
-    """An X GET; ``token`` is the page token the request carried (tests match
-    on it, so a resumed poll must really send it)."""
+    """An X GET answering the collector's query for ``path`` (:data:`X_QUERIES`)
+    with the page ``token`` and ``since_id`` it carried (tests match on them,
+    so a resumed poll must really send them)."""
     limits = {
         "x-rate-limit-limit": "450",
         "x-rate-limit-remaining": str(remaining),
         "x-rate-limit-reset": str(reset),
         **(headers or {}),
     }
-    query = ""
+    query = x_query(path)
     if token:
-        name = "next_token" if "search" in path else "pagination_token"
-        query = f"?{name}={token}"
-    return interaction("GET", f"{X_API}{path}{query}", body, status=status, headers=limits)
+        query["next_token" if "search" in path else "pagination_token"] = token
+    if since_id:
+        query["since_id"] = since_id
+    uri = f"{X_API}{path}" + (f"?{urlencode(query)}" if query else "")
+    return interaction("GET", uri, body, status=status, headers=limits)
 
 
 def write(name: str, interactions: list[dict], folder: Path = HERE) -> Path:
@@ -241,6 +263,22 @@ def x_story() -> list[dict]:
             },
         ),
         x_get("/2/tweets/search/recent", x_page([BOB_TALK], [BOB])),
+    ]
+
+
+def x_story_again() -> list[dict]:
+    """A second poll of the X story: each timeline and the search ask from
+    the newest id stored (``since_id``) and X has nothing newer; the DM
+    listing has no ``since_id`` and lists the same two events."""
+    empty = {"meta": {"result_count": 0}}
+    return [
+        x_get(
+            "/2/users/me", {"data": {"id": BRAND_ID, "name": "Acme Help", "username": "AcmeHelp"}}
+        ),
+        x_get(f"/2/users/{BRAND_ID}/mentions", empty, since_id=ANA_2["id"]),
+        x_get(f"/2/users/{BRAND_ID}/tweets", empty, since_id=ACME_REPLY["id"]),
+        x_story()[5],  # the same DM events
+        x_get("/2/tweets/search/recent", empty, since_id=BOB_TALK["id"]),
     ]
 
 
@@ -409,17 +447,34 @@ def reddit_token() -> dict:
     )
 
 
+#: The query of each Reddit listing the collector reads (praw's parameters
+#: and ``raw_json=1``; a first poll is a catch-up pass of 500 items).
+REDDIT_QUERIES = {
+    "/r/acme/search/": {"q": "acme", "restrict_sr": "True", "sort": "new", "syntax": "lucene",
+                        "t": "all", "limit": "500"},
+    "/user/AcmeHelp/comments": {"sort": "new", "limit": "500"},
+}  # fmt: skip
+
+
 def reddit_get(
-    path: str, body: Any, *, status: int = 200, headers: dict[str, str] | None = None
+    path: str,
+    body: Any,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    limit: int = 500,
 ) -> dict:
+    """A Reddit GET answering the collector's query for ``path``
+    (:data:`REDDIT_QUERIES`, else ``limit`` only)."""
     limits = {
         "x-ratelimit-remaining": "995",
         "x-ratelimit-used": "5",
         "x-ratelimit-reset": "300",
         **(headers or {}),
     }
+    query = {**REDDIT_QUERIES.get(path, {}), "limit": str(limit), "raw_json": "1"}
     return interaction(
-        "GET", f"{REDDIT_OAUTH}{path}?raw_json=1", body, status=status, headers=limits
+        "GET", f"{REDDIT_OAUTH}{path}?{urlencode(query)}", body, status=status, headers=limits
     )
 
 
@@ -441,6 +496,7 @@ def main() -> None:
     write("x_story.json", x_story())
     write("reddit_story.json", reddit_story())
     write("collect_once.json", x_story() + reddit_story())
+    write("collect_again.json", x_story_again() + reddit_story())
 
 
 if __name__ == "__main__":
