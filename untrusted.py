@@ -26,6 +26,10 @@ from urllib.parse import urlsplit
 #: A cell starting with one of these is run as a formula by Excel, LibreOffice
 #: and Google Sheets (CSV injection), unless the whole cell is a plain number.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: ... also after leading whitespace (spaces, line breaks: spreadsheets trim
+#: them), and in their full-width forms (＝＋－＠, which Japanese and Chinese
+#: input methods type and spreadsheets read as the ASCII signs).
+FORMULA_SIGNS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # A signed decimal number, with "." or "," separators: spreadsheets read it as
 # a number, never as a formula, so it keeps its value ("-3", "+1.5", "-1,234.5").
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)")
@@ -35,13 +39,19 @@ MAX_URL_LENGTH = 2048
 
 def neutralise_formula(value: Any) -> Any:
     """Return ``value`` with a leading ``'`` if it is text that a spreadsheet
-    would run as a formula: it starts with ``=``, ``+``, ``-``, ``@``, tab or
-    CR and is not a plain signed number. Plain numbers ("-3", "+1.5") are left
-    alone because spreadsheets read them as numbers, and prefixing them would
-    turn data into text; non-text values (numbers, None) come back unchanged."""
+    would run as a formula: it starts with tab or CR, or with ``=``, ``+``,
+    ``-``, ``@`` or their full-width forms (``＝`` ...), also after leading
+    spaces or line breaks, and is not a plain signed number. A leading ``@``
+    is guarded even in plain text such as ``@LojaAurora obrigado`` (a reply's
+    usual start): Excel, LibreOffice and Sheets take a cell starting with
+    ``@`` as a formula (``@SUM(...)`` runs; plain text opens as an error), so
+    the ``'`` is both safer and what shows the text; JSON and Parquet exports
+    keep text as written. Plain numbers ("-3", "+1.5") are left alone because
+    spreadsheets read them as numbers, and prefixing them would turn data
+    into text; non-text values (numbers, None) come back unchanged."""
     if (
         isinstance(value, str)
-        and value.startswith(FORMULA_PREFIXES)
+        and (value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_SIGNS))
         and not _PLAIN_NUMBER.fullmatch(value)
     ):
         return "'" + value

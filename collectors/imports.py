@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from replywatch.collectors.base import Message, Rejected, extract_mentions, fetched_now
-from replywatch.store.message_spec import row_builder
+from replywatch.store.message_spec import check_text_length, row_builder
 from replywatch.store.messages import MESSAGE_COLUMNS
 from replywatch.store.timeutil import check_plausible
 
@@ -135,7 +135,7 @@ def _twcs_checked(
         inbound_flag == "True",
         created_at.strip(),
         _tweet_id(parent) if parent else None,
-        text,
+        check_text_length(text),
     )
 
 
@@ -597,6 +597,7 @@ def parse_jsonl_record(record: Any) -> Message:
         raise ValueError("author_followers must be a non-negative 64-bit integer")
     if not isinstance(record["text"], str):
         raise ValueError("text must be a string")
+    check_text_length(record["text"])
     return Message(
         platform=str(record["platform"]).lower(),
         external_id=_id_text(record["id"], "id"),
@@ -653,31 +654,114 @@ def _refuse_lone_surrogates(record: Any) -> None:
         raise ValueError("text contains an unpaired UTF-16 surrogate escape") from exc
 
 
+#: The longest JSONL line read whole: a message's text is at most
+#: MAX_TEXT_CHARS (63,206) characters, up to 6 bytes each as a JSON escape,
+#: plus its other fields. A longer line is a dead letter keeping its first
+#: LONG_LINE_KEPT bytes; the rest is skipped without being held in memory.
+MAX_LINE_BYTES = 1 << 20
+LONG_LINE_KEPT = 64 * 1024
+
+
+def _duplicate_keys_refused(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for JSONL records: a key given twice is an error,
+    not a silent "last one wins" (``{"id":"k1","id":"k2"}`` would be stored as
+    k2, and a second ``created_at`` could slip past the date check)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        twice = sorted({key for key, _ in pairs if key in seen or seen.add(key)})
+        raise ValueError(f"duplicate keys in one object: {', '.join(twice)}")
+    return record
+
+
+def _wide_encoding(sample: bytes) -> str | None:
+    """ "UTF-16" or "UTF-32" when ``sample`` is JSON text in that encoding (its
+    first character, after any byte-order mark and blanks, is ``{``), else None."""
+    head = sample[:400]
+    for codec in ("utf-32", "utf-16", "utf-16-be"):
+        width = 4 if "32" in codec else 2
+        try:
+            text = head[: len(head) - len(head) % width].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if text.lstrip().startswith("{"):
+            return "UTF-32" if width == 4 else "UTF-16"
+    return None
+
+
+def check_jsonl_encoding(path: str | Path) -> None:
+    """Raise ``ValueError`` for a JSONL file in UTF-16 or UTF-32, with how to
+    convert it: JSON files are UTF-8 (RFC 8259), and reading one of these line
+    by line would reject every line, plus a stray one for the bytes after the
+    last line break."""
+    with open(path, "rb") as binary:
+        sample = binary.read(ENCODING_SAMPLE_BYTES)
+    guess = _wide_encoding(sample)
+    if guess:
+        raise ValueError(
+            f"{path}: not UTF-8: it looks like {guess}; JSONL files are UTF-8: convert it "
+            f"first (e.g. iconv -f {guess} -t UTF-8 {Path(path).name} > utf8.jsonl)"
+        )
+
+
+def _jsonl_lines(binary: io.BufferedReader) -> Iterator[tuple[int, bytes, str | None]]:
+    """``(line number, line, error)`` of each line; a line over
+    :data:`MAX_LINE_BYTES` comes cut to :data:`LONG_LINE_KEPT` bytes with its
+    error, its rest read past in bounded pieces."""
+    number = 0
+    while line := binary.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) <= MAX_LINE_BYTES:
+            yield number, line, None
+            continue
+        head, size = line[:LONG_LINE_KEPT], len(line)
+        while not line.endswith(b"\n") and (line := binary.readline(MAX_LINE_BYTES)):
+            size += len(line)
+        yield (
+            number,
+            head,
+            (
+                f"line {number}: {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit of a line "
+                f"(only its first {LONG_LINE_KEPT:,} bytes are kept here)"
+            ),
+        )
+
+
+def _jsonl_message(number: int, line: bytes) -> Message:
+    """Parse one JSONL line (``ValueError``/``UnicodeDecodeError`` with the reason)."""
+    # A byte-order mark (as Windows tools write) starts line 1 only.
+    text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+    record = json.loads(text, object_pairs_hook=_duplicate_keys_refused)
+    if "\\u" in text and _LONE_SURROGATE.search(text):
+        _refuse_lone_surrogates(record)
+    return parse_jsonl_record(record)
+
+
 def read_jsonl(path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[ImportBatch]:
     """Stream a JSONL file (one message object per line) as batches; blank
-    lines are skipped, bad lines are rejected with their line number."""
+    lines are skipped, bad lines are rejected with their line number. A file
+    in UTF-16 or UTF-32 is refused whole (``ValueError``, with how to convert)."""
+    check_jsonl_encoding(path)
     with open(path, "rb") as binary:
         batch = ImportBatch()
-        for number, line in enumerate(binary, start=1):
-            if not line.strip():
+        for number, line, too_long in _jsonl_lines(binary):
+            if too_long:
+                batch.rejected.append(Rejected(line, too_long))
+            elif not line.strip():
                 continue
-            try:
-                # A byte-order mark (as Windows tools write) starts line 1 only.
-                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
-                record = json.loads(text)
-                if "\\u" in text and _LONE_SURROGATE.search(text):
-                    _refuse_lone_surrogates(record)
-                message = parse_jsonl_record(record)
-            except RecursionError:
-                batch.rejected.append(Rejected(line, f"line {number}: JSON nested too deeply"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                batch.rejected.append(Rejected(line, f"line {number}: {exc}"))
             else:
-                batch.messages.append(message)
-                if message.direction == "outbound" and message.brand and message.author_handle:
-                    batch.brand_accounts.add(
-                        (message.platform, message.author_handle, message.brand)
-                    )
+                try:
+                    message = _jsonl_message(number, line)
+                except RecursionError:
+                    batch.rejected.append(Rejected(line, f"line {number}: JSON nested too deeply"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    batch.rejected.append(Rejected(line, f"line {number}: {exc}"))
+                else:
+                    batch.messages.append(message)
+                    if message.direction == "outbound" and message.brand and message.author_handle:
+                        batch.brand_accounts.add(
+                            (message.platform, message.author_handle, message.brand)
+                        )
             if len(batch.messages) + len(batch.rejected) >= batch_size:
                 batch.bytes_read = binary.tell()
                 yield batch

@@ -31,6 +31,25 @@ from typing import Any
 
 from replywatch.store.timeutil import check_plausible, iso_utc, to_utc, utc_now
 
+#: The longest message text stored, in characters: the longest text any
+#: supported platform lets a customer post (a Facebook post, 63,206; X allows
+#: 25,000 to Premium accounts, Reddit 40,000 in a post, Instagram 2,200,
+#: Messenger 2,000). A longer text read from a file is a dead letter
+#: (docs/import-jsonl.md), so no page ever holds a 50 MB message.
+MAX_TEXT_CHARS = 63_206
+
+
+def check_text_length(text: str) -> str:
+    """Return ``text``; raise ``ValueError`` if it is longer than
+    :data:`MAX_TEXT_CHARS` characters."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(
+            f"text is {len(text):,} characters, over the limit of {MAX_TEXT_CHARS:,} "
+            "(the longest post any supported platform allows)"
+        )
+    return text
+
+
 #: Marks a message field without a default (it must be given).
 REQUIRED = dataclasses.MISSING
 

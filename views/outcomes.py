@@ -16,6 +16,7 @@ import streamlit as st
 from replywatch import metrics
 from replywatch.views import _common as common
 from replywatch.views.i18n import N_, _, labels, translated
+from replywatch.views.safe_text import preview
 
 BREAKDOWNS = {
     "brand": N_("Brand"),
@@ -228,8 +229,8 @@ def _drill_row(r: dict[str, Any]) -> dict[str, Any]:
         _("customer messages"): r["effort_customer_messages"],
         _("brand replies"): r["effort_brand_replies"],
         _("came back in"): r["repeat_contact_id"],
-        _("first message"): r["first_text"] or "",
-        _("customer's last message"): r["last_customer_text"] or "",
+        _("first message"): preview(r["first_text"]),
+        _("customer's last message"): preview(r["last_customer_text"]),
     }
 
 

@@ -20,6 +20,20 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:$=^])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+#: The most characters of one text a page sends to the browser: a table cell
+#: (queue, conversation, drill-down) and the conversation's latest message.
+#: A message may hold 63,206 characters (and a store filled before that limit
+#: much more); the whole text stays in the store and in ``replywatch export``.
+PREVIEW_CHARS = 2_000
+DETAIL_CHARS = 20_000
+
+
+def preview(text: str | None, limit: int = PREVIEW_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when cut."""
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def escape_markdown(text: str | None, *, max_length: int | None = None) -> str:
     """Return ``text`` escaped so that Markdown shows it literally: HTML
     special characters become entities (no tags, no ``<script>``), every

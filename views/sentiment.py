@@ -23,6 +23,7 @@ from replywatch.views.i18n import (
     reason_text,
     translated,
 )
+from replywatch.views.safe_text import preview
 
 LABEL_COLOURS = {
     "negative": "#d62728",
@@ -211,7 +212,7 @@ def _drilldown(
             {
                 "at": common.when(r["created_ts"], scope.tz),
                 "author": r["author"] or "",
-                "text": r["text"],
+                "text": preview(r["text"]),
                 "language": r["language"] or "",
                 "sentiment": _(r["label"]) if r["label"] else "",
                 "compound": r["compound"],

@@ -27,7 +27,12 @@ from replywatch.views.i18n import (
     reason_text,
     translated,
 )
-from replywatch.views.safe_text import escape_markdown, plain_handle
+from replywatch.views.safe_text import (
+    DETAIL_CHARS,
+    escape_markdown,
+    plain_handle,
+    preview,
+)
 
 REFRESH_SECONDS = 15
 PAGE_SIZE = 200
@@ -314,7 +319,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "waiting": common.duration(r["waiting_seconds"]),
                 "24h window": _window(r, now),
                 "customer": r.get("author_name") or r.get("customer_handle") or "",
-                "message": (r.get("text") or "").replace("\r", " ").replace("\n", " "),
+                "message": preview(r.get("text")).replace("\r", " ").replace("\n", " "),
                 "lang": r.get("language") or "",
                 "sentiment": (
                     f"{_(r['label'])} {number(compound, 2, signed=True)}"
@@ -577,14 +582,14 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
             )
         if latest:
             st.caption(_("Latest customer message (plain text)"))
-            st.text(latest["text"])
+            st.text(preview(latest["text"], DETAIL_CHARS))
         messages = pd.DataFrame(
             [
                 {
                     "at": common.when(m["created_ts"], tz),
                     "from": _(m["direction"]),
                     "author": m["author"] or "",
-                    "text": m["text"],
+                    "text": preview(m["text"]),
                     "events": _events(m["events"]),
                     "sentiment": _(m["label"]) if m["label"] else "",
                     "urgency": m["urgency"],
