@@ -46,7 +46,7 @@ def _planted_story():
     visitor_post["permalink_url"] += f"?access_token={TOKEN}"
     comments = story.fake.routes[(f"{G1}/comments", None, None)][0].body
     del comments["data"][1]["timestamp"]  # dead-lettered, with the token inside
-    comments["data"][1]["paging"] = {"next": _leaky_url(f"{G1}/comments")}
+    comments["data"][1]["text"] = f"veja {_leaky_url(f'{G1}/comments')}"
     return story
 
 

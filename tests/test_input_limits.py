@@ -113,7 +113,7 @@ def test_the_triage_page_sends_a_bounded_preview_of_a_long_text(tmp_path, monkey
 
 
 FORMULAS = [" =1+1", "\n=cmd|' /C calc'!A0", "\r\n+SUM(A1)", "  @SUM(A1)", "\t-2+3"]
-FULL_WIDTH = ["＝HYPERLINK(\"http://x\")", "＋1+2", "－3+4", "＠SUM(A1)", " ＝1"]
+FULL_WIDTH = ['＝HYPERLINK("http://x")', "＋1+2", "－3+4", "＠SUM(A1)", " ＝1"]
 
 
 def test_the_formula_guard_sees_through_leading_whitespace_and_full_width_signs():
@@ -141,9 +141,17 @@ def test_a_csv_export_neutralises_those_cells(tmp_path):
     out = tmp_path / "c.csv"
     result = CliRunner().invoke(
         main,
-        ["export", "conversations", "--format", "csv", "--out", str(out),
-         "--db", str(tmp_path / "rw.db")],
-    )  # fmt: skip
+        [
+            "export",
+            "conversations",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--db",
+            str(tmp_path / "rw.db"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with open(out, newline="", encoding="utf-8-sig") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
