@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import importlib
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ from replywatch.store.webhooks import (
     ENDPOINT,
     add_alerts,
     add_events,
+    dm_thread_of,
     record_delivery,
     record_rejection,
 )
@@ -59,12 +61,24 @@ PATH = "/webhooks/meta"
 SIGNATURE_HEADER = "x-hub-signature-256"
 _log = logging.getLogger("replywatch.webhooks")
 
-#: ``object`` of a delivery -> (channel, parser). A parser takes the body and
-#: that channel's ``{account id: brand key}`` and returns a ``whatsapp.Parsed``.
-Parser = Callable[[Any, Mapping[str, str]], "whatsapp.Parsed"]
-PARSERS: dict[str, tuple[str, Parser]] = {
-    whatsapp.OBJECT: ("whatsapp", whatsapp.parse_delivery),
+#: ``object`` of a delivery -> (channel, parser). A parser takes the body,
+#: that channel's ``{account id: brand key}`` and ``thread_of(platform,
+#: customer id)`` (the customer's stored direct-message thread) and returns a
+#: ``whatsapp.Parsed``. The Page and Instagram parsers reuse the pollers'
+#: modules, which import the Graph API client (``requests``): they are named
+#: here and imported on first use, as the channel registry imports channels.
+Parser = Callable[[Any, Mapping[str, str], Any], "whatsapp.Parsed"]
+PARSERS: dict[str, tuple[str, str]] = {
+    whatsapp.OBJECT: ("whatsapp", "replywatch.collectors.whatsapp:parse_webhook"),
+    "page": ("facebook", "replywatch.collectors.meta_webhooks:parse_page"),
+    "instagram": ("instagram", "replywatch.collectors.meta_webhooks:parse_instagram"),
 }
+
+
+def parser(name: str) -> Parser:
+    """The parser function ``module:function`` of :data:`PARSERS`."""
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -153,8 +167,12 @@ class DeliveryStore:
         kind = payload.get("object") if isinstance(payload, dict) else None
         if kind not in PARSERS:
             return self._unreadable(db, body, f"unknown object {str(kind)[:60]!r}")
-        channel, parse = PARSERS[kind]
-        parsed = parse(payload, self.accounts.get(channel, {}))
+        channel, name = PARSERS[kind]
+        parsed = parser(name)(
+            payload,
+            self.accounts.get(channel, {}),
+            lambda platform, customer: dm_thread_of(db, platform, customer),
+        )
         outcome = Outcome(channel)
         with transaction(db):
             for source, messages, rejected in _by_source(parsed):

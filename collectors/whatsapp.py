@@ -93,6 +93,12 @@ def parse_delivery(
     return parsed
 
 
+def parse_webhook(body: Any, numbers: Mapping[str, str], thread_of: Any = None) -> Parsed:
+    """:func:`parse_delivery` with the receiver's parser signature (WhatsApp
+    threads by customer number: ``thread_of`` is not needed)."""
+    return parse_delivery(body, numbers)
+
+
 def _change(entry: dict, change: Any, numbers: Mapping[str, str], fetched_at: datetime) -> Parsed:
     if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
         return Parsed(rejected=[(source_name(None), Rejected(change, "change has no value"))])

@@ -209,3 +209,17 @@ def failed_deliveries(db: Database, platform: str, thread_refs: Iterable[str]) -
         ):
             found[ref] = detail
     return found
+
+
+def dm_thread_of(db: Database, platform: str, customer_id: str) -> str | None:
+    """The thread of the latest private message the customer ``customer_id``
+    sent on ``platform`` (a webhook's direct message joins the conversation
+    the poller stored, whose Graph thread id the webhook does not carry)."""
+    row = db.execute(
+        """SELECT thread_ref FROM messages
+           WHERE platform = ? AND author_id = ? AND channel = 'private'
+             AND direction = 'inbound' AND thread_ref IS NOT NULL
+           ORDER BY created_ts DESC, id DESC LIMIT 1""",
+        (platform, customer_id),
+    ).fetchone()
+    return row[0] if row else None

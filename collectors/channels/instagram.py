@@ -123,4 +123,6 @@ CHANNEL = Channel(
     ),
     open=open_sources,
     hints=_meta.HINTS,
+    # Also delivered in real time by `replywatch webhooks serve` (docs/channels/whatsapp.md).
+    webhook=True,
 )
