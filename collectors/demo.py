@@ -11,6 +11,12 @@ the Portuguese-speaking brands get most of their traffic there, as e-commerce
 teams in Brazil and Portugal do; Messenger is answered fastest (pages chase
 Facebook's "Very responsive" badge), Instagram comments slowest. The default
 ``platforms`` is the original X + Reddit mix.
+
+WhatsApp (private, one conversation per customer number) is the first
+support line of shops in Brazil and Portugal: in ``ALL_PLATFORMS`` it carries
+the largest share of the Brazilian brand's messages (``COUNTRY_WEIGHTS``) and
+is answered almost as fast as Messenger; its waiting conversations show the
+24-hour customer-service window on the Triage page like any WhatsApp one.
 """
 
 from __future__ import annotations
@@ -26,16 +32,27 @@ from replywatch.store.timeutil import to_utc
 
 DEMO_SOURCE = "demo"
 CLASSIC_PLATFORMS = ("x", "reddit")
-ALL_PLATFORMS = ("x", "reddit", "facebook", "instagram")
+ALL_PLATFORMS = ("x", "reddit", "facebook", "instagram", "whatsapp")
 #: Share of each brand's customer messages per platform, by brand language
 #: (filtered to the feed's platforms).
 PLATFORM_WEIGHTS = {
-    "pt": {"x": 0.15, "reddit": 0.05, "facebook": 0.35, "instagram": 0.45},
-    "en": {"x": 0.45, "reddit": 0.15, "facebook": 0.2, "instagram": 0.2},
+    "pt": {"x": 0.12, "reddit": 0.04, "facebook": 0.22, "instagram": 0.30, "whatsapp": 0.32},
+    "en": {"x": 0.42, "reddit": 0.14, "facebook": 0.19, "instagram": 0.19, "whatsapp": 0.06},
 }
+#: Per holidays country, where it differs from the language's: in Brazil
+#: WhatsApp is the first support line (the largest share of all).
+COUNTRY_WEIGHTS = {
+    "BR": {"x": 0.07, "reddit": 0.02, "facebook": 0.16, "instagram": 0.25, "whatsapp": 0.50},
+}
+#: Channels that are private only (a WhatsApp chat has no public side).
+PRIVATE_ONLY = ("whatsapp",)
 #: Reply-delay multiplier per (platform, channel): Messenger is watched
-#: closely, public Instagram comments wait longest.
-DELAY_SCALE = {("facebook", "private"): 0.4, ("instagram", "public"): 1.6}
+#: closely, WhatsApp nearly as closely, public Instagram comments wait longest.
+DELAY_SCALE = {
+    ("facebook", "private"): 0.4,
+    ("whatsapp", "private"): 0.5,
+    ("instagram", "public"): 1.6,
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class DemoBrand:
     typical_reply_minutes: float
     daily_volume: int
     instagram_handle: str = ""
+    whatsapp_number: str = ""
 
     def handle(self, platform: str) -> str:
         """The brand's own handle on ``platform`` (Facebook: the page name)."""
@@ -62,6 +80,8 @@ class DemoBrand:
             return self.reddit_handle
         if platform == "facebook":
             return self.name
+        if platform == "whatsapp":
+            return self.whatsapp_number
         return self.instagram_handle or self.reddit_handle
 
     @property
@@ -78,6 +98,7 @@ class DemoBrand:
             ("reddit", self.reddit_handle, self.key),
             ("facebook", self.handle("facebook"), self.key),
             ("instagram", self.handle("instagram"), self.key),
+            ("whatsapp", self.handle("whatsapp"), self.key),
         ]
 
     def settings(self) -> dict:
@@ -104,6 +125,7 @@ DEMO_BRANDS = (
         35,
         40,
         "loja.aurora",
+        "5511930000001",
     ),
     DemoBrand(
         "mercadoluz",
@@ -117,6 +139,7 @@ DEMO_BRANDS = (
         70,
         22,
         "mercadoluz.pt",
+        "351910000001",
     ),
     DemoBrand(
         "northwind",
@@ -130,6 +153,7 @@ DEMO_BRANDS = (
         20,
         30,
         "northwind.shop",
+        "12125550101",
     ),
 )
 
@@ -272,18 +296,25 @@ class DemoFeed:
         if self.platforms == CLASSIC_PLATFORMS:
             platform = rng.choices(["x", "reddit"], [0.75, 0.25])[0]
         else:
-            weights = PLATFORM_WEIGHTS[brand.language]
+            weights = (
+                COUNTRY_WEIGHTS.get(brand.holidays_country) or PLATFORM_WEIGHTS[brand.language]
+            )
             names = [p for p in self.platforms if p in weights]
             platform = rng.choices(names, [weights[p] for p in names])[0]
         # Messenger and Instagram Direct carry more of the talk than X DMs.
         private_share = 0.35 if platform in ("facebook", "instagram") else 0.2
         channel = "private" if rng.random() < private_share else "public"
+        if platform in PRIVATE_ONLY:
+            channel = "private"
         text = rng.choice(texts[kind]).format(
             brand=brand.name,
             product=rng.choice(texts["products"]),
             order=f"#{rng.randint(100000, 999999)}",
         )
         handle = f"demo_{brand.language}_{rng.randint(1, 400)}"
+        if platform == "whatsapp":
+            # The customer's number (a WhatsApp conversation is per number).
+            handle = f"demo_{brand.whatsapp_number[:3]}9{int(handle.rsplit('_', 1)[1]):05d}"
         if channel == "public" and platform == "x":
             text = f"@{brand.x_handle} {text}"
         kind_of = "dm" if channel == "private" else ("mention" if platform == "x" else "comment")

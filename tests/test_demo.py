@@ -121,3 +121,49 @@ def test_demo_with_facebook_and_instagram_is_portuguese_heavy_with_realistic_del
     median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     # Messenger answered faster than public Instagram comments (median).
     assert median(delays["messenger"]) < median(delays["instagram"])
+
+
+def test_demo_whatsapp_is_brazils_largest_share_private_per_customer_number():
+    from collections import Counter
+
+    from replywatch.collectors.demo import ALL_PLATFORMS
+
+    messages = [
+        m for batch in DemoFeed(platforms=ALL_PLATFORMS).history(ANCHOR, days=14) for m in batch
+    ]
+    inbound = [m for m in messages if m.direction == "inbound"]
+    brazil = Counter(m.platform for m in inbound if m.brand == "aurora")
+    assert brazil.most_common(1)[0][0] == "whatsapp"
+    assert brazil["whatsapp"] > sum(brazil.values()) * 0.4
+    whatsapp = [m for m in messages if m.platform == "whatsapp"]
+    assert {(m.channel, m.kind) for m in whatsapp} == {("private", "dm")}
+    # One thread per customer number and brand; the brand answers in it.
+    for m in whatsapp:
+        if m.direction == "inbound":
+            assert m.thread_ref == f"whatsapp-dm-{m.brand}-{m.author_handle}"
+    assert any(m.direction == "outbound" for m in whatsapp)
+
+
+def test_demo_store_shows_whatsapp_conversations_with_their_window(tmp_path: Path):
+    from replywatch.collectors.demo import ALL_PLATFORMS
+    from replywatch.live_demo import seed_demo
+    from replywatch.store import triage
+    from replywatch.store.db import open_database
+
+    db = open_database(tmp_path / "demo.db")
+    now = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
+    seed_demo(db, DemoFeed(platforms=ALL_PLATFORMS), days=3, seed=42, now=now)
+    flt = triage.QueueFilter(platform="whatsapp", brand="aurora", now=int(now.timestamp()))
+    waiting = triage.queue(db, flt, now=int(now.timestamp()), limit=500)
+    assert waiting, "no waiting WhatsApp conversation in the demo"
+    for row in waiting:
+        # 24 h after the customer's last message, whether open or closed now.
+        assert row["window_ends_at"] == row["last_customer_at"] + triage.SERVICE_WINDOW_SECONDS
+    closing = triage.queue(
+        db, triage.QueueFilter(platform="whatsapp", window_closing=True, now=int(now.timestamp())),
+        now=int(now.timestamp()), limit=500,
+    )  # fmt: skip
+    left = [r["window_ends_at"] - int(now.timestamp()) for r in closing]
+    assert left  # this seed leaves one conversation in its last 4 hours
+    assert all(0 < s <= triage.WINDOW_CLOSING_SECONDS for s in left)
+    db.close()

@@ -31,6 +31,7 @@ PLATFORM_ICONS = {
     "reddit": "👽",
     "instagram": "📷",
     "facebook": "📘",
+    "whatsapp": "💬",
     "email": "✉️",
 }
 # Colour-coded by cell style rather than emoji: emoji fonts are not everywhere
