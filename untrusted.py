@@ -58,13 +58,15 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def safe_url(url: Any) -> str | None:
+def safe_url(url: Any, hosts: tuple[str, ...] | None = None) -> str | None:
     """Return ``url`` if it is an absolute http(s) URL with a host name, at most
     :data:`MAX_URL_LENGTH` characters, with no whitespace and no control or
     format characters (bidi overrides, zero-width characters); else None.
     Refuses ``javascript:``, ``data:``, relative, scheme-relative and malformed
     URLs. Nothing is trimmed or repaired: a URL with surrounding spaces is
-    refused rather than guessed at."""
+    refused rather than guessed at. With ``hosts``, the URL's host must also
+    be one of them or a subdomain of one (``www.x.com`` for ``x.com``): a
+    post's link goes only to its own platform (``hosts=()`` refuses all)."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
         return None
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in url):
@@ -75,6 +77,8 @@ def safe_url(url: Any) -> str | None:
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if hosts is not None and not any(host == h or host.endswith("." + h) for h in hosts):
         return None
     return url
 

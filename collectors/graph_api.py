@@ -280,7 +280,18 @@ class GraphClient:
             params=query,
             headers={"Authorization": f"OAuth {self._token}"},
             timeout=self.timeout,
+            # The Graph API answers or fails; it does not redirect a data
+            # request. A redirect is not followed (another host's body is not
+            # data, and the query carries appsecret_proof): it is an error.
+            allow_redirects=False,
         )
+        if response.is_redirect:
+            target = urlsplit(response.headers.get("Location") or "").hostname or "?"
+            raise GraphError(
+                f"Graph API answered HTTP {response.status_code}, a redirect to {target!r}: "
+                "not followed",
+                http_status=response.status_code,
+            )
         self.usage = parse_usage(response.headers)
         self.peak = max(self.peak, self.usage.percent)
         self._answered_at = self.clock()

@@ -207,6 +207,9 @@ class Channel:
     check: Callable[[Path, str | None], None] | None = None
     # -- a channel Meta's webhooks deliver (``replywatch webhooks serve``) --
     webhook: bool = False
+    #: The hosts its messages' links point at (a subdomain counts): the
+    #: dashboard's "open post" links go only there (others are shown as text).
+    hosts: tuple[str, ...] = ()
 
     @property
     def polled(self) -> bool:
@@ -309,6 +312,25 @@ def for_source(source: str) -> Channel | None:
         if source == channel.import_source or source.split(":", 1)[0] == channel.name:
             return channel
     return None
+
+
+def for_platform(platform: str) -> Channel | None:
+    """The channel whose messages carry ``platform`` (its name), or None (a
+    platform only a JSONL file names, such as ``email``)."""
+    _discover()
+    return _REGISTRY.get(platform)
+
+
+def platform_icon(platform: str) -> str:
+    """The icon of ``platform``'s channel; the platform's name when none has one."""
+    channel = for_platform(platform)
+    return channel.icon if channel is not None else platform
+
+
+def link_hosts(platform: str) -> tuple[str, ...]:
+    """The hosts a link of a ``platform`` message may point at (empty: none)."""
+    channel = for_platform(platform)
+    return channel.hosts if channel is not None else ()
 
 
 def setting_defaults() -> dict[str, Setting]:

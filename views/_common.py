@@ -13,10 +13,12 @@ import streamlit as st
 from sqlite_utils import Database
 
 from replywatch import i18n
+from replywatch.collectors import registry
 from replywatch.dashboard_launcher import BRAND_ENV_VAR, TIMEZONE_ENV_VAR
 from replywatch.metrics.exports import table_csv_bytes
 from replywatch.store import lookups
 from replywatch.store.db import open_database, resolve_db_path
+from replywatch.untrusted import safe_url
 from replywatch.views.i18n import N_, _, current_language, labels
 from replywatch.views.i18n import number as number  # the pages' one number format
 from replywatch.views.i18n import percent as percent
@@ -25,15 +27,19 @@ from replywatch.views.safe_text import escape_markdown, safe_figure
 EMPTY_HINT = N_("no data yet: run `replywatch collect` or `replywatch demo`")
 ALL = "__all__"
 DEFAULT_DAYS = 30
-PLATFORM_ICONS = {
-    "x": "𝕏",
-    "twitter": "𝕏",
-    "reddit": "👽",
-    "instagram": "📷",
-    "facebook": "📘",
-    "whatsapp": "💬",
-    "email": "✉️",
-}
+
+
+def platform_icon(platform: str) -> str:
+    """The icon of a platform's channel (declared by the channel; its name if none)."""
+    return registry.platform_icon(platform)
+
+
+def post_link(platform: str, url: str | None) -> str | None:
+    """``url`` when it is a safe link to the platform's own hosts (the
+    channel's ``hosts``), else None: an imported file can name any URL."""
+    return safe_url(url, registry.link_hosts(platform))
+
+
 # Colour-coded by cell style rather than emoji: emoji fonts are not everywhere
 # (headless browsers, some Linux desktops) and the grid then shows empty boxes.
 STATE_STYLES = {

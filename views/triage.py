@@ -16,7 +16,6 @@ from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
 from replywatch.store import triage as store_triage
 from replywatch.store.db import is_busy
-from replywatch.untrusted import safe_url
 from replywatch.views import _common as common
 from replywatch.views.i18n import (
     N_,
@@ -314,7 +313,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
             {
                 "id": r["id"],
                 "priority": int(r.get("priority") or 0),
-                "": common.PLATFORM_ICONS.get(r["platform"], r["platform"]),
+                "": common.platform_icon(r["platform"]),
                 "SLA": _(sla) if sla else "",
                 "waiting": common.duration(r["waiting_seconds"]),
                 "24h window": _window(r, now),
@@ -339,7 +338,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "tags": ", ".join(r.get("tags") or []),
                 "brand": r.get("brand") or "",
                 "since": common.when(r.get("awaiting_since") or r.get("first_customer_at"), tz),
-                "post": safe_url(r.get("url")),
+                "post": common.post_link(r["platform"], r.get("url")),
             }
         )
     return pd.DataFrame.from_records(records)
@@ -568,9 +567,13 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
     except ValueError:
         return
     with st.expander(_("Conversation #{id}").format(id=conversation_id), expanded=True):
-        url = next((safe_url(r.get("url")) for r in rows if r["id"] == conversation_id), None)
+        row = next((r for r in rows if r["id"] == conversation_id), {})
+        url = common.post_link(row.get("platform") or "", row.get("url"))
         if url:
             st.link_button(_("Open original post ↗"), url)
+        elif row.get("url"):
+            st.caption(_("Link to another site, not opened (plain text):"))
+            st.text(preview(str(row["url"])))
         latest = next(
             (m for m in reversed(detail["messages"]) if m["direction"] == "inbound"), None
         )

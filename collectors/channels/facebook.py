@@ -65,6 +65,7 @@ def open_sources(ctx: ChannelContext) -> list:
 
 CHANNEL = Channel(
     name="facebook",
+    hosts=("facebook.com", "fb.com", "fb.watch"),
     label="Facebook",
     icon="📘",
     docs="docs/channels/facebook.md",

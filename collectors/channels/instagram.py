@@ -88,6 +88,7 @@ def open_sources(ctx: ChannelContext) -> list:
 
 CHANNEL = Channel(
     name="instagram",
+    hosts=("instagram.com",),
     label="Instagram",
     icon="📸",
     docs="docs/channels/instagram.md",

@@ -82,6 +82,7 @@ def open_sources(ctx: ChannelContext) -> list:
 
 CHANNEL = Channel(
     name="reddit",
+    hosts=("reddit.com", "redd.it"),
     label="Reddit",
     icon="👽",
     docs="docs/channels/reddit.md",

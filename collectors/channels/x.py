@@ -157,6 +157,7 @@ def open_sources(ctx: ChannelContext) -> list:
 
 CHANNEL = Channel(
     name="x",
+    hosts=("x.com", "twitter.com"),
     label="X",
     icon="𝕏",
     docs="docs/channels/x.md",
