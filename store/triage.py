@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from replywatch.i18n import N_, compact_duration
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.schema import CONVERSATION_STATUSES
@@ -299,12 +298,13 @@ def queue(
     """Return one page of the queue in priority order (highest first, then the
     longest-waiting). ``priority`` = the current urgency (the customer's turn
     waiting now) + time points against the SLA (see SLA_PROGRESS_POINTS...),
-    explained in ``priority_why``. Each row is the conversation plus its latest
-    customer message (``text``, ``url``, ``language``, ``compound``, ``label``,
-    ``intent``), ``urgency``/``urgent`` of the current turn with the reasons of
-    its most urgent message, ``peak_urgency`` (highest ever: the history), and
-    ``waiting_seconds`` at ``now`` (unix seconds). Search text that is not
-    valid FTS5 syntax is searched literally."""
+    worded by ``views.priority_text.priority_why``. Each row is the
+    conversation plus its latest customer message (``text``, ``url``,
+    ``language``, ``compound``, ``label``, ``intent``), ``urgency``/``urgent``
+    of the current turn with the reasons of its most urgent message,
+    ``peak_urgency`` (highest ever: the history), and ``waiting_seconds`` at
+    ``now`` (unix seconds). Search text that is not valid FTS5 syntax is
+    searched literally."""
     now = int(time.time()) if now is None else int(now)
     limit = max(1, min(int(limit), MAX_QUEUE_PAGE))
     # Columns later migrations may add (the metrics engine's SLA at-risk time).
@@ -366,68 +366,8 @@ def queue(
             max(0, now - row["awaiting_since"]) if row["awaiting_since"] is not None else None
         )
         row.update(_focus_message(db, row["id"], row["awaiting_since"]))
-        row["priority_why"] = priority_why(row, now)
         result.append(row)
     return result
-
-
-def priority_why(row: dict[str, Any], now: int, language: str | None = None) -> str:
-    """Why a queue row has its position, in words: the current urgency and its
-    main reasons, then the time points against the SLA. ``language`` ("pt-BR",
-    "pt-PT"; default English) is the reader's: the words come from the gettext
-    catalogues and the reasons from their codes (``sentiment.reasons``)."""
-    from replywatch import i18n
-    from replywatch.sentiment import reasons as reason_codes
-
-    def text(message: str) -> str:
-        return i18n.gettext_for(language, message)
-
-    english = i18n.locale_id(language) == "en"
-    codes = reason_codes.stored_codes(row.get("reason_codes"), row.get("reasons") or [])
-    # A reader's language: Portuguese messages' reasons read in Portuguese. None
-    # (the store's own callers, the CLI): English throughout, as before.
-    shown_in = (
-        reason_codes.display_language(row.get("reason_language"), language) if language else "en"
-    )
-    reasons = [
-        t
-        for c, t in zip(codes, reason_codes.texts(codes, shown_in), strict=True)
-        if not c.startswith("sla_breached") and "SLA" not in t
-    ][:2]
-    urgency = int(row.get("urgency") or 0)
-    if reasons:
-        first = text(N_("urgency {n} ({reasons})")).format(n=urgency, reasons="; ".join(reasons))
-    else:
-        first = text(N_("urgency {n}")).format(n=urgency)
-    if urgency == 0 and row.get("intent"):
-        first = text(N_("urgency 0 ({intent})")).format(intent=text(row["intent"]))
-    parts = [first]
-
-    def span(seconds: int) -> str:
-        return _short(seconds) if english else i18n.duration(max(0, seconds), language)
-
-    points = int(row.get("time_points") or 0)
-    due, since = row.get("sla_due_at"), row.get("awaiting_since")
-    if due is not None and since is not None:
-        if now >= due:
-            parts.append(
-                text(N_("+{points}: SLA breached {duration} ago")).format(
-                    points=points, duration=span(now - due)
-                )
-            )
-        else:
-            parts.append(
-                text(N_("+{points}: waiting {waiting}, SLA due in {due}")).format(
-                    points=points, waiting=span(now - since), due=span(due - now)
-                )
-            )
-    elif since is None:
-        parts.append(text(N_("not waiting")))
-    return " · ".join(parts)
-
-
-def _short(seconds: int) -> str:
-    return compact_duration(max(0, seconds))
 
 
 def _conversation_columns(db: Database) -> set[str]:

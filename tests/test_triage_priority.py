@@ -16,6 +16,7 @@ from replywatch.pipeline import ingest, set_status
 from replywatch.store import triage
 from replywatch.store.db import open_database, transaction
 from replywatch.store.triage import QueueFilter
+from replywatch.views.priority_text import priority_why
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 NOW_TS = int(NOW.timestamp())
@@ -52,7 +53,10 @@ def _conversation(db, external_id):
 
 
 def _queue(db, **kw):
-    return triage.queue(db, QueueFilter(**kw), now=NOW_TS)
+    rows = triage.queue(db, QueueFilter(**kw), now=NOW_TS)
+    for row in rows:  # worded above the store, as the Triage page does
+        row["priority_why"] = priority_why(row, NOW_TS)
+    return rows
 
 
 def test_thank_you_after_a_reply_leaves_the_queue_with_current_urgency_zero(db):

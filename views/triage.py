@@ -26,6 +26,7 @@ from replywatch.views.i18n import (
     reason_text,
     translated,
 )
+from replywatch.views.priority_text import priority_why
 from replywatch.views.safe_text import (
     DETAIL_CHARS,
     escape_markdown,
@@ -332,7 +333,7 @@ def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
                 "reasons": reason_text(
                     r.get("reason_codes"), r.get("reasons") or [], r.get("reason_language")
                 ),
-                "why this position": store_triage.priority_why(r, now, current_language()),
+                "why this position": priority_why(r, now, current_language()),
                 "status": _(r["status"]),
                 "assignee": r.get("assignee") or "",
                 "tags": ", ".join(r.get("tags") or []),
