@@ -19,6 +19,8 @@ import sys
 
 import click
 
+from replywatch.commands import localized
+
 #: Command name -> (module of ``replywatch.commands``, attribute). A command's
 #: module is imported only when that command runs (or ``--help`` lists them
 #: all): ``replywatch analyze TEXT`` then loads click and the scorer, not the
@@ -61,7 +63,16 @@ class _Main(click.Group):
             module, attribute = COMMANDS[cmd_name]
             command = getattr(importlib.import_module(f"replywatch.commands.{module}"), attribute)
             self.add_command(command, cmd_name)
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if command is not None:  # its help in $REPLYWATCH_LANGUAGE (commands/localized.py)
+            localized.translate(command)
+        return command
+
+    def main(self, *args, **kwargs):
+        # The group's own help and Click's words in $REPLYWATCH_LANGUAGE; each
+        # command is translated when it loads (get_command).
+        localized.translate(self, deep=False)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -24,8 +24,9 @@ from rich.table import Table
 from rich.text import Text
 from sqlite_utils import Database
 
+from replywatch import i18n
 from replywatch.collectors.background import read_in_background
-from replywatch.i18n import compact_duration, default_language
+from replywatch.i18n import default_language
 from replywatch.metrics.reports import group_columns
 from replywatch.pipeline import ImportTotals, import_batches, with_text_scores
 from replywatch.sentiment.core import analyze
@@ -33,6 +34,33 @@ from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
 from replywatch.untrusted import neutralise_formula
+
+
+def _(message: str) -> str:
+    """``message`` in the terminal's language ($REPLYWATCH_LANGUAGE, else English)."""
+    return i18n.gettext_for(default_language(), message)
+
+
+def _number(value: float | int | None, digits: int = 0, signed: bool = False) -> str:
+    return (
+        "-"
+        if value is None
+        else i18n.number(value, default_language(), digits=digits, signed=signed)
+    )
+
+
+def _duration(seconds: float | int | None) -> str:
+    return i18n.duration(seconds, default_language(), missing="-")
+
+
+def _group_cell(key: str, value: object) -> Text:
+    # Channel and other stored English words translated; names and ids as written.
+    if value is None:
+        return terminal_text(None)
+    return terminal_text(_(str(value)) if key in _TRANSLATED_GROUPS else value)
+
+
+_TRANSLATED_GROUPS = {"channel"}
 
 OUTPUT_COLUMNS = (
     "sentiment_language",
@@ -200,8 +228,9 @@ def import_with_progress(
 
 
 def percent(share: float | None) -> str:
-    """A share as "12.5%"; "-" when there is none."""
-    return "-" if share is None else f"{share * 100:.1f}%"
+    """A share as the terminal's locale writes it ("12.5%", "12,5 %"); "-" when
+    there is none."""
+    return "-" if share is None else i18n.percent(share, default_language(), digits=1)
 
 
 # C0/C1 control characters (ESC starts terminal escape sequences), not \t or \n.
@@ -219,25 +248,40 @@ def response_time_table(rows: Sequence[dict[str, Any]], by: str, *, business_hou
     """The rows of :func:`metrics.reports.response_time_report` as a terminal
     table: the group columns, then conversations, answered, rate, median, p90,
     mean and the within-15m/1h/24h shares (business-time figures when
-    ``business_hours``). Cells are plain text, never Rich markup."""
+    ``business_hours``), in $REPLYWATCH_LANGUAGE. Cells are plain text, never
+    Rich markup."""
     prefix = "business_" if business_hours else ""
-    title = "First response times (" + ("business hours" if business_hours else "calendar") + ")"
+    title = (
+        _("First response times (business hours)")
+        if business_hours
+        else _("First response times (calendar)")
+    )
     table = Table(title=title)
     key_columns = group_columns(by)
-    figures = ["conv.", "answered", "rate", "median", "p90", "mean", "<=15m", "<=1h", "<=24h"]
+    figures = [
+        _("conv."),
+        _("answered"),
+        _("rate"),
+        _("median"),
+        _("p90"),
+        _("mean"),
+        "<=15m",
+        "<=1h",
+        "<=24h",
+    ]
     for name in key_columns:
-        table.add_column(name, justify="left")
+        table.add_column(_(name), justify="left")
     for name in figures:
         table.add_column(name, justify="right")
     for row in rows:
         table.add_row(
-            *(terminal_text(row[k]) for k in key_columns),
-            f"{row['conversations']:,}",
-            f"{row['answered']:,}",
+            *(_group_cell(k, row[k]) for k in key_columns),
+            _number(row["conversations"]),
+            _number(row["answered"]),
             percent(row["response_rate"]),
-            compact_duration(row[f"{prefix}first_response_median_s"], missing="-"),
-            compact_duration(row[f"{prefix}first_response_p90_s"], missing="-"),
-            compact_duration(row[f"{prefix}first_response_mean_s"], missing="-"),
+            _duration(row[f"{prefix}first_response_median_s"]),
+            _duration(row[f"{prefix}first_response_p90_s"]),
+            _duration(row[f"{prefix}first_response_mean_s"]),
             percent(row[f"{prefix}within_15m"]),
             percent(row[f"{prefix}within_1h"]),
             percent(row[f"{prefix}within_24h"]),
@@ -250,14 +294,24 @@ def outcome_table(rows: Sequence[dict[str, Any]], by: str) -> Table:
     terminal table: the group columns, then conversations, left happier,
     left unhappier, silent after the reply, resolved, first-contact
     resolution, mean effort (customer messages / brand replies), repeat
-    contact and the median first response. Cells are plain text, never Rich
-    markup."""
-    table = Table(title="Outcomes")
+    contact and the median first response, in $REPLYWATCH_LANGUAGE. Cells are
+    plain text, never Rich markup."""
+    table = Table(title=_("Outcomes"))
     key_columns = group_columns(by)
-    figures = ["conv.", "recovered", "worsened", "silent", "resolved", "FCR", "effort", "repeat"]
+    figures = [
+        _("conv."),
+        _("left happier"),
+        _("left unhappier"),
+        _("silent after reply"),
+        _("resolved"),
+        _("solved at first reply"),
+        _("effort"),
+        _("came back"),
+        _("median first response"),
+    ]
     for name in key_columns:
-        table.add_column(name, justify="left")
-    for name in [*figures, "median FRT"]:
+        table.add_column(_(name), justify="left")
+    for name in figures:
         table.add_column(name, justify="right")
     for row in rows:
         customer, brand_replies = (
@@ -265,16 +319,16 @@ def outcome_table(rows: Sequence[dict[str, Any]], by: str) -> Table:
             row["mean_effort_brand_replies"],
         )
         table.add_row(
-            *(Text("-" if row[k] is None else str(row[k])) for k in key_columns),
-            f"{row['conversations']:,}",
+            *(_group_cell(k, row[k]) for k in key_columns),
+            _number(row["conversations"]),
             percent(row["recovery_rate"]),
             percent(row["worsened_share"]),
             percent(row["silent_share"]),
             percent(row["resolution_rate"]),
             percent(row["first_contact_resolution_rate"]),
-            "-" if customer is None else f"{customer:.1f} / {brand_replies:.1f}",
+            "-" if customer is None else f"{_number(customer, 1)} / {_number(brand_replies, 1)}",
             percent(row["repeat_contact_rate"]),
-            compact_duration(row.get("first_response_median_s"), missing="-"),
+            _duration(row.get("first_response_median_s")),
         )
     return table
 

@@ -116,19 +116,31 @@ def pseudo(message: str) -> str:
 
 
 class PseudoTranslations(gettext.NullTranslations):
-    """The pseudo-locale's catalogue: every message marked (:func:`pseudo`)."""
+    """The pseudo-locale's catalogue: every message of the template
+    (locales/replywatch.pot) marked (:func:`pseudo`); a message that is not in
+    the template (never extracted: scripts/i18n.sh was not run, or the text is
+    built where pybabel cannot see it) stays unmarked, so the check finds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with (LOCALES_DIR / f"{DOMAIN}.pot").open("rb") as handle:
+            template = read_po(handle)
+        self.known = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+
+    def _mark(self, message: str, key: str) -> str:
+        return pseudo(message) if key in self.known else message
 
     def gettext(self, message: str) -> str:
-        return pseudo(message)
+        return self._mark(message, message)
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return pseudo(msgid1 if n == 1 else msgid2)
+        return self._mark(msgid1 if n == 1 else msgid2, msgid1)
 
     def pgettext(self, context: str, message: str) -> str:
-        return pseudo(message)
+        return self._mark(message, message)
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return pseudo(msgid1 if n == 1 else msgid2)
+        return self._mark(msgid1 if n == 1 else msgid2, msgid1)
 
 
 @cache

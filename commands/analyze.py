@@ -65,28 +65,50 @@ def _analyze_file(
         rows = analyze_csv(input_path, column, output, language_column=language_column)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    console.print(f"scored {rows:,} rows" + (f" -> {output}" if output else ""))
+    from replywatch.commands.localized import _, language
+    from replywatch.i18n import number
+
+    shown = _("scored {count} rows").format(count=number(rows, language()))
+    console.print(shown + (f" -> {output}" if output else ""))
 
 
 def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
-    """Return a short multi-line, plain-text summary of `a` for the terminal.
-
-    The reasons read in the message's language when it is Portuguese, else in
-    `ui_language` (default: $REPLYWATCH_LANGUAGE, else English)."""
-    from replywatch.i18n import default_language
+    """Return a short multi-line, plain-text summary of `a` for the terminal,
+    in `ui_language` (default: $REPLYWATCH_LANGUAGE, else English): labels,
+    the score with the locale's decimal mark, the reasons in the message's
+    language when it is Portuguese."""
+    from replywatch import i18n
+    from replywatch.commands.localized import N_
     from replywatch.sentiment.reasons import display_language
     from replywatch.sentiment.reasons import texts as reason_texts
 
-    flag = "URGENT" if a.urgent else "not urgent"
+    language = ui_language or i18n.default_language()
+
+    def t(message: str) -> str:
+        return i18n.gettext_for(language, message)
+
+    flag = t(N_("URGENT")) if a.urgent else t(N_("not urgent"))
+    compound = i18n.number(a.compound, language, digits=2, signed=True)
     lines = [
-        f"language:  {a.language} ({a.language_source})",
-        f"sentiment: {a.label} ({a.compound:+.2f}, {a.scorer})",
-        f"urgency:   {a.urgency}/100 - {flag}",
+        t(N_("language:  {language} ({source})")).format(
+            language=a.language, source=t(a.language_source)
+        ),
+        t(N_("sentiment: {label} ({compound})")).format(label=t(a.label), compound=compound),
+        t(N_("urgency:   {urgency}/100 - {flag}")).format(urgency=a.urgency, flag=flag),
+        t(N_("scorer:    {scorer}")).format(scorer=a.scorer),
     ]
     if a.reasons:
-        reader = display_language(a.language, ui_language or default_language())
-        lines.append("reasons:")
+        reader = display_language(a.language, language)
+        lines.append(t(N_("reasons:")))
         lines.extend(f"  - {r}" for r in reason_texts(a.reason_codes, reader))
     if a.truncated:
-        lines.append("note: long text, only its beginning was analysed")
+        lines.append(t(N_("note: long text, only its beginning was analysed")))
     return "\n".join(lines)
+
+
+def _language_sources() -> tuple[str, ...]:
+    """How the language of a text was chosen (Analysis.language_source): marked
+    for translation (shown through gettext in :func:`format_analysis`)."""
+    from replywatch.commands.localized import N_
+
+    return (N_("detected"), N_("caller"), N_("empty"))

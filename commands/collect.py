@@ -40,7 +40,8 @@ from replywatch.store.db import open_database
 def collect(
     once: bool, every: float | None, only: str | None, config_path: Path, db_path: Path | None
 ) -> None:
-    """Poll X and Reddit for mentions, DMs and brand replies into the database."""
+    """Poll every configured channel (X, Reddit, Facebook, Instagram: see `replywatch
+    channels`) for mentions, DMs and brand replies into the database."""
     from replywatch.collectors.runner import Runner, build_platforms, register_brands
     from replywatch.pipeline import ingest
 

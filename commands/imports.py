@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from replywatch.commands.localized import _, language
 from replywatch.commands.options import console, db_option, open_existing
+from replywatch.i18n import number
 from replywatch.store.db import check_integrity, open_database, resolve_db_path, tune_for_bulk_load
 
 
@@ -130,4 +132,4 @@ def rescore(db_path: Path | None, rescore_all: bool) -> None:
     from replywatch.pipeline import rescore as rescore_messages
 
     count = rescore_messages(open_existing(db_path), everything=rescore_all)
-    click.echo(f"scored {count:,} messages")
+    click.echo(_("scored {count} messages").format(count=number(count, language())))

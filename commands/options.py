@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from replywatch.commands.localized import _
 from replywatch.i18n import ENV_VAR as LANGUAGE_ENV_VAR
 from replywatch.i18n import LANGUAGES, parse_language
 from replywatch.store.db import DB_ENV_VAR, DatabaseOpenError, open_database, resolve_db_path
@@ -58,14 +59,16 @@ def open_existing(db_path: Path | None, *, announce: bool = False):
     except DatabaseOpenError as exc:
         raise click.ClickException(f"{exc}{demo_hint(path)}") from exc
     if announce:
-        console.print(f"database: {escape(str(path))}", highlight=False, soft_wrap=True)
+        console.print(
+            _("database: {path}").format(path=escape(str(path))), highlight=False, soft_wrap=True
+        )
     return db
 
 
 def demo_hint(path: Path) -> str:
     """After ``replywatch demo`` the data is in data/demo.db, not the default."""
     if path != DEMO_DB_PATH and DEMO_DB_PATH.exists():
-        return f" (the demo's data is in {DEMO_DB_PATH}: add --db {DEMO_DB_PATH})"
+        return " " + _("(the demo's data is in {path}: add --db {path})").format(path=DEMO_DB_PATH)
     return ""
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from replywatch.commands.localized import _, language
 from replywatch.commands.options import (
     console,
     db_option,
@@ -15,7 +16,7 @@ from replywatch.commands.options import (
     print_report,
     report_options,
 )
-from replywatch.i18n import LANGUAGES
+from replywatch.i18n import LANGUAGES, N_, number
 from replywatch.store.db import resolve_db_path
 from replywatch.store.lookups import counts
 
@@ -25,10 +26,23 @@ from replywatch.store.lookups import counts
 def stats(db_path: Path | None) -> None:
     """Print message, conversation and dead-letter counts."""
     figures = counts(open_existing(db_path, announce=True))
+    names = {name: _(STAT_NAMES.get(name, name)) for name in figures}
+    width = max(len(n) for n in names.values()) + 2
     for name, value in figures.items():
-        click.echo(f"{name:14} {value:>10,}")
+        click.echo(f"{names[name]:{width}} {number(value, language()):>10}")
     if not figures["messages"]:
-        console.print(f"no messages yet{demo_hint(resolve_db_path(db_path))}", highlight=False)
+        console.print(_("no messages yet") + demo_hint(resolve_db_path(db_path)), highlight=False)
+
+
+# The rows of `replywatch stats` (store.lookups.counts), as people read them.
+STAT_NAMES = {
+    "messages": N_("messages"),
+    "inbound": N_("inbound"),
+    "outbound": N_("outbound"),
+    "brands": N_("brands"),
+    "conversations": N_("conversations"),
+    "dead_letters": N_("dead letters"),
+}
 
 
 # --- metrics: reports, exports, recompute ---------------------------------------
@@ -150,7 +164,7 @@ def export_conversations_command(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"wrote {out}")
+    click.echo(_("wrote {path}").format(path=out))
 
 
 @export_group.command(name="benchmarks")
@@ -188,7 +202,7 @@ def export_benchmarks_command(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"wrote {out}")
+    click.echo(_("wrote {path}").format(path=out))
 
 
 @click.command()
@@ -204,4 +218,4 @@ def recompute(brand: str | None, db_path: Path | None) -> None:
         count = recompute_brand(db, brand) if brand else recompute_all(db)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"recomputed {count:,} conversations")
+    click.echo(_("recomputed {count} conversations").format(count=number(count, language())))

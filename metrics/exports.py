@@ -5,12 +5,14 @@ Each export has a file variant (``out`` is a path or a writable binary file)
 and a ``*_to_bytes`` variant for download buttons; both run the same code.
 Rows are streamed from SQLite in chunks: nothing loads a whole table.
 
-Spreadsheet safety: customer text is untrusted. In CSV and XLSX every text
-value that a spreadsheet would run as a formula gets a leading ``'``
+Spreadsheet safety: customer text is untrusted. In CSV every text value that
+a spreadsheet would run as a formula gets a leading ``'``
 (:func:`replywatch.untrusted.neutralise_formula`: starts with ``=``, ``+``,
 ``-``, ``@``, tab or CR and is not a plain number) so Excel and LibreOffice
-show it instead of running it; Parquet and JSON are data formats and keep text as
-written. CSV is UTF-8 with a byte-order mark so Excel reads Portuguese
+show it instead of running it (a CSV has no cell types). XLSX text is a typed
+string cell, which no spreadsheet runs, so it is written as is ("@LojaAurora
+obrigado", not "'@LojaAurora obrigado"); Parquet and JSON are data formats and
+keep text as written. CSV is UTF-8 with a byte-order mark so Excel reads Portuguese
 accents correctly. Times are ISO-8601 UTC strings (``2017-10-31T22:10:47Z``)
 in CSV, Parquet and JSON; durations are integer seconds.
 
@@ -46,7 +48,7 @@ from replywatch.metrics import stats
 from replywatch.metrics.outcome_reports import outcome_report
 from replywatch.metrics.reports import _filters, response_time_report
 from replywatch.store.timeutil import from_ts, iso_utc
-from replywatch.untrusted import neutralise_formula
+from replywatch.untrusted import FORMULA_PREFIXES, neutralise_formula
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet", "json")
 CHUNK_ROWS = 5_000
@@ -264,10 +266,99 @@ HEADER_LABELS: dict[str, str] = {
     "next_responses": N_("Next responses"),
     "next_response_mean_s": N_("Mean next response"),
     "business_next_response_mean_s": N_("Mean next response (business hours)"),
+    # Outcomes (docs/metrics.md, Outcomes)
+    "mood_before": N_("Mood before the reply"),
+    "mood_after": N_("Mood after the reply"),
+    "mood_recovery": N_("Mood recovery"),
+    "recovery_label": N_("Recovery"),
+    "resolved_by": N_("Resolved by"),
+    "resolved_at": N_("Resolved (UTC)"),
+    "effort_customer_messages": N_("Customer messages"),
+    "effort_brand_replies": N_("Brand replies"),
+    "first_contact_resolved": N_("Resolved at first contact"),
+    "first_contact_resolved_closed_only": N_("Resolved at first contact (closed by an agent)"),
+    "repeat_contact_id": N_("Came back in conversation"),
+    "recovery_rate": N_("Left happier"),
+    "worsened_share": N_("Left unhappier"),
+    "silent_share": N_("Silent after the reply"),
+    "mean_recovery": N_("Mean mood recovery"),
+    "resolved": N_("Resolved"),
+    "resolution_rate": N_("Resolution rate"),
+    "first_contact_resolution_rate": N_("Solved at first reply"),
+    "mean_effort_customer_messages": N_("Customer messages to resolve (mean)"),
+    "mean_effort_brand_replies": N_("Brand replies to resolve (mean)"),
+    "repeat_contacts": N_("Came back"),
+    "repeat_contact_rate": N_("Came back (share)"),
 }
 _WITHIN = N_("Within {limit}")
 _WITHIN_BUSINESS = N_("Within {limit} (business hours)")
-_PERCENT_COLUMNS = {"response_rate", "within_sla", "first_contact_resolution"}
+_PERCENT_COLUMNS = {
+    "response_rate",
+    "within_sla",
+    "first_contact_resolution",
+    "recovery_rate",
+    "worsened_share",
+    "silent_share",
+    "resolution_rate",
+    "first_contact_resolution_rate",
+    "repeat_contact_rate",
+}
+# Columns holding the store's English words: translated in files for people
+# (``header_language``), as the dashboard shows them (catalogue: views/i18n.VALUES).
+_WORD_COLUMNS = {"status", "channel", "recovery_label", "resolved_by", "period"}
+_YES_NO_COLUMNS = {"needs_response", "first_contact_resolved", "first_contact_resolved_closed_only"}
+_YES, _NO = N_("yes"), N_("no")
+
+
+def people_value(name: str, value: Any, language: str) -> Any:
+    """A value as a file for people in ``language`` shows it: the store's words
+    translated ("replied" -> "respondida"), yes/no flags as words, tags as a
+    comma-separated list instead of JSON ("[]" -> ""). Numbers and dates are
+    left to the writer (CSV formats them, XLSX types them)."""
+    if value is None:
+        return None
+    if name in _WORD_COLUMNS and isinstance(value, str):
+        return i18n.gettext_for(language, value)
+    if name in _YES_NO_COLUMNS and isinstance(value, int):
+        return i18n.gettext_for(language, _YES if value else _NO)
+    if name == "tags" and isinstance(value, str):
+        try:
+            tags = json.loads(value)
+        except ValueError:
+            return value
+        return ", ".join(str(t) for t in tags) if isinstance(tags, list) else value
+    return value
+
+
+def _csv_people_value(name: str, kind: str, value: Any, language: str) -> Any:
+    """A CSV cell for people: :func:`people_value`, then figures, dates and
+    durations in the locale's form (a CSV has no cell types)."""
+    value = people_value(name, value, language)
+    if isinstance(value, str):
+        if name.endswith("_at"):
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+            return i18n.format_datetime(moment, language, "short")
+        if name in ("local_date", "period_start"):
+            return _csv_date(value, language)
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if _is_percent(name):
+            return i18n.percent(value, language, digits=1)
+        if _is_duration(name):
+            return i18n.duration(value, language)
+        if kind == "float":
+            return i18n.number(value, language, digits=2)
+    return value
+
+
+def _csv_date(value: str, language: str) -> str:
+    try:
+        return i18n.format_date(date.fromisoformat(value), language, "short")
+    except ValueError:  # a week or month key ("2024-W19", "2024-05") stays as it is
+        return value
 
 
 def header_labels(columns: Sequence[Column], language: str | None) -> list[str]:
@@ -308,6 +399,11 @@ def _write_csv(
         writer = csv.writer(text)
         writer.writerow(header_labels(columns, header_language))
         for row in rows:
+            if header_language is not None:
+                row = [
+                    _csv_people_value(name, kind, v, header_language)
+                    for (name, kind), v in zip(columns, row, strict=True)
+                ]
             writer.writerow(["" if v is None else neutralise_formula(v) for v in row])
         text.flush()
     finally:
@@ -326,7 +422,8 @@ def table_csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> by
 
 
 def _xlsx_cell(value: Any) -> Any:
-    value = neutralise_formula(value)
+    # Text is written as a typed string cell (see _write_xlsx), which no
+    # spreadsheet runs as a formula: no leading "'" shows in the cell.
     if isinstance(value, str):
         value = _XLSX_ILLEGAL.sub("\ufffd", value)
     return value
@@ -385,8 +482,16 @@ def _write_xlsx(
     for row in rows:
         cells = []
         for (name, kind), value in zip(columns, row, strict=True):
+            if header_language is not None:
+                value = people_value(name, value, header_language)
             typed, number_format = _xlsx_typed(name, kind, value, durations)
-            if number_format is None:
+            if isinstance(typed, str) and typed.startswith(FORMULA_PREFIXES):
+                # openpyxl would store "=..." as a formula: an explicit string
+                # cell (inlineStr) is shown as written and never run.
+                cell = WriteOnlyCell(worksheet, value=typed)
+                cell.data_type = "s"
+                cells.append(cell)
+            elif number_format is None:
                 cells.append(typed)
             else:
                 cell = WriteOnlyCell(worksheet, value=typed)

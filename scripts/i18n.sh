@@ -8,6 +8,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
+PYTHON="${PYTHON:-.venv/bin/python}"
+[ -x "$PYTHON" ] || PYTHON=python3
+# The command line's help texts (docstrings, help=) as N_() entries pybabel can see.
+"$PYTHON" -c "from replywatch.cli import main; from replywatch.commands import localized; localized.write_help_text(main)"
 "$PYBABEL" extract -F babel.cfg --no-location --sort-output --omit-header \
     --add-comments=Translators: -o locales/replywatch.pot .
 if [ "${1:-}" = "init" ]; then

@@ -107,12 +107,16 @@ def data_words(db_path: Path) -> set[str]:
     return words
 
 
+CUT_OFF = re.compile(re.escape(i18n.PSEUDO_OPEN) + r"[^\n" + i18n.PSEUDO_CLOSE + r"]*$", re.M)
+
+
 def unmarked(text: str) -> str:
-    """``text`` with its marked parts (nested ones too) replaced by a space."""
+    """``text`` with its marked parts (nested ones too) replaced by a space; a
+    mark that the interface cut off ("⟦Éŕášé á çúš...") runs to the line's end."""
     previous = None
     while previous != text:
         previous, text = text, MARKED.sub(" ", text)
-    return text
+    return CUT_OFF.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -127,12 +131,32 @@ class Finding:
         return f"{self.where}: {self.why} in {self.text!r}"
 
 
-def check(where: str, strings: list[str], data: set[str]) -> list[Finding]:
+# Not text in a terminal: option names, metavars and choices, environment
+# variables, file paths, `code`, and Click's "[default: ...]" values.
+CLI_CODE = re.compile(
+    r"[\w-]+(?:\|[\w-]+)+|(?<!\w)--?[\w-]+|\$\w+|\b[A-Z][A-Z_-]+\b|\[[\w|.,-]+\]|`[^`]*`|"
+    r"[\w.-]*/[\w./*-]+|\b[\w-]+\.(?:md|db|toml|csv|json|xlsx|py)\b"
+)
+
+
+def check(
+    where: str, strings: list[str], data: set[str], code: re.Pattern | None = None
+) -> list[Finding]:
     """The findings among the visible ``strings`` of ``where`` (a page, a view,
-    a command)."""
+    a command); ``code`` matches what is not text there (``CLI_CODE``)."""
     found: dict[tuple[str, str], Finding] = {}
+    # A marked message can be wrapped over several lines (a terminal): the
+    # marks are removed from the whole text, the rest is judged line by line.
+    residues = []
     for text in strings:
         rest = ICON.sub(" ", unmarked(text))
+        if code is not None:
+            rest = code.sub(" ", rest)
+        if "\n" in text:
+            residues.extend((line, line) for line in rest.splitlines())
+        else:
+            residues.append((text, rest))
+    for text, rest in residues:
         words = [w for w in WORD.findall(rest) if w.lower() not in data | PROPER_NAMES]
         reasons = []
         if words:

@@ -133,7 +133,11 @@ def test_xlsx_opens_with_openpyxl(db_path, tmp_path):
     header, body = rows[0], rows[1:]
     assert header[0] == "conversation_id" and len(body) == 2
     texts = [dict(zip(header, r, strict=True))["first_message_text"] for r in body]
-    assert PORTUGUESE + " @loja" in texts and "'" + FORMULA in texts
+    # Text is a typed string cell: shown as written, never run as a formula.
+    assert PORTUGUESE + " @loja" in texts and FORMULA in texts
+    cells = [c for row in load_workbook(out)["conversations"].iter_rows() for c in row]
+    formula_cell = next(c for c in cells if c.value == FORMULA)
+    assert formula_cell.data_type == "s"
     seconds = [dict(zip(header, r, strict=True))["first_response_seconds"] for r in body]
     assert 1200 in seconds  # numbers stay numbers
 
