@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 # Bump whenever lexicon handling, negation, language detection or default urgency rules
 # change, so stored scores with an older version can be found and re-scored.
-SCORER_VERSION = "1.3.1"
+SCORER_VERSION = "1.4.0"
 
 Label = Literal["negative", "neutral", "positive"]
 

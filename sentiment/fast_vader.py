@@ -136,8 +136,11 @@ class _SentiText:
 class FastVader(SentimentIntensityAnalyzer):
     """`SentimentIntensityAnalyzer` giving identical scores with less work per word."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, neutral: frozenset[str] = frozenset()) -> None:
         super().__init__()
+        # Words scored as neutral (not in the lexicon); empty gives plain VADER's scores.
+        for word in neutral:
+            self.lexicon.pop(word, None)
         # The emoji loop only ever looks at single characters, and every key of VADER's
         # emoji lexicon is non-ASCII, so a text sharing no character with this set is
         # returned unchanged by that loop (apart from the final strip()).

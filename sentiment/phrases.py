@@ -410,7 +410,52 @@ ADDED_IN_1_3: dict[str, tuple[Phrase, ...]] = {
         ("continua com problema", "not_solved"),
     ),
 }
-COMPLAINT = {lang: COMPLAINT[lang] + ADDED_IN_1_2[lang] + ADDED_IN_1_3[lang] for lang in COMPLAINT}
+# SCORER_VERSION 1.4.0 (issue 22): billing phrases in the feminine, saying one is
+# dissatisfied, and that the service is
+# too slow ("Não estou satisfeito com o atendimento, muito demorado" was only tone,
+# urgency 7). Bare "demora"/"slow" are not listed: "quanto tempo demora a entrega?" is
+# a question. Written from general practice and the issue's named misfire.
+ADDED_IN_1_4: dict[str, tuple[Phrase, ...]] = {
+    "en": (
+        ("not satisfied", "dissatisfied"),
+        ("not happy with", "dissatisfied"),
+        ("dissatisfied", "dissatisfied"),
+        ("unsatisfied", "dissatisfied"),
+        ("too slow", "too_slow"),
+        ("so slow", "too_slow"),
+        ("very slow", "too_slow"),
+        ("takes forever", "too_slow"),
+        ("taking forever", "too_slow"),
+        ("took forever", "too_slow"),
+        ("takes too long", "too_slow"),
+        ("taking too long", "too_slow"),
+        ("took too long", "too_slow"),
+        ("taking so long", "too_slow"),
+    ),
+    "pt": (
+        # the feminine of 1.3.0's billing phrases ("Fui cobrada duas vezes")
+        ("cobrada duas vezes", "billing_error"),
+        ("cobrada em dobro", "billing_error"),
+        ("nao estou satisfeit*", "dissatisfied"),
+        ("nao fiquei satisfeit*", "dissatisfied"),
+        ("nada satisfeit*", "dissatisfied"),
+        ("insatisfeit*", "dissatisfied"),
+        ("muito demorad*", "too_slow"),
+        ("tao demorad*", "too_slow"),
+        ("demorou muito", "too_slow"),
+        ("demora muito", "too_slow"),
+        ("demorando muito", "too_slow"),
+        ("demora demais", "too_slow"),
+        ("demorou demais", "too_slow"),
+        ("muita demora", "too_slow"),
+        ("muito lent*", "too_slow"),
+        ("lentidao", "too_slow"),
+    ),
+}
+COMPLAINT = {
+    lang: COMPLAINT[lang] + ADDED_IN_1_2[lang] + ADDED_IN_1_3[lang] + ADDED_IN_1_4[lang]
+    for lang in COMPLAINT
+}
 
 
 # Thanks and praise. A positive message that thanks or praises the brand reads as closure

@@ -29,6 +29,7 @@ import re
 
 from LeIA import leia as _leia_module
 
+from replywatch.sentiment.care_lexicon import NEUTRAL_PT
 from replywatch.sentiment.fast_vader import (
     allcap_differential,
     compound_of,
@@ -57,11 +58,15 @@ NEGATORS: frozenset[str] = frozenset(
         "tampouco",
     }
 )
-# Written forms of "não" in chat: "ñ" (folds to "n"), "n", "naum", "nã".
+# Written forms of "não" in chat: "ñ" (folds to "n"), "n", "naum", and "nã", which is
+# rewritten before accents are stripped: folded, it would be "na" ("em" + "a", "in the"),
+# one of the commonest Portuguese words (1.4.0; until then every "na" was read as "não":
+# "Mandei o número do pedido na DM" scored -0.23).
 # Written as "n" first, then the word-start check: re then only enters the pattern at
 # an "n" (a literal-prefix scan) instead of at every character; same matches as
-# (?<![\w'])(?:n|naum|na)(?![\w']) (at most one of the three can end at a non-word).
-_NEGATOR_VARIANTS = re.compile(r"n(?<![\w']n)(?:aum|a)?(?![\w'])", re.IGNORECASE)
+# (?<![\w'])(?:n|naum)(?![\w']).
+_NEGATOR_VARIANTS = re.compile(r"n(?<![\w']n)(?:aum)?(?![\w'])", re.IGNORECASE)
+_NA_TILDE = re.compile(r"(?<![\w'])n[ãÃ](?![\w'])", re.IGNORECASE)
 
 # "nunca foi tão bom" ("never so good") intensifies, as VADER's "never so/this" does.
 _INTENSIFYING_AFTER_NEVER = frozenset({"tao", "tanto", "esse", "este", "isso"})
@@ -81,6 +86,10 @@ SUPPLEMENT_PT_TO_EN: dict[str, str] = {
     "odiei": "hated",
     "insatisfeita": "dissatisfied",
 }
+# 1.4.0: being charged, as VADER rates "charged" (a double charge said with "por favor"
+# came out neutral once "favor" no longer counted as praise).
+SUPPLEMENT_1_4: tuple[str, ...] = ("cobrado", "cobrada", "cobraram", "cobrou")
+SUPPLEMENT_PT_TO_EN.update(dict.fromkeys(SUPPLEMENT_1_4, "charged"))
 
 # Fixed expressions with no sentiment word to negate, valued (like the supplement) by an
 # English VADER entry. "nunca mais compro" ("never buying again") is the classic churn line.
@@ -130,6 +139,7 @@ class PortugueseAnalyzer:
         supplement: bool = True,
         fast: bool = True,
         concord: bool = True,
+        care: bool = True,
     ):
         from LeIA import leia
 
@@ -146,6 +156,11 @@ class PortugueseAnalyzer:
             # Negators must not carry valence of their own or VADER's window skips them.
             for word in NEGATORS:
                 lexicon.pop(word, None)
+        # Customer-care words that are not an opinion (1.4.0, care_lexicon.NEUTRAL_PT):
+        # out of the lexicon, and never lemmatised into another entry.
+        self._neutral = NEUTRAL_PT if care else frozenset()
+        for word in self._neutral:
+            lexicon.pop(word, None)
         if supplement:
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Vader
 
@@ -204,6 +219,8 @@ class PortugueseAnalyzer:
     def _sentiments(self, text: str) -> tuple[list[float], str]:
         """Return (per-word valences, text as scored) for LeIA's score_valence."""
         leia = self._leia
+        if self.negation and ("ã" in text or "Ã" in text):
+            text = _NA_TILDE.sub("nao", text)
         text = strip_accents(text)
         if self.negation:
             text = _NEGATOR_VARIANTS.sub("nao", text)
@@ -269,6 +286,8 @@ class PortugueseAnalyzer:
     def _lemma(self, word: str) -> str:
         lower = word.lower()
         if len(lower) < _MIN_LEMMA_LEN or lower in self.lexicon or lower in NEGATORS:
+            return word
+        if lower in self._neutral:
             return word
         if lower in self._leia.BOOSTER_DICT or not lower.isalpha():
             return word

@@ -76,6 +76,8 @@ REASONS: dict[str, str] = {
     "customer_service": N_("mentions customer service"),
     "joke": N_("calls the service a joke"),
     "not_solved": N_("says the problem is not solved"),
+    "dissatisfied": N_("says they are dissatisfied"),
+    "too_slow": N_("says it is too slow"),
     # praise phrases (they discount complaints; never shown as reasons on their own)
     "thanks": N_("thanks"),
     "praise": N_("praise"),

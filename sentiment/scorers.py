@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from replywatch.sentiment.care_lexicon import NEUTRAL_EN
 from replywatch.sentiment.fast_vader import FastVader
 from replywatch.sentiment.portuguese import PortugueseAnalyzer
 
@@ -14,13 +15,15 @@ VADER_NAME = "vader"
 
 @lru_cache(maxsize=1)
 def english() -> SentimentIntensityAnalyzer:
-    """Return the shared VADER analyzer (FastVader: plain VADER's scores, less work)."""
-    return FastVader()
+    """Return the shared VADER analyzer (FastVader: plain VADER's scores, less work),
+    with the customer-care words of `care_lexicon.NEUTRAL_EN` scored as neutral."""
+    return FastVader(neutral=NEUTRAL_EN)
 
 
 @lru_cache(maxsize=1)
 def portuguese() -> PortugueseAnalyzer:
-    """Return the shared Portuguese analyzer (LeIA with the negation fix)."""
+    """Return the shared Portuguese analyzer (LeIA with the negation fix and the
+    customer-care words of `care_lexicon.NEUTRAL_PT` scored as neutral)."""
     return PortugueseAnalyzer()
 
 

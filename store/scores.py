@@ -184,8 +184,10 @@ def closing_messages(db: Database, conversation_ids: Sequence[int] | None = None
     The one definition of "a thank-you or 'solved' after a brand reply": the
     latest customer (inbound) message of the conversation has
     ``scores.closes = 1`` (``sentiment.intent``: intent thanks with a thanks,
-    praise or solved phrase) and the brand had replied before it
-    (``first_response_at`` at or before it). ``conversation_ids`` None means
+    praise or solved phrase) and the brand had written in the conversation
+    before it (any brand message at or before it: also when the conversation
+    opens with the brand's reply, as a DM thread split by silence does, which
+    ``first_response_at`` does not count). ``conversation_ids`` None means
     every conversation."""
     where = ""
     params: list[Any] = []
@@ -202,7 +204,7 @@ def closing_messages(db: Database, conversation_ids: Sequence[int] | None = None
                AND m.direction = 'inbound'
              ORDER BY m.created_ts DESC, m.id DESC LIMIT 1) AS latest
         FROM conversations c
-        WHERE c.first_response_at IS NOT NULL AND c.inbound_count > 0 {where}
+        WHERE c.outbound_count > 0 AND c.inbound_count > 0 {where}
         """,
         params,
     ).fetchall()
@@ -219,9 +221,11 @@ def closing_messages(db: Database, conversation_ids: Sequence[int] | None = None
             for r in db.execute(
                 f"""SELECT s.message_id FROM scores s
                     JOIN messages m ON m.id = s.message_id
-                    JOIN conversations c ON c.id = m.conversation_id
                     WHERE s.message_id IN ({marks}) AND s.closes = 1
-                      AND c.first_response_at <= m.created_ts""",
+                      AND EXISTS (SELECT 1 FROM messages b
+                           WHERE b.conversation_id = m.conversation_id
+                             AND b.direction = 'outbound'
+                             AND b.created_ts <= m.created_ts)""",
                 [mid for _, mid in chunk],
             )
         }
