@@ -445,6 +445,25 @@ def throughput(texts: list[str]) -> float:
     return ratio
 
 
+def long_texts() -> None:
+    """Time of one `analyze` on pathological long input (10,000 characters, English and
+    Portuguese): bounded because only `text.MAX_ANALYSED_CHARS` are read. Moved here from
+    tests/test_sentiment_analyze.py, which checks the bound itself (timing belongs in
+    benchmarks)."""
+    print("\n== Long texts: one analyze() each, best of 5 ==")
+    for name, text in (
+        ("en, 10,000 chars", ("my order never arrived and support is useless. " * 250)[:10_000]),
+        ("pt, 11,800 chars", "o produto chegou quebrado e não recebi o estorno, péssimo. " * 200),
+    ):
+        best = math.inf
+        for _ in range(5):
+            clear_caches()
+            start = time.perf_counter()
+            result = analyze_many([text])[0]
+            best = min(best, time.perf_counter() - start)
+        print(f"{name:18} {best * 1000:7.1f} ms  (truncated: {result.truncated})")
+
+
 def realistic_queue(texts: list[str]) -> float:
     """Customer tweets of a real support stream in arrival order: whatever repetition
     the stream really has is what the per-text cache gets."""
@@ -517,6 +536,7 @@ def main() -> None:
     if args.throughput_only:
         throughput(mix)
         realistic_queue(load_twcs_inbound(folder))
+        long_texts()
         return
     english(gt)
     b2w = portuguese(reviews)
@@ -527,6 +547,7 @@ def main() -> None:
     share = twcs_urgent_share(twcs)
     ratio_mix = throughput(mix)
     ratio_twcs = realistic_queue(twcs)
+    long_texts()
     language_fast_path([t for _, t in gt] + [t for t, _, _ in tweets] + [t for t, _ in reviews])
     f1 = complaint_f1["TEST intent == complaint (1.3.0)"]
     print("\n== Targets (issue 15) ==")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +52,19 @@ def test_demo_history_is_realistic():
     assert min(delays) < timedelta(minutes=10)
 
 
-def test_demo_command_seeds_and_feeds(tmp_path: Path):
+def test_demo_command_seeds_and_feeds(tmp_path: Path, monkeypatch):
+    from replywatch import live_demo
+    from replywatch.collectors.demo import ALL_PLATFORMS
+
+    # The demo's clock fixed, so its history is known exactly: the command must store
+    # every generated message once (the same feed, seed 42, all platforms, 2 days).
+    monkeypatch.setattr(live_demo, "utc_now", lambda: ANCHOR)
+    generated = [
+        m
+        for batch in DemoFeed(seed=42, platforms=ALL_PLATFORMS).history(ANCHOR, days=2)
+        for m in batch
+    ]
+    keys = {(m.platform, m.external_id) for m in generated}
     db_file = tmp_path / "demo.db"
     result = CliRunner().invoke(
         main,
@@ -74,7 +87,11 @@ def test_demo_command_seeds_and_feeds(tmp_path: Path):
     db = open_database(db_file)
     assert db.execute("SELECT count(*) FROM brands").fetchone()[0] == 3
     total = db.execute("SELECT count(*) FROM messages").fetchone()[0]
-    assert total > 100
+    assert f"Seeded {len(keys):,} demo messages" in " ".join(result.output.split())
+    live = sum(int(n) for n in re.findall(r"live: (\d+) new demo message", result.output))
+    assert total == len(keys) + live
+    stored = set(db.execute("SELECT platform, external_id FROM messages").fetchall())
+    assert keys <= stored
     assert db.execute("SELECT count(*) FROM messages WHERE is_demo = 0").fetchone()[0] == 0
     statuses = dict(db.execute("SELECT status, count(*) FROM conversations GROUP BY 1"))
     assert statuses.get("replied", 0) > 0 and statuses.get("new", 0) > 0

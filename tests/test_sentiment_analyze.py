@@ -1,5 +1,4 @@
 import dataclasses
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -88,22 +87,23 @@ def test_emoji_only_is_und_and_neutral():
     assert analyze("😍").label == "positive"  # VADER does read "smiling face with heart-eyes"
 
 
-def test_long_text_is_bounded_in_time_and_flagged():
+# The time these take is measured by benchmarks/sentiment_eval.py (--throughput-only,
+# "Long texts"), not asserted here: timing belongs in benchmarks. What bounds it is
+# that only MAX_ANALYSED_CHARS are read, which these check.
+def test_long_text_is_bounded_and_flagged():
     text = ("my order never arrived and support is useless. " * 250)[:10_000]
     assert len(text) == 10_000
-    start = time.perf_counter()
     a = analyze(text)
-    assert time.perf_counter() - start < 1.0
     assert a.truncated and a.language == "en" and a.label == "negative"
+    assert analyze(text[:MAX_ANALYSED_CHARS]) == dataclasses.replace(a, truncated=False)
     assert not analyze(text[:MAX_ANALYSED_CHARS]).truncated
 
 
 def test_long_portuguese_text_is_bounded():
     text = "o produto chegou quebrado e não recebi o estorno, péssimo. " * 200
-    start = time.perf_counter()
     a = analyze(text)
-    assert time.perf_counter() - start < 1.0
     assert a.truncated and a.language == "pt" and a.label == "negative"
+    assert analyze(text[:MAX_ANALYSED_CHARS]) == dataclasses.replace(a, truncated=False)
 
 
 def test_non_utf8_bytes_are_decoded_with_replacement():

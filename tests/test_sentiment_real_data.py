@@ -2,9 +2,12 @@
 
 import csv
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+import re
+
+from LeIA import SentimentIntensityAnalyzer as PlainLeIA
 
 from replywatch.sentiment import analyze_many, detect_language
+from replywatch.sentiment.language import clean_for_detection
 
 
 def b2w_head(folder, n):
@@ -20,13 +23,17 @@ def b2w_head(folder, n):
     return out
 
 
-def test_portuguese_beats_plain_vader_on_first_200_reviews(sentiment_data):
-    rows = b2w_head(sentiment_data, 200)
-    vader = SentimentIntensityAnalyzer()
+def test_portuguese_beats_plain_leia_against_the_star_ratings(sentiment_data):
+    # Oracle: the reviewers' own stars (1-2 negative, 4-5 positive). Baseline: plain LeIA,
+    # the Portuguese lexicon scorer ours is built on (not English VADER run on
+    # Portuguese, which any Portuguese scorer beats). Same rule as the benchmark:
+    # negative iff compound <= -0.05. First 1,000 reviews in file order.
+    rows = b2w_head(sentiment_data, 1000)
+    leia = PlainLeIA()
     ours = analyze_many([t for t, _ in rows])
-    ours_ok = sum((a.compound >= 0) == pos for a, (_, pos) in zip(ours, rows, strict=True))
-    vader_ok = sum((vader.polarity_scores(t)["compound"] >= 0) == pos for t, pos in rows)
-    assert ours_ok > vader_ok
+    ours_ok = sum((a.compound > -0.05) == pos for a, (_, pos) in zip(ours, rows, strict=True))
+    leia_ok = sum((leia.polarity_scores(t)["compound"] > -0.05) == pos for t, pos in rows)
+    assert ours_ok > leia_ok
 
 
 def test_reviews_are_detected_as_portuguese(sentiment_data):
@@ -41,4 +48,11 @@ def test_ground_truth_tweets_are_detected_as_english(sentiment_data):
             line.rstrip("\r\n").split("\t", 2)[2] for _, line in zip(range(200), f, strict=False)
         ]
     langs = [detect_language(t) for t in texts]
-    assert langs.count("pt") <= 10
+    # Every tweet with at least four words is English; what is not "en" is emoticons,
+    # "WTF?", "fun!!" and the like (no language to find, or too short to tell).
+    long_enough = [
+        lang
+        for t, lang in zip(texts, langs, strict=True)
+        if len(re.findall(r"[^\W\d_]+", clean_for_detection(t))) >= 4
+    ]
+    assert len(long_enough) >= 150 and set(long_enough) == {"en"}
