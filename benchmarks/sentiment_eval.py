@@ -310,6 +310,37 @@ def complaints(tweets: list[tuple[str, bool, str]]) -> dict[str, float]:
     return out
 
 
+def airline_sentiment(tweets: list[tuple[str, str, str]]) -> None:
+    """3-class sentiment (the annotators' negative/neutral/positive) on the airline
+    tweets, DEV and TEST: the customer-care set where plain questions and requests are
+    labelled neutral (issue 22: "questions are not opinions", SCORER_VERSION 1.4.0)."""
+    print(f"\n== Airline tweets: 3-class sentiment ({len(tweets):,}, annotators' labels) ==")
+    texts = [t for t, _, _ in tweets]
+    vader = Vader()
+    systems = {
+        "analyze (auto-detect)": [a.label for a in analyze_many(texts)],
+        "plain VADER": [label3(vader.polarity_scores(t)["compound"], 0.05) for t in texts],
+    }
+    print(f"{'split':5} {'system':24} {'accuracy':>9} {'macroF1':>8}")
+    for split in ("DEV", "TEST"):
+        idx = [i for i, (_, _, sp) in enumerate(tweets) if sp == split]
+        truth = [tweets[i][1] for i in idx]
+        for name, pred in systems.items():
+            chosen = [pred[i] for i in idx]
+            print(
+                f"{split:5} {name:24} {accuracy(truth, chosen):9.3f} {macro_f1(truth, chosen):8.3f}"
+            )
+
+
+def load_airline_sentiment(folder: Path) -> list[tuple[str, str, str]]:
+    """(text, airline_sentiment, split) for every airline tweet."""
+    with open(folder / "airline_tweets.csv", encoding="utf-8", newline="") as f:
+        return [
+            (row["text"], row["airline_sentiment"], split_of(row["tweet_id"]))
+            for row in csv.DictReader(f)
+        ]
+
+
 def urgent_precision_at_default(tweets: list[tuple[str, bool, str]]) -> tuple[float, float]:
     """TEST-half precision and recall of `urgent` at the default threshold (truth: negative
     with an actionable reason, as in the urgency curve)."""
@@ -542,6 +573,7 @@ def main() -> None:
     b2w = portuguese(reviews)
     airline(tweets)
     complaint_f1 = complaints(load_airline_negative(folder))
+    airline_sentiment(load_airline_sentiment(folder))
     urgent_prec, urgent_rec = urgent_precision_at_default(tweets)
     twcs = load_twcs_inbound(folder)
     share = twcs_urgent_share(twcs)
