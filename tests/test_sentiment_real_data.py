@@ -1,7 +1,6 @@
 """Small, fast behaviour checks on the first rows of the real datasets (not benchmarks)."""
 
 import csv
-
 import re
 
 from LeIA import SentimentIntensityAnalyzer as PlainLeIA
