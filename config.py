@@ -17,6 +17,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from replywatch.collectors import registry
 
+# ConfigError and the value checks live beside the channels that use them in
+# their ``watch`` functions (collectors/config_values.py): config sits above
+# the collectors and imports them, never the other way round.
+from replywatch.collectors.config_values import (  # noqa: F401 - re-exported
+    ConfigError,
+    as_table,
+    flag,
+    only,
+    string,
+    strings,
+)
+
 DEFAULT_CONFIG_PATH = Path("replywatch.toml")
 
 #: Brand-level tables owned by the metrics code: passed through untouched into
@@ -25,10 +37,6 @@ PASS_THROUGH_TABLES = ("business_hours", "holidays", "sla", "urgency", "alerts",
 
 _BRAND_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SECRET_WORDS = ("token", "secret", "password", "api_key", "client_id")
-
-
-class ConfigError(ValueError):
-    """The configuration file is missing, unreadable or has a bad value."""
 
 
 @dataclass(frozen=True)
@@ -285,50 +293,6 @@ def _refuse_alert_urls(table: dict[str, Any], where: str, prefix: str) -> None:
             'put them in an environment variable and set urls_env = "REPLYWATCH_ALERTS_..." '
             "(docs/alerts.md)"
         )
-
-
-# -- validation helpers, shared with the channel modules' ``watch`` functions --
-
-
-def only(table: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:
-    """Refuse keys of ``table`` outside ``allowed`` (naming them and the allowed ones)."""
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        place = f"[{prefix}]" if prefix else "top level"
-        raise ConfigError(
-            f"{where}: {place}: unknown key(s) {', '.join(unknown)} "
-            f"(allowed: {', '.join(sorted(allowed))})"
-        )
-
-
-def as_table(value: Any, where: str, label: str) -> dict[str, Any]:
-    """``value`` when it is a TOML table, else a ConfigError."""
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {label} must be a table")
-    return value
-
-
-def string(value: Any, where: str, label: str) -> str:
-    """``value`` stripped, when it is a non-empty string, else a ConfigError."""
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: {label} must be a non-empty string")
-    return value.strip()
-
-
-def strings(value: Any, where: str, label: str) -> tuple[str, ...]:
-    """A string or a list of strings as a tuple, else a ConfigError."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: {label} must be a list of strings")
-    return tuple(string(v, where, label) for v in value)
-
-
-def flag(value: Any, where: str, label: str) -> bool:
-    """``value`` when it is true or false, else a ConfigError."""
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {label} must be true or false")
-    return value
 
 
 def _channel_names() -> set[str]:

@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs  # noqa: E402
-from replywatch.metrics.engine import load_brand_accounts, speaker_is_brand  # noqa: E402
 from replywatch.metrics.outcome_reports import (  # noqa: E402
     outcome_report,
     recovery_by_response_time,
 )
+from replywatch.metrics.speakers import load_brand_accounts, speaker_is_brand  # noqa: E402
 from replywatch.pipeline import import_batches  # noqa: E402
 from replywatch.store.db import open_database  # noqa: E402
 

@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -24,7 +24,6 @@ from replywatch.collectors import registry
 from replywatch.collectors.base import Rejected, Source
 from replywatch.collectors.credentials import Scrubber, read_secrets_file
 from replywatch.collectors.ratelimit import BadPayload, Sleep, real_clock, real_sleep
-from replywatch.config import Config
 from replywatch.store.brands import (
     account_ids,
     ensure_brand_accounts,
@@ -33,6 +32,9 @@ from replywatch.store.brands import (
 )
 from replywatch.store.db import transaction
 from replywatch.store.state import get_cursor, record_health, set_cursor
+
+if TYPE_CHECKING:  # types only: config imports the collectors, not the reverse
+    from replywatch.config import Config
 
 Ingest = Callable[..., Any]
 _log = logging.getLogger("replywatch.collect")

@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import tweepy
@@ -55,8 +55,10 @@ from replywatch.collectors.ratelimit import (
     real_clock,
     real_sleep,
 )
-from replywatch.config import BrandConfig, CollectorSettings
 from replywatch.store.timeutil import utc_now
+
+if TYPE_CHECKING:  # types only: config imports the collectors, not the reverse
+    from replywatch.config import BrandConfig, CollectorSettings
 
 PLATFORM = "x"
 USAGE_SOURCE = "x:usage"

@@ -30,11 +30,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.metrics.business_hours import BusinessCalendar
+from replywatch.metrics.outcomes import refresh_outcomes
 from replywatch.metrics.rollup import conversation_rollup_keys, refresh_rollup_keys
+from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
 from replywatch.store.scores import refresh_current_turn
 from replywatch.store.timeutil import iso_utc, unix_seconds, utc_now
 
-CHUNK = 500
 TERMINAL_STATUSES = ("spam", "ignored")
 #: Statuses in which a waiting customer is owed a reply (SLA clock running).
 AWAITING_STATUSES = ("new", "open")
@@ -63,19 +64,6 @@ class _Derived:
     customer_handle: str | None = None
     #: (clock start, response time) of every answered turn after the first.
     next_responses: list[tuple[int, int]] = field(default_factory=list)
-
-
-def speaker_is_brand(
-    direction: str,
-    platform: str,
-    author: str | None,
-    brand_by_handle: Mapping[tuple[str, str], str],
-) -> bool:
-    """True when a message is the brand speaking: outbound, or written by one
-    of the brand accounts (platform + handle, case-insensitive). Messages are
-    ordered by ``(created_ts, speaker_is_brand, id)``: at equal seconds the
-    customer comes first."""
-    return direction == "outbound" or (platform, (author or "").lower()) in brand_by_handle
 
 
 def _derive(
@@ -256,20 +244,13 @@ def recompute_conversations(
                 db, ids[start : start + CHUNK], brand_by_handle, calendars, now
             )
         if outcomes:
-            _refresh_outcomes(db, ids)
+            refresh_outcomes(db, ids)
     if rollup:
         # Only the rows of these conversations: a running import may have
         # marked thousands (store.bulk). Rows marked by anything else (a
         # conversation merged away) stay marked; reports refresh them first.
         refresh_rollup_keys(db, keys | conversation_rollup_keys(db, ids))
     return updated
-
-
-def _refresh_outcomes(db: Database, ids: Iterable[int]) -> None:
-    # Imported here: metrics.outcomes builds on this module's definitions.
-    from replywatch.metrics.outcomes import refresh_outcomes
-
-    refresh_outcomes(db, ids)
 
 
 def _recompute_chunk(
@@ -384,16 +365,6 @@ def new_conversation_rows(db: Database, groups: Iterable[tuple]) -> Iterator[dic
         yield values
 
 
-def load_brand_accounts(db: Database) -> dict[tuple[str, str], str]:
-    """Map (platform, lower-case handle) -> brand key of every brand account."""
-    return {
-        (platform, handle.lower()): brand
-        for platform, handle, brand in db.execute(
-            "SELECT platform, handle, brand FROM brand_accounts"
-        )
-    }
-
-
 def recompute_brand(db: Database, brand: str) -> int:
     """Recompute every conversation of ``brand`` (call after its timezone,
     business hours, holidays or SLA change), in one transaction. Returns the
@@ -464,4 +435,4 @@ def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> N
         )
     # The current turn (urgency since the last brand reply, "probably resolved").
     refresh_current_turn(db, ids)
-    _refresh_outcomes(db, ids)
+    refresh_outcomes(db, ids)

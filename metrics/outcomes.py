@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from replywatch.metrics.engine import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
 from replywatch.store.scores import closing_messages
 
 #: Recovery (mood after - mood before, compound scale -1..+1) at or above

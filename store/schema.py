@@ -437,6 +437,40 @@ def m017_score_reason_codes(db: Database) -> None:
     db.execute("ALTER TABLE scores ADD COLUMN reason_codes TEXT")
 
 
+def _m018_fill_current_turn(db: Database) -> None:
+    # Filled with a frozen copy of what store.scores.refresh_current_turn
+    # did when this migration was written (a migration never calls live code,
+    # which may change later): the current turn's highest urgency and whether
+    # any of its messages is urgent, and the closing message (the latest
+    # customer message, when scored as closing after the brand's first reply).
+    turn = (
+        "FROM messages m JOIN scores s ON s.message_id = m.id "
+        "WHERE m.conversation_id = conversations.id AND m.direction = 'inbound' "
+        "AND m.created_ts >= conversations.awaiting_since"
+    )
+    _run(
+        db,
+        f"""
+        UPDATE conversations SET
+            current_urgency = CASE WHEN awaiting_since IS NULL THEN 0
+                ELSE coalesce((SELECT max(s.urgency) {turn}), 0) END,
+            current_urgent = CASE WHEN awaiting_since IS NULL THEN 0
+                ELSE EXISTS (SELECT 1 {turn} AND s.urgent = 1) END,
+            closing_message_id = CASE
+                WHEN first_response_at IS NULL OR inbound_count = 0 THEN NULL
+                ELSE (SELECT m.id FROM messages m
+                       WHERE m.conversation_id = conversations.id
+                         AND m.direction = 'inbound'
+                       ORDER BY m.created_ts DESC, m.id DESC LIMIT 1) END;
+        UPDATE conversations SET closing_message_id = NULL
+         WHERE closing_message_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM scores s JOIN messages m ON m.id = s.message_id
+             WHERE s.message_id = conversations.closing_message_id AND s.closes = 1
+               AND conversations.first_response_at <= m.created_ts)
+        """,
+    )
+
+
 @migrations()
 def m018_current_turn(db: Database) -> None:
     """The customer's current turn (messages since the last brand reply):
@@ -454,9 +488,7 @@ def m018_current_turn(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN closing_dismissed_id INTEGER
         """,
     )
-    from replywatch.store.scores import refresh_current_turn
-
-    refresh_current_turn(db, None)
+    _m018_fill_current_turn(db)
 
 
 @migrations()

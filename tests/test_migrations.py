@@ -82,3 +82,33 @@ def test_database_from_the_first_migration_upgrades_without_losing_data(tmp_path
     assert import_batches(upgraded, read_twcs(twcs_slice), source=TWCS_SOURCE).inserted == 0
     assert ingest(upgraded, synthetic_batch(0, 0, 10), source="test").inserted == 10
     upgraded.close()
+
+
+def test_m018_fills_the_current_turn_as_the_live_code_does(tmp_path):
+    # Issue 27 item 8: m018 no longer calls store.scores.refresh_current_turn
+    # (a migration must not run live code); its frozen copy gives the same
+    # columns on a demo store.
+    from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
+    from replywatch.live_demo import seed_demo
+    from replywatch.store.db import open_database, transaction
+    from replywatch.store.schema import _m018_fill_current_turn
+    from replywatch.store.scores import refresh_current_turn
+
+    db = open_database(tmp_path / "demo.db")
+    seed_demo(db, DemoFeed(seed=7, platforms=ALL_PLATFORMS), days=4, seed=7)
+    columns = "id, current_urgency, current_urgent, closing_message_id"
+    reset = (
+        "UPDATE conversations SET current_urgency = NULL, current_urgent = 0, "
+        "closing_message_id = NULL"
+    )
+    with transaction(db):
+        db.conn.execute(reset)
+        refresh_current_turn(db, None)
+    live = db.execute(f"SELECT {columns} FROM conversations ORDER BY id").fetchall()
+    assert any(row[1] for row in live) and any(row[2] for row in live)
+    assert any(row[3] for row in live)  # the comparison covers every column
+    with transaction(db):
+        db.conn.execute(reset)
+        _m018_fill_current_turn(db)
+    assert db.execute(f"SELECT {columns} FROM conversations ORDER BY id").fetchall() == live
+    db.close()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from replywatch.collectors.config_values import ConfigError, flag
 from replywatch.collectors.registry import ChannelContext, Credential, Hint, Setting
-from replywatch.config import ConfigError, flag
 from replywatch.i18n import N_
 
 if TYPE_CHECKING:

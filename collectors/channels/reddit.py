@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from replywatch.collectors.config_values import ConfigError, flag, only, string, strings
 from replywatch.collectors.registry import (
     Channel,
     ChannelContext,
@@ -16,7 +17,6 @@ from replywatch.collectors.registry import (
     Setting,
     SourceSpec,
 )
-from replywatch.config import ConfigError, flag, only, string, strings
 from replywatch.i18n import N_
 
 _NAME = re.compile(r"^(?:u/|/u/)?[\w-]{3,20}$")

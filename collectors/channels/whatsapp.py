@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from replywatch.collectors.channels import _meta
+from replywatch.collectors.config_values import ConfigError, only
 from replywatch.collectors.registry import Channel, SourceSpec
-from replywatch.config import ConfigError, only
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from replywatch.collectors.config_values import ConfigError, as_table, flag, only, string, strings
 from replywatch.collectors.registry import (
     Channel,
     ChannelContext,
@@ -17,7 +18,6 @@ from replywatch.collectors.registry import (
     Setting,
     SourceSpec,
 )
-from replywatch.config import ConfigError, as_table, flag, only, string, strings
 from replywatch.i18n import N_
 
 _HANDLE = re.compile(r"^@?\w{1,15}$")
