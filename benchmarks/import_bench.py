@@ -5,6 +5,14 @@ peer, all in one run.
 
     python benchmarks/import_bench.py [--rows 1000000] [--prior-rows 50000]
                                       [--peer-rows 5000] [--no-probe]
+                                      [--text real|templates]
+
+The file's texts (``--text real``, the default) are the real English customer
+and brand tweets of ../shared/data/twcs/twcs_head5000.csv and the Portuguese
+reviews of ../shared/data/sentiment/b2w_reviews_10k_pt.csv, resampled and
+edited (benchmarks/bench_text.py); the share of distinct texts per language
+is printed. ``--text templates`` writes the first version's two templates
+(about 9% distinct at 100k rows, every brand reply the same), to compare.
 
 Prints, for each run, rows/s and peak RSS of the import (run as a child
 process, so its peak memory is measured alone: the largest of the importer
@@ -40,50 +48,81 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_text  # noqa: E402 - the benchmarks folder is not a package
+
 HEADER = ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
           "in_response_to_tweet_id"]  # fmt: skip
 
 
-def generate(path: Path, rows: int, *, brands: int = 76, seed: int = 1) -> None:
+#: Share of generated threads written in Portuguese (the rest in English).
+PT_SHARE = 0.3
+#: The two templates of the first version of this benchmark (``--text
+#: templates``, kept to compare with figures measured on them).
+TEMPLATES = (
+    "@{brand} my order #{n} is late, please help",
+    "@{customer} Sorry about that, please DM us. ^AB",
+)
+
+
+def generate(
+    path: Path, rows: int, *, brands: int = 76, seed: int = 1, text: str = "real"
+) -> bench_text.Shares:
     """Write a twcs-format file of ``rows`` tweets: threads of a customer tweet,
-    brand replies and customer follow-ups, ids newest-first like the real file."""
+    brand replies and customer follow-ups, ids newest-first like the real file.
+    ``text="real"``: English and Portuguese texts resampled and edited from
+    the shared real data (:mod:`bench_text`); ``"templates"``: the two
+    templates of the benchmark's first version. Returns the distinct-text
+    shares (:func:`bench_text.distinct_share`)."""
     rng = random.Random(seed)
+    maker = bench_text.TextMaker(bench_text.load_pools(), rng) if text == "real" else None
     start = datetime(2017, 10, 1, tzinfo=UTC)
     brand_names = [f"Brand{i}" for i in range(brands)]
     out: list[list[str]] = []
+    languages: list[tuple[str, str]] = []
     next_id = 1
     while len(out) < rows:
         brand = rng.choice(brand_names)
         customer = str(100000 + rng.randint(0, 500000))
         when = start + timedelta(seconds=rng.randint(0, 60 * 86400))
+        lang = "pt" if maker and rng.random() < PT_SHARE else "en"
         parent = ""
         for turn in range(min(rng.choice([1, 2, 2, 3, 4]), rows - len(out))):
             inbound = turn % 2 == 0
             tweet_id = str(next_id)
             next_id += 1
-            text = (
-                f"@{brand} my order #{rng.randint(1000, 9999)} is late, please help"
-                if inbound
-                else f"@{customer} Sorry about that, please DM us. ^AB"
-            )
+            if maker is None:
+                body = TEMPLATES[0 if inbound else 1].format(
+                    brand=brand, customer=customer, n=rng.randint(1000, 9999)
+                )
+            elif inbound:
+                body = f"@{brand} {maker.customer(lang)}"
+            else:
+                body = f"@{customer} {maker.brand(lang)}"
             out.append(
                 [
                     tweet_id,
                     customer if inbound else brand,
                     str(inbound),
                     when.strftime("%a %b %d %H:%M:%S +0000 %Y"),
-                    text,
+                    body,
                     "",
                     f"{parent}.0" if parent else "",
                 ]
             )
+            languages.append((lang, "customer" if inbound else "brand"))
             parent = tweet_id
             when += timedelta(minutes=rng.randint(1, 600))
-    rng.shuffle(out)  # the real file is not in time order either
+    shares = bench_text.distinct_share(
+        (lang, side, row[4]) for (lang, side), row in zip(languages, out, strict=True)
+    )
+    order = list(range(len(out)))
+    rng.shuffle(order)  # the real file is not in time order either
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        writer.writerows(out[:rows])
+        writer.writerows(out[i] for i in order[:rows])
+    return shares
 
 
 def sample_file(source: Path, path: Path, rows: int, *, seed: int = 2) -> None:
@@ -299,9 +338,18 @@ def main() -> None:
     parser.add_argument(
         "--generate", nargs=2, metavar=("PATH", "ROWS"), help="only write a generated file and exit"
     )
+    parser.add_argument(
+        "--text",
+        choices=("real", "templates"),
+        default="real",
+        help="real: resampled and edited real English/Portuguese texts (default); "
+        "templates: the first version's two templates, to compare",
+    )
     args = parser.parse_args()
     if args.generate:
-        generate(Path(args.generate[0]), int(args.generate[1]))
+        shares = generate(Path(args.generate[0]), int(args.generate[1]), text=args.text)
+        print(f"text ({args.text}): distinct texts per language")
+        print("\n".join(bench_text.share_lines(shares)))
         return
     print(
         f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
@@ -314,7 +362,9 @@ def main() -> None:
         # a later fork of this process would count it in the importer's
         # ru_maxrss (that was the "445 MB peak").
         subprocess.run(
-            [sys.executable, __file__, "--generate", str(csv_path), str(args.rows)], check=True
+            [sys.executable, __file__, "--generate", str(csv_path), str(args.rows)]
+            + ["--text", args.text],
+            check=True,
         )
         sample_file(csv_path, prior_path, args.prior_rows)
         prior_db = folder / "prior.db"

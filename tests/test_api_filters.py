@@ -114,3 +114,17 @@ def test_field_specs_round_trip_and_mutate_one_field_at_a_time():
     }
     with pytest.raises(ValueError):
         parse_fields("a{b")
+
+
+def test_hand_made_reddit_search_asks_with_the_keys_praw_really_sends(shared_data):
+    """Our search recording is matched on its whole query: it names the same
+    parameters as praw's real recorded search (values are ours)."""
+    from tests.cassettes.build_cassettes import reddit_get
+
+    real = json.loads(
+        (shared_data / "reddit_api_cassettes/TestSubreddit.test_search.json").read_text()
+    )
+    [search] = [i for i in real["interactions"] if "/search/" in i["request"]["uri"]]
+    real_keys = {k for k, _ in parse_qsl(urlsplit(search["request"]["uri"]).query)}
+    ours = reddit_get("/r/acme/search/", {})["request"]["uri"]
+    assert {k for k, _ in parse_qsl(urlsplit(ours).query)} == real_keys
