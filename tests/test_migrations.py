@@ -84,31 +84,60 @@ def test_database_from_the_first_migration_upgrades_without_losing_data(tmp_path
     upgraded.close()
 
 
-def test_m018_fills_the_current_turn_as_the_live_code_does(tmp_path):
+def test_m018_fills_the_current_turn_from_its_own_frozen_rule(tmp_path):
     # Issue 27 item 8: m018 no longer calls store.scores.refresh_current_turn
-    # (a migration must not run live code); its frozen copy gives the same
-    # columns on a demo store.
-    from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
-    from replywatch.live_demo import seed_demo
-    from replywatch.store.db import open_database, transaction
-    from replywatch.store.schema import _m018_fill_current_turn
-    from replywatch.store.scores import refresh_current_turn
+    # (a migration must not run live code, which changes: the closing rule did
+    # since). Its frozen copy: the waiting turn's highest urgency and whether
+    # one of its messages is urgent; the closing message is the latest
+    # customer message when scored closing after the brand's first response.
+    import inspect
+    from datetime import UTC, datetime, timedelta
 
-    db = open_database(tmp_path / "demo.db")
-    seed_demo(db, DemoFeed(seed=7, platforms=ALL_PLATFORMS), days=4, seed=7)
-    columns = "id, current_urgency, current_urgent, closing_message_id"
-    reset = (
-        "UPDATE conversations SET current_urgency = NULL, current_urgent = 0, "
-        "closing_message_id = NULL"
+    from replywatch.collectors.base import Message
+    from replywatch.store import schema
+    from replywatch.store.schema import _m018_fill_current_turn
+
+    assert "import" not in inspect.getsource(_m018_fill_current_turn)
+    assert "refresh_current_turn(" not in inspect.getsource(schema.m018_current_turn)
+    start = datetime(2024, 5, 1, 10, tzinfo=UTC)
+
+    def message(ext, minutes, direction="inbound", parent=None):
+        return Message(
+            platform="x", external_id=ext, created_at=start + timedelta(minutes=minutes),
+            text=ext, direction=direction, kind="mention", channel="public", source="t",
+            author_handle="acme" if direction == "outbound" else "ana",
+            brand="acme" if direction == "outbound" else None, in_reply_to_id=parent,
+        )  # fmt: skip
+
+    db = open_database(tmp_path / "turn.db")
+    ingest(
+        db,
+        [
+            message("w1", 0),  # waiting: two customer messages, urgency 20 and 70
+            message("w2", 5, parent="w1"),
+            message("r1", 0 + 60),  # answered, then a thank-you: closing
+            message("r2", 70, "outbound", parent="r1"),
+            message("r3", 80, parent="r2"),
+        ],
+        source="t",
     )
+    scores = {"w1": (20, 0, 0), "w2": (70, 1, 0), "r1": (50, 1, 0), "r3": (0, 0, 1)}
     with transaction(db):
-        db.conn.execute(reset)
-        refresh_current_turn(db, None)
-    live = db.execute(f"SELECT {columns} FROM conversations ORDER BY id").fetchall()
-    assert any(row[1] for row in live) and any(row[2] for row in live)
-    assert any(row[3] for row in live)  # the comparison covers every column
-    with transaction(db):
-        db.conn.execute(reset)
+        for ext, (urgency, urgent, closes) in scores.items():
+            db.conn.execute(
+                "UPDATE scores SET urgency = ?, urgent = ?, closes = ? WHERE message_id = "
+                "(SELECT id FROM messages WHERE external_id = ?)",
+                (urgency, urgent, closes, ext),
+            )
+        db.conn.execute(
+            "UPDATE conversations SET current_urgency = NULL, current_urgent = 0, "
+            "closing_message_id = NULL"
+        )
         _m018_fill_current_turn(db)
-    assert db.execute(f"SELECT {columns} FROM conversations ORDER BY id").fetchall() == live
+    rows = db.execute(
+        "SELECT m.external_id, c.current_urgency, c.current_urgent, cm.external_id "
+        "FROM conversations c JOIN messages m ON m.id = c.root_message_id "
+        "LEFT JOIN messages cm ON cm.id = c.closing_message_id ORDER BY m.external_id"
+    ).fetchall()
+    assert rows == [("r1", 0, 0, "r3"), ("w1", 70, 1, None)]
     db.close()
