@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.timeutil import iso_utc, utc_now
+from replywatch.store.webhooks import forget_customer
 
 ERASED = "[erased]"
 
@@ -39,6 +40,7 @@ class ForgetResult:
     dead_letters: int = 0
     tags_scrubbed: int = 0
     audit_entries_scrubbed: int = 0
+    webhook_traces: int = 0
     checkpoint_complete: bool = False
 
 
@@ -198,6 +200,9 @@ def forget_author(
       payloads of messages in their conversations are removed;
     - their conversations lose ``customer_handle``; notes on them are erased;
     - dead letters that name them are erased;
+    - webhook traces go (:func:`replywatch.store.webhooks.forget_customer`):
+      events on their messages, threads named by their number, account
+      alerts naming them;
     - the search index forgets the erased words (see :class:`_SearchIndex`).
 
     Counts, statuses and response times are unchanged. Runs in one
@@ -319,6 +324,7 @@ def forget_author(
                     (ERASED, ERASED, *letters),
                 )
             result.dead_letters = len(letters)
+            result.webhook_traces = forget_customer(db, handle, own, standalone, ERASED)
             result.tags_scrubbed, result.audit_entries_scrubbed = _scrub_triage_text(
                 db, handle, standalone
             )

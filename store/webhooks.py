@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -223,3 +224,45 @@ def dm_thread_of(db: Database, platform: str, customer_id: str) -> str | None:
         (platform, customer_id),
     ).fetchone()
     return row[0] if row else None
+
+
+def forget_customer(
+    db: Database,
+    handle: str,
+    message_ids: list[int],
+    pattern: re.Pattern,
+    erased: str,
+) -> int:
+    """The webhook traces of a customer being forgotten (``replywatch
+    forget``): events on their messages (an edit keeps its text), events and
+    brand replies (thread and raw payload) whose thread is named by their number (WhatsApp threads
+    are ``<business number>:<customer number>``), and account alerts naming
+    them (a changed number). Returns how many rows were erased or scrubbed."""
+    count = 0
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        count += db.conn.execute(
+            f"""DELETE FROM message_events WHERE EXISTS (
+                    SELECT 1 FROM messages m WHERE m.id IN ({", ".join("?" * len(chunk))})
+                      AND m.platform = message_events.platform
+                      AND m.external_id = message_events.target_id)""",
+            chunk,
+        ).rowcount
+    suffix = "%:" + handle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    count += db.conn.execute(
+        "DELETE FROM message_events WHERE thread_ref LIKE ? ESCAPE '\\'", (suffix,)
+    ).rowcount
+    # Brand replies in their thread (e.g. a reply known by its delivery
+    # status, which names the customer's number in its raw payload).
+    count += db.conn.execute(
+        "UPDATE messages SET thread_ref = NULL, raw = NULL WHERE thread_ref LIKE ? ESCAPE '\\'",
+        (suffix,),
+    ).rowcount
+    for id_, summary in db.execute("SELECT id, summary FROM account_alerts").fetchall():
+        if pattern.search(summary):
+            db.conn.execute(
+                "UPDATE account_alerts SET summary = ? WHERE id = ?",
+                (pattern.sub(erased, summary), id_),
+            )
+            count += 1
+    return count

@@ -5,6 +5,8 @@ dead-lettered: account, template and call events are alerts."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from replywatch.collectors.whatsapp import API_SENT_TEXT
@@ -216,3 +218,73 @@ def test_unknown_business_number_is_dead_lettered_with_a_clear_reason(tmp_path):
     assert source == "whatsapp:webhook"
     assert "phone_number_id 1122334455667 is not configured" in error
     assert rows(db_path, "SELECT failures, last_error FROM webhook_stats") == [(1, error)]
+
+
+def _with(case, path, value) -> dict:
+    body = copy.deepcopy(CASES[case])
+    node = body["entry"][0]["changes"][0]["value"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return body
+
+
+def test_forget_erases_the_customers_number_from_webhook_traces(tmp_path):
+    from replywatch.store.db import open_database
+    from replywatch.store.privacy import forget_author
+
+    db_path = tmp_path / "wa.db"
+    store = new_store(db_path)
+    bodies = [
+        CASES[("message.json", "text")],
+        _with(("message_status.json", "sent"), ("statuses", 0, "id"), "wamid.reply1"),
+        _with(("message_status.json", "failed"), ("statuses", 0, "id"), "wamid.reply2"),
+        CASES[("system.json", "phone_number_change")],
+        # The customer reacts to and edits their own message.
+        _with(
+            ("message.json", "reaction"), ("messages", 0, "reaction", "message_id"), "wamid.xyzxyz"
+        ),
+        _with(
+            ("edited_message.json", "image"),
+            ("messages", 0, "edit", "original_message_id"),
+            "wamid.xyzxyz",
+        ),
+    ]
+    try:
+        for body in bodies:
+            store.call(store.store, signed(body)[0])
+    finally:
+        store.close()
+    number = "972987654321"
+
+    def traces() -> list:
+        found = []
+        for table in ("messages", "message_events", "account_alerts"):
+            found += [
+                (table, r) for r in rows(db_path, f"SELECT * FROM {table}") if number in repr(r)
+            ]
+        return found
+
+    assert {t for t, _ in traces()} == {"messages", "message_events", "account_alerts"}
+    assert rows(db_path, "SELECT kind FROM message_events ORDER BY id") == [
+        ("status",),
+        ("status",),
+        ("reaction",),
+        ("edit",),
+    ]
+    db = open_database(db_path)
+    try:
+        result = forget_author(db, number, platform="whatsapp", actor="dpo")
+    finally:
+        db.close()
+    assert result.messages == 1
+    assert traces() == []
+    # The edit (its text) and the reaction went with the message; the brand's
+    # reply stays, anonymous, with the conversation's counts.
+    assert rows(
+        db_path, "SELECT count(*) FROM message_events WHERE kind IN ('edit', 'reaction')"
+    ) == [(0,)]
+    assert rows(db_path, "SELECT direction, text FROM messages ORDER BY id") == [
+        ("inbound", "[erased]"),
+        ("outbound", "[message sent through the WhatsApp API]"),
+    ]
