@@ -14,7 +14,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,10 +24,10 @@ from rich.text import Text
 from sqlite_utils import Database
 
 from replywatch import i18n
-from replywatch.collectors.background import read_in_background
 from replywatch.i18n import default_language
+from replywatch.importing import import_file
 from replywatch.metrics.reports import group_columns
-from replywatch.pipeline import ImportTotals, import_batches, with_text_scores
+from replywatch.pipeline import ImportTotals
 from replywatch.sentiment.core import analyze
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
@@ -208,18 +207,16 @@ def import_with_progress(
                 scoring, visible=True, advance=count, counts=f"{seen['scored']:,} messages scored"
             )
 
-        return import_batches(
+        return import_file(
             db,
-            read_in_background(
-                (lambda: with_text_scores(reader(path, batch_size=batch_size)))
-                if score
-                else partial(reader, path, batch_size=batch_size)
-            ),
+            path,
+            reader,
             source=source,
+            score=score,
+            batch_size=batch_size,
             on_progress=advance,
             on_storing=store,
             on_stored=stored,
-            score=score,
             on_scored=scored,
         )
 

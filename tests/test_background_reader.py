@@ -1,4 +1,4 @@
-"""collectors.background: a file read in a child process gives the same
+"""background: a file read in a child process gives the same
 batches as reading it here, and the reader's errors reach the caller."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from replywatch.collectors.background import read_in_background
+from replywatch.background import read_in_background
 from replywatch.collectors.imports import read_twcs
 from replywatch.store.messages import MESSAGE_COLUMNS
 

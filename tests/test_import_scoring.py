@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import random
 
-from replywatch.collectors.background import read_in_background
+from replywatch.background import read_in_background
 from replywatch.collectors.imports import TWCS_SOURCE, read_twcs
 from replywatch.pipeline import import_batches, ingest, score_unscored, with_text_scores
 from replywatch.sentiment.core import analyze_many, analyze_texts, finish_text_scores
