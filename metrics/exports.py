@@ -46,7 +46,7 @@ from replywatch import i18n
 from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.outcome_reports import outcome_report
-from replywatch.metrics.reports import _filters, response_time_report
+from replywatch.metrics.reports import report_filters, response_time_report
 from replywatch.store.timeutil import from_ts, iso_utc
 from replywatch.untrusted import FORMULA_PREFIXES, neutralise_formula
 
@@ -124,7 +124,7 @@ def _iso(ts: int | None) -> str | None:
 def _conversation_rows(db: Database, since, until, brand) -> Iterator[tuple]:
     # Arguments are checked before the generator starts, so a bad bound fails
     # before any file is opened.
-    filters = _filters(since, until, brand, None, None)
+    filters = report_filters(since, until, brand, None, None)
     return _conversation_rows_from(db, filters)
 
 

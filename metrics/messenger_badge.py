@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from replywatch.store.timeutil import utc_now
+from replywatch.store.timeutil import unix_seconds
 
 WINDOW = timedelta(days=7)
 SILENCE = timedelta(hours=24)
@@ -51,7 +51,7 @@ def very_responsive(
     messages that would lift the rate to 90 %; 0 when met) and
     ``time_margin_s`` (900 minus the response time: headroom when positive,
     how much faster the average must get when negative)."""
-    until = _ts(now)
+    until = unix_seconds(now)
     since = until - int(WINDOW.total_seconds())
     silence = int(SILENCE.total_seconds())
     sql = """
@@ -132,13 +132,3 @@ class _Page:
             "answers_needed": max(0, 9 * counted - 10 * answered),
             "time_margin_s": None if time_s is None else TIME_TARGET_S - time_s,
         }
-
-
-def _ts(now: datetime | int | float | None) -> int:
-    if now is None:
-        return int(utc_now().timestamp())
-    if isinstance(now, datetime):
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware")
-        return int(now.timestamp())
-    return int(now)

@@ -19,14 +19,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.metrics.reports import (
-    _KEY_SQL,
     DISTRIBUTION_EDGES,
-    _bucket_label,
-    _filters,
-    _share,
-    _sort_key,
+    GROUP_KEY_SQL,
+    bucket_label,
+    group_sort_key,
     parse_by,
+    report_filters,
     response_time_report,
+    share,
 )
 
 #: Groupings the outcome report accepts (hour of week is a response-time view).
@@ -101,9 +101,9 @@ def outcome_report(
     and, with ``with_response_times``, ``first_response_median_s`` and
     ``response_rate`` of the same group from :func:`response_time_report`."""
     keys = _outcome_keys(by)
-    filters = _filters(since, until, brand, platform, channel)
+    filters = report_filters(since, until, brand, platform, channel)
     clauses, params = filters.where(rollup=False)
-    key_sql = [_KEY_SQL[k] for k in keys]
+    key_sql = [GROUP_KEY_SQL[k] for k in keys]
     select = ", ".join([*key_sql, _AGGREGATES])
     group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     rows = db.execute(
@@ -116,7 +116,7 @@ def outcome_report(
         ):
             timing[tuple(row[k] for k in keys)] = row
     out = []
-    for row in sorted(rows, key=lambda r: _sort_key(tuple(r[: len(keys)]))):
+    for row in sorted(rows, key=lambda r: group_sort_key(tuple(r[: len(keys)]))):
         values = tuple(row[: len(keys)])
         (
             conversations,
@@ -150,22 +150,22 @@ def outcome_report(
             unchanged=unchanged,
             worsened=worsened,
             silent=silent,
-            recovery_rate=_share(recovered, labelled),
-            worsened_share=_share(worsened, labelled),
-            silent_share=_share(silent, labelled + silent),
+            recovery_rate=share(recovered, labelled),
+            worsened_share=share(worsened, labelled),
+            silent_share=share(silent, labelled + silent),
             mean_recovery=mean_recovery,
             mean_mood_before=mean_before,
             mean_mood_after=mean_after,
             resolved=resolved,
             resolved_by_customer=int(by_customer or 0),
             resolved_by_close=int(by_close or 0),
-            resolution_rate=_share(resolved, conversations),
+            resolution_rate=share(resolved, conversations),
             first_contact_resolved=int(fcr or 0),
-            first_contact_resolution_rate=_share(int(fcr or 0), resolved),
+            first_contact_resolution_rate=share(int(fcr or 0), resolved),
             mean_effort_customer_messages=effort_customer,
             mean_effort_brand_replies=effort_brand,
             repeat_contacts=repeats,
-            repeat_contact_rate=_share(repeats, conversations),
+            repeat_contact_rate=share(repeats, conversations),
         )
         if with_response_times:
             times = timing.get(values, {})
@@ -193,7 +193,7 @@ def recovery_by_response_time(
     middle values for an even count; computed in SQL), ``recovery_rate``
     and ``worsened_share``. Empty buckets are included with None."""
     bounds = [int(e) for e in edges]
-    filters = _filters(since, until, brand, platform, channel)
+    filters = report_filters(since, until, brand, platform, channel)
     clauses, params = filters.where(rollup=False)
     clauses += ["mood_recovery IS NOT NULL", "first_response_seconds IS NOT NULL"]
     bucket_sql = (
@@ -222,13 +222,13 @@ def recovery_by_response_time(
         n, median, recovered, worsened = found.get(i, (0, None, 0, 0))
         out.append(
             {
-                "bucket": _bucket_label(lower, upper),
+                "bucket": bucket_label(lower, upper),
                 "lower_s": lower,
                 "upper_s": upper,
                 "conversations": n,
                 "median_recovery": median,
-                "recovery_rate": _share(recovered, n),
-                "worsened_share": _share(worsened, n),
+                "recovery_rate": share(recovered, n),
+                "worsened_share": share(worsened, n),
             }
         )
     return out
@@ -254,7 +254,7 @@ def outcome_conversations(
     interpret it)."""
     if figure not in DRILL_FIGURES:
         raise ValueError(f"figure must be one of {', '.join(DRILL_FIGURES)}, got {figure!r}")
-    filters = _filters(since, until, brand, platform, channel)
+    filters = report_filters(since, until, brand, platform, channel)
     clauses, params = filters.where(rollup=False, alias="c")
     clauses.append(f"c.{DRILL_FIGURES[figure]}")
     if agent is not None:

@@ -23,7 +23,7 @@ same statistics with the same code (tests check they agree).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -66,7 +66,7 @@ DISTRIBUTION_EDGES: tuple[int, ...] = (
 )
 
 # Base-path SQL expressions for each group key (all over indexed/stored columns).
-_KEY_SQL = {
+GROUP_KEY_SQL = {
     "brand": "brand",
     "platform": "platform",
     "channel": "channel",
@@ -156,7 +156,7 @@ class _Filters:
         return clauses, params
 
 
-def _filters(since, until, brand, platform, channel) -> _Filters:
+def report_filters(since, until, brand, platform, channel) -> _Filters:
     if channel is not None and channel not in ("public", "private"):
         raise ValueError(f"channel must be 'public' or 'private', got {channel!r}")
     first, last = _bound(since, "since"), _bound(until, "until")
@@ -269,7 +269,7 @@ def _collect_from_conversations(
     filters: _Filters,
 ) -> dict[tuple, _Group]:
     clauses, params = filters.where(rollup=False)
-    key_sql = [_KEY_SQL[k] for k in keys]
+    key_sql = [GROUP_KEY_SQL[k] for k in keys]
     columns = ", ".join(
         [
             *key_sql,
@@ -348,7 +348,7 @@ def group_columns(by: str | Sequence[str] | None) -> list[str]:
     return columns
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
@@ -366,7 +366,7 @@ def _row(
         {
             "conversations": group.conversations,
             "answered": group.answered,
-            "response_rate": _share(group.answered, group.conversations),
+            "response_rate": share(group.answered, group.conversations),
             "first_response_median_s": stats.median(calendar),
             "first_response_p90_s": stats.p90(calendar),
             "first_response_mean_s": stats.mean(calendar),
@@ -384,14 +384,14 @@ def _row(
     )
     row.update(
         {
-            "within_sla": _share(group.sla_met, group.answered),
+            "within_sla": share(group.sla_met, group.answered),
             "closed": group.closed,
-            "first_contact_resolution": _share(group.first_contact_resolved, group.closed),
+            "first_contact_resolution": share(group.first_contact_resolved, group.closed),
             "next_responses": group.next_response_count,
-            "next_response_mean_s": _share(
+            "next_response_mean_s": share(
                 group.next_response_seconds_total, group.next_response_count
             ),
-            "business_next_response_mean_s": _share(
+            "business_next_response_mean_s": share(
                 group.next_response_business_seconds_total, group.next_response_count
             ),
             "basis": "business" if business_hours else "calendar",
@@ -400,7 +400,7 @@ def _row(
     return row
 
 
-def _sort_key(values: tuple) -> tuple:
+def group_sort_key(values: tuple) -> tuple:
     # None (no brand, no agent) sorts last; mixed types never meet in one column.
     return tuple((v is None, v if v is not None else 0) for v in values)
 
@@ -435,12 +435,12 @@ def response_time_report(
     conversation of the group was answered). Raises ``ValueError`` for an
     unknown grouping, channel or unparsable bound."""
     keys = parse_by(by)
-    filters = _filters(since, until, brand, platform, channel)
+    filters = report_filters(since, until, brand, platform, channel)
     thresholds = tuple(int(t) for t in thresholds)
     groups = _collect(db, keys, filters)
     return [
         _row(keys, values, groups[values], thresholds, business_hours)
-        for values in sorted(groups, key=_sort_key)
+        for values in sorted(groups, key=group_sort_key)
     ]
 
 
@@ -481,17 +481,30 @@ def hour_of_week(
     return out
 
 
-def _bucket_label(lower: int, upper: int | None) -> str:
-    def human(seconds: int) -> str:
-        if seconds % 86400 == 0:
-            return f"{seconds // 86400}d"
-        if seconds % 3600 == 0:
-            return f"{seconds // 3600}h"
-        return f"{seconds // 60}m"
+def _compact(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
 
+
+def bucket_label(
+    lower: int,
+    upper: int | None,
+    duration: Callable[[int], str] = _compact,
+    *,
+    at_most: str = "<= ",
+    between: str = "-",
+) -> str:
+    """The one name of a first-response-time bucket: "<= 5m", "5m-15m",
+    "> 1d" (the reports' and CSV/JSON's machine form). The dashboard passes
+    its locale's ``duration`` and typographic signs ("≤ 5 min", "5 min–15 min")."""
     if upper is None:
-        return f"> {human(lower)}"
-    return f"<= {human(upper)}" if lower == 0 else f"{human(lower)}-{human(upper)}"
+        return f"> {duration(lower)}"
+    if lower == 0:
+        return f"{at_most}{duration(upper)}"
+    return f"{duration(lower)}{between}{duration(upper)}"
 
 
 def frt_distribution(
@@ -509,7 +522,7 @@ def frt_distribution(
     per bucket with ``bucket`` (label), ``lower_s`` (exclusive, 0 inclusive),
     ``upper_s`` (inclusive; None for the open last bucket), ``count`` and
     ``share``. Business seconds when ``business_hours``."""
-    filters = _filters(since, until, brand, platform, channel)
+    filters = report_filters(since, until, brand, platform, channel)
     groups = _collect(db, (), filters)
     group = groups.get((), _Group())
     values = stats.sorted_values(group.business_parts if business_hours else group.calendar_parts)
@@ -519,11 +532,11 @@ def frt_distribution(
     uppers: list[int | None] = [*bounds, None]
     return [
         {
-            "bucket": _bucket_label(lower, upper),
+            "bucket": bucket_label(lower, upper),
             "lower_s": lower,
             "upper_s": upper,
             "count": cumulative[i + 1] - cumulative[i],
-            "share": _share(cumulative[i + 1] - cumulative[i], len(values)),
+            "share": share(cumulative[i + 1] - cumulative[i], len(values)),
         }
         for i, (lower, upper) in enumerate(zip(lowers, uppers, strict=True))
     ]
@@ -685,7 +698,7 @@ def public_badge(
         "until": until_ts,
         "conversations": group.conversations,
         "answered": group.answered,
-        "response_rate": _share(group.answered, group.conversations),
+        "response_rate": share(group.answered, group.conversations),
         "typical_response_s": typical,
         "label": label,
     }

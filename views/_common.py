@@ -16,10 +16,12 @@ from replywatch import i18n
 from replywatch.collectors import registry
 from replywatch.dashboard_launcher import BRAND_ENV_VAR, TIMEZONE_ENV_VAR
 from replywatch.metrics.exports import table_csv_bytes
+from replywatch.metrics.reports import bucket_label
 from replywatch.store import lookups
 from replywatch.store.db import open_database, resolve_db_path
 from replywatch.untrusted import safe_url
 from replywatch.views.i18n import N_, _, current_language, labels
+from replywatch.views.i18n import duration as duration  # the pages' one duration format
 from replywatch.views.i18n import number as number  # the pages' one number format
 from replywatch.views.i18n import percent as percent
 from replywatch.views.safe_text import escape_markdown, safe_figure
@@ -223,11 +225,21 @@ def empty_state(message: str = EMPTY_HINT) -> None:
     st.info(_(message), icon=":material/inbox:")
 
 
-def duration(seconds: float | int | None) -> str:
-    """Human duration in the session's language: 45s, 12m, 3h 5m, 2d 4h in
-    English (:func:`replywatch.i18n.compact_duration`), Babel's units otherwise
-    ("2 h 10 min"); '—' for None."""
-    return i18n.duration(seconds, current_language())
+def bucket_names(buckets: list[dict]) -> list[str]:
+    """Names of first-response-time buckets (rows with ``bucket``, ``lower_s``
+    and ``upper_s``, as ``metrics`` reports them): metrics' own in English
+    ("<= 5m", "5m-15m", "> 1d"), the locale's durations otherwise ("≤ 5 min",
+    "5 min–15 min"), both from ``metrics.reports.bucket_label``."""
+    if current_language() == "en" or any("lower_s" not in b for b in buckets):
+        return [str(b["bucket"]) for b in buckets]
+    names = []
+    for b in buckets:
+        upper = b.get("upper_s")
+        upper = None if upper is None or upper != upper else int(upper)  # NaN: open
+        names.append(
+            bucket_label(int(b["lower_s"] or 0), upper, duration, at_most="≤ ", between="–")
+        )
+    return names
 
 
 def when(ts: int | None, tz: ZoneInfo) -> str:

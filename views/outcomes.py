@@ -158,7 +158,7 @@ def _breakdown_chart(rows: list[dict[str, Any]], key: str) -> go.Figure:
 def _speed_chart(buckets: list[dict[str, Any]]) -> go.Figure:
     figure = go.Figure()
     figure.add_bar(
-        x=[b["bucket"] for b in buckets],
+        x=common.bucket_names(buckets),
         y=[b["median_recovery"] for b in buckets],
         customdata=[[b["conversations"]] for b in buckets],
         hovertemplate=_("first response")

@@ -187,7 +187,7 @@ def _distribution(rows: Any) -> go.Figure | None:
         return None
     figure = go.Figure(
         go.Bar(
-            x=_bucket_labels(frame),
+            x=common.bucket_names(frame.to_dict("records")),
             y=frame["count"],
             customdata=frame["share"] if "share" in frame.columns else None,
             hovertemplate="%{x}: %{y} "
@@ -254,22 +254,6 @@ def _heatmap(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
         separators=i18n.plotly_separators(current_language()),
     )
     return figure
-
-
-def _bucket_labels(frame: pd.DataFrame) -> list[str]:
-    """Distribution bucket names: metrics' own ("<= 5m", "5m-15m", "> 1d") in
-    English, the locale's durations otherwise ("≤ 5 min", "5 min–15 min")."""
-    if current_language() == "en" or not {"lower_s", "upper_s"} <= set(frame.columns):
-        return list(frame["bucket"].astype(str))
-    labels = []
-    for lower, upper in zip(frame["lower_s"], frame["upper_s"], strict=True):
-        if upper is None or pd.isna(upper):
-            labels.append(f"> {common.duration(lower)}")
-        elif not lower:
-            labels.append(f"≤ {common.duration(upper)}")
-        else:
-            labels.append(f"{common.duration(lower)}–{common.duration(upper)}")
-    return labels
 
 
 st.title(_("Response times"))
