@@ -439,7 +439,7 @@ def check_encoding(path: str | Path, encoding: str = "utf-8-sig") -> None:
     raise ValueError(f"{path}: not {name} (byte 0x{bad} on line {line}); {hint}")
 
 
-def read_twcs(
+def read_twcs(  # noqa: C901 - tests/test_code_size.py
     path: str | Path,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,

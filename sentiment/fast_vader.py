@@ -183,7 +183,7 @@ class FastVader(SentimentIntensityAnalyzer):
             sentiments = SentimentIntensityAnalyzer._but_check(words, sentiments)
         return sentiments, text
 
-    def sentiment_valence(self, valence, sentitext, item, i, sentiments):
+    def sentiment_valence(self, valence, sentitext, item, i, sentiments):  # noqa: C901 - tests/test_code_size.py
         """The parent's method with each token's lower-cased form read from
         ``sentitext.lowered`` instead of lower-casing it again in every check (same
         checks, same order, same arithmetic). ``item`` is token ``i``."""

@@ -289,7 +289,7 @@ def text_signals(
     return hits, intent
 
 
-def assess_codes(
+def assess_codes(  # noqa: C901 - tests/test_code_size.py
     compound: float,
     folded_text: str,
     language: str,
