@@ -161,20 +161,7 @@ class PortugueseAnalyzer:
         self._neutral = NEUTRAL_PT if care else frozenset()
         for word in self._neutral:
             lexicon.pop(word, None)
-        if supplement:
-            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Vader
-
-            english = Vader().lexicon
-            for pt, en in SUPPLEMENT_PT_TO_EN.items():
-                lexicon.setdefault(pt, english[en])
-            # (literal, its word-bounded pattern, valence): the regex only runs when the
-            # literal occurs at all, since the pattern cannot match otherwise.
-            self._idioms = tuple(
-                (pt, re.compile(r"\b" + re.escape(pt) + r"\b"), english[en])
-                for pt, en in IDIOMS_PT_TO_EN.items()
-            )
-        else:
-            self._idioms = ()
+        self._idioms = _add_supplement(lexicon) if supplement else ()
         self.lexicon = lexicon
         self.lemmas = lemmas
         # word -> lemma; a plain dict (a per-word lru_cache call cost more than the lookup).
@@ -316,6 +303,21 @@ class PortugueseAnalyzer:
         if negator == "sem" and "duvida" in between:  # "sem dúvida" = "without doubt"
             return valence
         return valence * NEGATION_SCALAR
+
+
+def _add_supplement(lexicon: dict[str, float]) -> tuple[tuple[str, re.Pattern, float], ...]:
+    """Add the supplement words to `lexicon` (valued by their English VADER entry) and
+    return the idioms as (literal, its word-bounded pattern, valence): the regex only
+    runs when the literal occurs at all, since the pattern cannot match otherwise."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as Vader
+
+    english = Vader().lexicon
+    for pt, en in SUPPLEMENT_PT_TO_EN.items():
+        lexicon.setdefault(pt, english[en])
+    return tuple(
+        (pt, re.compile(r"\b" + re.escape(pt) + r"\b"), english[en])
+        for pt, en in IDIOMS_PT_TO_EN.items()
+    )
 
 
 def _but_check(lower: list[str], sentiments: list[float]) -> list[float]:
