@@ -50,3 +50,36 @@ def sentiment_data() -> Path:
     if not path.is_dir():
         pytest.fail(f"missing {path}: these tests check against real data")
     return path
+
+
+# --- end-to-end browser (tests/e2e_support.py has the server and page helpers) ---
+
+
+@pytest.fixture
+def browser_locale() -> str | None:
+    """The browser's language of the ``page`` fixture (a module overrides it)."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, browser_locale):
+    """A fresh browser context and page (1500x1100, 30 s timeouts)."""
+    options = {"locale": browser_locale} if browser_locale else {}
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, **options)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()

@@ -3,137 +3,36 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from replywatch.dashboard_launcher import run_dashboard
-from replywatch.store.db import open_database
 from tests.dashboard_seed import seed
+from tests.e2e_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    PAGES,
+    SKIP_WITHOUT_CHROMIUM,
+    open_page,
+    select_conversation,
+    served_dashboard,
+    settled,
+    status_of,
+)
 
 pytestmark = pytest.mark.e2e
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # DNS rebinding, simulated: another site's name that resolves to this machine.
-    "--host-resolver-rules=MAP rebind.example 127.0.0.1",
-]
-PAGES = {
-    "triage": "Triage",
-    "response-times": "Response times",
-    "sentiment": "Sentiment",
-    "benchmarks": "Benchmarks & export",
-    "sources": "Sources",
-}
-
 if CHROMIUM is None:
-    pytest.skip(
-        "END-TO-END TESTS SKIPPED: Debian chromium is not installed "
-        "(apt-get install -y chromium); CI installs it.",
-        allow_module_level=True,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(base: str, process, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
+    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     facts = seed(path, now=datetime.now(UTC))
-    port = free_port()
-    process = run_dashboard(path, port=port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path) as base:
         yield base, path, facts["conversation"]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
-def settled(page) -> None:
-    """Wait until the script run has finished and nothing is pending."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-
-
-def open_page(page, base: str, path: str) -> None:
-    # The default page (Triage) lives at "/", not at its url_path.
-    page.goto(f"{base}/" if path == "triage" else f"{base}/{path}")
-    page.get_by_role("heading", name=PAGES[path]).first.wait_for()
-    settled(page)
-
-
-def select_conversation(page, conversation_id: int) -> None:
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Selected conversations")
-    box.locator("input").click()
-    page.get_by_role("option", name=f"#{conversation_id} ").click()
-    page.keyboard.press("Escape")
-    settled(page)
-
-
-def status_of(path: Path, conversation_id: int) -> str:
-    db = open_database(path)
-    try:
-        return db.execute(
-            "SELECT status FROM conversations WHERE id = ?", (conversation_id,)
-        ).fetchone()[0]
-    finally:
-        db.close()
 
 
 def test_mark_replied_in_the_browser_survives_a_reload(server, page):

@@ -8,16 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from replywatch.dashboard_launcher import run_dashboard
 from tests.dashboard_seed import seed
-from tests.test_dashboard_e2e import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    free_port,
-    settled,
-    wait_healthy,
-)
+from tests.e2e_support import ARTIFACTS, CHROMIUM, SKIP_WITHOUT_CHROMIUM, served_dashboard, settled
 
 pytestmark = pytest.mark.e2e
 
@@ -30,41 +22,21 @@ PAGES = {
 }
 
 
+if CHROMIUM is None:
+    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e-pt") / "e2e.db"
     seed(path, now=datetime.now(UTC))
-    port = free_port()
-    process = run_dashboard(path, port=port, language="pt-BR")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path, language="pt-BR") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="pt-BR")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+def browser_locale() -> str:
+    return "pt-BR"
 
 
 def test_every_page_in_brazilian_portuguese(server, page):
@@ -114,11 +86,7 @@ def test_the_browser_language_is_the_default(tmp_path, browser, monkeypatch):
     monkeypatch.delenv("REPLYWATCH_LANGUAGE", raising=False)
     path = tmp_path / "browser.db"
     seed(path, now=datetime.now(UTC))
-    port = free_port()
-    process = run_dashboard(path, port=port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path) as base:
         context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="pt-PT")
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -128,9 +96,3 @@ def test_the_browser_language_is_the_default(tmp_path, browser, monkeypatch):
         page.get_by_text("À espera", exact=True).first.wait_for()  # pt-PT, not "Esperando"
         page.screenshot(path=str(ARTIFACTS / "pt-PT-from-browser-triage.png"), full_page=True)
         context.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()

@@ -6,42 +6,33 @@ from __future__ import annotations
 
 import pytest
 
-from replywatch.dashboard_launcher import run_dashboard
-from tests.test_dashboard_e2e import (  # noqa: F401  (fixtures)
-    browser,
-    free_port,
+from tests.e2e_support import (
+    CHROMIUM,
+    SKIP_WITHOUT_CHROMIUM,
     open_page,
-    page,
     select_conversation,
+    served_dashboard,
     settled,
     status_of,
-    wait_healthy,
 )
 from tests.test_triage_resolved_page import seed_resolved
 from tests.test_triage_selection_page import seed_ids
 
 pytestmark = pytest.mark.e2e
 
+if CHROMIUM is None:
+    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e-resolved") / "resolved.db"
     conv = seed_resolved(path)
-    port = free_port()
-    process = run_dashboard(path, port=port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path) as base:
         yield base, path, conv
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()
 
 
-def test_probably_resolved_view_and_one_click_close(server, page):  # noqa: F811
+def test_probably_resolved_view_and_one_click_close(server, page):
     base, path, conv = server
     open_page(page, base, "triage")
     page.get_by_text("6 conversation(s) match").wait_for()  # the thank-you is not waiting
@@ -59,21 +50,11 @@ def test_probably_resolved_view_and_one_click_close(server, page):  # noqa: F811
 def ids_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e-ids") / "ids.db"
     seed_ids(path)
-    port = free_port()
-    process = run_dashboard(path, port=port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()
 
 
-def test_typing_542_selects_only_542_and_nothing_offers_select_all(ids_server, page):  # noqa: F811
+def test_typing_542_selects_only_542_and_nothing_offers_select_all(ids_server, page):
     open_page(page, ids_server, "triage")
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Selected conversations")
     adder = page.get_by_role("textbox", name="Add conversation #")
