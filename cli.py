@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("imports", "import_group"),
     "analyze": ("analyze", "analyze"),
     "rescore": ("imports", "rescore"),
+    "labels": ("learning", "labels_group"),
+    "model": ("learning", "model_group"),
     "demo": ("serve", "demo"),
     "collect": ("collect", "collect"),
     "channels": ("collect", "channels_command"),

@@ -21,8 +21,24 @@ from replywatch.i18n import default_language
 from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
 from replywatch.store.db import transaction
+from replywatch.store.labels import set_label
 from replywatch.store.timeutil import utc_now
 from replywatch.store.triage import stale_waiting_ids
+
+#: The simulator's own ground truth for a customer message of each kind
+#: (``raw.kind``, collectors/demo.py): (intent, urgent). Complaints, angry
+#: posts and chase-ups are urgent; the rest is not.
+DEMO_TRUTH = {
+    "praise": ("thanks", 0),
+    "question": ("question", 0),
+    "complaint": ("complaint", 1),
+    "angry": ("complaint", 1),
+    "follow_up_thanks": ("thanks", 0),
+    "follow_up_chase": ("complaint", 1),
+    "follow_up_dm": ("other", 0),
+}
+#: Labels the demo starts with: enough for the store's model (sentiment.learned).
+DEMO_LABELS = 400
 
 #: Share of the conversations left waiting for more than :data:`BACKLOG_DAYS`
 #: that the simulated agents close (thank-yous, resolved elsewhere).
@@ -70,19 +86,53 @@ def seed_demo(
     days: int,
     seed: int,
     now: datetime | None = None,
+    labels: int = 0,
 ) -> int:
     """Seed an empty demo database: the feed's brands, ``days`` days of
     simulated history up to ``now`` (stored through :func:`pipeline.ingest`,
     scored and measured like real traffic), then the backlog older than
-    :data:`BACKLOG_DAYS` at ``now`` closed (:func:`close_old_backlog`).
-    Returns how many messages were stored."""
+    :data:`BACKLOG_DAYS` at ``now`` closed (:func:`close_old_backlog`), and
+    with ``labels``, that many messages labelled and the model trained
+    (:func:`seed_demo_labels`). Returns how many messages were stored."""
     moment = now or utc_now()
     register_demo_brands(db, feed)
     seeded = 0
     for batch in feed.history(moment, days=days):
         seeded += ingest(db, batch, source=DEMO_SOURCE).inserted
     close_old_backlog(db, seed=seed, now_ts=int(moment.timestamp()))
+    if labels:
+        seed_demo_labels(db, count=labels, seed=seed)
     return seeded
+
+
+def seed_demo_labels(db: Database, *, count: int = DEMO_LABELS, seed: int = 42) -> dict:
+    """Label ``count`` of the stored demo customer messages with the
+    simulator's own ground truth (:data:`DEMO_TRUTH`: what kind of message
+    the simulator meant to write, not a person's judgement; source ``demo``),
+    train the store's model on them and re-score with it, so a newcomer sees
+    the learned path. Returns the training report."""
+    from replywatch.pipeline import rescore
+    from replywatch.training import train_store_model
+
+    rows = db.execute(
+        "SELECT m.id, json_extract(m.raw, '$.kind') FROM messages m "
+        "WHERE m.direction = 'inbound' AND m.is_demo = 1 AND m.raw IS NOT NULL ORDER BY m.id"
+    ).fetchall()
+    picked = [r for r in Random(seed).sample(rows, min(count, len(rows))) if r[1] in DEMO_TRUTH]
+    with transaction(db):
+        for message_id, kind in picked:
+            intent, urgent = DEMO_TRUTH[kind]
+            set_label(
+                db,
+                message_id,
+                intent=intent,
+                urgent=bool(urgent),
+                actor="demo simulator ground truth",
+                source="demo",
+            )
+    report = train_store_model(db, actor="demo")
+    rescore(db)
+    return report
 
 
 def feed_tick(db: Database, feed: DemoFeed, now: datetime | None = None) -> int:

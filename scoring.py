@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from replywatch.sentiment.analysis import SCORER_VERSION
 from replywatch.sentiment.core import TextScore, analyze_many, default_rules, finish_text_scores
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
+from replywatch.store.models import active_model_id, model_weights
 from replywatch.store.scores import (
     brand_settings,
     save_scores,
@@ -33,6 +34,33 @@ def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRul
         overrides = brand_settings_.get("urgency")
         rules[brand] = UrgencyRules.from_mapping(overrides) if overrides else default_rules()
     return rules
+
+
+#: Models built from their stored weights, by (database file, model id).
+_MODELS: dict[tuple[str, int], Any] = {}
+
+
+def active_model(db: Database) -> tuple[int, Any] | None:
+    """(id, ``sentiment.learned.LearnedModel``) of the store's active model,
+    or None (no model: the rules decide alone, and scikit-learn is not
+    loaded). Built once per process and model."""
+    model_id = active_model_id(db)
+    if model_id is None:
+        return None
+    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), model_id)
+    if key not in _MODELS:
+        from replywatch.sentiment.learned import LearnedModel
+
+        if len(_MODELS) >= 2:
+            _MODELS.clear()
+        _MODELS[key] = LearnedModel.from_weights(model_weights(db, model_id))
+    return model_id, _MODELS[key]
+
+
+def scorer_version(model_id: int | None) -> str:
+    """The version stored with a score: SCORER_VERSION, plus "+model.N" when
+    the store's model N was active (so ``rescore`` applies a new model)."""
+    return SCORER_VERSION if model_id is None else f"{SCORER_VERSION}+model.{model_id}"
 
 
 def score_messages(
@@ -53,6 +81,8 @@ def score_messages(
     if not inputs:
         return []
     settings = brand_settings(db)
+    model = active_model(db)
+    version = scorer_version(model[0] if model else None)
     rules_by_brand = _rules_by_brand(settings)
     known = text_scores or {}
     # Grouped by rules (phrase regexes resolved once per group) and by whether
@@ -92,8 +122,15 @@ def score_messages(
                 contexts=contexts,
                 rules=rule_objects[key],
             )
+        if model is not None:
+            analyses = model[1].apply(
+                analyses,
+                texts,
+                threshold=rule_objects[key].threshold,
+                eligible=[not (c.is_spam or c.is_brand_author) for c in contexts],
+            )
         for item, analysis in zip(items, analyses, strict=True):
-            results.append({"message_id": item["id"], **analysis.to_dict()})
+            results.append({"message_id": item["id"], **analysis.to_dict(), "version": version})
             if analysis.urgent:
                 urgent.append(item["id"])
     save_scores(db, results)
@@ -117,7 +154,8 @@ def score_pending(
 
     done = 0
     last_id = 0
-    version = SCORER_VERSION if rescore_old_versions else None
+    model = active_model_id(db)
+    version = scorer_version(model) if rescore_old_versions else None
     while True:
         with transaction(db):
             ids = unscored_message_ids(db, limit=batch_size, after_id=last_id, version=version)

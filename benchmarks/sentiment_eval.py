@@ -4,6 +4,8 @@ Run from the repository root:  python benchmarks/sentiment_eval.py
 Urgency development (DEV half of the airline tweets only, nothing else):
                                python benchmarks/sentiment_eval.py --dev-only
 Speed only:                    python benchmarks/sentiment_eval.py --throughput-only
+The store's model (benchmarks/learning_curve.py): --learning-dev (choose alpha on DEV),
+--learning-curve (TEST, with the issue-22 "done when" check), --learning-speed.
 
 The full run ends with the issue-15 targets (complaint F1 on the airline TEST half with
 proxy labels, urgent precision at the default threshold, share of twcs customer tweets
@@ -537,6 +539,26 @@ def language_fast_path(texts: list[str]) -> None:
     )
 
 
+def learning(folder: Path, args: argparse.Namespace) -> None:
+    """The store's model (benchmarks/learning_curve.py; docs/sentiment.md)."""
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import learning_curve as lc
+
+    from replywatch.sentiment.learned import ALPHA_INTENT
+
+    airline_items = lc.load_airline(folder, split_of, ACTIONABLE)
+    b2w_items = lc.load_b2w(folder)
+    if args.learning_dev:
+        lc.choose_alpha("airline tweets, en", airline_items)
+        lc.choose_alpha("B2W reviews, pt", b2w_items)
+    if args.learning_curve:
+        lc.curve("airline tweets, en", airline_items, alpha=ALPHA_INTENT)
+        lc.curve("B2W reviews, pt", b2w_items, alpha=ALPHA_INTENT)
+        lc.done_when(airline_items)
+    if args.learning_speed:
+        lc.speed(airline_items, load_twcs_inbound(folder))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -549,9 +571,18 @@ def main() -> None:
         action="store_true",
         help="only the two throughput sections (no quality figures)",
     )
+    for flag, text in (
+        ("--learning-dev", "the store's model: choose alpha on the DEV halves only"),
+        ("--learning-curve", "the store's model: learning curve and the 'done when' check (TEST)"),
+        ("--learning-speed", "the store's model: scoring throughput, one message, training time"),
+    ):
+        parser.add_argument(flag, action="store_true", help=text)
     args = parser.parse_args()
     folder = data_dir()
     print(f"data: {folder}")
+    if args.learning_dev or args.learning_curve or args.learning_speed:
+        learning(folder, args)
+        return
     tweets = load_airline(folder)
     if args.dev_only:
         airline(tweets, splits=("DEV",))

@@ -34,6 +34,13 @@ if TYPE_CHECKING:
     help="Write the scored CSV here (default: standard output).",
 )
 @click.option("--language", type=click.Choice(["en", "pt"]), help="Skip language detection.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this store's model (learned from its labels) where it beats the rules.",
+)
 def analyze(
     text: str | None,
     input_path: Path | None,
@@ -41,20 +48,47 @@ def analyze(
     language_column: str | None,
     output: Path | None,
     language: str | None,
+    db_path: Path | None,
 ) -> None:
-    """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns)."""
+    """Score the sentiment and urgency of TEXT, or of a CSV column (adds columns).
+    With --db, the store's model decides intent and urgent where it beats the
+    rules (docs/sentiment.md, "Learning from the team")."""
+    # Without --db nothing of the store is loaded (and never scikit-learn);
+    # with --db, scikit-learn only when the store has an active model.
+    learned = _store_model(db_path) if db_path is not None else None
     if input_path is not None:
-        _analyze_file(input_path, column, output, language_column)
+        _analyze_file(input_path, column, output, language_column, learned)
         return
     if text is None:
         raise click.UsageError("give TEXT or --input FILE.csv --column NAME")
     from replywatch.sentiment import analyze as analyze_text
 
-    click.echo(format_analysis(analyze_text(text, language=language)))
+    analysis = analyze_text(text, language=language)
+    if learned is not None:
+        analysis = learned([analysis], [text])[0]
+    click.echo(format_analysis(analysis))
+
+
+def _store_model(db_path: Path):
+    """The store's active model as ``cli_support.Learned`` (None: no model,
+    the rules decide, and scikit-learn is never imported)."""
+    from replywatch.commands.options import open_existing
+    from replywatch.scoring import active_model
+    from replywatch.sentiment.core import default_rules
+
+    found = active_model(open_existing(db_path))
+    if found is None:
+        return None
+    threshold = default_rules().threshold
+    return lambda analyses, texts: found[1].apply(analyses, texts, threshold=threshold)
 
 
 def _analyze_file(
-    input_path: Path, column: str | None, output: Path | None, language_column: str | None
+    input_path: Path,
+    column: str | None,
+    output: Path | None,
+    language_column: str | None,
+    learned=None,
 ) -> None:
     from replywatch.cli_support import analyze_csv
     from replywatch.commands.options import console
@@ -62,7 +96,9 @@ def _analyze_file(
     if not column:
         raise click.UsageError("--input needs --column")
     try:
-        rows = analyze_csv(input_path, column, output, language_column=language_column)
+        rows = analyze_csv(
+            input_path, column, output, language_column=language_column, learned=learned
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     from replywatch.commands.localized import _, language
@@ -97,8 +133,14 @@ def format_analysis(a: Analysis, ui_language: str | None = None) -> str:
         t(N_("urgency:   {urgency}/100 - {flag}")).format(urgency=a.urgency, flag=flag),
         t(N_("scorer:    {scorer}")).format(scorer=a.scorer),
     ]
+    reader = display_language(a.language, language)
+    if any(c.startswith("learned") for c in a.intent_reasons):
+        # The store's model decided (analyze --db): say so, with its words.
+        from replywatch.sentiment.intent import intent_name, reason_text
+
+        lines.append(t(N_("intent:    {intent}")).format(intent=intent_name(a.intent, language)))
+        lines.extend(f"  - {reason_text(c, reader)}" for c in a.intent_reasons)
     if a.reasons:
-        reader = display_language(a.language, language)
         lines.append(t(N_("reasons:")))
         lines.extend(f"  - {r}" for r in reason_texts(a.reason_codes, reader))
     if a.truncated:

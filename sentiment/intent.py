@@ -240,6 +240,10 @@ def reason_text(code: str, language: str | None = "en") -> str:
     "pt-PT"; English for others; an unknown code is returned as it is)."""
     english = REASON_TEXTS.get(code)
     if english is None:
+        if code.startswith("learned"):  # the store's model (sentiment/learned.py)
+            from replywatch.sentiment.reasons import text
+
+            return text(code, _ui_language(language))
         return code
     return i18n.gettext_for(_ui_language(language), english)
 

@@ -95,6 +95,9 @@ REASONS: dict[str, str] = {
     # a brand's own phrase (replywatch.toml): the phrase, or the brand's own words
     "phrase": N_('mentions "{0}"'),
     "custom": "{0}",
+    # a decision of the store's own model (sentiment/learned.py): the words that weighed most
+    "learned": N_("learned: {0}"),
+    "learned_labels": N_("learned from the team's labels"),
 }
 
 

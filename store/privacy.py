@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
+from replywatch.store.labels import delete_message_labels
 from replywatch.store.timeutil import iso_utc, utc_now
 from replywatch.store.webhooks import forget_customer
 
@@ -41,6 +42,7 @@ class ForgetResult:
     tags_scrubbed: int = 0
     audit_entries_scrubbed: int = 0
     webhook_traces: int = 0
+    labels: int = 0
     checkpoint_complete: bool = False
 
 
@@ -195,7 +197,9 @@ def forget_author(
       name and followers, raw payload, URL and thread reference removed;
       mentions kept only where they name a brand account; ``erased_at`` set;
       the reasons of their sentiment scores and alerts removed (scores stay,
-      anonymous), and their pending alerts skipped;
+      anonymous), and their pending alerts skipped; the team's labels of
+      their messages are deleted (a model trained before keeps n-grams seen
+      in at least two labelled messages: retrain to drop them);
     - other messages lose ``@handle`` in their text and mentions, and the raw
       payloads of messages in their conversations are removed;
     - their conversations lose ``customer_handle``; notes on them are erased;
@@ -270,6 +274,8 @@ def forget_author(
                     f"WHERE message_id IN ({_marks(own)})",
                     own,
                 )
+                # The team's labels of their messages (store.labels) go too.
+                result.labels = delete_message_labels(db, own)
                 # No notification should go out about erased content.
                 db.conn.execute(
                     f"""UPDATE alerts SET reasons = '[]',

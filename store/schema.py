@@ -634,3 +634,47 @@ def m021_webhooks(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m022_labels_and_models(db: Database) -> None:
+    """The team's labels and the per-store models learned from them
+    (docs/sentiment.md, "Learning from the team"). ``labels``: one row per
+    labelled customer message (``message_id``; the latest click wins, the
+    audit log keeps every click) or per imported text (``message_id`` NULL,
+    ``text`` set; a re-import of the same text replaces it): intent, urgent
+    (0/1, NULL = not said), language, source (agent, import or demo), who
+    (``actor``) and when. ``models``: each trained model's weights as
+    compressed JSON (never pickle), its cross-validated report against the
+    rules, and which one is active (at most one)."""
+    _run(
+        db,
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER REFERENCES messages(id),
+            text TEXT,
+            language TEXT,
+            intent TEXT NOT NULL
+                CHECK (intent IN ('complaint', 'question', 'thanks', 'other')),
+            urgent INTEGER CHECK (urgent IN (0, 1)),
+            source TEXT NOT NULL CHECK (source IN ('agent', 'import', 'demo')),
+            actor TEXT NOT NULL,
+            labelled_at TEXT NOT NULL,
+            CHECK ((message_id IS NULL) != (text IS NULL))
+        );
+        CREATE UNIQUE INDEX idx_labels_message ON labels (message_id)
+            WHERE message_id IS NOT NULL;
+        CREATE UNIQUE INDEX idx_labels_text ON labels (text) WHERE message_id IS NULL;
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            trained_at TEXT NOT NULL,
+            trained_by TEXT NOT NULL,
+            label_count INTEGER NOT NULL,
+            report TEXT NOT NULL,
+            weights BLOB NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX idx_models_active ON models (active) WHERE active = 1
+        """,
+    )

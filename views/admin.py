@@ -12,6 +12,7 @@ from replywatch.store import lookups
 from replywatch.views import _common as common
 from replywatch.views.auth import _secrets
 from replywatch.views.i18n import _
+from replywatch.views.labelling import admin_section
 
 st.title(_("Admin"))
 if not common.can("admin"):
@@ -55,4 +56,5 @@ st.subheader(_("Brands"))
 for brand in lookups.brand_details(common.conn()):
     with st.expander(f"{brand['name']} ({brand['key']}) — {brand['timezone']}"):
         st.code(json.dumps(brand["settings"], indent=2, ensure_ascii=False), language="json")
+admin_section()
 st.caption(_("Database: {path}").format(path=common.db_path()))

@@ -26,6 +26,7 @@ from replywatch.views.i18n import (
     reason_text,
     translated,
 )
+from replywatch.views.labelling import label_buttons
 from replywatch.views.priority_text import priority_why
 from replywatch.views.safe_text import (
     DETAIL_CHARS,
@@ -587,6 +588,7 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         if latest:
             st.caption(_("Latest customer message (plain text)"))
             st.text(preview(latest["text"], DETAIL_CHARS))
+        label_buttons(detail["messages"], key=f"tri_label_{conversation_id}")
         messages = pd.DataFrame(
             [
                 {
