@@ -86,14 +86,14 @@ def seed_demo(
     days: int,
     seed: int,
     now: datetime | None = None,
-    labels: int = 0,
+    labels: bool = False,
 ) -> int:
     """Seed an empty demo database: the feed's brands, ``days`` days of
     simulated history up to ``now`` (stored through :func:`pipeline.ingest`,
     scored and measured like real traffic), then the backlog older than
     :data:`BACKLOG_DAYS` at ``now`` closed (:func:`close_old_backlog`), and
-    with ``labels``, that many messages labelled and the model trained
-    (:func:`seed_demo_labels`). Returns how many messages were stored."""
+    with ``labels``, :data:`DEMO_LABELS` messages labelled and the model
+    trained (:func:`seed_demo_labels`). Returns how many messages were stored."""
     moment = now or utc_now()
     register_demo_brands(db, feed)
     seeded = 0
@@ -101,7 +101,7 @@ def seed_demo(
         seeded += ingest(db, batch, source=DEMO_SOURCE).inserted
     close_old_backlog(db, seed=seed, now_ts=int(moment.timestamp()))
     if labels:
-        seed_demo_labels(db, count=labels, seed=seed)
+        seed_demo_labels(db, count=DEMO_LABELS, seed=seed)
     return seeded
 
 

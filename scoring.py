@@ -63,6 +63,45 @@ def scorer_version(model_id: int | None) -> str:
     return SCORER_VERSION if model_id is None else f"{SCORER_VERSION}+model.{model_id}"
 
 
+def _analyse(
+    items: list[dict[str, Any]],
+    known: Mapping[int, TextScore] | None,
+    rules: UrgencyRules,
+    model: tuple[int, Any] | None,
+) -> list:
+    """The analyses of one group of messages (same rules): from their text
+    parts when ``known`` holds them, with the store's ``model`` where active."""
+    # No waiting time (1.3.0): a stored urgency is about the message, while
+    # time against the SLA changes by the minute, so the triage priority adds it
+    # live (store.triage). Scored at ingest it was ~0; scored late (an import, a
+    # re-score) it froze "SLA breached" into the message for ever.
+    contexts = [
+        UrgencyContext(
+            channel=item["channel"],
+            author_followers=item["author_followers"],
+            unanswered_from_author=item["earlier_unanswered"],
+            is_spam=item["status"] == "spam",
+            is_brand_author=item["direction"] == "outbound",
+        )
+        for item in items
+    ]
+    texts = [i["text"] for i in items]
+    if known is not None:
+        analyses = finish_text_scores(
+            [known[i["id"]] for i in items], texts, contexts=contexts, rules=rules
+        )
+    else:
+        analyses = analyze_many(
+            texts, languages=[i["lang"] for i in items], contexts=contexts, rules=rules
+        )
+    if model is None:
+        return analyses
+    # The store's model decides for customer messages only (never spam or
+    # the brand's own posts).
+    eligible = [not (c.is_spam or c.is_brand_author) for c in contexts]
+    return model[1].apply(analyses, texts, threshold=rules.threshold, eligible=eligible)
+
+
 def score_messages(
     db: Database,
     message_ids: Sequence[int],
@@ -96,39 +135,7 @@ def score_messages(
     results = []
     urgent = []
     for (key, precomputed), items in groups.items():
-        # No waiting time (1.3.0): a stored urgency is about the message, while
-        # time against the SLA changes by the minute, so the triage priority adds it
-        # live (store.triage). Scored at ingest it was ~0; scored late (an import, a
-        # re-score) it froze "SLA breached" into the message for ever.
-        contexts = [
-            UrgencyContext(
-                channel=item["channel"],
-                author_followers=item["author_followers"],
-                unanswered_from_author=item["earlier_unanswered"],
-                is_spam=item["status"] == "spam",
-                is_brand_author=item["direction"] == "outbound",
-            )
-            for item in items
-        ]
-        texts = [i["text"] for i in items]
-        if precomputed:
-            analyses = finish_text_scores(
-                [known[i["id"]] for i in items], texts, contexts=contexts, rules=rule_objects[key]
-            )
-        else:
-            analyses = analyze_many(
-                texts,
-                languages=[i["lang"] for i in items],
-                contexts=contexts,
-                rules=rule_objects[key],
-            )
-        if model is not None:
-            analyses = model[1].apply(
-                analyses,
-                texts,
-                threshold=rule_objects[key].threshold,
-                eligible=[not (c.is_spam or c.is_brand_author) for c in contexts],
-            )
+        analyses = _analyse(items, known if precomputed else None, rule_objects[key], model)
         for item, analysis in zip(items, analyses, strict=True):
             results.append({"message_id": item["id"], **analysis.to_dict(), "version": version})
             if analysis.urgent:

@@ -61,13 +61,7 @@ def demo(
     import time
 
     from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
-    from replywatch.live_demo import (
-        DEMO_LABELS,
-        feed_tick,
-        remove_database,
-        seed_demo,
-        start_demo_dashboard,
-    )
+    from replywatch.live_demo import feed_tick, remove_database, seed_demo, start_demo_dashboard
 
     if not no_dashboard:
         problem = port_problem("127.0.0.1", port)
@@ -80,7 +74,7 @@ def demo(
     db = open_database(db_path)
     if fresh:
         with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
-            seeded = seed_demo(db, feed, days=days, seed=seed, labels=DEMO_LABELS)
+            seeded = seed_demo(db, feed, days=days, seed=seed, labels=True)
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
     process = None
     demo_db = escape(f"--db {db_path}")

@@ -197,9 +197,7 @@ def forget_author(
       name and followers, raw payload, URL and thread reference removed;
       mentions kept only where they name a brand account; ``erased_at`` set;
       the reasons of their sentiment scores and alerts removed (scores stay,
-      anonymous), and their pending alerts skipped; the team's labels of
-      their messages are deleted (a model trained before keeps n-grams seen
-      in at least two labelled messages: retrain to drop them);
+      anonymous), their pending alerts skipped, their labels deleted;
     - other messages lose ``@handle`` in their text and mentions, and the raw
       payloads of messages in their conversations are removed;
     - their conversations lose ``customer_handle``; notes on them are erased;
@@ -274,8 +272,6 @@ def forget_author(
                     f"WHERE message_id IN ({_marks(own)})",
                     own,
                 )
-                # The team's labels of their messages (store.labels) go too.
-                result.labels = delete_message_labels(db, own)
                 # No notification should go out about erased content.
                 db.conn.execute(
                     f"""UPDATE alerts SET reasons = '[]',
@@ -285,7 +281,7 @@ def forget_author(
                         WHERE message_id IN ({_marks(own)})""",
                     own,
                 )
-                result.messages = len(own)
+                result.messages, result.labels = len(own), delete_message_labels(db, own)
             db.conn.executemany(
                 "UPDATE messages SET text = ?, mentions = ?, raw = NULL WHERE id = ?", updates
             )
