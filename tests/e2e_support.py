@@ -1,8 +1,7 @@
 """What the end-to-end tests share: Debian's chromium, a real `streamlit run`
 server started by the same launcher as `replywatch dashboard`, and the page
 helpers. The browser fixtures (``browser``, ``page``, ``browser_locale``)
-are in tests/conftest.py; a module sets ``pytestmark = pytest.mark.e2e`` and
-skips itself with :data:`SKIP_WITHOUT_CHROMIUM`."""
+are in tests/conftest.py; a module sets ``pytestmark = E2E``."""
 
 from __future__ import annotations
 
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from replywatch.dashboard_launcher import run_dashboard
 from replywatch.store.db import open_database
@@ -35,6 +36,8 @@ SKIP_WITHOUT_CHROMIUM = (
     "END-TO-END TESTS SKIPPED: Debian chromium is not installed "
     "(apt-get install -y chromium); CI installs it."
 )
+#: ``pytestmark`` of an end-to-end module: marked e2e, skipped without chromium.
+E2E = [pytest.mark.e2e, pytest.mark.skipif(CHROMIUM is None, reason=SKIP_WITHOUT_CHROMIUM)]
 #: url_path -> heading of each page in English.
 PAGES = {
     "triage": "Triage",

@@ -11,9 +11,8 @@ import pytest
 from tests.dashboard_seed import seed
 from tests.e2e_support import (
     ARTIFACTS,
-    CHROMIUM,
+    E2E,
     PAGES,
-    SKIP_WITHOUT_CHROMIUM,
     open_page,
     select_conversation,
     served_dashboard,
@@ -21,10 +20,7 @@ from tests.e2e_support import (
     status_of,
 )
 
-pytestmark = pytest.mark.e2e
-
-if CHROMIUM is None:
-    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
+pytestmark = E2E
 
 
 @pytest.fixture(scope="module")

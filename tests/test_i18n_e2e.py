@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.dashboard_seed import seed
-from tests.e2e_support import ARTIFACTS, CHROMIUM, SKIP_WITHOUT_CHROMIUM, served_dashboard, settled
+from tests.e2e_support import ARTIFACTS, E2E, served_dashboard, settled
 
-pytestmark = pytest.mark.e2e
+pytestmark = E2E
 
 PAGES = {
     "triage": "Triagem",
@@ -20,10 +20,6 @@ PAGES = {
     "benchmarks": "Benchmarks e exportação",
     "sources": "Fontes",
 }
-
-
-if CHROMIUM is None:
-    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e_support import (
-    CHROMIUM,
-    SKIP_WITHOUT_CHROMIUM,
+    E2E,
     open_page,
     select_conversation,
     served_dashboard,
@@ -18,10 +17,7 @@ from tests.e2e_support import (
 from tests.test_triage_resolved_page import seed_resolved
 from tests.test_triage_selection_page import seed_ids
 
-pytestmark = pytest.mark.e2e
-
-if CHROMIUM is None:
-    pytest.skip(SKIP_WITHOUT_CHROMIUM, allow_module_level=True)
+pytestmark = E2E
 
 
 @pytest.fixture(scope="module")
