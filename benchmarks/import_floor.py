@@ -45,7 +45,14 @@ from replywatch.collectors.imports import read_twcs  # noqa: E402
 from replywatch.store.db import open_database, transaction, tune_for_bulk_load  # noqa: E402
 
 #: Tables an import fills, in the order they are copied.
-IMPORTED_TABLES = ("brands", "brand_accounts", "messages", "conversations", "response_rollup")
+IMPORTED_TABLES = (
+    "brands",
+    "brand_accounts",
+    "messages",
+    "conversations",
+    "response_rollup",
+    "agent_rollup",
+)
 
 
 def reading_seconds(csv_path: Path) -> float:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import tempfile
@@ -68,13 +69,23 @@ def brand_settings(index: int) -> tuple[str, dict]:
 
 
 def generate(
-    db, conversations: int, brands: int, days: int, seed: int = 7, followups: float = 0.4
+    db,
+    conversations: int,
+    brands: int,
+    days: int,
+    seed: int = 7,
+    followups: float = 0.4,
+    agents: int = 0,
 ) -> int:
     """Insert brands, accounts, messages (with sentiment scores) and bare
     conversations; returns the number of messages. Every conversation has
     two messages: a customer message and either a brand reply (85 %) or a
     customer follow-up; a share ``followups`` of the answered ones get a
-    third, the customer writing back (for the outcome columns)."""
+    third, the customer writing back (for the outcome columns). With
+    ``agents`` (per brand), 80 % of the conversations are assigned to one of
+    their brand's agents (for the by-agent report); drawn from their own
+    generator, so the messages are the same whatever ``agents`` is."""
+    assigner = random.Random(seed + 1)
     rng = random.Random(seed)
     conn = db.conn
     conn.execute("BEGIN")
@@ -170,7 +181,10 @@ def generate(
                     c,
                 )
             )
-        conversation_rows.append((c, platform, root, brand, channel))
+        assignee = None
+        if agents and assigner.random() < 0.8:
+            assignee = f"{brand}-agent{assigner.randrange(agents)}"
+        conversation_rows.append((c, platform, root, brand, channel, assignee))
         if len(message_rows) >= 100_000:
             _flush(conn, message_rows, conversation_rows)
     _flush(conn, message_rows, conversation_rows)
@@ -186,8 +200,8 @@ def _flush(conn, message_rows: list, conversation_rows: list) -> None:
         message_rows,
     )
     conn.executemany(
-        "INSERT INTO conversations (id, platform, root_message_id, brand, channel) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO conversations (id, platform, root_message_id, brand, channel, assignee) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         conversation_rows,
     )
     # Customer messages get a sentiment score (seeded by id: reproducible).
@@ -270,14 +284,21 @@ def main() -> None:
     parser.add_argument("--brands", type=int, default=20)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--followups", type=float, default=0.4)
+    parser.add_argument("--agents", type=int, default=3, help="agents per brand (0: none)")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         db = open_database(path)
         start = time.perf_counter()
         messages = generate(
-            db, args.conversations, args.brands, args.days, followups=args.followups
+            db,
+            args.conversations,
+            args.brands,
+            args.days,
+            followups=args.followups,
+            agents=args.agents,
         )
         print(
             f"generated {messages:,} messages / {args.conversations:,} conversations / "
@@ -289,6 +310,7 @@ def main() -> None:
         db.execute("ANALYZE")
 
         first, best, rows = timed(lambda: response_time_report(db, by=("brand", "day")))
+        brand_day_best = best
         print(
             f"brand-by-day report ({len(rows):,} rows, median+p90 calendar+business): "
             f"first {first:.0f} ms, best of 5 {best:.0f} ms"
@@ -359,6 +381,42 @@ def main() -> None:
             f"median recovery by response-time bucket ({len(buckets)} buckets, SQL window "
             f"median): first {first:.0f} ms, best of 3 {best:.0f} ms"
         )
+        print_targets(db, brand_day_best)
+        print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+def print_targets(db, brand_day_best: float) -> None:
+    """Issue 26's ratios, same run: each report (best of 3) over the
+    brand-by-day response-time report (best of 5), target <= 2x; and each
+    next to the same report computed from conversation rows (an instant bound
+    covering everything), which must give the same figures."""
+    everything = datetime(1970, 1, 1, tzinfo=UTC)
+    print(f"-- targets (issue 26): <= 2x the brand-by-day report ({brand_day_best:.0f} ms)")
+    for name, report in (
+        ("outcome report by brand", lambda **kw: outcome_report(db, by="brand", **kw)),
+        ("outcome report by brand x day", lambda **kw: outcome_report(db, by="brand,day", **kw)),
+        ("response-time report by agent", lambda **kw: response_time_report(db, by="agent", **kw)),
+        ("outcome report by agent", lambda **kw: outcome_report(db, by="agent", **kw)),
+    ):
+        _, best, rows = timed(report, repeat=3)
+        _, direct_best, direct = timed(lambda report=report: report(since=everything), repeat=1)
+        same = len(rows) == len(direct) and all(
+            _close(a, b) for ra, rb in zip(rows, direct, strict=True) for a, b in _pairs(ra, rb)
+        )
+        print(
+            f"{name}: {best:.0f} ms = {best / brand_day_best:.2f}x  (from conversation rows "
+            f"{direct_best:.0f} ms; same figures: {same})"
+        )
+
+
+def _pairs(a: dict, b: dict):
+    return [(a[k], b.get(k, object())) for k in a] if a.keys() == b.keys() else [(0, 1)]
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)  # means: sums added per day
+    return a == b
 
 
 def _same(a, b) -> bool:

@@ -2,9 +2,11 @@
 effort and repeat contact per group, the "do faster replies make happier
 customers?" buckets, and the conversations behind each figure.
 
-Every function is one aggregate SQL query over the outcome columns that
+Every function is one aggregate over the outcome columns that
 ``metrics.outcomes`` stores on ``conversations`` (nothing loads the
-conversations into Python). Population, periods and bounds are those of
+conversations into Python): :func:`outcome_report` with date bounds reads the
+daily rollup's outcome counts and sums (``metrics.rollup``, per agent when
+grouping by agent), otherwise one aggregate SQL query. Population, periods and bounds are those of
 the response-time reports (:mod:`metrics.reports`): conversations that
 needed a response, not spam/ignored, in the period of their first customer
 message. Definitions: ``docs/metrics.md``, section "Outcomes".
@@ -18,14 +20,17 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from replywatch.metrics import stats
 from replywatch.metrics.reports import (
     DISTRIBUTION_EDGES,
     GROUP_KEY_SQL,
     bucket_label,
+    collect_groups,
     group_sort_key,
     parse_by,
     report_filters,
     response_time_report,
+    rollup_can_answer,
     share,
 )
 
@@ -102,6 +107,8 @@ def outcome_report(
     ``response_rate`` of the same group from :func:`response_time_report`."""
     keys = _outcome_keys(by)
     filters = report_filters(since, until, brand, platform, channel)
+    if rollup_can_answer(keys, filters):
+        return _report_from_rollup(db, keys, filters, with_response_times)
     clauses, params = filters.where(rollup=False)
     key_sql = [GROUP_KEY_SQL[k] for k in keys]
     select = ", ".join([*key_sql, _AGGREGATES])
@@ -118,61 +125,116 @@ def outcome_report(
     out = []
     for row in sorted(rows, key=lambda r: group_sort_key(tuple(r[: len(keys)]))):
         values = tuple(row[: len(keys)])
-        (
-            conversations,
-            answered,
-            recovered,
-            unchanged,
-            worsened,
-            silent,
-            mean_recovery,
-            mean_before,
-            mean_after,
-            resolved,
-            by_customer,
-            by_close,
-            fcr,
-            effort_customer,
-            effort_brand,
-            repeats,
-        ) = row[len(keys) :]
-        if conversations == 0:
+        if row[len(keys)] == 0:
             continue  # an aggregate without GROUP BY over no rows
-        recovered, unchanged, worsened, silent = (
-            int(v or 0) for v in (recovered, unchanged, worsened, silent)
-        )
-        labelled = recovered + unchanged + worsened
-        item: dict[str, Any] = dict(zip(keys, values, strict=True))
-        item.update(
-            conversations=conversations,
-            answered=answered,
-            recovered=recovered,
-            unchanged=unchanged,
-            worsened=worsened,
-            silent=silent,
-            recovery_rate=share(recovered, labelled),
-            worsened_share=share(worsened, labelled),
-            silent_share=share(silent, labelled + silent),
-            mean_recovery=mean_recovery,
-            mean_mood_before=mean_before,
-            mean_mood_after=mean_after,
-            resolved=resolved,
-            resolved_by_customer=int(by_customer or 0),
-            resolved_by_close=int(by_close or 0),
-            resolution_rate=share(resolved, conversations),
-            first_contact_resolved=int(fcr or 0),
-            first_contact_resolution_rate=share(int(fcr or 0), resolved),
-            mean_effort_customer_messages=effort_customer,
-            mean_effort_brand_replies=effort_brand,
-            repeat_contacts=repeats,
-            repeat_contact_rate=share(repeats, conversations),
-        )
+        item = _outcome_row(keys, values, row[len(keys) :])
         if with_response_times:
             times = timing.get(values, {})
             item["response_rate"] = times.get("response_rate")
             item["first_response_median_s"] = times.get("first_response_median_s")
         out.append(item)
     return out
+
+
+def _report_from_rollup(
+    db: Database, keys: tuple[str, ...], filters: Any, with_response_times: bool
+) -> list[dict[str, Any]]:
+    """:func:`outcome_report` from the rollup rows (date bounds): the same
+    figures as the SQL aggregate over conversations (counts and rates
+    identical; means from exactly added sums, so they can differ from
+    SQLite's ``avg`` in the last bits)."""
+    groups = collect_groups(db, keys, filters)
+    out = []
+    for values in sorted(groups, key=group_sort_key):
+        group = groups[values]
+        if group.conversations == 0:
+            continue
+        item = _outcome_row(keys, values, _aggregates_of(group))
+        if with_response_times:
+            calendar = stats.sorted_values(group.calendar_parts)
+            item["response_rate"] = share(group.answered, group.conversations)
+            item["first_response_median_s"] = stats.median(calendar)
+        out.append(item)
+    return out
+
+
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
+
+
+def _aggregates_of(group: Any) -> tuple:
+    """A rollup group's figures in the order of :data:`_AGGREGATES`."""
+    o = group.outcome
+    return (
+        group.conversations,
+        group.answered,
+        o("recovered"),
+        o("unchanged"),
+        o("worsened"),
+        o("silent"),
+        _mean(o("mood_recovery_sum"), o("mood_recovery_count")),
+        _mean(o("mood_before_sum"), o("mood_before_count")),
+        _mean(o("mood_after_sum"), o("mood_after_count")),
+        o("resolved"),
+        o("resolved_by_customer"),
+        o("resolved_by_close"),
+        o("outcome_first_contact_resolved"),
+        _mean(o("effort_customer_sum"), o("effort_customer_count")),
+        _mean(o("effort_brand_sum"), o("effort_brand_count")),
+        o("repeat_contacts"),
+    )
+
+
+def _outcome_row(keys: tuple[str, ...], values: tuple, aggregates: Sequence) -> dict[str, Any]:
+    """One report row from a group's key values and its :data:`_AGGREGATES`."""
+    (
+        conversations,
+        answered,
+        recovered,
+        unchanged,
+        worsened,
+        silent,
+        mean_recovery,
+        mean_before,
+        mean_after,
+        resolved,
+        by_customer,
+        by_close,
+        fcr,
+        effort_customer,
+        effort_brand,
+        repeats,
+    ) = aggregates
+    recovered, unchanged, worsened, silent = (
+        int(v or 0) for v in (recovered, unchanged, worsened, silent)
+    )
+    labelled = recovered + unchanged + worsened
+    item: dict[str, Any] = dict(zip(keys, values, strict=True))
+    item.update(
+        conversations=conversations,
+        answered=answered,
+        recovered=recovered,
+        unchanged=unchanged,
+        worsened=worsened,
+        silent=silent,
+        recovery_rate=share(recovered, labelled),
+        worsened_share=share(worsened, labelled),
+        silent_share=share(silent, labelled + silent),
+        mean_recovery=mean_recovery,
+        mean_mood_before=mean_before,
+        mean_mood_after=mean_after,
+        resolved=resolved,
+        resolved_by_customer=int(by_customer or 0),
+        resolved_by_close=int(by_close or 0),
+        resolution_rate=share(resolved, conversations),
+        first_contact_resolved=int(fcr or 0),
+        first_contact_resolution_rate=share(int(fcr or 0), resolved),
+        mean_effort_customer_messages=effort_customer,
+        mean_effort_brand_replies=effort_brand,
+        repeat_contacts=repeats,
+        repeat_contact_rate=share(repeats, conversations),
+    )
+    return item
 
 
 def recovery_by_response_time(

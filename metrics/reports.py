@@ -16,13 +16,15 @@ brand's own calendar even when brands sit in different timezones.
 - an aware ``datetime`` or ISO datetime string with offset: instants,
   ``since <= first customer message < until``.
 
-Date bounds are answered from the rollup (fast); instant bounds, and grouping
-by agent or hour of week, from ``conversations`` rows. Both paths compute the
-same statistics with the same code (tests check they agree).
+Date bounds are answered from the rollup (fast; grouping by agent from its
+per-agent rows); instant bounds, and grouping by hour of week, from
+``conversations`` rows. Both paths compute the same statistics with the same
+code (tests check they agree).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,13 +36,18 @@ from sqlite_utils import Database
 from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.engine import sla_state
-from replywatch.metrics.rollup import decode_values, refresh_rollup, rollup_is_current
+from replywatch.metrics.rollup import (
+    FIGURE_COLUMNS,
+    decode_values,
+    refresh_rollup,
+    rollup_is_current,
+)
 from replywatch.store.db import transaction
 from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import unix_seconds
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
-ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "day", "week", "month"})
+ROLLUP_KEYS = frozenset({"brand", "platform", "channel", "agent", "day", "week", "month"})
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BADGE_WINDOW = timedelta(days=7)
 #: (upper bound in seconds, label) for the public badge, first match wins.
@@ -195,6 +202,12 @@ class _Group:
     next_response_count: int = 0
     next_response_seconds_total: int = 0
     next_response_business_seconds_total: int = 0
+    #: Outcome counts and sums by ROLLUP_OUTCOME_COLUMNS name; rollup path only.
+    outcomes: dict[str, float] = field(default_factory=dict)
+
+    def outcome(self, column: str) -> float:
+        """An outcome count or sum of the group (0 when it has none)."""
+        return self.outcomes.get(column, 0)
 
 
 def _ensure_rollup_current(db: Database) -> None:
@@ -205,29 +218,22 @@ def _ensure_rollup_current(db: Database) -> None:
             refresh_rollup(db)
 
 
-def _week_start(day: str) -> str:
-    parsed = date.fromisoformat(day)
-    return (parsed - timedelta(days=parsed.weekday())).isoformat()
-
-
-def _rollup_key_values(
-    keys: tuple[str, ...], brand: str, platform: str, channel: str, day: str
-) -> tuple:
-    values = []
-    for key in keys:
-        if key == "brand":
-            values.append(brand or None)
-        elif key == "platform":
-            values.append(platform)
-        elif key == "channel":
-            values.append(channel)
-        elif key == "day":
-            values.append(day)
-        elif key == "week":
-            values.append(_week_start(day))
-        else:  # month
-            values.append(day[:7])
-    return tuple(values)
+# Rollup figures summed by SQL (integers: exact), and the float sums, which
+# are added exactly in Python (math.fsum) beside the sorted-value blobs.
+_BLOBS = ("first_response_values", "business_first_response_values")
+_INTEGER_FIGURES = tuple(c for c in FIGURE_COLUMNS if not c.endswith("_sum") and c not in _BLOBS)
+_FLOAT_SUMS = tuple(c for c in FIGURE_COLUMNS if c.endswith("_sum"))
+# A rollup row's group key values, as SQL over the rollup's columns (week and
+# month as GROUP_KEY_SQL computes them from conversations; '' is "no brand").
+_ROLLUP_KEY_SQL = {
+    "brand": "nullif(brand, '')",
+    "platform": "platform",
+    "channel": "channel",
+    "agent": "agent",
+    "day": "local_date",
+    "week": "date(local_date, 'weekday 0', '-6 days')",
+    "month": "substr(local_date, 1, 7)",
+}
 
 
 def _collect_from_rollup(
@@ -235,32 +241,63 @@ def _collect_from_rollup(
     keys: tuple[str, ...],
     filters: _Filters,
 ) -> dict[tuple, _Group]:
+    """Groups from the rollup rows: ``agent_rollup`` when grouping by agent,
+    else ``response_rollup`` (fewer rows). SQL adds up the counts per group;
+    Python gathers each group's sorted values and float sums."""
     clauses, params = filters.where(rollup=True)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    table = "agent_rollup" if "agent" in keys else "response_rollup"
+    key_sql = [_ROLLUP_KEY_SQL[k] for k in keys] or ["NULL"]
+    width = len(key_sql)
+    group_by = f"GROUP BY {', '.join(str(i + 1) for i in range(width))}"
     groups: dict[tuple, _Group] = {}
+    totals = ", ".join(f"sum({c})" for c in _INTEGER_FIGURES)
     for row in db.execute(
-        f"""SELECT brand, platform, channel, local_date, conversations, answered,
-                   first_response_values, business_first_response_values, sla_met, closed,
-                   first_contact_resolved, next_response_count, next_response_seconds_total,
-                   next_response_business_seconds_total
-            FROM response_rollup {where}""",
+        f"SELECT {', '.join(key_sql)}, {totals} FROM {table} {where} {group_by}", params
+    ):
+        group = groups[tuple(row[:width]) if keys else ()] = _Group()
+        figures = dict(zip(_INTEGER_FIGURES, row[width:], strict=True))
+        for name in _GROUP_FIELDS:
+            setattr(group, name, figures.pop(name))
+        group.outcomes = figures
+    calendar: dict[tuple, list[bytes]] = {key: [] for key in groups}
+    business: dict[tuple, list[bytes]] = {key: [] for key in groups}
+    sums: dict[tuple, list[tuple]] = {key: [] for key in groups}
+    for row in db.execute(
+        f"""SELECT {", ".join(key_sql)}, first_response_values, business_first_response_values,
+                   {", ".join(_FLOAT_SUMS)} FROM {table} {where}""",
         params,
     ):
-        key = _rollup_key_values(keys, *row[:4])
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = _Group()
-        group.conversations += row[4]
-        group.answered += row[5]
-        group.calendar_parts.append(decode_values(row[6]))
-        group.business_parts.append(decode_values(row[7]))
-        group.sla_met += row[8]
-        group.closed += row[9]
-        group.first_contact_resolved += row[10]
-        group.next_response_count += row[11]
-        group.next_response_seconds_total += row[12]
-        group.next_response_business_seconds_total += row[13]
+        key = tuple(row[:width]) if keys else ()
+        calendar[key].append(row[width])
+        business[key].append(row[width + 1])
+        sums[key].append(row[width + 2 :])
+    for key, group in groups.items():
+        group.calendar_parts = [_merged_values(calendar[key])]
+        group.business_parts = [_merged_values(business[key])]
+        for name, values in zip(_FLOAT_SUMS, zip(*sums[key], strict=True), strict=True):
+            group.outcomes[name] = math.fsum(values)
     return groups
+
+
+#: The _Group fields SQL totals fill (the rest of _INTEGER_FIGURES are outcomes).
+_GROUP_FIELDS = (
+    "conversations",
+    "answered",
+    "sla_met",
+    "closed",
+    "first_contact_resolved",
+    "next_response_count",
+    "next_response_seconds_total",
+    "next_response_business_seconds_total",
+)
+
+
+def _merged_values(blobs: list[bytes]) -> np.ndarray:
+    """The sorted values of several rollup blobs (each sorted) as one array."""
+    if len(blobs) == 1:
+        return decode_values(blobs[0])
+    return np.sort(decode_values(b"".join(blobs)), kind="stable")
 
 
 def _collect_from_conversations(
@@ -313,12 +350,24 @@ def _collect_from_conversations(
     return groups
 
 
+def rollup_can_answer(keys: tuple[str, ...], filters: _Filters) -> bool:
+    """True when the rollup holds what grouping by ``keys`` under ``filters``
+    needs: date bounds (not instants) and no hour-of-week grouping."""
+    return set(keys) <= ROLLUP_KEYS and filters.by_dates_only
+
+
+def collect_groups(db: Database, keys: tuple[str, ...], filters: _Filters) -> dict[tuple, _Group]:
+    """The rollup's groups for ``keys`` (refreshing dirty rows first); only
+    when :func:`rollup_can_answer` says the rollup holds them."""
+    _ensure_rollup_current(db)
+    return _collect_from_rollup(db, keys, filters)
+
+
 def _collect(
     db: Database, keys: tuple[str, ...], filters: _Filters, *, force_base: bool = False
 ) -> dict[tuple, _Group]:
-    if not force_base and set(keys) <= ROLLUP_KEYS and filters.by_dates_only:
-        _ensure_rollup_current(db)
-        return _collect_from_rollup(db, keys, filters)
+    if not force_base and rollup_can_answer(keys, filters):
+        return collect_groups(db, keys, filters)
     return _collect_from_conversations(db, keys, filters)
 
 

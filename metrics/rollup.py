@@ -1,6 +1,9 @@
-"""The daily response-time rollup: one row per (brand, platform, channel,
-brand-local date) holding counts and the *sorted* first-response times of
-that day's conversations (calendar and business seconds).
+"""The daily rollup: one row per (brand, platform, channel, brand-local
+date) holding counts and the *sorted* first-response times of that day's
+conversations (calendar and business seconds) and their outcome counts and
+sums (``response_rollup``), and the same per agent (``agent_rollup``), so the
+response-time, outcome and by-agent reports merge a few thousand rows instead
+of reading every conversation.
 
 Medians and percentiles cannot be added up from daily medians, so the rollup
 keeps the values themselves (little-endian int64 blobs, already sorted);
@@ -12,10 +15,15 @@ whoever changes a conversation (the engine, a triage action, a merge).
 
 from __future__ import annotations
 
+import itertools
+import math
+import sqlite3
 from collections.abc import Iterable
 
 import numpy as np
 from sqlite_utils import Database
+
+from replywatch.store.schema import ROLLUP_OUTCOME_COLUMNS
 
 VALUE_DTYPE = np.dtype("<i8")
 
@@ -32,49 +40,121 @@ def decode_values(blob: bytes | None) -> np.ndarray:
     return np.frombuffer(blob, dtype=VALUE_DTYPE)
 
 
+#: Conversation columns a rollup row is built from (see :func:`_figures`).
+_SOURCE = """first_response_seconds, first_response_business_seconds, first_response_sla_met,
+    status, brand_reply_count, reopened_count, next_response_count,
+    next_response_seconds_total, next_response_business_seconds_total, recovery_label,
+    mood_recovery, mood_before, mood_after, resolved_by, first_contact_resolved,
+    effort_customer_messages, effort_brand_replies, repeat_contact_id, assignee"""
+#: The figure columns of both rollup tables, in :func:`_figures` order.
+FIGURE_COLUMNS = (
+    "conversations", "answered", "first_response_values", "business_first_response_values",
+    "sla_met", "closed", "first_contact_resolved", "next_response_count",
+    "next_response_seconds_total", "next_response_business_seconds_total",
+    *ROLLUP_OUTCOME_COLUMNS,
+)  # fmt: skip
+_RECOVERY_LABELS = ("recovered", "unchanged", "worsened", "silent")
+
+
+def _count_sum(values: list) -> tuple[int, float]:
+    known = [v for v in values if v is not None]
+    return len(known), math.fsum(known)
+
+
+def _figures(rows: list[tuple]) -> tuple:
+    """The figures of one rollup row from its conversations' :data:`_SOURCE`
+    rows: response times as in m002, then the outcome counts and sums of
+    m023 (what ``metrics.outcome_reports`` aggregates in SQL)."""
+    answered = [r for r in rows if r[0] is not None]
+    closed = [r for r in rows if r[3] == "closed"]
+    labels = [r[9] for r in rows]
+    resolved = [r for r in rows if r[13] is not None]
+    return (
+        len(rows),
+        len(answered),
+        encode_values([r[0] for r in answered]),
+        encode_values([r[1] for r in answered]),
+        sum(1 for r in rows if r[2] == 1),
+        len(closed),
+        sum(1 for r in closed if r[4] == 1 and r[5] == 0),
+        sum(r[6] for r in rows),
+        sum(r[7] for r in rows),
+        sum(r[8] for r in rows),
+        *(labels.count(label) for label in _RECOVERY_LABELS),
+        *_count_sum([r[10] for r in rows]),
+        *_count_sum([r[11] for r in rows]),
+        *_count_sum([r[12] for r in rows]),
+        len(resolved),
+        sum(1 for r in resolved if r[13] == "customer"),
+        sum(1 for r in resolved if r[13] == "closed"),
+        sum(r[14] or 0 for r in rows),
+        *_count_sum([r[15] for r in rows]),
+        *_count_sum([r[16] for r in rows]),
+        sum(1 for r in rows if r[17] is not None),
+    )
+
+
+_POPULATION = "needs_response = 1 AND status NOT IN ('spam', 'ignored')"
+
+
 def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_date: str) -> None:
     conn = db.conn
-    params = (brand or None, platform, channel, local_date)
     rows = conn.execute(
-        """
-        SELECT first_response_seconds, first_response_business_seconds, first_response_sla_met,
-               status, brand_reply_count, reopened_count, next_response_count,
-               next_response_seconds_total, next_response_business_seconds_total
+        f"""
+        SELECT {_SOURCE}
         FROM conversations
-        WHERE brand IS ? AND platform = ? AND channel = ? AND local_date = ?
-          AND needs_response = 1 AND status NOT IN ('spam', 'ignored')
+        WHERE brand IS ? AND platform = ? AND channel = ? AND local_date = ? AND {_POPULATION}
         """,
-        params,
+        (brand or None, platform, channel, local_date),
     ).fetchall()
+    key = (brand, platform, channel, local_date)
+    where = "WHERE brand = ? AND platform = ? AND channel = ? AND local_date = ?"
+    conn.execute(f"DELETE FROM response_rollup {where}", key)
+    conn.execute(f"DELETE FROM agent_rollup {where}", key)
+    if rows:
+        _insert_key(conn, key, rows)
+
+
+def _insert_key(conn: sqlite3.Connection, key: tuple, rows: list[tuple]) -> None:
+    """Insert the rollup rows of one key from its conversations' rows."""
+    columns = ", ".join(FIGURE_COLUMNS)
+    marks = ", ".join("?" * len(FIGURE_COLUMNS))
     conn.execute(
-        "DELETE FROM response_rollup WHERE brand = ? AND platform = ? AND channel = ? "
-        "AND local_date = ?",
-        (brand, platform, channel, local_date),
+        f"INSERT INTO response_rollup (brand, platform, channel, local_date, {columns}) "
+        f"VALUES (?, ?, ?, ?, {marks})",
+        (*key, *_figures(rows)),
     )
-    if not rows:
-        return
-    calendar = [r[0] for r in rows if r[0] is not None]
-    business = [r[1] for r in rows if r[0] is not None]
-    closed = [r for r in rows if r[3] == "closed"]
-    conn.execute(
-        "INSERT INTO response_rollup VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            brand,
-            platform,
-            channel,
-            local_date,
-            len(rows),
-            len(calendar),
-            encode_values(calendar),
-            encode_values(business),
-            sum(1 for r in rows if r[2] == 1),
-            len(closed),
-            sum(1 for r in closed if r[4] == 1 and r[5] == 0),
-            sum(r[6] for r in rows),
-            sum(r[7] for r in rows),
-            sum(r[8] for r in rows),
-        ),
+    by_agent: dict[str | None, list[tuple]] = {}
+    for row in rows:
+        by_agent.setdefault(row[18], []).append(row)
+    conn.executemany(
+        f"INSERT INTO agent_rollup (brand, platform, channel, local_date, agent, {columns}) "
+        f"VALUES (?, ?, ?, ?, ?, {marks})",
+        [(*key, agent, *_figures(group)) for agent, group in by_agent.items()],
     )
+
+
+def rebuild_rollup(db: Database) -> int:
+    """Rebuild every rollup row in one ordered pass over the conversations
+    and clear every dirty mark (after a recompute of everything: cheaper
+    than one query per key). Call inside a write transaction. Returns how
+    many keys it holds now."""
+    conn = db.conn
+    for table in ("response_rollup", "agent_rollup", "response_rollup_dirty"):
+        conn.execute(f"DELETE FROM {table}")
+    # brand '' never names a brand: the key of conversations without one.
+    rows = conn.execute(
+        f"""
+        SELECT coalesce(brand, ''), platform, channel, local_date, {_SOURCE}
+        FROM conversations WHERE local_date IS NOT NULL AND {_POPULATION}
+        ORDER BY 1, 2, 3, 4
+        """
+    )
+    keys = 0
+    for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
+        _insert_key(conn, key, [r[4:] for r in group])
+        keys += 1
+    return keys
 
 
 def refresh_rollup(db: Database, *, limit: int | None = None) -> int:

@@ -46,7 +46,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from replywatch.store.brands import ensure_brand_accounts
-from replywatch.store.db import in_short_transactions
+from replywatch.store.db import in_short_transactions, schema_definitions
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.message_spec import column_definitions
 from replywatch.store.messages import (
@@ -724,11 +724,7 @@ class _rebuilt_indexes_if_large:
         if adding > READ_CHUNK and adding >= REBUILD_INDEX_RATIO * max(
             conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0], 1
         ):
-            self.indexes = conn.execute(
-                "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' "
-                "AND tbl_name = ? AND sql IS NOT NULL",
-                (table,),
-            ).fetchall()
+            self.indexes = schema_definitions(conn, table)
 
     def __enter__(self) -> None:
         for name, _ in self.indexes:

@@ -206,6 +206,48 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
+def schema_definitions(
+    conn: sqlite3.Connection, table: str, kind: str = "index"
+) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of ``table``'s secondary indexes (or, with
+    ``kind="trigger"``, its triggers) in the main database; the indexes
+    SQLite makes itself for constraints have no statement and are left out."""
+    return conn.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = ? "
+        "AND tbl_name = ? AND sql IS NOT NULL",
+        (kind, table),
+    ).fetchall()
+
+
+@contextmanager
+def indexes_rebuilt(
+    conn: sqlite3.Connection,
+    table: str,
+    indexes: list[tuple[str, str]] | None = None,
+    *,
+    triggers: bool = False,
+) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes (or the given ``indexes``) and
+    recreate them with the same SQL on the way out, when the block rewrites
+    so much of the table that building each index once by sorting is cheaper
+    than keeping it up row by row. ``triggers=True`` also suspends the
+    table's triggers for the block: only for a caller that redoes their work
+    itself (a recompute of everything rebuilds the rollup the triggers mark).
+    Use inside the caller's write transaction: other connections never see
+    the table without them, and an error rolls the drop back with everything
+    else (so nothing is recreated then)."""
+    if indexes is None:
+        indexes = schema_definitions(conn, table)
+    dropped = [("INDEX", name, sql) for name, sql in indexes]
+    if triggers:
+        dropped += [("TRIGGER", n, sql) for n, sql in schema_definitions(conn, table, "trigger")]
+    for kind, name, _ in dropped:
+        conn.execute(f'DROP {kind} main."{name}"')
+    yield
+    for _, _, sql in dropped:
+        conn.execute(sql)
+
+
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """Run a block in one write transaction (``BEGIN IMMEDIATE``), committing

@@ -678,3 +678,87 @@ def m022_labels_and_models(db: Database) -> None:
         CREATE UNIQUE INDEX idx_models_active ON models (active) WHERE active = 1
         """,
     )
+
+
+# The columns m023 adds to the rollup rows: outcome counts and sums (means are
+# sum / count), per key (response_rollup) and per key and agent (agent_rollup).
+ROLLUP_OUTCOME_COLUMNS = (
+    "recovered", "unchanged", "worsened", "silent",
+    "mood_recovery_count", "mood_recovery_sum", "mood_before_count", "mood_before_sum",
+    "mood_after_count", "mood_after_sum",
+    "resolved", "resolved_by_customer", "resolved_by_close", "outcome_first_contact_resolved",
+    "effort_customer_count", "effort_customer_sum", "effort_brand_count", "effort_brand_sum",
+    "repeat_contacts",
+)  # fmt: skip
+# m023's trigger columns: m002's plus the outcome columns and the assignee.
+_M023_SOURCE_COLUMNS = (
+    *ROLLUP_SOURCE_COLUMNS,
+    "mood_before", "mood_after", "mood_recovery", "recovery_label", "resolved_by",
+    "effort_customer_messages", "effort_brand_replies", "first_contact_resolved",
+    "repeat_contact_id", "assignee",
+)  # fmt: skip
+
+
+@migrations()
+def m023_rollup_outcomes_and_agents(db: Database) -> None:
+    """Outcome reports and the by-agent report read the rollup (issue 26):
+    ``response_rollup`` gains outcome counts and sums per key, and
+    ``agent_rollup`` holds the same figures per key and agent (assignee, NULL
+    = unassigned). The update trigger also marks a key dirty when an outcome
+    column or the assignee changes. Every key is marked dirty: the first
+    report (or ``replywatch recompute``) rebuilds the rows."""
+    sums = {c for c in ROLLUP_OUTCOME_COLUMNS if c.endswith("_sum")}
+    _run(
+        db,
+        ";".join(
+            f"ALTER TABLE response_rollup ADD COLUMN {c} "
+            + ("REAL NOT NULL DEFAULT 0.0" if c in sums else "INTEGER NOT NULL DEFAULT 0")
+            for c in ROLLUP_OUTCOME_COLUMNS
+        ),
+    )
+    values = ", ".join(
+        f"{c} {'REAL' if c in sums else 'INTEGER'} NOT NULL" for c in ROLLUP_OUTCOME_COLUMNS
+    )
+    _run(
+        db,
+        f"""
+        CREATE TABLE agent_rollup (
+            brand TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            agent TEXT,
+            conversations INTEGER NOT NULL,
+            answered INTEGER NOT NULL,
+            first_response_values BLOB NOT NULL,
+            business_first_response_values BLOB NOT NULL,
+            sla_met INTEGER NOT NULL,
+            closed INTEGER NOT NULL,
+            first_contact_resolved INTEGER NOT NULL,
+            next_response_count INTEGER NOT NULL,
+            next_response_seconds_total INTEGER NOT NULL,
+            next_response_business_seconds_total INTEGER NOT NULL,
+            {values}
+        );
+        CREATE INDEX idx_agent_rollup_key ON agent_rollup (brand, platform, channel, local_date);
+        CREATE INDEX idx_agent_rollup_date ON agent_rollup (local_date);
+        DROP TRIGGER conversations_rollup_update;
+        INSERT OR IGNORE INTO response_rollup_dirty
+            SELECT DISTINCT coalesce(brand, ''), platform, channel, local_date
+            FROM conversations WHERE local_date IS NOT NULL
+        """,
+    )
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _M023_SOURCE_COLUMNS)
+    db.execute(
+        f"""
+        CREATE TRIGGER conversations_rollup_update
+        AFTER UPDATE OF {", ".join(_M023_SOURCE_COLUMNS)} ON conversations
+        WHEN {changed} BEGIN
+            INSERT OR IGNORE INTO response_rollup_dirty
+            SELECT coalesce(old.brand, ''), old.platform, old.channel, old.local_date
+            WHERE old.local_date IS NOT NULL;
+            INSERT OR IGNORE INTO response_rollup_dirty
+            SELECT coalesce(new.brand, ''), new.platform, new.channel, new.local_date
+            WHERE new.local_date IS NOT NULL;
+        END"""
+    )
