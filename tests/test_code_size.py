@@ -29,7 +29,6 @@ LONG_FUNCTIONS = {
     "store/privacy.py::forget_author": 156,
     "views/triage.py::live_queue": 150,
     "collectors/imports.py::read_twcs": 118,
-    "metrics/outcome_reports.py::outcome_report": 98,
     "store/bulk.py::_store_chunk": 89,
     "store/privacy.py::export_subject": 83,
     "store/triage.py::queue": 81,
