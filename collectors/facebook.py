@@ -38,22 +38,26 @@ from replywatch.collectors.base import Message, Source
 from replywatch.collectors.graph_api import GraphClient
 from replywatch.collectors.meta import (
     CommentSweep,
+    FieldMap,
     InboxContext,
     NewestFirst,
     SweepSettings,
+    author_name,
     conversation_messages,
     follow_older_messages,
     graph_time_mark,
     named_batches,
     parse_items,
     parse_time,
+    public_message,
     required_id,
-    text_of,
 )
 from replywatch.store.timeutil import utc_now
 
 PLATFORM = "facebook"
 LABEL, ICON = "Facebook", ":material/thumb_up:"
+#: Where a post, comment or reply keeps its time, text and link.
+FIELDS = FieldMap(PLATFORM, time="created_time", text="message", url="permalink_url")
 
 # What each request asks for: only what the parsers read (tests/
 # test_requested_fields.py removes each field in turn and sees the stored
@@ -114,22 +118,16 @@ def post_messages(post: dict[str, Any], ctx: PageContext) -> list[Message]:
     post_id = required_id(post, "post")
     author = post["from"]
     return [
-        Message(
-            platform=PLATFORM,
+        public_message(
+            post,
+            ctx,
+            FIELDS,
             external_id=post_id,
-            created_at=parse_time(post.get("created_time")),
-            text=text_of(post, "message"),
             direction="inbound",
             kind="post",
-            channel="public",
-            source=ctx.source,
             author_id=str(author["id"]),
-            author_name=author.get("name") if isinstance(author.get("name"), str) else None,
-            brand=ctx.brand,
+            author_name=author_name(author),
             thread_ref=post_id,
-            url=post.get("permalink_url") if isinstance(post.get("permalink_url"), str) else None,
-            raw=post,
-            fetched_at=ctx.fetched_at,
         )
     ]
 
@@ -140,22 +138,16 @@ def tagged_message(post: dict[str, Any], ctx: PageContext) -> Message:
     post_id = required_id(post, "post")
     author = post.get("from") if isinstance(post.get("from"), dict) else {}
     author_id = str(author["id"]) if author.get("id") else None
-    return Message(
-        platform=PLATFORM,
+    return public_message(
+        post,
+        ctx,
+        FIELDS,
         external_id=post_id,
-        created_at=parse_time(post.get("created_time")),
-        text=text_of(post, "message"),
         direction="outbound" if author_id == ctx.page_id else "inbound",
         kind="mention",
-        channel="public",
-        source=ctx.source,
         author_id=author_id,
-        author_name=author.get("name") if isinstance(author.get("name"), str) else None,
-        brand=ctx.brand,
+        author_name=author_name(author),
         thread_ref=post_id,
-        url=post.get("permalink_url") if isinstance(post.get("permalink_url"), str) else None,
-        raw=post,
-        fetched_at=ctx.fetched_at,
     )
 
 
@@ -183,23 +175,17 @@ def comment_message(
         kind = "reply" if parent_id else "post"
     else:
         kind = "comment"
-    return Message(
-        platform=PLATFORM,
+    return public_message(
+        data,
+        ctx,
+        FIELDS,
         external_id=comment_id,
-        created_at=parse_time(data.get("created_time")),
-        text=text_of(data, "message"),
         direction="outbound" if outbound else "inbound",
         kind=kind,
-        channel="public",
-        source=ctx.source,
         author_id=author_id,
-        author_name=author.get("name") if author and isinstance(author.get("name"), str) else None,
-        brand=ctx.brand,
+        author_name=author_name(author),
         in_reply_to_id=parent_id,
         thread_ref=post_id,
-        url=data.get("permalink_url") if isinstance(data.get("permalink_url"), str) else None,
-        raw=data,
-        fetched_at=ctx.fetched_at,
     )
 
 

@@ -33,6 +33,7 @@ from replywatch.collectors.facebook import inbox_source
 from replywatch.collectors.graph_api import GraphClient
 from replywatch.collectors.meta import (
     CommentSweep,
+    FieldMap,
     InboxContext,
     NewestFirst,
     SweepSettings,
@@ -40,14 +41,17 @@ from replywatch.collectors.meta import (
     graph_time_mark,
     named_batches,
     parse_items,
-    parse_time,
+    public_message,
     required_id,
-    text_of,
 )
 from replywatch.store.timeutil import utc_now
 
 PLATFORM = "instagram"
 LABEL, ICON = "Instagram", ":material/photo_camera:"
+#: Where a comment and a media keep their time, text and link (a comment
+#: links to its media's permalink).
+COMMENT_FIELD_MAP = FieldMap(PLATFORM, time="timestamp", text="text", url="permalink")
+MEDIA_FIELD_MAP = FieldMap(PLATFORM, time="timestamp", text="caption", url="permalink")
 
 # Only what the parsers read (see facebook.py). A media's ``comments_count``
 # decides whether its comments are read again; its ``timestamp`` keeps it
@@ -97,26 +101,19 @@ def comment_messages(
     media_id = str(media["id"]) if media and media.get("id") else None
     if media_id is None and isinstance(data.get("media"), dict) and data["media"].get("id"):
         media_id = str(data["media"]["id"])
-    permalink = (
-        media.get("permalink") if media and isinstance(media.get("permalink"), str) else None
-    )
-    message = Message(
-        platform=PLATFORM,
+    message = public_message(
+        data,
+        ctx,
+        COMMENT_FIELD_MAP,
         external_id=comment_id,
-        created_at=parse_time(data.get("timestamp")),
-        text=text_of(data, "text"),
         direction="outbound" if outbound else "inbound",
         kind=("reply" if parent else "post") if outbound else "comment",
-        channel="public",
-        source=ctx.source,
         author_id=author_id,
         author_handle=username,
-        brand=ctx.brand,
         in_reply_to_id=parent,
         thread_ref=media_id,
-        url=permalink,
+        link_from=media or {},
         raw={k: v for k, v in data.items() if k != "replies"},
-        fetched_at=ctx.fetched_at,
     )
     found = [message]
     replies = data.get("replies")
@@ -131,21 +128,15 @@ def mention_message(media: dict[str, Any], ctx: AccountContext) -> Message:
     customer's public mention."""
     media_id = required_id(media, "media")
     username = media.get("username") if isinstance(media.get("username"), str) else None
-    return Message(
-        platform=PLATFORM,
+    return public_message(
+        media,
+        ctx,
+        MEDIA_FIELD_MAP,
         external_id=media_id,
-        created_at=parse_time(media.get("timestamp")),
-        text=text_of(media, "caption"),
         direction="outbound" if ctx.is_own(None, username) else "inbound",
         kind="mention",
-        channel="public",
-        source=ctx.source,
         author_handle=username,
-        brand=ctx.brand,
         thread_ref=media_id,
-        url=media.get("permalink") if isinstance(media.get("permalink"), str) else None,
-        raw=media,
-        fetched_at=ctx.fetched_at,
     )
 
 

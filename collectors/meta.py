@@ -87,6 +87,70 @@ def text_of(item: dict[str, Any], key: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class FieldMap:
+    """Where one platform's Graph objects keep a public message's parts: the
+    creation time, the text and the link (Facebook: ``created_time``,
+    ``message``, ``permalink_url``; Instagram: ``timestamp``, ``text`` or
+    ``caption``, ``permalink``)."""
+
+    platform: str
+    time: str
+    text: str
+    url: str
+
+
+def public_message(
+    item: dict[str, Any],
+    ctx: Any,
+    fields: FieldMap,
+    *,
+    external_id: str,
+    direction: str,
+    kind: str,
+    author_id: str | None = None,
+    author_name: str | None = None,
+    author_handle: str | None = None,
+    in_reply_to_id: str | None = None,
+    thread_ref: str | None = None,
+    link_from: dict[str, Any] | None = None,
+    raw: Any = None,
+) -> Message:
+    """The one builder of a Facebook or Instagram public message (post,
+    comment, reply, mention) from a Graph object, read through ``fields``.
+    ``ctx`` gives ``source``, ``brand`` and ``fetched_at``; the link comes from
+    ``link_from`` when given (an Instagram comment links to its media), else
+    from the item; ``raw`` defaults to the item. Raises ``ValueError`` for a
+    missing or malformed time or text."""
+    holder = item if link_from is None else link_from
+    url = holder.get(fields.url) if isinstance(holder, dict) else None
+    return Message(
+        platform=fields.platform,
+        external_id=external_id,
+        created_at=parse_time(item.get(fields.time)),
+        text=text_of(item, fields.text),
+        direction=direction,
+        kind=kind,
+        channel="public",
+        source=ctx.source,
+        author_id=author_id,
+        author_name=author_name,
+        author_handle=author_handle,
+        brand=ctx.brand,
+        in_reply_to_id=in_reply_to_id,
+        thread_ref=thread_ref,
+        url=url if isinstance(url, str) else None,
+        raw=item if raw is None else raw,
+        fetched_at=ctx.fetched_at,
+    )
+
+
+def author_name(author: Any) -> str | None:
+    """``from.name`` when it is text."""
+    name = author.get("name") if isinstance(author, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def parse_items(
     items: list[Any], parse: Callable[[Any], list[Message]]
 ) -> tuple[list[Message], list[Rejected]]:
