@@ -202,6 +202,21 @@ def number(
     return babel_numbers.format_decimal(value, format=pattern, locale=_locale(language))
 
 
+def language_name(code: str | None, language: str | None) -> str:
+    """The name of a message's language ("pt", "en") in ``language``
+    ("português", "inglês"; Babel's CLDR names); the code itself when Babel
+    does not know it."""
+    if not code:
+        return "—"
+    if code == "und":  # the scorer's "undetermined" (empty or unreadable text)
+        return gettext_for(language, N_("undetermined"))
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(_locale(language))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return _shown(name or code, language)
+
+
 def plotly_separators(language: str | None) -> str:
     """Plotly's ``layout.separators`` for the locale: its decimal mark, then its
     group mark ("." "," in English; "," "." in pt-BR; "," and a narrow space in

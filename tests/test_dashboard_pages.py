@@ -84,7 +84,7 @@ def test_triage_filters(seeded):
     assert not at.exception
     assert list(_queue(at)["id"]) == [conv["8"]]
     at.text_input(key="tri_search").set_value("")
-    at.multiselect(key="tri_status").set_value(["replied"]).run()
+    at.button_group(key="tri_status").set_value(["replied"]).run()
     assert sorted(_queue(at)["id"]) == sorted({conv["1"], conv["3"], conv["5"]})
 
 

@@ -110,8 +110,10 @@ def _choices(at: AppTest, kind: str, key: str) -> list:
     widget = getattr(at, kind)(key=key)
     if kind in ("toggle", "checkbox"):
         return [not widget.value]
-    current = widget.format_func(widget.value) if widget.value is not None else None
-    shown = [o for o in widget.options if o != current]
+    value = widget.value
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    current = {widget.format_func(v) for v in values}  # a multi-select: its selection
+    shown = [o for o in widget.options if o not in current]
     return shown[:MAX_OPTIONS]
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 from replywatch import metrics
 from replywatch.views import _common as common
 from replywatch.views import _reports as reports
-from replywatch.views.i18n import N_, _, current_language, labels, translated
+from replywatch.views.i18n import N_, _, current_language, keep, labels, translated
 
 GROUPS = {
     "brand": N_("Brand"),
@@ -59,7 +59,7 @@ group = cols[0].selectbox(
     _("Compare"),
     list(GROUPS),
     format_func=labels({k: _(v) for k, v in GROUPS.items()}),
-    key="bm_group",
+    key=keep("bm_group"),
 )
 business = cols[1].toggle(_("Business hours"), key="bm_business")
 compare = cols[2].toggle(_("Compare with the previous period"), value=True, key="bm_compare")
@@ -112,7 +112,7 @@ period = (
         _("Benchmark rows per"),
         ["day", "week", "month"],
         default="week",
-        key="bm_period",
+        key=keep("bm_period"),
         format_func=labels(translated(["day", "week", "month"])),
     )
     or "week"

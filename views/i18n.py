@@ -58,6 +58,7 @@ __all__ = [
     "N_",
     "_",
     "current_language",
+    "keep",
     "labels",
     "language_picker",
     "ngettext",
@@ -110,16 +111,50 @@ def translated(options: Iterable[str]) -> dict[str, str]:
     return {option: _(option) for option in options}
 
 
+QUERY_PARAM = "lang"
+_KEPT = "_kept_on_switch"  # widget keys whose values outlive a language switch
+_SNAPSHOT = "_before_switch"
+
+
+def keep(key: str) -> str:
+    """Mark a page's widget ``key`` as view state to keep across a language
+    switch (its labels change, and Streamlit then treats it as a new widget
+    with its default value); returns ``key`` for ``key=keep("...")``."""
+    st.session_state.setdefault(_KEPT, set()).add(key)
+    return key
+
+
+def _snapshot() -> None:
+    # on_change of the picker: the kept widgets' values, before the new labels.
+    kept = st.session_state.get(_KEPT, set())
+    st.session_state[_SNAPSHOT] = {k: st.session_state[k] for k in kept if k in st.session_state}
+    st.query_params[QUERY_PARAM] = st.session_state[LANGUAGE_KEY]
+
+
+def _restore() -> None:
+    # Before any widget of the run after a switch: the values as they were.
+    for key, value in st.session_state.pop(_SNAPSHOT, {}).items():
+        st.session_state[key] = value
+
+
 def language_picker() -> None:
-    """The sidebar's language selector (its choice lasts for the browser session)."""
+    """The sidebar's language selector. The choice lasts for the browser
+    session and is kept in the address (``?lang=pt-BR``), so a reload or a
+    shared link opens in it; the pages' filters and views (:func:`keep`)
+    survive a switch."""
     if st.session_state.get(LANGUAGE_KEY) not in _choices():
-        st.session_state[LANGUAGE_KEY] = current_language()
+        asked = i18n.normalise_language(st.query_params.get(QUERY_PARAM))
+        st.session_state[LANGUAGE_KEY] = asked if asked in _choices() else current_language()
+    _restore()
     st.sidebar.selectbox(
         ":material/language: " + _("Language"),
         _choices(),
         key=LANGUAGE_KEY,
         format_func=lambda tag: i18n.LANGUAGES.get(tag, tag),
+        on_change=_snapshot,
     )
+    if st.query_params.get(QUERY_PARAM) != st.session_state[LANGUAGE_KEY]:
+        st.query_params[QUERY_PARAM] = st.session_state[LANGUAGE_KEY]
 
 
 def reason_text(codes: Iterable[str] | None, english: Iterable[str], message_language) -> str:

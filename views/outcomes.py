@@ -15,7 +15,7 @@ import streamlit as st
 
 from replywatch import metrics
 from replywatch.views import _common as common
-from replywatch.views.i18n import N_, _, labels, translated
+from replywatch.views.i18n import N_, _, keep, labels, translated
 from replywatch.views.safe_text import preview
 
 BREAKDOWNS = {
@@ -262,7 +262,7 @@ def render(scope: common.Scope) -> None:
         list(BREAKDOWNS),
         format_func=labels({k: _(v) for k, v in BREAKDOWNS.items()}),
         horizontal=True,
-        key="outcome_by",
+        key=keep("outcome_by"),
     )
     rows_by = _call(path, "outcome_report", by=key, **window)
     common.plotly_chart(_breakdown_chart(rows_by, key), key="outcome_breakdown")

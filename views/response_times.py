@@ -13,7 +13,7 @@ import streamlit as st
 from replywatch import i18n, metrics
 from replywatch.views import _common as common
 from replywatch.views import _reports as reports
-from replywatch.views.i18n import N_, _, current_language, labels, number, percent
+from replywatch.views.i18n import N_, _, current_language, keep, labels, number, percent
 from replywatch.views.safe_text import escape_markdown
 
 NO_REPLIES = N_("no replies in the last 7 days")
@@ -328,7 +328,7 @@ by = (
         _("By"),
         list(BREAKDOWNS),
         format_func=labels({k: _(v) for k, v in BREAKDOWNS.items()}),
-        key="rt_by",
+        key=keep("rt_by"),
         default="brand",
     )
     or "brand"

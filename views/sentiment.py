@@ -17,6 +17,7 @@ from replywatch.views.i18n import (
     N_,
     _,
     current_language,
+    keep,
     labels,
     number,
     percent,
@@ -197,7 +198,7 @@ def _drilldown(
     label = cols[1].selectbox(
         _("Sentiment"),
         ["all", "negative", "neutral", "positive", "unscored"],
-        key="sent_label",
+        key=keep("sent_label"),
         format_func=labels(
             {**translated(["negative", "neutral", "positive", "unscored"]), "all": _("all")}
         ),
@@ -261,7 +262,7 @@ view = st.radio(
     ["mood", "outcomes"],
     format_func={"mood": _("Customer mood"), "outcomes": _("Outcomes")}.get,
     horizontal=True,
-    key="sent_view",
+    key=keep("sent_view"),
     help=_(
         "Outcomes: mood recovery, first-contact resolution and repeat contact per "
         "conversation, next to response time."

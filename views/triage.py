@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from replywatch import pipeline
+from replywatch import i18n, pipeline
 from replywatch.metrics import sla_state
 from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
@@ -21,6 +21,7 @@ from replywatch.views.i18n import (
     N_,
     _,
     current_language,
+    keep,
     labels,
     number,
     reason_text,
@@ -63,44 +64,59 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
     platform = cols[0].selectbox(
         _("Platform"),
         [None, *choices["platforms"]],
-        format_func=labels({None: everything}),
-        key="tri_platform",
+        format_func=labels(
+            {None: everything, **{p: common.platform_name(p) for p in choices["platforms"]}}
+        ),
+        key=keep("tri_platform"),
     )
     channel = cols[1].selectbox(
         _("Channel"),
         [None, "public", "private"],
         format_func=labels({None: everything, **translated(["public", "private"])}),
-        key="tri_channel",
+        key=keep("tri_channel"),
     )
-    statuses = cols[2].multiselect(
-        _("Status"),
-        STATUS_CHOICES,
-        default=["new", "open"],
-        key="tri_status",
-        format_func=labels(translated(STATUS_CHOICES)),
+    # Pills, not a multiselect: Streamlit's multiselect adds its own "Select
+    # all", in English whatever the interface language. The default is set in
+    # the state, not as default=, so a value kept across a language switch
+    # does not clash with it.
+    st.session_state.setdefault("tri_status", ["new", "open"])
+    statuses = (
+        cols[2].pills(
+            _("Status"),
+            STATUS_CHOICES,
+            selection_mode="multi",
+            key=keep("tri_status"),
+            format_func=labels(translated(STATUS_CHOICES)),
+        )
+        or []
     )
     assignee = cols[3].selectbox(
         _("Assignee"),
         [None, store_triage.UNASSIGNED, *choices["assignees"]],
         format_func=labels({None: _("Anyone"), store_triage.UNASSIGNED: _("Unassigned")}),
-        key="tri_assignee",
+        key=keep("tri_assignee"),
     )
     language = cols[4].selectbox(
         _("Language"),
         [None, *choices["languages"]],
-        format_func=labels({None: everything}),
-        key="tri_language",
+        format_func=labels(
+            {
+                None: everything,
+                **{c: i18n.language_name(c, current_language()) for c in choices["languages"]},
+            }
+        ),
+        key=keep("tri_language"),
     )
     cols = st.columns([4, 1, 1, 2])
     search = cols[0].text_input(
         _("Search text or author"),
-        key="tri_search",
+        key=keep("tri_search"),
         placeholder=_('e.g. refund, "order 123", @someone'),
     )
-    urgent = cols[1].toggle(_("Urgent only"), key="tri_urgent")
+    urgent = cols[1].toggle(_("Urgent only"), key=keep("tri_urgent"))
     closing = cols[2].toggle(
         _("Window closing"),
-        key="tri_window",
+        key=keep("tri_window"),
         help=_(
             "WhatsApp, Messenger and Instagram direct conversations whose 24-hour window "
             "closes within {hours} hours: after it, only a paid, pre-approved template "
@@ -111,7 +127,7 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         _("Show"),
         list(store_triage.VIEWS),
         format_func=labels({v: _(label) for v, label in VIEW_LABELS.items()}),
-        key="tri_view",
+        key=keep("tri_view"),
         horizontal=True,
         help=_(
             "Probably resolved: the customer's latest word is a thank-you or 'solved' "
