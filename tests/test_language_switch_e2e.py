@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from replywatch.dashboard_launcher import run_dashboard
 from tests.dashboard_seed import seed
-from tests.test_dashboard_e2e import CHROMIUM, CHROMIUM_ARGS, free_port, settled, wait_healthy
+from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, free_port, settled, wait_healthy
 
-pytestmark = pytest.mark.e2e
+pytestmark = E2E
 
 
 def _radio(page) -> list[tuple[bool, str]]:

@@ -12,10 +12,10 @@ import pytest
 
 from replywatch import i18n
 from replywatch.dashboard_launcher import run_dashboard
+from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, free_port, settled, wait_healthy
 from tests.pseudo_locale import HOW_TO_FIX, check, data_words
-from tests.test_dashboard_e2e import CHROMIUM, CHROMIUM_ARGS, free_port, settled, wait_healthy
 
-pytestmark = pytest.mark.e2e
+pytestmark = E2E
 
 # The visible text of an element, Material icons left out (their names are
 # font ligatures: "inbox", "keyboard_arrow_right").
