@@ -190,6 +190,51 @@ def _output_row(row: dict, header: list[str], column: str, a: Analysis | None) -
 # --- file imports: progress on the terminal --------------------------------------
 
 
+class _ImportBars:
+    """The progress bars of a file import: the file read, the staged rows
+    stored, the messages scored (callbacks of :func:`importing.import_file`)."""
+
+    def __init__(self, progress: Progress, name: str, total_bytes: int):
+        self.progress, self.total_bytes = progress, total_bytes
+        self.task = progress.add_task(name, total=total_bytes, counts="")
+        self.storing = progress.add_task("storing", total=None, counts="", visible=False)
+        self.scoring = progress.add_task("scoring", total=None, counts="", visible=False)
+        self.seen = {"messages": 0, "rejected": 0, "stored": 0, "scored": 0}
+
+    def advance(self, batch) -> None:
+        self.seen["messages"] += len(batch.messages)
+        self.seen["rejected"] += len(batch.rejected)
+        self.progress.update(
+            self.task,
+            completed=batch.bytes_read,
+            counts=f"{self.seen['messages']:,} rows, {self.seen['rejected']:,} rejected",
+        )
+
+    def store(self, staged: int) -> None:
+        self.progress.update(self.task, completed=self.total_bytes)
+        self.progress.update(
+            self.storing,
+            visible=True,
+            total=staged,
+            counts=f"threading and measuring {staged:,} staged rows",
+        )
+
+    def stored(self, count: int) -> None:
+        self.seen["stored"] += count
+        self.progress.update(
+            self.storing, advance=count, counts=f"{self.seen['stored']:,} messages stored"
+        )
+
+    def scored(self, count: int) -> None:
+        self.seen["scored"] += count
+        self.progress.update(
+            self.scoring,
+            visible=True,
+            advance=count,
+            counts=f"{self.seen['scored']:,} messages scored",
+        )
+
+
 def import_with_progress(
     db: Database,
     path: Path,
@@ -201,10 +246,9 @@ def import_with_progress(
     console: Console,
 ) -> ImportTotals:
     """Import the file ``path`` with ``reader`` (parsed in a second process
-    while this one writes: flat memory) through :func:`pipeline.import_batches`,
+    while this one writes: flat memory) through :func:`importing.import_file`,
     drawing progress bars on ``console`` when it is a terminal. Returns the
     totals; raises ValueError for a file the reader refuses."""
-    total_bytes = path.stat().st_size
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -215,39 +259,7 @@ def import_with_progress(
         transient=False,
         disable=not console.is_terminal,
     ) as progress:
-        task = progress.add_task(path.name, total=total_bytes, counts="")
-        storing = progress.add_task("storing", total=None, counts="", visible=False)
-        scoring = progress.add_task("scoring", total=None, counts="", visible=False)
-        seen = {"messages": 0, "rejected": 0, "stored": 0, "scored": 0}
-
-        def advance(batch) -> None:
-            seen["messages"] += len(batch.messages)
-            seen["rejected"] += len(batch.rejected)
-            progress.update(
-                task,
-                completed=batch.bytes_read,
-                counts=f"{seen['messages']:,} rows, {seen['rejected']:,} rejected",
-            )
-
-        def store(staged: int) -> None:
-            progress.update(task, completed=total_bytes)
-            progress.update(
-                storing,
-                visible=True,
-                total=staged,
-                counts=f"threading and measuring {staged:,} staged rows",
-            )
-
-        def stored(count: int) -> None:
-            seen["stored"] += count
-            progress.update(storing, advance=count, counts=f"{seen['stored']:,} messages stored")
-
-        def scored(count: int) -> None:
-            seen["scored"] += count
-            progress.update(
-                scoring, visible=True, advance=count, counts=f"{seen['scored']:,} messages scored"
-            )
-
+        bars = _ImportBars(progress, path.name, path.stat().st_size)
         return import_file(
             db,
             path,
@@ -255,10 +267,10 @@ def import_with_progress(
             source=source,
             score=score,
             batch_size=batch_size,
-            on_progress=advance,
-            on_storing=store,
-            on_stored=stored,
-            on_scored=scored,
+            on_progress=bars.advance,
+            on_storing=bars.store,
+            on_stored=bars.stored,
+            on_scored=bars.scored,
         )
 
 

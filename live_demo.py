@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from random import Random
@@ -16,7 +17,7 @@ from random import Random
 from sqlite_utils import Database
 
 from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed, demo_brand_for
-from replywatch.dashboard_launcher import run_dashboard
+from replywatch.dashboard_launcher import run_dashboard, sigterm_as_interrupt, stop
 from replywatch.i18n import default_language
 from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
@@ -157,3 +158,43 @@ def start_demo_dashboard(
         brand=brand.key if brand else None,
         timezone=brand.timezone if brand else None,
     )
+
+
+def run_live(
+    db: Database,
+    feed: DemoFeed,
+    db_path: Path,
+    *,
+    interval: float,
+    ticks: int | None,
+    port: int | None,
+    language: str | None,
+    say: Callable[[str], None],
+) -> str | None:
+    """Serve the dashboard on the demo database (``port`` None: no dashboard)
+    and store a feed tick every ``interval`` seconds until ``ticks`` ticks
+    (None: forever), Ctrl-C or SIGTERM. ``say`` reports each step (Rich
+    markup). Returns why the demo stopped on its own (the dashboard exited),
+    else None; the dashboard is always stopped on the way out."""
+    process = None
+    done = 0
+    # SIGTERM (kill, systemd stop) ends the demo like Ctrl-C: the Streamlit
+    # child is stopped instead of being left holding the port.
+    with sigterm_as_interrupt():
+        try:
+            if port is not None:
+                process = start_demo_dashboard(db_path, port=port, language=language)
+                say(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
+            while ticks is None or done < ticks:
+                time.sleep(interval)
+                if process is not None and process.poll() is not None:
+                    return f"the dashboard stopped (streamlit exit status {process.returncode})"
+                inserted = feed_tick(db, feed)
+                done += 1
+                say(f"live: {inserted} new demo message(s)")
+        except KeyboardInterrupt:
+            say("Stopping the demo ...")
+        finally:
+            if process is not None and process.poll() is None:
+                stop(process)
+    return None

@@ -14,7 +14,6 @@ from replywatch.dashboard_launcher import (
     port_problem,
     run_dashboard,
     sigterm_as_interrupt,
-    stop,
     wait_dashboard,
 )
 from replywatch.store.db import open_database, resolve_db_path
@@ -58,10 +57,8 @@ def demo(
     (--language or $REPLYWATCH_LANGUAGE) the dashboard opens on the demo brand
     of that language, in its time zone (pt-BR: Loja Aurora, America/Sao_Paulo;
     pt-PT: Mercado Luz, Europe/Lisbon)."""
-    import time
-
     from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
-    from replywatch.live_demo import feed_tick, remove_database, seed_demo, start_demo_dashboard
+    from replywatch.live_demo import remove_database, run_live, seed_demo
 
     if not no_dashboard:
         problem = port_problem("127.0.0.1", port)
@@ -76,7 +73,6 @@ def demo(
         with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
             seeded = seed_demo(db, feed, days=days, seed=seed, labels=True)
         console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
-    process = None
     demo_db = escape(f"--db {db_path}")
     console.print(
         f"Demo database: {escape(str(db_path))} (the other commands use "
@@ -84,31 +80,16 @@ def demo(
         f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
         highlight=False,
     )
-    done = 0
-    stopped = None
-    # SIGTERM (kill, systemd stop) ends the demo like Ctrl-C: the Streamlit
-    # child is stopped instead of being left holding the port.
-    with sigterm_as_interrupt():
-        try:
-            if not no_dashboard:
-                process = start_demo_dashboard(db_path, port=port, language=language)
-                console.print(
-                    f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)",
-                    highlight=False,
-                )
-            while ticks is None or done < ticks:
-                time.sleep(interval)
-                if process is not None and process.poll() is not None:
-                    stopped = f"the dashboard stopped (streamlit exit status {process.returncode})"
-                    break
-                inserted = feed_tick(db, feed)
-                done += 1
-                console.print(f"live: {inserted} new demo message(s)", highlight=False)
-        except KeyboardInterrupt:
-            console.print("Stopping the demo ...")
-        finally:
-            if process is not None and process.poll() is None:
-                stop(process)
+    stopped = run_live(
+        db,
+        feed,
+        db_path,
+        interval=interval,
+        ticks=ticks,
+        port=None if no_dashboard else port,
+        language=language,
+        say=lambda text: console.print(text, highlight=False),
+    )
     if stopped:
         raise click.ClickException(stopped)
 

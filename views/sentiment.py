@@ -208,10 +208,24 @@ def _drilldown(
     if not rows:
         st.info(_("No customer messages on that day with that sentiment."))
         return
-    frame = pd.DataFrame(
+    frame = _drill_frame(rows, scope.tz)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            **{c: st.column_config.Column(_(c)) for c in frame.columns},
+            "text": st.column_config.TextColumn(_("text"), width="large"),
+        },
+    )
+    common.csv_download(frame, f"messages-{day.isoformat()}.csv", key="sent_drill_csv")
+
+
+def _drill_frame(rows: list[dict], tz) -> pd.DataFrame:
+    """The drill-down's table: one row per customer message, text previewed."""
+    return pd.DataFrame(
         [
             {
-                "at": common.when(r["created_ts"], scope.tz),
+                "at": common.when(r["created_ts"], tz),
                 "author": r["author"] or "",
                 "text": preview(r["text"]),
                 "language": r["language"] or "",
@@ -224,15 +238,6 @@ def _drilldown(
             for r in rows
         ]
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        column_config={
-            **{c: st.column_config.Column(_(c)) for c in frame.columns},
-            "text": st.column_config.TextColumn(_("text"), width="large"),
-        },
-    )
-    common.csv_download(frame, f"messages-{day.isoformat()}.csv", key="sent_drill_csv")
 
 
 # Headers of the drill-down and terms tables (machine names in the frames).
