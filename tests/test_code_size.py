@@ -36,7 +36,6 @@ LONG_FUNCTIONS = {
     "store/bulk.py::_drop_duplicates": 78,
     "sentiment/urgency.py::assess_codes": 78,
     "notify/dispatch.py::_plan": 75,
-    "views/triage.py::_filters": 74,
     "pipeline.py::import_batches": 74,
     "metrics/outcomes.py::refresh_repeat_contacts": 70,
     "store/bulk.py::_thread_staged": 68,

@@ -58,6 +58,25 @@ def _choices(path: str) -> dict[str, list[str]]:
 
 
 def _filters(brand: str | None) -> store_triage.QueueFilter:
+    """The queue's filters, as the two rows of widgets above it set them."""
+    platform, channel, statuses, assignee, language = _filter_row()
+    search, urgent, closing, view = _search_row()
+    return store_triage.QueueFilter(
+        brand=brand,
+        platform=platform,
+        channel=channel,
+        statuses=tuple(statuses or ["new", "open"]),
+        assignee=assignee,
+        urgent_only=urgent,
+        language=language,
+        search=search or None,
+        view=view,
+        window_closing=closing,
+    )
+
+
+def _filter_row() -> tuple:
+    """Platform, channel, statuses, assignee and language pickers."""
     choices = _choices(common.db_path())
     cols = st.columns([1, 1, 2, 1, 1])
     everything = _("All")
@@ -107,6 +126,11 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
         ),
         key=keep("tri_language"),
     )
+    return platform, channel, statuses, assignee, language
+
+
+def _search_row() -> tuple:
+    """The search box, the urgent-only and window-closing toggles, the view."""
     cols = st.columns([4, 1, 1, 2])
     search = cols[0].text_input(
         _("Search text or author"),
@@ -134,18 +158,7 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
             "after a reply. Not waiting; close it or reopen it in one click."
         ),
     )
-    return store_triage.QueueFilter(
-        brand=brand,
-        platform=platform,
-        channel=channel,
-        statuses=tuple(statuses or ["new", "open"]),
-        assignee=assignee,
-        urgent_only=urgent,
-        language=language,
-        search=search or None,
-        view=view,
-        window_closing=closing,
-    )
+    return search, urgent, closing, view
 
 
 # --- actions (run as callbacks, before the fragment redraws) -------------------
