@@ -116,9 +116,18 @@ class DeliveryStore:
     db_path: Path | str | None
     accounts: Mapping[str, Mapping[str, str]]
     ingest: Callable[..., Any]
+    #: Run after a delivery that stored new messages, outside its transaction
+    #: and after the 200, on a connection of its own (the CLI sends the
+    #: urgent-complaint alerts queued with them, as ``collect`` does after a
+    #: poll): a slow alert target never holds up deliveries.
+    after_commit: Callable[[Any], None] | None = None
     _db: Any = None
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-webhooks")
+    )
+    _side_db: Any = None
+    _side: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-alerts")
     )
 
     def _conn(self):
@@ -135,7 +144,9 @@ class DeliveryStore:
         return self._executor.submit(function, *args).result()
 
     def close(self) -> None:
-        """Stop the worker and close the connection."""
+        """Stop the workers and close their connections."""
+        self._side.submit(self._close_side).result()
+        self._side.shutdown()
         self._executor.submit(self._close).result()
         self._executor.shutdown()
 
@@ -143,6 +154,24 @@ class DeliveryStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+    def _close_side(self) -> None:
+        if self._side_db is not None:
+            self._side_db.close()
+            self._side_db = None
+
+    def stored_new(self) -> None:
+        """Queue ``after_commit`` (a delivery stored new messages); returns at once."""
+        if self.after_commit is not None:
+            self._side.submit(self._after)
+
+    def _after(self) -> None:
+        try:
+            if self._side_db is None:
+                self._side_db = open_database(self.db_path)
+            self.after_commit(self._side_db)
+        except Exception as exc:  # noqa: BLE001 - deliveries must go on
+            _log.error("after-delivery step failed: %s", type(exc).__name__)
 
     def health(self) -> bool:
         """True when the store answers a query."""
@@ -250,6 +279,8 @@ def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BO
             outcome.events,
             outcome.alerts,
         )
+        if outcome.inserted:
+            store.stored_new()
         return PlainTextResponse("ok")
 
     async def health(request: Request) -> Response:

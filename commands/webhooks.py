@@ -37,6 +37,7 @@ def serve(host: str, port: int, config_path: Path, db_path: Path | None) -> None
     from replywatch.collectors.runner import register_brands
     from replywatch.collectors.webhooks import DeliveryStore, Secrets, brand_accounts
     from replywatch.collectors.webhooks import serve as run_receiver
+    from replywatch.commands.collect import dispatch_alerts
     from replywatch.pipeline import ingest
 
     try:
@@ -57,5 +58,5 @@ def serve(host: str, port: int, config_path: Path, db_path: Path | None) -> None
             "warning: no brand configures a webhook account ([brands.<key>.whatsapp] "
             "phone_number_id, or facebook / instagram): every delivery is dead-lettered"
         )
-    store = DeliveryStore(db_path, accounts, ingest)
+    store = DeliveryStore(db_path, accounts, ingest, after_commit=dispatch_alerts)
     run_receiver(store, Secrets(found["app_secret"], found["verify_token"]), host=host, port=port)

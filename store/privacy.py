@@ -24,7 +24,7 @@ from replywatch.store.audit import clean_actor, write_audit
 from replywatch.store.db import transaction
 from replywatch.store.labels import delete_message_labels
 from replywatch.store.timeutil import iso_utc, utc_now
-from replywatch.store.webhooks import forget_customer
+from replywatch.store.webhooks import customer_traces, forget_customer
 
 ERASED = "[erased]"
 
@@ -409,7 +409,8 @@ def export_subject(
     """Everything stored about the customer ``handle`` (matched as in
     :func:`forget_author`), as a JSON-able dict: their messages (with raw
     payloads and sentiment/urgency scores), their conversations with the
-    brand's replies and agents' notes, and dead letters that name them.
+    brand's replies and agents' notes, dead letters that name them, and
+    webhook events and account alerts about them.
     Audit-logged with a hash of the subject only; refuses a blank actor."""
     handle, actor = normalise_handle(handle), clean_actor(actor)
     own = _subject_message_ids(db, handle, platform)
@@ -472,6 +473,9 @@ def export_subject(
             )
             if standalone.search(row["payload"])
         ],
+        # Reactions, edits and delivery states of their messages; account
+        # alerts naming them (webhooks).
+        **customer_traces(db, handle, own, standalone),
     }
     with transaction(db):
         write_audit(

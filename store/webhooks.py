@@ -248,7 +248,7 @@ def forget_customer(
                       AND m.external_id = message_events.target_id)""",
             chunk,
         ).rowcount
-    suffix = "%:" + handle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    suffix = _suffix(handle)
     count += db.conn.execute(
         "DELETE FROM message_events WHERE thread_ref LIKE ? ESCAPE '\\'", (suffix,)
     ).rowcount
@@ -266,3 +266,36 @@ def forget_customer(
             )
             count += 1
     return count
+
+
+def customer_traces(
+    db: Database, handle: str, message_ids: list[int], pattern: re.Pattern
+) -> dict[str, list[dict[str, Any]]]:
+    """What :func:`forget_customer` would erase, for an access request
+    (``replywatch export-subject``): events on their messages or in the
+    thread named by their number, and account alerts naming them."""
+    columns = ("platform", "kind", "target_id", "value", "detail", "at")
+    found: dict[tuple, dict[str, Any]] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        for row in db.execute(
+            f"""SELECT e.id, e.platform, e.kind, e.target_id, e.value, e.detail, e.at
+                FROM message_events e JOIN messages m
+                  ON m.platform = e.platform AND m.external_id = e.target_id
+                WHERE m.id IN ({", ".join("?" * len(chunk))})""",
+            chunk,
+        ):
+            found[row[0]] = dict(zip(columns, row[1:], strict=True))
+    for row in db.execute(
+        "SELECT id, platform, kind, target_id, value, detail, at FROM message_events "
+        "WHERE thread_ref LIKE ? ESCAPE '\\'",
+        (_suffix(handle),),
+    ):
+        found[row[0]] = dict(zip(columns, row[1:], strict=True))
+    alerts = [a for a in account_alerts(db, limit=500) if pattern.search(a["summary"])]
+    return {"message_events": [found[k] for k in sorted(found)], "account_alerts": alerts}
+
+
+def _suffix(handle: str) -> str:
+    """A LIKE pattern (escape ``\\``) for thread references ending ``:handle``."""
+    return "%:" + handle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

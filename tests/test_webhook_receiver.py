@@ -205,3 +205,26 @@ def test_nothing_secret_in_the_logs(receiver, caplog):
     ):
         assert secret not in text
     assert json.dumps(SECRETS.__repr__()) and SECRETS.app_secret not in repr(SECRETS)
+
+
+def test_after_commit_runs_for_new_messages_only_on_its_own_connection(tmp_path):
+    import threading
+
+    calls: list = []
+    done = threading.Event()
+
+    def after(db) -> None:
+        calls.append(db.execute("SELECT count(*) FROM messages").fetchone()[0])
+        done.set()
+
+    store = new_store(tmp_path / "wa.db")
+    store.after_commit = after
+    raw, headers = signed(CASES[("message.json", "text")])
+    with TestClient(create_app(store, SECRETS)) as client:
+        assert _post(client, raw, headers).status_code == 200
+        assert done.wait(30)
+        done.clear()
+        assert _post(client, raw, headers).status_code == 200  # a retry: nothing new
+        assert not done.wait(1)
+    store.close()
+    assert calls == [1]  # it saw the committed message

@@ -231,7 +231,7 @@ def _with(case, path, value) -> dict:
 
 def test_forget_erases_the_customers_number_from_webhook_traces(tmp_path):
     from replywatch.store.db import open_database
-    from replywatch.store.privacy import forget_author
+    from replywatch.store.privacy import export_subject, forget_author
 
     db_path = tmp_path / "wa.db"
     store = new_store(db_path)
@@ -274,9 +274,13 @@ def test_forget_erases_the_customers_number_from_webhook_traces(tmp_path):
     ]
     db = open_database(db_path)
     try:
+        access = export_subject(db, number, platform="whatsapp", actor="dpo")
         result = forget_author(db, number, platform="whatsapp", actor="dpo")
     finally:
         db.close()
+    # The access request shows what forget then erases.
+    assert [e["kind"] for e in access["message_events"]] == ["status", "status", "reaction", "edit"]
+    assert [a["field"] for a in access["account_alerts"]] == ["system"]
     assert result.messages == 1
     assert traces() == []
     # The edit (its text) and the reaction went with the message; the brand's
