@@ -242,26 +242,35 @@ class Secrets:
         return "Secrets(***)"
 
 
-def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BODY_BYTES):
-    """The ASGI application (Starlette)."""
+@dataclass(frozen=True)
+class _Endpoints:
+    """The receiver's request handlers over one store and its secrets."""
 
-    async def handshake(request: Request) -> Response:
+    store: DeliveryStore
+    secrets: Secrets
+    max_body: int
+
+    async def handshake(self, request: Request) -> Response:
+        """Meta's subscription check: echo ``hub.challenge`` for the right token."""
         params = request.query_params
         token = params.get("hub.verify_token") or ""
         if params.get("hub.mode") == "subscribe" and hmac.compare_digest(
-            token.encode("utf-8", "replace"), secrets.verify_token.encode()
+            token.encode("utf-8", "replace"), self.secrets.verify_token.encode()
         ):
             _log.info("webhook subscription verified")
             return PlainTextResponse(params.get("hub.challenge", "")[:200])
         _log.warning("webhook handshake refused (wrong mode or verify token)")
         return PlainTextResponse("forbidden", status_code=403)
 
-    async def receive(request: Request) -> Response:
-        body = await _read_capped(request, max_body)
+    async def receive(self, request: Request) -> Response:
+        """One delivery: size cap, signature, then stored before the 200."""
+        store = self.store
+        body = await _read_capped(request, self.max_body)
         if body is None:
-            _log.warning("delivery refused: body over %d bytes", max_body)
+            _log.warning("delivery refused: body over %d bytes", self.max_body)
             return PlainTextResponse("payload too large", status_code=413)
-        if not signature_ok(secrets.app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not signature_ok(self.secrets.app_secret, body, header):
             _log.warning("delivery refused: missing or wrong X-Hub-Signature-256")
             await store.run(store.rejection)
             return PlainTextResponse("forbidden", status_code=403)
@@ -283,12 +292,18 @@ def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BO
             store.stored_new()
         return PlainTextResponse("ok")
 
-    async def health(request: Request) -> Response:
+    async def health(self, request: Request) -> Response:
+        """200 when the store answers, 503 otherwise."""
         try:
-            await store.run(store.health)
+            await self.store.run(self.store.health)
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             return JSONResponse({"status": "error", "error": type(exc).__name__}, 503)
         return JSONResponse({"status": "ok"})
+
+
+def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BODY_BYTES):
+    """The ASGI application (Starlette)."""
+    endpoints = _Endpoints(store, secrets, max_body)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -298,9 +313,9 @@ def create_app(store: DeliveryStore, secrets: Secrets, *, max_body: int = MAX_BO
     return Starlette(
         lifespan=lifespan,
         routes=[
-            Route(PATH, handshake, methods=["GET"]),
-            Route(PATH, receive, methods=["POST"]),
-            Route("/healthz", health, methods=["GET"]),
+            Route(PATH, endpoints.handshake, methods=["GET"]),
+            Route(PATH, endpoints.receive, methods=["POST"]),
+            Route("/healthz", endpoints.health, methods=["GET"]),
         ],
     )
 

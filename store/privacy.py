@@ -406,12 +406,10 @@ def _decode_json(value: Any) -> Any:
 def export_subject(
     db: Database, handle: str, *, platform: str | None = None, actor: str
 ) -> dict[str, Any]:
-    """Everything stored about the customer ``handle`` (matched as in
-    :func:`forget_author`), as a JSON-able dict: their messages (with raw
-    payloads and sentiment/urgency scores), their conversations with the
-    brand's replies and agents' notes, dead letters that name them, and
-    webhook events and account alerts about them.
-    Audit-logged with a hash of the subject only; refuses a blank actor."""
+    """Everything stored about the customer ``handle`` (as :func:`forget_author`
+    matches it) as a JSON-able dict: their messages with raw payloads and scores,
+    conversations with the brand's replies and agents' notes, dead letters and webhook
+    traces naming them. Audit-logged with a hash of the subject only; no blank actor."""
     handle, actor = normalise_handle(handle), clean_actor(actor)
     own = _subject_message_ids(db, handle, platform)
     conversations = _customer_conversation_ids(db, handle, platform)
@@ -473,9 +471,7 @@ def export_subject(
             )
             if standalone.search(row["payload"])
         ],
-        # Reactions, edits and delivery states of their messages; account
-        # alerts naming them (webhooks).
-        **customer_traces(db, handle, own, standalone),
+        **customer_traces(db, handle, own, standalone),  # webhook events, alerts
     }
     with transaction(db):
         write_audit(
