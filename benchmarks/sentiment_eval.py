@@ -557,6 +557,7 @@ def learning(folder: Path, args: argparse.Namespace) -> None:
         lc.done_when(airline_items)
     if args.learning_speed:
         lc.speed(airline_items, load_twcs_inbound(folder))
+        lc.import_rescore(airline_items, folder.parent / "twcs" / "twcs_head5000.csv")
 
 
 def main() -> None:

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from typing import Any
@@ -49,7 +50,7 @@ FOLDS = 5
 #: halves (benchmarks/sentiment_eval.py --learning-dev; docs/sentiment.md).
 ALPHA_INTENT = 1e-5
 ALPHA_URGENT = 1e-5
-WEIGHTS_FORMAT = 1
+WEIGHTS_FORMAT = 2
 #: A word explains a decision only if at most half of the labels hold it (IDF 1 + ln 2).
 EXPLAIN_MIN_IDF = 1.0 + float(np.log(2.0))
 LANGUAGES = ("en", "pt", "und")
@@ -77,21 +78,59 @@ def word_grams(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
-def char_grams(text: str) -> list[str]:
-    """Character 2-5-grams of a :func:`_normalised` text (spaces collapsed, padded)."""
-    padded = f" {' '.join(text.split())} "
-    size = len(padded)
-    return [padded[i : i + n] for n in range(2, 6) for i in range(size - n + 1)]
+def char_codes(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(document index, n-gram code) of every character 2-5-gram of the
+    :func:`_normalised` ``docs`` (spaces collapsed, each text padded with a
+    space). An n-gram's code packs its bytes (non-ASCII characters, rare once
+    accents are folded, count as "?") and its length in one integer, so the
+    n-grams of a whole batch are made and looked up by numpy at once."""
+    joined = "\x00".join(f" {' '.join(d.split())} " for d in docs)
+    chars = np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8).astype(np.int64)
+    breaks = chars == 0
+    doc_of = np.cumsum(breaks)
+    rows, codes = [], []
+    for n in range(2, 6):
+        count = len(chars) - n + 1
+        if count <= 0:
+            continue
+        code = np.full(count, n, dtype=np.int64)
+        crosses = np.zeros(count, dtype=bool)
+        for k in range(n):
+            code = (code << 8) | chars[k : k + count]
+            crosses |= breaks[k : k + count]
+        rows.append(doc_of[:count][~crosses])
+        codes.append(code[~crosses])
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(codes)
+
+
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n_docs: int, idf: np.ndarray):
+    """CSR rows of sublinear TF x IDF, L2-normalised (scikit-learn's
+    TfidfVectorizer(sublinear_tf=True) with smoothed IDF), from one (row,
+    column) pair per n-gram occurrence."""
+    from scipy.sparse import csr_matrix
+
+    size = len(idf)
+    keys, counts = np.unique(rows * size + cols, return_counts=True)
+    row, col = keys // size, keys % size
+    values = (1.0 + np.log(counts)) * idf[col]
+    norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n_docs))
+    values = (values / norms[row]).astype(np.float32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n_docs))])
+    return csr_matrix((values, col, indptr), shape=(n_docs, size))
+
+
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1 + n_docs) / (1 + df.astype(np.float64))) + 1).astype(np.float32)
 
 
 @dataclass
 class Vocabulary:
-    """TF-IDF over one kind of n-grams: the terms kept and their IDF weights
-    (sublinear term frequency, smoothed IDF, rows L2-normalised: what
-    scikit-learn's TfidfVectorizer computes, written here so that scoring needs
-    numpy and scipy only and a few thousand texts transform in milliseconds)."""
+    """TF-IDF over word 1-2-grams: the terms kept and their IDF weights
+    (written here, not scikit-learn's vectorizer, so that scoring needs numpy
+    and scipy only and a batch transforms in one pass)."""
 
-    grams: Callable[[str], list[str]]
     terms: list[str]
     idf: np.ndarray
 
@@ -99,43 +138,69 @@ class Vocabulary:
         self.index = {term: i for i, term in enumerate(self.terms)}
 
     @classmethod
-    def fit(cls, grams, docs: Sequence[str], *, min_df: int, max_terms: int) -> Vocabulary:
+    def fit(cls, docs: Sequence[str], *, min_df: int, max_terms: int) -> Vocabulary:
         """Keep the n-grams held by at least ``min_df`` of ``docs`` (the
         ``max_terms`` most frequent ones)."""
         df: Counter[str] = Counter()
         for doc in docs:
-            df.update(set(grams(doc)))
+            df.update(set(word_grams(doc)))
         kept = sorted((t for t, n in df.items() if n >= min_df), key=lambda t: (-df[t], t))
         kept = sorted(kept[:max_terms])
-        n_docs = len(docs)
-        idf = np.log((1 + n_docs) / (1 + np.array([df[t] for t in kept], dtype=np.float64))) + 1
-        return cls(grams, kept, idf.astype(np.float32))
+        return cls(kept, _idf(np.array([df[t] for t in kept]), len(docs)))
 
     def transform(self, docs: Sequence[str]):
-        """The TF-IDF rows of ``docs`` (CSR, float32), all documents at once:
-        one C-level pass maps every n-gram to its column (-1: not kept) and
-        numpy counts them per document."""
-        from scipy.sparse import csr_matrix
-
+        """The TF-IDF rows of ``docs`` (CSR, float32)."""
         lengths, grams = [], []
         for doc in docs:
-            doc_grams = self.grams(doc)
+            doc_grams = word_grams(doc)
             lengths.append(len(doc_grams))
             grams.extend(doc_grams)
         ids = np.fromiter(map(self.index.get, grams, repeat(-1)), np.int64, count=len(grams))
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         kept = ids >= 0
-        size = len(self.terms)
-        keys, counts = np.unique(rows[kept] * size + ids[kept], return_counts=True)
-        row, col = keys // size, keys % size
-        values = (1.0 + np.log(counts)) * self.idf[col]
-        norms = np.sqrt(np.bincount(row, weights=values * values, minlength=len(docs)))
-        values = (values / norms[row]).astype(np.float32)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=len(docs)))])
-        return csr_matrix((values, col, indptr), shape=(len(docs), size))
+        return _tfidf(rows[kept], ids[kept], len(docs), self.idf)
 
     def to_json(self) -> dict[str, Any]:
         return {"terms": self.terms, "idf": _floats(self.idf)}
+
+
+@dataclass
+class CharVocabulary:
+    """TF-IDF over character 2-5-grams (:func:`char_codes`): the sorted codes kept
+    and their IDF weights."""
+
+    codes: np.ndarray
+    idf: np.ndarray
+
+    @classmethod
+    def fit(cls, docs: Sequence[str], *, min_df: int, max_terms: int) -> CharVocabulary:
+        """Keep the n-grams held by at least ``min_df`` of ``docs`` (the
+        ``max_terms`` most frequent ones)."""
+        rows, codes = char_codes(docs)
+        order = np.lexsort((rows, codes))
+        rows, codes = rows[order], codes[order]
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])
+        unique, df = np.unique(codes[first], return_counts=True)
+        keep = df >= min_df
+        unique, df = unique[keep], df[keep]
+        top = np.lexsort((unique, -df))[:max_terms]
+        order = np.argsort(unique[top])
+        return cls(unique[top][order], _idf(df[top][order], len(docs)))
+
+    def transform(self, docs: Sequence[str]):
+        """The TF-IDF rows of ``docs`` (CSR, float32)."""
+        rows, codes = char_codes(docs)
+        if not len(self.codes):
+            return _tfidf(rows[:0], codes[:0], len(docs), self.idf)
+        # Looked up once per distinct n-gram (sorted: cache-friendly).
+        unique, inverse = np.unique(codes, return_inverse=True)
+        found = np.minimum(np.searchsorted(self.codes, unique), len(self.codes) - 1)
+        pos, hit = found[inverse], (self.codes[found] == unique)[inverse]
+        return _tfidf(rows[hit], pos[hit], len(docs), self.idf)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"codes": self.codes.tolist(), "idf": _floats(self.idf)}
 
 
 def rule_features(analyses: Sequence[Analysis]) -> np.ndarray:
@@ -194,6 +259,7 @@ def _fit_head(x, y: Sequence[str], alpha: float) -> _Head:
     # Logistic regression (log loss) fitted by scikit-learn's SGD: the
     # L-BFGS solver took 20-45 s for one fit on 5,000 labels here (its
     # Fortran core, under load), SGD about 1 s with the same F1 on DEV.
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDClassifier
 
     model = SGDClassifier(
@@ -204,7 +270,11 @@ def _fit_head(x, y: Sequence[str], alpha: float) -> _Head:
         tol=1e-4,
         random_state=0,
     )
-    model.fit(x, list(y))
+    with warnings.catch_warnings():
+        # Few labels may stop at max_iter before SGD's tolerance: the fit is
+        # still used (and cross-validated); the warning would only confuse.
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        model.fit(x, list(y))
     return _Head(
         [str(k) for k in model.classes_],
         model.coef_.astype(np.float32),
@@ -306,24 +376,26 @@ class LearnedModel:
         ``index`` of ``head``, as written in the text (at most ``top``,
         overlapping ones joined: "cobrado duas" + "duas vezes" -> "cobrado
         duas vezes")."""
-        words = len(self.word.terms)
         start, end = x.indptr[row], x.indptr[row + 1]
         cols, vals = x.indices[start:end], x.data[start:end]
-        weights = head.class_weights(index)
-        mask = cols < words
-        # Ranked by weight x IDF once more: frequent words ("the", "your",
-        # "de") may weigh but explain little; rarer ones say what was learned.
-        contrib = vals[mask] * weights[cols[mask]] * self.word.idf[cols[mask]]
-        order = np.argsort(-contrib)
-        names = self.word.terms
-        kept = cols[mask]
-        picked: list[str] = []
-        for k in order:
-            if contrib[k] <= 0 or len(picked) == top:
-                break
-            if self._informative(names[kept[k]]):
-                picked.append(names[kept[k]])
+        # Word n-grams that can explain (numbers, letters and words of more than
+        # half of the labels cannot), ranked by weight x IDF once more: frequent
+        # words ("the", "your", "de") may weigh but explain little.
+        usable = self._explaining()
+        mask = cols < len(usable)
+        cols, vals = cols[mask], vals[mask]
+        mask = usable[cols]
+        cols, vals = cols[mask], vals[mask]
+        contrib = vals * head.class_weights(index)[cols] * self.word.idf[cols]
+        best = [k for k in np.argsort(-contrib)[:top] if contrib[k] > 0]
+        picked = [self.word.terms[cols[k]] for k in best]
         return _as_written(_join_overlaps(picked), text)
+
+    def _explaining(self) -> np.ndarray:
+        """Per word n-gram: whether it may explain a decision (:meth:`_informative`)."""
+        if getattr(self, "_usable", None) is None:
+            self._usable = np.array([self._informative(t) for t in self.word.terms], dtype=bool)
+        return self._usable
 
     def _informative(self, term: str) -> bool:
         """An n-gram explains only if one of its words is a word (not a number
@@ -353,12 +425,12 @@ class LearnedModel:
         """Rebuild a model from :meth:`to_weights` data (ValueError if the format is unknown)."""
         if data.get("format") != WEIGHTS_FORMAT:
             raise ValueError(f"unknown model format {data.get('format')!r}")
-        vectorizers = [
-            Vocabulary(grams, list(data[kind]["terms"]), np.asarray(data[kind]["idf"], np.float32))
-            for kind, grams in (("word", word_grams), ("char", char_grams))
-        ]
+        word = Vocabulary(list(data["word"]["terms"]), np.asarray(data["word"]["idf"], np.float32))
+        char = CharVocabulary(
+            np.asarray(data["char"]["codes"], np.int64), np.asarray(data["char"]["idf"], np.float32)
+        )
         urgent = _Head.from_json(data["urgent"]) if data.get("urgent") else None
-        return cls(*vectorizers, _Head.from_json(data["intent"]), urgent, data["used"])
+        return cls(word, char, _Head.from_json(data["intent"]), urgent, data["used"])
 
 
 def _floats(values) -> list[float]:
@@ -403,8 +475,11 @@ def _join_overlaps(terms: list[str]) -> list[str]:
 
 def _as_written(terms: list[str], text: str) -> list[str]:
     """Each (lower-case, accent-free) n-gram as the words appear in ``text``."""
-    tokens = _TOKEN_RE.findall(clean(text))
-    folded = [fold(t) for t in tokens]
+    cleaned = clean(text)
+    tokens = _TOKEN_RE.findall(cleaned)
+    folded = _TOKEN_RE.findall(fold(cleaned))
+    if len(folded) != len(tokens):  # folding changed a word boundary: word by word
+        folded = [fold(t) for t in tokens]
     out = []
     for term in terms:
         parts = term.split()
@@ -443,8 +518,8 @@ def fit(
     from scipy.sparse import csr_matrix, hstack
 
     cleaned = [_normalised(e.text) for e in examples]
-    word = Vocabulary.fit(word_grams, cleaned, min_df=min_df, max_terms=_MAX_FEATURES["word"])
-    char = Vocabulary.fit(char_grams, cleaned, min_df=min_df, max_terms=_MAX_FEATURES["char"])
+    word = Vocabulary.fit(cleaned, min_df=min_df, max_terms=_MAX_FEATURES["word"])
+    char = CharVocabulary.fit(cleaned, min_df=min_df, max_terms=_MAX_FEATURES["char"])
     x = hstack(
         [word.transform(cleaned), char.transform(cleaned), csr_matrix(rule_features(analyses))],
         format="csr",

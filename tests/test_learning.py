@@ -241,3 +241,40 @@ def test_a_store_without_labels_scores_exactly_as_the_rules(db, db_path: Path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _code(term: str) -> int:
+    code = len(term)
+    for byte in term.encode("ascii"):
+        code = (code << 8) | byte
+    return code
+
+
+def test_the_tf_idf_is_scikit_learns():
+    """The model's own TF-IDF (numpy only at scoring time) gives scikit-learn's
+    TfidfVectorizer(sublinear_tf=True) matrix for the same n-grams."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from replywatch.sentiment.learned import CharVocabulary, Vocabulary, word_grams
+
+    docs = [r["text"] for r in labelled(40)] + ["", "ok ok ok", "a"]
+
+    def chars(doc: str) -> list[str]:
+        padded = f" {' '.join(doc.split())} "
+        return [padded[i : i + n] for n in range(2, 6) for i in range(len(padded) - n + 1)]
+
+    for ours, grams, column in (
+        (Vocabulary.fit(docs, min_df=1, max_terms=10**6), word_grams, None),
+        (CharVocabulary.fit(docs, min_df=1, max_terms=10**6), chars, _code),
+    ):
+        theirs = TfidfVectorizer(analyzer=grams, sublinear_tf=True).fit(docs)
+        expected = theirs.transform(docs).toarray()
+        got = ours.transform(docs).toarray()
+        names = theirs.get_feature_names_out()
+        if column is None:
+            order = [ours.index[t] for t in names]
+        else:
+            order = list(np.searchsorted(ours.codes, [column(t) for t in names]))
+        assert got.shape == expected.shape
+        assert np.allclose(got[:, order], expected, atol=1e-6)
