@@ -177,6 +177,34 @@ def demo_db(tmp_path_factory):
     return path
 
 
+def _history(db, conversation: int) -> None:
+    """One of each triage action on ``conversation``, from the dashboard
+    without sign-in ("local"), so the conversation's history has every kind."""
+    from replywatch.pipeline import set_status
+    from replywatch.store import triage
+
+    triage.assign(db, [conversation], "Ana", actor="local")
+    triage.add_tag(db, [conversation], "entrega", actor="local")
+    triage.add_note(db, [conversation], "cliente pediu retorno", actor="local")
+    set_status(db, [conversation], "open", actor="local")  # still in the default queue
+
+
+def _open_conversation(db_path: Path) -> AppTest:
+    # Triage's drill-down: a listed conversation with one of each triage action
+    # in its history (from the dashboard without sign-in, "local"), selected as
+    # a click on its row would, on a fresh session (default filters).
+    from replywatch.store.db import open_database
+
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    box = at.multiselect(key="tri_selected")
+    conversation = box.options and int(box.options[0].split()[0].lstrip("#"))
+    db = open_database(db_path)
+    _history(db, conversation)
+    db.close()
+    box.set_value([conversation])
+    return at.run()
+
+
 # Findings not fixed yet, by page: each is a known gap of issue 23, to shrink to
 # nothing. A finding listed here that is no longer found fails too (remove it).
 KNOWN: dict[str, set[str]] = {}
@@ -192,6 +220,16 @@ def test_every_page_and_view_is_marked(demo_db, monkeypatch, page):
     assert not at.exception, at.exception
     data = data_words(demo_db)
     views, formats = _visit(at, page)
+    if page == "views/triage.py":
+        at = _open_conversation(demo_db)
+        assert not at.exception, at.exception
+        shown = visible_strings(at)
+        assert any(s.startswith(i18n.PSEUDO_OPEN + "Çóñvéŕšátíóñ #") for s in shown), [
+            (at.session_state["tri_selected"], [e.label for e in at.expander])
+        ] + [s for s in shown if "#" in s]
+        views[f"{page} [conversation]"] = shown
+        formats += format_findings(at, f"{page} [conversation]")
+        data = data_words(demo_db)  # the note, tag and assignee just written
     assert any("⟦" in s for s in views[page]), f"{page} rendered no catalogue text"
     findings = {}  # one finding per text: the first view that shows it
     for where, strings in views.items():
@@ -205,3 +243,17 @@ def test_every_page_and_view_is_marked(demo_db, monkeypatch, page):
     assert not new, HOW_TO_FIX + "\n" + "\n".join(sorted({str(f) for f in new}))
     stale = known - {f.text for f in findings}
     assert not stale, f"fixed, remove from KNOWN[{page!r}]: {sorted(stale)}"
+
+
+def test_conversation_history_reads_in_portuguese(demo_db, monkeypatch):
+    # Issue 23 point 2: the history in words and local time, not JSON and UTC ISO.
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = _open_conversation(demo_db)
+    assert not at.exception, at.exception
+    history = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    rows = history.to_dict("records")
+    assert {r["action"] for r in rows} >= {"status alterado", "atribuída", "nota adicionada"}
+    assert "nova → aberta" in {r["change"] for r in rows}
+    assert {r["by"] for r in rows} == {"este computador (sem login)"}
+    assert not any("{" in r["change"] or "T" in r["at"] or "Z" in r["at"] for r in rows)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import time
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -638,12 +640,82 @@ def _detail(conversation_id: int, tz, rows: list[dict]) -> None:
         )
         if detail["notes"]:
             st.markdown("**" + _("Notes") + "**")
-            notes = pd.DataFrame(detail["notes"])
+            notes = pd.DataFrame(
+                [
+                    {"at": _iso_when(n["at"], tz), "author": _actor(n["author"]), "text": n["text"]}
+                    for n in detail["notes"]
+                ]
+            )
             st.dataframe(notes, hide_index=True, column_config=_headers(notes))
         if detail["audit"]:
             st.markdown("**" + _("History") + "**")
-            audit = pd.DataFrame(detail["audit"])
+            audit = pd.DataFrame([_history_row(a, tz) for a in detail["audit"]])
             st.dataframe(audit, hide_index=True, column_config=_headers(audit))
+
+
+# Headers of the history table (shown through _headers).
+HISTORY_HEADERS = (N_("at"), N_("by"), N_("action"), N_("change"), N_("probably resolved"))
+# Audit actions (store.audit) as the history names them.
+HISTORY_ACTIONS = {
+    "status": N_("status changed"),
+    "assign": N_("assigned"),
+    "tag": N_("tag added"),
+    "untag": N_("tag removed"),
+    "note": N_("note added"),
+}
+
+
+def _iso_when(value: str | None, tz) -> str:
+    """An ISO UTC time from the store, in the page's time zone and locale
+    (as the messages show theirs)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return common.when(int(moment.timestamp()), tz)
+
+
+def _actor(name: str | None) -> str:
+    """Who did it; "local" is the store's name for the dashboard without sign-in."""
+    return _("this computer (no sign-in)") if name == "local" else name or ""
+
+
+def _word(value: object) -> str:
+    # A status or other store word, translated; names and tags as written.
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    return _(text) if text in STATUS_WORDS else text
+
+
+STATUS_WORDS = {*STATUS_CHOICES, "probably resolved"}
+
+
+def _history_row(entry: dict, tz) -> dict:
+    """One audit entry in words: "nova → respondida", not its JSON detail."""
+    try:
+        detail = json.loads(entry.get("detail") or "{}")
+    except ValueError:
+        detail = {}
+    action = entry.get("action") or ""
+    if action == "status" or action == "assign":
+        what = f"{_word(detail.get('from'))} → {_word(detail.get('to'))}"
+        if detail.get("result") not in (None, detail.get("to")):
+            what += " " + _("(now {status})").format(status=_word(detail["result"]))
+    elif action in ("tag", "untag"):
+        what = str(detail.get("tag", ""))
+    elif action == "note":
+        what = ""
+    else:
+        what = ", ".join(_word(v) for v in detail.values()) if isinstance(detail, dict) else ""
+    return {
+        "at": _iso_when(entry.get("at"), tz),
+        "by": _actor(entry.get("actor")),
+        "action": _(HISTORY_ACTIONS[action]) if action in HISTORY_ACTIONS else action,
+        "change": what,
+    }
 
 
 st.title(_("Triage"))
