@@ -110,4 +110,5 @@ def test_outcome_breakdown_labels_keep_no_markup():
     for trace in figure.data:
         label, missing = trace.x
         assert "<" not in label and ">" not in label and "\x07" not in label
-        assert label.startswith("&lt;a href=") and missing == "—"
+        # A conversation with no agent is named as such (issue 23 point 8), not "—".
+        assert label.startswith("&lt;a href=") and missing == "Unassigned"
