@@ -30,6 +30,7 @@ never polled before gets the thread ``<platform>-user:<id>``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -37,11 +38,14 @@ from typing import Any
 from replywatch.collectors import facebook, instagram
 from replywatch.collectors.base import Rejected
 from replywatch.collectors.meta import InboxContext, inbox_message
-from replywatch.collectors.whatsapp import ITEM_ERRORS, Parsed
+from replywatch.collectors.whatsapp import ITEM_ERRORS, Lookups, Parsed
 from replywatch.store.timeutil import from_ts, iso_utc, utc_now
 from replywatch.store.webhooks import MessageEvent
 
-ThreadOf = Callable[[str, str], "str | None"]
+#: The Graph API request for a comment that @mentions the account (the
+#: ``mentions`` webhook names it by id only).
+MENTION_FIELDS = "mentioned_comment.comment_id({id}){{id,text,timestamp,username,media{{id}}}}"
+_log = logging.getLogger("replywatch.webhooks")
 MENTION_TEXT = (
     "[comment that @mentions the brand under another account's media: open it in Instagram]"
 )
@@ -74,19 +78,52 @@ def _brand(accounts: Mapping[str, str], account: str, platform: str) -> str:
     return brand
 
 
-def parse_page(body: Any, accounts: Mapping[str, str], thread_of: ThreadOf | None = None) -> Parsed:
+def parse_page(body: Any, accounts: Mapping[str, str], lookups: Lookups | None = None) -> Parsed:
     """A Facebook Page delivery (``object: "page"``)."""
-    return _parse(body, accounts, thread_of, facebook.PLATFORM, _page_change)
+    return _parse(body, accounts, lookups or Lookups(), facebook.PLATFORM, _page_change)
 
 
 def parse_instagram(
-    body: Any, accounts: Mapping[str, str], thread_of: ThreadOf | None = None
+    body: Any, accounts: Mapping[str, str], lookups: Lookups | None = None
 ) -> Parsed:
     """An Instagram delivery (``object: "instagram"``)."""
-    return _parse(body, accounts, thread_of, instagram.PLATFORM, _instagram_change)
+    return _parse(body, accounts, lookups or Lookups(), instagram.PLATFORM, _instagram_change)
 
 
-def _parse(body, accounts, thread_of, platform: str, change_parser) -> Parsed:
+def instagram_mentions(body: Any) -> list[tuple[str, str]]:
+    """``(account id, comment id)`` of every Instagram ``mentions`` change of a
+    delivery (what :func:`fetch_mentions` looks up)."""
+    found = []
+    entries = body.get("entry") if isinstance(body, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if change.get("field") == "mentions" and isinstance(value, dict):
+                if entry.get("id") and value.get("comment_id"):
+                    found.append((str(entry["id"]), str(value["comment_id"])))
+    return found
+
+
+def fetch_mentions(client: Any, mentions: list[tuple[str, str]]) -> dict[str, Any]:
+    """The Graph API's ``mentioned_comment`` answer for each ``(account id,
+    comment id)``; one that cannot be read is left out (the mention is then
+    stored with a placeholder text) and logged without its content."""
+    from replywatch.collectors.graph_api import GraphError
+    from replywatch.collectors.ratelimit import BadPayload, RateLimited
+
+    found = {}
+    for account_id, comment_id in mentions:
+        try:
+            found[comment_id] = client.get(
+                account_id, {"fields": MENTION_FIELDS.format(id=comment_id)}
+            )
+        except (GraphError, RateLimited, BadPayload, OSError) as exc:
+            _log.warning("mentioned comment not read (%s): placeholder kept", type(exc).__name__)
+    return found
+
+
+def _parse(body, accounts, lookups: Lookups, platform: str, change_parser) -> Parsed:
     parsed = Parsed()
     entries = body.get("entry") if isinstance(body, dict) else None
     if not isinstance(entries, list):
@@ -96,17 +133,17 @@ def _parse(body, accounts, thread_of, platform: str, change_parser) -> Parsed:
         if not isinstance(entry, dict):
             parsed.rejected.append((source_name(platform, None), Rejected(entry, "bad entry")))
             continue
-        parsed.extend(_entry(entry, accounts, thread_of, platform, change_parser))
+        parsed.extend(_entry(entry, accounts, lookups, platform, change_parser))
     return parsed
 
 
-def _entry(entry: dict, accounts, thread_of, platform: str, change_parser) -> Parsed:
+def _entry(entry: dict, accounts, lookups: Lookups, platform: str, change_parser) -> Parsed:
     """Every change and messaging item of one entry, each parsed on its own."""
     parsed = Parsed()
     brand = accounts.get(str(entry.get("id") or ""))
     for change in entry.get("changes") or []:
         parsed.extend(
-            _guarded(platform, brand, change, lambda c: change_parser(c, entry, accounts))
+            _guarded(platform, brand, change, lambda c: change_parser(c, entry, accounts, lookups))
         )
     for item in entry.get("messaging") or []:
         parsed.extend(
@@ -114,7 +151,7 @@ def _entry(entry: dict, accounts, thread_of, platform: str, change_parser) -> Pa
                 platform,
                 brand,
                 item,
-                lambda i: _messaging(i, entry, accounts, thread_of, platform),
+                lambda i: _messaging(i, entry, accounts, lookups.thread_of, platform),
             )
         )
     return parsed
@@ -136,7 +173,7 @@ def _guarded(platform: str, brand: str | None, item: Any, parse) -> Parsed:
 # --- Facebook Page feed ------------------------------------------------------------
 
 
-def _page_change(change: dict, entry: dict, accounts: Mapping[str, str]) -> Parsed:
+def _page_change(change: dict, entry: dict, accounts: Mapping[str, str], _: Lookups) -> Parsed:
     field, value = change.get("field"), change.get("value")
     if field != "feed" or not isinstance(value, dict):
         return Parsed()  # mention: ids only, the poll reads it; other fields: not care
@@ -187,7 +224,9 @@ def _event(platform: str, kind: str, target: str, value: dict, entry: dict) -> M
 # --- Instagram comments and mentions ---------------------------------------------------
 
 
-def _instagram_change(change: dict, entry: dict, accounts: Mapping[str, str]) -> Parsed:
+def _instagram_change(
+    change: dict, entry: dict, accounts: Mapping[str, str], lookups: Lookups
+) -> Parsed:
     field, value = change.get("field"), change.get("value")
     if field not in ("comments", "mentions") or not isinstance(value, dict):
         return Parsed()
@@ -198,6 +237,9 @@ def _instagram_change(change: dict, entry: dict, accounts: Mapping[str, str]) ->
     )
     when = _graph_time(entry.get("time"))
     if field == "mentions":
+        fetched = lookups.mentioned.get(str(value.get("comment_id") or ""))
+        if fetched is not None:  # the comment itself, read through the Graph API
+            return Parsed(messages=[instagram.mentioned_comment_message(fetched, ctx)])
         comment = {
             "id": value.get("comment_id") or value.get("media_id"),
             "text": MENTION_TEXT,
@@ -222,7 +264,11 @@ def _instagram_change(change: dict, entry: dict, accounts: Mapping[str, str]) ->
 
 
 def _messaging(
-    item: dict, entry: dict, accounts: Mapping[str, str], thread_of: ThreadOf | None, platform: str
+    item: dict,
+    entry: dict,
+    accounts: Mapping[str, str],
+    thread_of: Callable[[str, str], str | None] | None,
+    platform: str,
 ) -> Parsed:
     own = str(entry.get("id") or "")
     brand = _brand(accounts, own, platform)

@@ -62,9 +62,9 @@ SIGNATURE_HEADER = "x-hub-signature-256"
 _log = logging.getLogger("replywatch.webhooks")
 
 #: ``object`` of a delivery -> (channel, parser). A parser takes the body,
-#: that channel's ``{account id: brand key}`` and ``thread_of(platform,
-#: customer id)`` (the customer's stored direct-message thread) and returns a
-#: ``whatsapp.Parsed``. The Page and Instagram parsers reuse the pollers'
+#: that channel's ``{account id: brand key}`` and a ``whatsapp.Lookups`` (the
+#: customer's stored direct-message thread, fetched mentioned comments) and
+#: returns a ``whatsapp.Parsed``. The Page and Instagram parsers reuse the pollers'
 #: modules, which import the Graph API client (``requests``): they are named
 #: here and imported on first use, as the channel registry imports channels.
 Parser = Callable[[Any, Mapping[str, str], Any], "whatsapp.Parsed"]
@@ -121,6 +121,10 @@ class DeliveryStore:
     #: urgent-complaint alerts queued with them, as ``collect`` does after a
     #: poll): a slow alert target never holds up deliveries.
     after_commit: Callable[[Any], None] | None = None
+    #: ``[(account id, comment id)] -> {comment id: answer}``: reads the
+    #: comments an Instagram ``mentions`` delivery names by id only, before
+    #: the delivery is stored (None: they are stored with a placeholder).
+    mention_fetcher: Callable[[list[tuple[str, str]]], dict[str, Any]] | None = None
     _db: Any = None
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-webhooks")
@@ -184,7 +188,7 @@ class DeliveryStore:
         with transaction(db):
             record_rejection(db)
 
-    def store(self, body: bytes) -> Outcome:
+    def store(self, body: bytes, mentioned: dict[str, Any] | None = None) -> Outcome:
         """Parse ``body`` (a signed delivery) and store all of it in one
         transaction; raises only when the store itself fails (then nothing
         of it is stored and the caller answers 500: Meta retries)."""
@@ -197,11 +201,10 @@ class DeliveryStore:
         if kind not in PARSERS:
             return self._unreadable(db, body, f"unknown object {str(kind)[:60]!r}")
         channel, name = PARSERS[kind]
-        parsed = parser(name)(
-            payload,
-            self.accounts.get(channel, {}),
-            lambda platform, customer: dm_thread_of(db, platform, customer),
+        lookups = whatsapp.Lookups(
+            lambda platform, customer: dm_thread_of(db, platform, customer), mentioned or {}
         )
+        parsed = parser(name)(payload, self.accounts.get(channel, {}), lookups)
         outcome = Outcome(channel)
         with transaction(db):
             for source, messages, rejected in _by_source(parsed):
@@ -274,8 +277,9 @@ class _Endpoints:
             _log.warning("delivery refused: missing or wrong X-Hub-Signature-256")
             await store.run(store.rejection)
             return PlainTextResponse("forbidden", status_code=403)
+        mentioned = await self._mentioned(body)
         try:
-            outcome = await store.run(store.store, body)
+            outcome = await store.run(store.store, body, mentioned)
         except Exception as exc:  # noqa: BLE001 - answered 500: Meta retries
             _log.error("delivery not stored (Meta will retry): %s", type(exc).__name__)
             return PlainTextResponse("not stored", status_code=500)
@@ -291,6 +295,20 @@ class _Endpoints:
         if outcome.inserted:
             store.stored_new()
         return PlainTextResponse("ok")
+
+    async def _mentioned(self, body: bytes) -> dict[str, Any]:
+        """The comments an Instagram ``mentions`` delivery names, read through
+        the Graph API (outside the store's worker: a slow call holds no write)."""
+        if self.store.mention_fetcher is None or b'"mentions"' not in body:
+            return {}
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return {}
+        mentions = parser("replywatch.collectors.meta_webhooks:instagram_mentions")(payload)
+        if not mentions:
+            return {}
+        return await asyncio.to_thread(self.store.mention_fetcher, mentions)
 
     async def health(self, request: Request) -> Response:
         """200 when the store answers, 503 otherwise."""
@@ -332,6 +350,15 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def mention_fetcher(token: str, app_secret: str | None):
+    """A ``DeliveryStore.mention_fetcher`` reading through the Graph API with
+    ``token`` (and ``appsecret_proof``); ``requests`` is imported here."""
+    graph = importlib.import_module("replywatch.collectors.graph_api")
+    fetch = parser("replywatch.collectors.meta_webhooks:fetch_mentions")
+    client = graph.GraphClient(token, app_secret=app_secret, attempts=2, max_rate_limit_wait_s=5)
+    return lambda mentions: fetch(client, mentions)
 
 
 def brand_accounts(config: Any) -> dict[str, dict[str, str]]:

@@ -28,7 +28,7 @@ one-line reason).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -66,6 +66,17 @@ class Parsed:
         self.rejected += other.rejected
 
 
+@dataclass
+class Lookups:
+    """What a parser may look up: ``thread_of(platform, customer id)`` (the
+    thread the store has for that customer's direct messages) and
+    ``mentioned`` (comment id -> the Graph API's ``mentioned_comment``
+    answer, fetched before storing for Instagram ``mentions``)."""
+
+    thread_of: Callable[[str, str], str | None] | None = None
+    mentioned: dict[str, Any] = field(default_factory=dict)
+
+
 def source_name(brand: str | None) -> str:
     """The source a brand's WhatsApp messages are stored under."""
     return f"{PLATFORM}:{brand}:webhook" if brand else f"{PLATFORM}:webhook"
@@ -93,9 +104,9 @@ def parse_delivery(
     return parsed
 
 
-def parse_webhook(body: Any, numbers: Mapping[str, str], thread_of: Any = None) -> Parsed:
+def parse_webhook(body: Any, numbers: Mapping[str, str], lookups: Lookups | None = None) -> Parsed:
     """:func:`parse_delivery` with the receiver's parser signature (WhatsApp
-    threads by customer number: ``thread_of`` is not needed)."""
+    threads by customer number: no ``lookups`` needed)."""
     return parse_delivery(body, numbers)
 
 

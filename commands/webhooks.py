@@ -35,14 +35,20 @@ def serve(host: str, port: int, config_path: Path, db_path: Path | None) -> None
     from replywatch.collectors import registry
     from replywatch.collectors.credentials import read_secrets_file
     from replywatch.collectors.runner import register_brands
-    from replywatch.collectors.webhooks import DeliveryStore, Secrets, brand_accounts
+    from replywatch.collectors.webhooks import (
+        DeliveryStore,
+        Secrets,
+        brand_accounts,
+        mention_fetcher,
+    )
     from replywatch.collectors.webhooks import serve as run_receiver
     from replywatch.commands.collect import dispatch_alerts
     from replywatch.pipeline import ingest
 
     try:
         config = load_config(config_path)
-        found = registry.get("whatsapp").read_credentials(None, read_secrets_file())
+        secrets = read_secrets_file()
+        found = registry.get("whatsapp").read_credentials(None, secrets)
     except (ConfigError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if "app_secret" not in found or "verify_token" not in found:
@@ -59,4 +65,9 @@ def serve(host: str, port: int, config_path: Path, db_path: Path | None) -> None
             "phone_number_id, or facebook / instagram): every delivery is dead-lettered"
         )
     store = DeliveryStore(db_path, accounts, ingest, after_commit=dispatch_alerts)
+    # With a Graph API token, Instagram comments that @mention a brand (named
+    # by id only in the webhook) are read in full; else a placeholder.
+    meta = registry.get("facebook").read_credentials(None, secrets)
+    if "access_token" in meta and "instagram" in accounts:
+        store.mention_fetcher = mention_fetcher(meta["access_token"], meta.get("app_secret"))
     run_receiver(store, Secrets(found["app_secret"], found["verify_token"]), host=host, port=port)

@@ -295,3 +295,69 @@ def test_unconfigured_page_is_dead_lettered(polled):
     [(source, error)] = rows(polled.db_path, "SELECT source, error FROM dead_letters")
     assert source == "facebook:webhook"
     assert "facebook account 999 is not configured" in error
+
+
+MENTIONED = "17967008497439572"  # the comment of the real recorded answer
+
+
+def _mentions_delivery(comment_id: str) -> dict:
+    return {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": IG,
+                "time": int(time.time()),
+                "changes": [
+                    {
+                        "field": "mentions",
+                        "value": {"media_id": "17887498072083520", "comment_id": comment_id},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("answer", ["recorded", "refused"])
+def test_instagram_mention_is_read_through_the_graph_api(tmp_path, shared_data, answer):
+    """The mentioned comment is read with the real Graph client (``requests``)
+    from a real recorded answer (../shared/data/meta_api); when Meta refuses,
+    the mention is kept with the placeholder."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    import responses
+
+    from replywatch.collectors.webhooks import mention_fetcher
+
+    body = (shared_data / "meta_api/instagram/apidata/users/mentioned_comment.json").read_text()
+    db_path = tmp_path / "rw.db"
+    store = DeliveryStore(db_path, brand_accounts(meta_config()), ingest)
+    store.mention_fetcher = mention_fetcher("EAAG-test-token-1", "app-secret-2")
+    with responses.RequestsMock() as mock, TestClient(create_app(store, SECRETS)) as client:
+        url = re.compile(rf"https://graph\.facebook\.com/v[\d.]+/{IG}\?.*")
+        if answer == "recorded":
+            mock.add(responses.GET, url, body=body, content_type="application/json")
+        else:
+            error = {
+                "error": {
+                    "message": "Unsupported get request",
+                    "type": "GraphMethodException",
+                    "code": 100,
+                }
+            }
+            mock.add(responses.GET, url, json=error, status=400)
+        raw, headers = signed(_mentions_delivery(MENTIONED))
+        assert client.post(PATH, content=raw, headers=headers).status_code == 200
+        [call] = mock.calls
+        fields = parse_qs(urlsplit(call.request.url).query)["fields"]
+        assert fields == [
+            f"mentioned_comment.comment_id({MENTIONED}){{id,text,timestamp,username,media{{id}}}}"
+        ]
+        assert "EAAG-test-token-1" not in call.request.url  # sent as a header, never in the URL
+    store.close()
+    [row] = rows(db_path, "SELECT external_id, kind, direction, author_handle, text FROM messages")
+    if answer == "recorded":
+        assert row == (MENTIONED, "mention", "inbound", "ikroskun", "@ikroskun good")
+    else:
+        assert row == (MENTIONED, "mention", "inbound", None, MENTION_TEXT)
