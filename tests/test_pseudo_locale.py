@@ -172,7 +172,10 @@ def demo_db(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("pseudo") / "demo.db"
     db = open_database(path)
-    seed_demo(db, DemoFeed(platforms=ALL_PLATFORMS), days=7, seed=42, now=datetime.now(UTC))
+    # With the demo's labels and model: the Admin page shows the model against the rules.
+    seed_demo(
+        db, DemoFeed(platforms=ALL_PLATFORMS), days=7, seed=42, now=datetime.now(UTC), labels=True
+    )
     db.close()
     return path
 

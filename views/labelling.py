@@ -16,7 +16,7 @@ from replywatch import training
 from replywatch.sentiment.intent import intent_name
 from replywatch.store.labels import label_counts, labels_of, set_label
 from replywatch.views import _common as common
-from replywatch.views.i18n import _, current_language
+from replywatch.views.i18n import _, current_language, number
 
 #: The one-click choices: (key, intent, urgent).
 CHOICES = (
@@ -109,19 +109,23 @@ def _figures_frame(report: dict) -> pd.DataFrame:
             head = "urgent" if what == "urgent" else "intent"
             rows.append(
                 {
-                    "language": lang,
+                    "language": _("all") if lang == "all" else lang,
                     "decision": _("urgent")
                     if what == "urgent"
                     else intent_name(what, current_language()),
-                    "labels": model["support"],
-                    "model F1": model["f1"],
-                    "rules F1": rules["f1"],
-                    "model P/R": f"{model['precision']:.2f} / {model['recall']:.2f}",
-                    "rules P/R": f"{rules['precision']:.2f} / {rules['recall']:.2f}",
+                    "labels": number(model["support"]),
+                    "model F1": number(model["f1"], 3),
+                    "rules F1": number(rules["f1"], 3),
+                    "model P/R": _pair(model),
+                    "rules P/R": _pair(rules),
                     "used": "" if lang == "all" else (_("model") if used.get(head) else _("rules")),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _pair(figures: dict) -> str:
+    return f"{number(figures['precision'], 2)} / {number(figures['recall'], 2)}"
 
 
 def _figures_headers() -> dict:
