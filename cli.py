@@ -14,7 +14,6 @@ without them (docs/performance.md has the start-up figures).
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 
 import click
@@ -79,24 +78,23 @@ class _Main(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except sqlite3.DatabaseError as exc:
-            message = _database_message(exc)
-            if message is None:
-                raise
-            raise click.ClickException(message) from exc
         except Exception as exc:
-            # DatabaseOpenError comes from the store, which only the commands
-            # that open a database import.
-            store = sys.modules.get("replywatch.store.db")
-            if store is None or not isinstance(exc, store.DatabaseOpenError):
+            error = _database_error(exc)
+            if error is None:
                 raise
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(str(error)) from exc
 
 
-def _database_message(exc: sqlite3.DatabaseError) -> str | None:
-    from replywatch.store.db import file_error
-
-    return file_error(exc)
+def _database_error(exc: Exception) -> Exception | None:
+    """``exc`` as the store's "database cannot be used" error (missing, not a
+    database, corrupt, read-only), or None for anything else. The store
+    classifies (only it knows the driver); it is imported only by commands
+    that open a database, so a command that never did has nothing to ask."""
+    errors = sys.modules.get("replywatch.store.errors")
+    if errors is None:
+        return None
+    error = errors.translate(exc)
+    return error if isinstance(error, errors.DatabaseOpenError) else None
 
 
 @click.group(cls=_Main)

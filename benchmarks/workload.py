@@ -32,6 +32,7 @@ if str(REPO) not in sys.path:
 
 from replywatch.collectors.base import Message  # noqa: E402
 from replywatch.store.db import open_database  # noqa: E402
+from replywatch.store.errors import StoreBusy, is_busy  # noqa: E402
 
 WRITER_PLATFORM = "bench"
 # Every status a person may set (store.triage.SETTABLE_STATUSES).
@@ -101,9 +102,10 @@ class WorkerResult:
     changes: list[tuple[int, str, int]] = field(default_factory=list)
 
 
-def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+def _is_lock_error(exc: Exception) -> bool:
+    # The store raises StoreBusy when its write lock times out; the readers'
+    # raw queries here still meet SQLite's own error.
+    return is_busy(exc)
 
 
 def _wait(start_at: float) -> None:
@@ -135,7 +137,7 @@ def run_writer(
         started = time.perf_counter()
         try:
             ingest(db, messages, source=f"bench:writer{writer_no}", cursor={"batch": batch_no})
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, StoreBusy) as exc:
             if not _is_lock_error(exc):
                 raise
             result.locked_errors += 1
@@ -161,7 +163,7 @@ def run_reader(db_path: str, reader_no: int, start_at: float, seconds: float) ->
         started = time.perf_counter()
         try:
             db.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, StoreBusy) as exc:
             if not _is_lock_error(exc):
                 raise
             result.locked_errors += 1
@@ -196,7 +198,7 @@ def run_agent(
         started = time.perf_counter()
         try:
             changed = set_status(db, [conversation], status, actor=f"agent{agent_no}")
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, StoreBusy) as exc:
             if not _is_lock_error(exc):
                 raise
             result.locked_errors += 1

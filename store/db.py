@@ -12,6 +12,16 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from replywatch.store.errors import (  # noqa: F401 - re-exported: callers' one import
+    DatabaseOpenError,
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreMissing,
+    file_error,
+    is_busy,
+    translate,
+)
 from replywatch.store.schema import migrations
 
 DEFAULT_DB_PATH = Path("data") / "replywatch.db"
@@ -31,43 +41,6 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
-class DatabaseOpenError(Exception):
-    """The database cannot be opened or used as asked; the message is one line
-    that says which file and what to do."""
-
-
-#: SQLite errors that are about the file, not the query (told apart by text:
-#: they share the exception classes with programming errors).
-_FILE_ERRORS = (
-    "file is not a database",
-    "database disk image is malformed",
-    "readonly database",
-    "unable to open database",
-    "disk i/o error",
-    "database or disk is full",
-)
-
-
-def file_error(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str | None:
-    """A one-line description of ``exc`` if it is SQLite refusing the
-    database file itself (not a database, corrupt, read-only, unreadable),
-    else None."""
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return None
-    text = str(exc)
-    if not any(marker in text.lower() for marker in _FILE_ERRORS):
-        return None
-    where = f"{path}: " if path is not None else ""
-    if "readonly" in text.lower():
-        return f"{where}the database is read-only for this user ({text})"
-    if "not a database" in text.lower() or "malformed" in text.lower():
-        return (
-            f"{where}not a usable replywatch database ({text}); check --db, "
-            "or restore a backup (replywatch restore)"
-        )
-    return f"{where}cannot use the database ({text})"
-
-
 def _create_private_file(path: Path, *, create_dirs: bool) -> None:
     # Customer messages are personal data: the database (and, because SQLite
     # copies the main file's mode, its -wal and -shm files) is readable by
@@ -76,7 +49,7 @@ def _create_private_file(path: Path, *, create_dirs: bool) -> None:
         if not create_dirs:
             # A mistyped --db must not leave folders behind (one run made a
             # folder at the filesystem root) and then report zeros.
-            raise DatabaseOpenError(
+            raise StoreMissing(
                 f"{path}: the directory {path.parent} does not exist; check the path, "
                 f"or create it first (mkdir -p {path.parent})"
             )
@@ -99,14 +72,15 @@ def open_database(
 
     A missing file is created (mode 0600) unless ``create`` is False (what
     read-only commands ask for); its directory is created only for the
-    default location ``data/`` or with ``create_dirs=True``. Raises
-    :class:`DatabaseOpenError` with a one-line message for a missing
-    database or directory and for a file SQLite refuses (not a database,
-    corrupt, read-only)."""
+    default location ``data/`` or with ``create_dirs=True``. Raises the
+    store's :class:`DatabaseOpenError` kinds (``store.errors``) with a
+    one-line message: :class:`StoreMissing` for a missing database or
+    directory, ``StoreCorrupt`` / ``StoreReadOnly`` for a file SQLite refuses;
+    :class:`StoreBusy` if a migration waits too long for the lock."""
     db_path = resolve_db_path(path)
     if not db_path.exists():
         if not create:
-            raise DatabaseOpenError(
+            raise StoreMissing(
                 f"{db_path}: no database there; check --db (or ${DB_ENV_VAR}), or fill one "
                 "first with replywatch import, collect or demo"
             )
@@ -114,7 +88,7 @@ def open_database(
             create_dirs = db_path.parent == DEFAULT_DB_PATH.parent  # data/, ours
         _create_private_file(db_path, create_dirs=create_dirs)
     elif db_path.is_dir():
-        raise DatabaseOpenError(f"{db_path}: is a directory, not a database file")
+        raise StoreMissing(f"{db_path}: is a directory, not a database file")
     db = Database(db_path)
     try:
         configure_connection(db)
@@ -122,10 +96,10 @@ def open_database(
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         db.close()
-        message = file_error(exc, db_path)
-        if message is None:
+        error = translate(exc, db_path)
+        if error is None:
             raise
-        raise DatabaseOpenError(message) from exc
+        raise error from exc
     return db
 
 
@@ -136,9 +110,12 @@ def check_integrity(db: Database, path: str | os.PathLike[str] | None = None) ->
     try:
         problems = [row[0] for row in db.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as exc:
-        raise DatabaseOpenError(file_error(exc, path) or f"{path}: {exc}") from exc
+        error = translate(exc, path)
+        if not isinstance(error, DatabaseOpenError):
+            error = DatabaseOpenError(f"{path}: {exc}")
+        raise error from exc
     if problems != ["ok"]:
-        raise DatabaseOpenError(
+        raise StoreCorrupt(
             f"{path}: the database is damaged ({problems[0]}); restore a backup "
             "(replywatch restore) before importing into it"
         )
@@ -169,15 +146,6 @@ def tune_for_bulk_load(db: Database) -> None:
     db.execute("PRAGMA threads = 2")
 
 
-def is_busy(exc: BaseException) -> bool:
-    """True if ``exc`` is SQLite giving up on a lock another connection holds
-    ("database is locked" / "busy") after the busy timeout: nothing was
-    written, and trying again later is the remedy."""
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )
-
-
 #: While waiting for the write lock, try again this often (seconds, jittered).
 LOCK_POLL_SECONDS = 0.002
 
@@ -188,7 +156,8 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
     SQLite's own busy handler backs off to one retry per 100 ms, so a writer
     committing batch after batch with short gaps between them (a bulk import,
     a collector catching up) can starve a waiting agent's one-row update for
-    seconds. Polling every couple of milliseconds catches those gaps."""
+    seconds. Polling every couple of milliseconds catches those gaps. Raises
+    :class:`StoreBusy` once the busy timeout has passed."""
     conn.execute("PRAGMA busy_timeout = 0")
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     try:
@@ -200,7 +169,7 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
                 if not is_busy(exc):
                     raise
                 if time.monotonic() >= deadline:
-                    raise
+                    raise StoreBusy(str(exc)) from exc
                 time.sleep(LOCK_POLL_SECONDS * random.uniform(0.5, 1.5))
     finally:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 import time
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from replywatch.metrics import sla_state
 from replywatch.sentiment.intent import intent_name
 from replywatch.store import lookups
 from replywatch.store import triage as store_triage
-from replywatch.store.db import is_busy
+from replywatch.store.errors import StoreBusy
 from replywatch.views import _common as common
 from replywatch.views.i18n import (
     N_,
@@ -266,9 +265,7 @@ def _act(kind: str, value: str | None = None) -> None:
             raise ValueError(_("unknown action {kind}").format(kind=kind))
     except ValueError as exc:
         st.session_state["tri_flash"] = ("error", str(exc))
-    except sqlite3.OperationalError as exc:
-        if not is_busy(exc):
-            raise
+    except StoreBusy:
         # Another writer (a large file import commits in one long transaction)
         # held the database past the busy timeout; the action wrote nothing.
         st.session_state["tri_flash"] = (
