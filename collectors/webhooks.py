@@ -32,6 +32,7 @@ import hmac
 import importlib
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -105,6 +106,8 @@ class Outcome:
     rejected: int = 0
     events: int = 0
     alerts: int = 0
+    #: urgent-complaint alerts the new messages queued (sent after the 200)
+    alerts_queued: int = 0
 
 
 @dataclass
@@ -116,7 +119,7 @@ class DeliveryStore:
     db_path: Path | str | None
     accounts: Mapping[str, Mapping[str, str]]
     ingest: Callable[..., Any]
-    #: Run after a delivery that stored new messages, outside its transaction
+    #: Run after a delivery whose new messages queued alerts, outside its transaction
     #: and after the 200, on a connection of its own (the CLI sends the
     #: urgent-complaint alerts queued with them, as ``collect`` does after a
     #: poll): a slow alert target never holds up deliveries.
@@ -130,6 +133,7 @@ class DeliveryStore:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-webhooks")
     )
     _side_db: Any = None
+    _after_waiting: threading.Event = field(default_factory=threading.Event)
     _side: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replywatch-alerts")
     )
@@ -164,12 +168,15 @@ class DeliveryStore:
             self._side_db.close()
             self._side_db = None
 
-    def stored_new(self) -> None:
-        """Queue ``after_commit`` (a delivery stored new messages); returns at once."""
-        if self.after_commit is not None:
+    def alerts_queued(self) -> None:
+        """Queue one ``after_commit`` run (a delivery queued alerts); returns at
+        once. Runs asked for while one waits are the same run."""
+        if self.after_commit is not None and not self._after_waiting.is_set():
+            self._after_waiting.set()
             self._side.submit(self._after)
 
     def _after(self) -> None:
+        self._after_waiting.clear()  # what commits from now on gets a run of its own
         try:
             if self._side_db is None:
                 self._side_db = open_database(self.db_path)
@@ -212,6 +219,7 @@ class DeliveryStore:
                 outcome.inserted += result.inserted
                 outcome.duplicates += result.duplicates
                 outcome.rejected += result.rejected
+                outcome.alerts_queued += getattr(result, "alerts_queued", 0) or 0
             outcome.events = add_events(db, parsed.events)
             outcome.alerts = add_alerts(db, parsed.alerts)
             error = parsed.rejected[0][1].error if parsed.rejected else None
@@ -292,8 +300,8 @@ class _Endpoints:
             outcome.events,
             outcome.alerts,
         )
-        if outcome.inserted:
-            store.stored_new()
+        if outcome.alerts_queued:
+            store.alerts_queued()
         return PlainTextResponse("ok")
 
     async def _mentioned(self, body: bytes) -> dict[str, Any]:

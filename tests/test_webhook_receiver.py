@@ -207,24 +207,44 @@ def test_nothing_secret_in_the_logs(receiver, caplog):
     assert json.dumps(SECRETS.__repr__()) and SECRETS.app_secret not in repr(SECRETS)
 
 
-def test_after_commit_runs_for_new_messages_only_on_its_own_connection(tmp_path):
+def test_after_commit_runs_when_a_delivery_queued_alerts_on_its_own_connection(tmp_path):
     import threading
+    import time
+
+    from tests.test_webhook_dashboard import delivery, text
 
     calls: list = []
     done = threading.Event()
 
     def after(db) -> None:
-        calls.append(db.execute("SELECT count(*) FROM messages").fetchone()[0])
+        calls.append(db.execute("SELECT count(*) FROM alerts").fetchone()[0])
         done.set()
 
     store = new_store(tmp_path / "wa.db")
     store.after_commit = after
-    raw, headers = signed(CASES[("message.json", "text")])
+    now = int(time.time())
+    calm = signed(
+        delivery(messages=[text("5511900000001", "wamid.calm", now, "Posso pagar com Pix?")])
+    )
+    angry = signed(
+        delivery(
+            messages=[
+                text(
+                    "5511900000002",
+                    "wamid.angry",
+                    now,
+                    "Vou abrir reclamação no Procon e no Reclame Aqui, quero reembolso já!",
+                )
+            ]
+        )
+    )
     with TestClient(create_app(store, SECRETS)) as client:
-        assert _post(client, raw, headers).status_code == 200
+        assert _post(client, *calm).status_code == 200  # nothing urgent: no run
+        assert not done.wait(1)
+        assert _post(client, *angry).status_code == 200
         assert done.wait(30)
         done.clear()
-        assert _post(client, raw, headers).status_code == 200  # a retry: nothing new
+        assert _post(client, *angry).status_code == 200  # a retry queues nothing
         assert not done.wait(1)
     store.close()
-    assert calls == [1]  # it saw the committed message
+    assert calls == [1]  # it saw the committed alert
