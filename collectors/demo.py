@@ -208,19 +208,19 @@ _TEXTS = {
         "praise": [
             "Recebi meu pedido da {brand} super rápido, adorei!",
             "Atendimento excelente da {brand}, resolveram tudo em minutos",
-            "Amei o {product}, chegou antes do prazo. Obrigada!",
+            "Amei {product}, chegou antes do prazo. Obrigada!",
             "Melhor loja online, recomendo muito",
         ],
         "question": [
-            "Oi {brand}, vocês entregam o {product} em Recife?",
-            "Quando o {product} volta ao estoque?",
+            "Oi {brand}, vocês entregam {product} em Recife?",
+            "Quando {product} volta ao estoque?",
             "Como altero o endereço de entrega do pedido {order}?",
             "Tem cupom de desconto para primeira compra?",
             "Posso pagar com Pix?",
         ],
         "complaint": [
             "Meu pedido {order} ainda não chegou, já faz duas semanas",
-            "O {product} veio com defeito e ninguém responde meus e-mails",
+            "{Product} veio com defeito e ninguém responde meus e-mails",
             "Estou esperando o estorno do pedido {order} até hoje",
             "Não estou satisfeito com o atendimento, muito demorado",
             "Fui cobrado duas vezes no pedido {order}, resolvam por favor",
@@ -243,7 +243,14 @@ _TEXTS = {
             "chase": ["Alguma novidade?", "Até agora nada..."],
             "thanks": ["Ok, obrigada!", "Deu certo, valeu!", "Chegou hoje, obrigado!"],
         },
-        "products": ["fone de ouvido", "cafeteira", "tênis de corrida", "mochila", "relógio"],
+        # With their article: Portuguese nouns have a gender ("a mochila", "o relógio").
+        "products": [
+            "o fone de ouvido",
+            "a cafeteira",
+            "o tênis de corrida",
+            "a mochila",
+            "o relógio",
+        ],
     },
 }
 # A realistic morning (issue 15): mostly questions, thanks/praise and mild complaints,
@@ -306,9 +313,12 @@ class DemoFeed:
         channel = "private" if rng.random() < private_share else "public"
         if platform in PRIVATE_ONLY:
             channel = "private"
-        text = rng.choice(texts[kind]).format(
+        template = rng.choice(texts[kind])
+        product = rng.choice(texts["products"])
+        text = template.format(
             brand=brand.name,
-            product=rng.choice(texts["products"]),
+            product=product,
+            Product=product[:1].upper() + product[1:],
             order=f"#{rng.randint(100000, 999999)}",
         )
         handle = f"demo_{brand.language}_{rng.randint(1, 400)}"

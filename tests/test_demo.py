@@ -184,3 +184,26 @@ def test_demo_store_shows_whatsapp_conversations_with_their_window(tmp_path: Pat
     assert left  # this seed leaves one conversation in its last 4 hours
     assert all(0 < s <= triage.WINDOW_CLOSING_SECONDS for s in left)
     db.close()
+
+
+def test_portuguese_demo_texts_agree_in_gender():
+    # Issue 23 point 16: "Amei o mochila", "O cafeteira veio com defeito".
+    import re
+
+    from replywatch.collectors.demo import _TEXTS, ALL_PLATFORMS
+
+    feminine, masculine = ("cafeteira", "mochila"), ("fone", "tênis", "relógio")
+    wrong = re.compile(rf"\b[oO] (?:{'|'.join(feminine)})\b|\b[aA] (?:{'|'.join(masculine)})\b")
+    texts = _TEXTS["pt"]
+    shown = [
+        template.format(brand="Loja", product=p, Product=p[:1].upper() + p[1:], order="#1")
+        for kind in ("praise", "question", "complaint", "angry")
+        for template in texts[kind]
+        for p in texts["products"]
+    ]
+    assert "Amei a mochila, chegou antes do prazo. Obrigada!" in shown
+    assert "A cafeteira veio com defeito e ninguém responde meus e-mails" in shown
+    assert not [t for t in shown if wrong.search(t)]
+    messages = [m.text for batch in DemoFeed(platforms=ALL_PLATFORMS).history(ANCHOR, days=7)
+                for m in batch]  # fmt: skip
+    assert not [t for t in messages if wrong.search(t)]

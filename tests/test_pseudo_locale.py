@@ -46,8 +46,11 @@ def _frame_strings(at: AppTest, out: list[str]) -> None:
         except ValueError:
             config = {}
         for column in value.columns:
-            if not (config.get(str(column)) or {}).get("label"):
+            shown = config.get(str(column)) or {}
+            if not shown.get("label"):
                 out.append(str(column))  # a header shown as the column's name
+            if (shown.get("type_config") or {}).get("type") in ("image", "link"):
+                continue  # drawn as a picture or a link, not as text
             out.extend(v for v in value[column].dropna() if isinstance(v, str))
 
 

@@ -36,6 +36,40 @@ def platform_icon(platform: str) -> str:
     return registry.platform_icon(platform)
 
 
+# Badges drawn as SVG (a coloured square and a short Latin mark): no emoji font
+# needed, unlike the channels' emoji icons, which show as empty boxes on
+# machines without one (issue 23).
+_BADGES = {
+    "x": ("#000000", "X"),
+    "twitter": ("#000000", "X"),
+    "reddit": ("#FF4500", "r/"),
+    "facebook": ("#1877F2", "f"),
+    "instagram": ("#C13584", "IG"),
+    "whatsapp": ("#25D366", "WA"),
+    "email": ("#5F6368", "@"),
+}
+
+
+def platform_badge(platform: str) -> str:
+    """A data: URL of an SVG badge for ``platform`` (st.column_config.ImageColumn)."""
+    from urllib.parse import quote
+
+    colour, mark = _BADGES.get(platform, ("#5F6368", (platform or "?")[:2]))
+    size = 12 if len(mark) > 1 else 14
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+        f'<rect width="24" height="24" rx="5" fill="{colour}"/>'
+        f'<text x="12" y="16.5" font-family="sans-serif" font-size="{size}" font-weight="700" '
+        f'fill="#ffffff" text-anchor="middle">{escape_xml(mark)}</text></svg>'
+    )
+    return "data:image/svg+xml;utf8," + quote(svg)
+
+
+def escape_xml(text: str) -> str:
+    """``text`` safe inside SVG/XML text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def post_link(platform: str, url: str | None) -> str | None:
     """``url`` when it is a safe link to the platform's own hosts (the
     channel's ``hosts``), else None: an imported file can name any URL."""
@@ -338,8 +372,10 @@ def csv_download(frame, file_name: str, key: str, label: str | None = None) -> N
     download is switched off (``client.disableDataExport``, set in
     dashboard.py) because it writes customer text raw, formulas included;
     this one goes through the exports' writer, which neutralises them."""
+    # Headers as the grid shows them: the frames keep machine names.
     data = table_csv_bytes(
-        list(frame.columns), frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+        [_(str(c)) if c else c for c in frame.columns],
+        frame.astype(object).where(frame.notna(), None).itertuples(index=False),
     )
     st.download_button(
         label or _("Download CSV"), data, file_name=file_name, mime="text/csv", key=key

@@ -334,18 +334,21 @@ def _window(row: dict, now: int) -> str:
     return _("{duration} left").format(duration=common.duration(ends - now))
 
 
-def _frame(rows: list[dict], now: int, tz) -> pd.DataFrame:
+def _frame(rows: list[dict], now: int, tz, *, waiting: bool = True) -> pd.DataFrame:
+    """The queue as a table; ``waiting`` False (Probably resolved): no SLA
+    state and no waiting time, since those conversations are not waiting."""
     records = []
     for r in rows:
-        sla = _sla_label(r, now) if r["status"] in ("new", "open") else None
+        open_ = waiting and r["status"] in ("new", "open")
+        sla = _sla_label(r, now) if open_ else None
         compound = r.get("compound")
         records.append(
             {
                 "id": r["id"],
                 "priority": int(r.get("priority") or 0),
-                "": common.platform_icon(r["platform"]),
+                "platform": common.platform_badge(r["platform"]),
                 "SLA": _(sla) if sla else "",
-                "waiting": common.duration(r["waiting_seconds"]),
+                "waiting": common.duration(r["waiting_seconds"]) if waiting else "",
                 "24h window": _window(r, now),
                 "customer": r.get("author_name") or r.get("customer_handle") or "",
                 "message": preview(r.get("text")).replace("\r", " ").replace("\n", " "),
@@ -469,7 +472,7 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
                 "waiting. Select and Close to resolve, or Reopen to put it back in the queue."
             )
         )
-    frame = _frame(rows, now, tz)
+    frame = _frame(rows, now, tz, waiting=flt.view == "waiting")
     ids = [r["id"] for r in rows]
     if rows:
         # The table widget is keyed by the rows it shows: when a refresh changes
@@ -484,6 +487,7 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
             column_config={
                 **_headers(frame),
                 "id": st.column_config.NumberColumn("#", width="small", format="%d"),
+                "platform": st.column_config.ImageColumn(_("platform"), width="small"),
                 "message": st.column_config.TextColumn(_("message"), width="large"),
                 "priority": st.column_config.NumberColumn(
                     _("priority"),
@@ -506,7 +510,9 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
                 "post": st.column_config.LinkColumn(_("post"), display_text=_("open ↗")),
             },
         )
-        common.csv_download(frame, "triage-queue.csv", key="tri_csv")
+        # The file names the platform ("Reddit"), where the grid draws its badge.
+        names = [common.platform_name(r["platform"]) for r in rows]
+        common.csv_download(frame.assign(platform=names), "triage-queue.csv", key="tri_csv")
         picked = [ids[i] for i in event.selection.rows if i < len(ids)]
         last = st.session_state.get("tri_table_last")
         if last and last[0] == table_key and last[1] != picked:

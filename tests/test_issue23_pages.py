@@ -1,0 +1,63 @@
+"""Issue 23's page fixes through AppTest on the demo database in pt-BR: the
+Triage grid's platform badges and CSV (point 11), the Probably resolved view
+without SLA and waiting time (point 9)."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from replywatch import i18n
+from replywatch.store.db import DB_ENV_VAR
+from tests.test_pseudo_locale import APP, demo_db  # noqa: F401 - the shared fixture
+
+
+@pytest.fixture
+def triage(demo_db, monkeypatch):  # noqa: F811 - the fixture imported above
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_platform_badges_need_no_emoji_font_and_have_a_header(triage):
+    frame = triage.dataframe[0]
+    config = frame.proto.columns
+    assert '"platform": {"label": "plataforma"' in config and '"type": "image"' in config
+    badges = set(frame.value["platform"])
+    assert badges and all(b.startswith("data:image/svg+xml") for b in badges)
+    # Latin marks drawn by the SVG, no emoji code points.
+    assert all(max(map(ord, unquote(b))) < 0x2000 for b in badges)
+
+
+def test_probably_resolved_rows_are_not_waiting(triage):
+    triage.radio(key="tri_view").set_value("probably_resolved").run()
+    assert not triage.exception, triage.exception
+    frame = triage.dataframe[0].value
+    assert len(frame) > 0
+    assert set(frame["SLA"]) == {""} and set(frame["waiting"]) == {""}
+
+
+def test_the_triage_csv_has_people_headers_and_platform_names(demo_db, monkeypatch):  # noqa: F811
+    from replywatch.views import _common as common
+
+    written = []
+    real = common.table_csv_bytes
+
+    def capture(columns, rows):
+        rows = list(rows)
+        written.append((list(columns), rows))
+        return real(columns, rows)
+
+    monkeypatch.setattr(common, "table_csv_bytes", capture)
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, at.exception
+    columns, rows = written[0]
+    assert {"plataforma", "cliente", "mensagem", "esperando"} <= set(columns)
+    platforms = {row[columns.index("plataforma")] for row in rows}
+    assert platforms and platforms <= {"X", "Reddit", "Facebook", "Instagram", "WhatsApp"}
