@@ -170,3 +170,24 @@ def test_sources_page_shows_webhook_deliveries_and_signature_rejections(whatsapp
     assert table.loc["💬 WhatsApp", "deliveries"] == 6
     assert table.loc["💬 WhatsApp", "failures"] == 0
     assert table.loc["Meta endpoint (unsigned or unreadable POSTs)", "signature rejections"] == 1
+
+
+@pytest.mark.parametrize(
+    ("platform", "channel", "has_window"),
+    [
+        ("whatsapp", "private", True),
+        ("facebook", "private", True),  # Messenger
+        ("instagram", "private", True),  # Instagram Direct
+        ("facebook", "public", False),  # comments have no window
+        ("instagram", "public", False),
+        ("x", "private", False),
+        ("reddit", "private", False),
+    ],
+)
+def test_which_conversations_have_a_24_hour_window(platform, channel, has_window):
+    from replywatch.store.triage import SERVICE_WINDOW_SECONDS, window_ends_at
+
+    row = {"platform": platform, "channel": channel, "last_customer_at": 1_700_000_000}
+    expected = 1_700_000_000 + SERVICE_WINDOW_SECONDS if has_window else None
+    assert window_ends_at(row) == expected
+    assert window_ends_at({**row, "last_customer_at": None}) is None
