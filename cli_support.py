@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlite_utils import Database
 
 from replywatch import i18n
 from replywatch.i18n import default_language
@@ -34,6 +33,7 @@ from replywatch.sentiment.intent import reason_text as intent_reason_text
 from replywatch.sentiment.reasons import display_language
 from replywatch.sentiment.reasons import texts as reason_texts
 from replywatch.sentiment.urgency import UrgencyRules
+from replywatch.store.db import Database
 from replywatch.untrusted import neutralise_formula
 
 

@@ -11,10 +11,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.background import read_in_background
 from replywatch.pipeline import ImportTotals, import_batches, with_text_scores
+from replywatch.store.db import Database
 
 Callback = Callable[..., None] | None
 

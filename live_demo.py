@@ -14,14 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from random import Random
 
-from sqlite_utils import Database
-
 from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed, demo_brand_for
 from replywatch.dashboard_launcher import run_dashboard, sigterm_as_interrupt, stop
 from replywatch.i18n import default_language
 from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
-from replywatch.store.db import transaction
+from replywatch.store.db import Database, transaction
 from replywatch.store.labels import set_label
 from replywatch.store.timeutil import utc_now
 from replywatch.store.triage import stale_waiting_ids

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.collectors.base import Message, Rejected
 from replywatch.collectors.imports import ImportBatch
 from replywatch.metrics.engine import (
@@ -25,7 +23,7 @@ from replywatch.sentiment.core import analyze_texts, text_score_dumps, text_scor
 from replywatch.store import triage
 from replywatch.store.alerts import queue_urgent_alerts
 from replywatch.store.bulk import BulkLoad
-from replywatch.store.db import in_short_transactions, transaction
+from replywatch.store.db import Database, in_short_transactions, transaction
 from replywatch.store.dead_letters import add_dead_letter
 from replywatch.store.messages import (
     MESSAGE_COLUMNS,

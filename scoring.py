@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.sentiment.analysis import SCORER_VERSION
 from replywatch.sentiment.core import TextScore, analyze_many, default_rules, finish_text_scores
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
+from replywatch.store.db import Database
 from replywatch.store.models import active_model_id, model_weights
 from replywatch.store.scores import (
     brand_settings,

@@ -20,10 +20,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.sentiment.core import analyze_many
 from replywatch.sentiment.learned import MIN_LABELS, Example, is_used, train
+from replywatch.store.db import Database
 from replywatch.store.labels import label_total, labelled_examples
 from replywatch.store.models import (
     activate_model,

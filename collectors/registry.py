@@ -38,10 +38,9 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sqlite_utils import Database
-
     from replywatch.collectors.base import Source
     from replywatch.config import BrandConfig, CollectorSettings
+    from replywatch.store.db import Database
 
 CHANNELS_PACKAGE = "replywatch.collectors.channels"
 

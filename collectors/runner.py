@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from replywatch.collectors import registry
 from replywatch.collectors.base import Rejected, Source
 from replywatch.collectors.credentials import Scrubber, read_secrets_file
@@ -30,7 +28,7 @@ from replywatch.store.brands import (
     set_account_id,
     upsert_brands,
 )
-from replywatch.store.db import transaction
+from replywatch.store.db import Database, transaction
 from replywatch.store.state import get_cursor, record_health, set_cursor
 
 if TYPE_CHECKING:  # types only: config imports the collectors, not the reverse

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.metrics.business_hours import BusinessCalendar
 from replywatch.metrics.outcomes import refresh_outcomes
 from replywatch.metrics.rollup import (
@@ -37,6 +35,7 @@ from replywatch.metrics.rollup import (
     refresh_rollup_keys,
 )
 from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.store.db import Database
 from replywatch.store.scores import refresh_current_turn
 from replywatch.store.timeutil import iso_utc, unix_seconds, utc_now
 

@@ -40,13 +40,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlite_utils import Database
-
 from replywatch import i18n
 from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.outcome_reports import outcome_report
 from replywatch.metrics.reports import report_filters, response_time_report
+from replywatch.store.db import Database
 from replywatch.store.timeutil import from_ts, iso_utc
 from replywatch.untrusted import FORMULA_PREFIXES, neutralise_formula
 

@@ -26,8 +26,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
+from replywatch.store.db import Database
 from replywatch.store.timeutil import unix_seconds
 
 WINDOW = timedelta(days=7)

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.metrics import stats
 from replywatch.metrics.reports import (
     DISTRIBUTION_EDGES,
@@ -33,6 +31,7 @@ from replywatch.metrics.reports import (
     rollup_can_answer,
     share,
 )
+from replywatch.store.db import Database
 
 #: Groupings the outcome report accepts (hour of week is a response-time view).
 OUTCOME_GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month")

@@ -24,9 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.store.db import Database
 from replywatch.store.scores import closing_messages
 
 #: Recovery (mood after - mood before, compound scale -1..+1) at or above

@@ -31,7 +31,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlite_utils import Database
 
 from replywatch.i18n import N_
 from replywatch.metrics import stats
@@ -42,7 +41,7 @@ from replywatch.metrics.rollup import (
     refresh_rollup,
     rollup_is_current,
 )
-from replywatch.store.db import transaction
+from replywatch.store.db import Database, transaction
 from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import unix_seconds
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import sqlite3
 from collections.abc import Iterable
 
 import numpy as np
-from sqlite_utils import Database
 
+from replywatch.store.db import Database
 from replywatch.store.schema import ROLLUP_OUTCOME_COLUMNS
 
 VALUE_DTYPE = np.dtype("<i8")
@@ -112,11 +111,12 @@ def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_da
     conn.execute(f"DELETE FROM response_rollup {where}", key)
     conn.execute(f"DELETE FROM agent_rollup {where}", key)
     if rows:
-        _insert_key(conn, key, rows)
+        _insert_key(db, key, rows)
 
 
-def _insert_key(conn: sqlite3.Connection, key: tuple, rows: list[tuple]) -> None:
+def _insert_key(db: Database, key: tuple, rows: list[tuple]) -> None:
     """Insert the rollup rows of one key from its conversations' rows."""
+    conn = db.conn
     columns = ", ".join(FIGURE_COLUMNS)
     marks = ", ".join("?" * len(FIGURE_COLUMNS))
     conn.execute(
@@ -152,7 +152,7 @@ def rebuild_rollup(db: Database) -> int:
     )
     keys = 0
     for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
-        _insert_key(conn, key, [r[4:] for r in group])
+        _insert_key(db, key, [r[4:] for r in group])
         keys += 1
     return keys
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlite_utils import Database
+from replywatch.store.db import Database
 
 #: Conversations recomputed per statement batch.
 CHUNK = 500

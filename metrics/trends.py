@@ -11,9 +11,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.sentiment.reasons import stored_codes
+from replywatch.store.db import Database
 
 DEFAULT_TERM_SAMPLE = 5000
 MAX_DRILLDOWN = 500

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from replywatch.notify.config import AlertConfig, AlertConfigError, Target, resolve_alert_config
 from replywatch.notify.format import AlertItem, format_alert, format_digest
 from replywatch.notify.redact import install_log_filter, redact, redact_url, register_secret
@@ -43,7 +41,7 @@ from replywatch.store.alerts import (
     skip_alerts,
     target_states,
 )
-from replywatch.store.db import transaction
+from replywatch.store.db import Database, transaction
 from replywatch.store.timeutil import to_utc, utc_now
 
 log = logging.getLogger(__name__)

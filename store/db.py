@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# The store's connection type. Modules outside store/ name it from here (the
+# "sql-in-store" import contract keeps them off the driver).
 from sqlite_utils import Database
 
 from replywatch.store.errors import (  # noqa: F401 - re-exported: callers' one import

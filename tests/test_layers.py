@@ -82,6 +82,10 @@ def test_the_contracts_hold_on_the_repository():
         ("notify/format.py", "import httpx", "Only collectors/ import the platform API"),
         ("views/sources.py", "import starlette", "Only collectors/ import the HTTP server stack"),
         ("cli.py", "import uvicorn", "Only collectors/ import the HTTP server stack"),
+        # Only store/ speaks SQL (issue 24): drivers, present and planned.
+        ("metrics/trends.py", "import sqlite3", "Only store/ imports the database drivers"),
+        ("views/triage.py", "from sqlite_utils import Database", "Only store/ imports the"),
+        ("pipeline.py", "import psycopg", "Only store/ imports the database drivers"),
     ],
 )
 def test_a_deliberate_violation_fails(tmp_path, module, bad_import, contract):

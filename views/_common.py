@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import streamlit as st
-from sqlite_utils import Database
 
 from replywatch import i18n
 from replywatch.collectors import registry
@@ -18,7 +17,7 @@ from replywatch.dashboard_launcher import BRAND_ENV_VAR, TIMEZONE_ENV_VAR
 from replywatch.metrics.exports import table_csv_bytes
 from replywatch.metrics.reports import bucket_label
 from replywatch.store import lookups
-from replywatch.store.db import open_database, resolve_db_path
+from replywatch.store.db import Database, open_database, resolve_db_path
 from replywatch.untrusted import safe_url
 from replywatch.views.i18n import N_, _, current_language, labels
 from replywatch.views.i18n import duration as duration  # the pages' one duration format
