@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from replywatch.store.db import Database
+from replywatch.store.messenger import messenger_timeline
 from replywatch.store.timeutil import unix_seconds
 
 WINDOW = timedelta(days=7)
@@ -53,24 +54,13 @@ def very_responsive(
     until = unix_seconds(now)
     since = until - int(WINDOW.total_seconds())
     silence = int(SILENCE.total_seconds())
-    sql = """
-        SELECT m.brand, m.thread_ref, m.created_ts, m.direction,
-               coalesce(c.status, '') = 'spam' AS spam
-        FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.platform = 'facebook' AND m.channel = 'private'
-          AND m.created_ts >= ? AND m.created_ts <= ? AND m.brand IS NOT NULL
-    """
-    params: list[Any] = [since - silence, until]
-    if brand is not None:
-        sql += " AND m.brand = ?"
-        params.append(brand)
-    # Inbound first at equal seconds: a reply stamped in the same second answers.
-    sql += " ORDER BY m.brand, m.thread_ref, m.created_ts, m.direction = 'outbound', m.id"
     pages: dict[str, _Page] = {}
     thread_key: tuple[str, str] | None = None
     last_ts: int | None = None
     waiting: list[int | None] | None = None  # [start, response] of the open counted message
-    for brand_key, thread, ts, direction, spam in db.execute(sql, params):
+    for brand_key, thread, ts, direction, spam in messenger_timeline(
+        db, since - silence, until, brand
+    ):
         page = pages.setdefault(brand_key, _Page())
         key = (brand_key, thread or "")
         if key != thread_key:

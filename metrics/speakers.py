@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from replywatch.store.db import Database
+# Read in the store (issue 24: only store/ speaks SQL); named here too, where
+# the engine and the outcomes have always found it.
+from replywatch.store.brands import load_brand_accounts  # noqa: F401 - re-exported
 
 #: Conversations recomputed per statement batch.
 CHUNK = 500
@@ -23,13 +25,3 @@ def speaker_is_brand(
     ordered by ``(created_ts, speaker_is_brand, id)``: at equal seconds the
     customer comes first."""
     return direction == "outbound" or (platform, (author or "").lower()) in brand_by_handle
-
-
-def load_brand_accounts(db: Database) -> dict[tuple[str, str], str]:
-    """Map (platform, lower-case handle) -> brand key of every brand account."""
-    return {
-        (platform, handle.lower()): brand
-        for platform, handle, brand in db.execute(
-            "SELECT platform, handle, brand FROM brand_accounts"
-        )
-    }

@@ -1,7 +1,8 @@
 """Sentiment trends and complaint terms over customer (inbound) messages.
 
-Everything is aggregated in SQL (hourly buckets, counts); only the complaint
-terms read text, and then only a bounded sample of negative messages.
+Everything is aggregated in SQL (hourly buckets, counts; the statements live
+in ``store/trend_queries.py``); only the complaint terms read text, and then
+only a bounded sample of negative messages.
 """
 
 from __future__ import annotations
@@ -12,40 +13,11 @@ from collections import Counter
 from typing import Any
 
 from replywatch.sentiment.reasons import stored_codes
+from replywatch.store import trend_queries as queries
 from replywatch.store.db import Database
 
 DEFAULT_TERM_SAMPLE = 5000
 MAX_DRILLDOWN = 500
-
-
-def _scope(
-    since: int,
-    until: int,
-    brand: str | None,
-    platform: str | None,
-    language: str | None = None,
-    label: str | None = None,
-) -> tuple[str, str, list[Any]]:
-    """(join, where, params) selecting inbound messages in [since, until)."""
-    join = "LEFT JOIN scores s ON s.message_id = m.id"
-    clauses = ["m.direction = 'inbound'", "m.created_ts >= ?", "m.created_ts < ?"]
-    params: list[Any] = [int(since), int(until)]
-    if brand:
-        join += " JOIN conversations c ON c.id = m.conversation_id"
-        clauses.append("c.brand = ?")
-        params.append(brand)
-    if platform:
-        clauses.append("m.platform = ?")
-        params.append(platform)
-    if language:
-        clauses.append("coalesce(s.language, m.lang) = ?")
-        params.append(language)
-    if label == "unscored":
-        clauses.append("s.message_id IS NULL")
-    elif label:
-        clauses.append("s.label = ?")
-        params.append(label)
-    return join, " AND ".join(clauses), params
 
 
 def sentiment_by_hour(
@@ -55,7 +27,6 @@ def sentiment_by_hour(
     [since, until): ``messages``, ``positive``, ``neutral``, ``negative``,
     ``unscored``, ``urgent``, ``compound_sum`` and ``scored`` (so callers can
     re-bucket to days in any time zone and still average correctly)."""
-    join, where, params = _scope(since, until, brand, platform)
     columns = (
         "hour",
         "messages",
@@ -67,15 +38,7 @@ def sentiment_by_hour(
         "compound_sum",
         "scored",
     )
-    rows = db.execute(
-        f"""SELECT (m.created_ts / 3600) * 3600 AS hour, count(*),
-                   sum(s.label = 'positive'), sum(s.label = 'neutral'),
-                   sum(s.label = 'negative'), sum(s.message_id IS NULL),
-                   coalesce(sum(s.urgent), 0), coalesce(sum(s.compound), 0.0),
-                   count(s.message_id)
-            FROM messages m {join} WHERE {where} GROUP BY hour ORDER BY hour""",
-        params,
-    )
+    rows = queries.hourly_sentiment(db, since, until, brand, platform)
     return [{k: (v if v is not None else 0) for k, v in zip(columns, r, strict=True)} for r in rows]
 
 
@@ -85,13 +48,9 @@ def sentiment_totals(
     """Totals over the period: ``messages``, ``scored``, ``negative``,
     ``negative_share`` (of scored, None if nothing is scored), ``urgent`` and
     ``average_compound`` (None if nothing is scored)."""
-    join, where, params = _scope(since, until, brand, platform)
-    messages, scored, negative, urgent, average = db.execute(
-        f"""SELECT count(*), count(s.message_id), coalesce(sum(s.label = 'negative'), 0),
-                   coalesce(sum(s.urgent), 0), avg(s.compound)
-            FROM messages m {join} WHERE {where}""",
-        params,
-    ).fetchone()
+    messages, scored, negative, urgent, average = queries.sentiment_sums(
+        db, since, until, brand, platform
+    )
     return {
         "messages": messages,
         "scored": scored,
@@ -107,17 +66,9 @@ def language_split(
 ) -> list[dict[str, Any]]:
     """Inbound messages per language (scorer's language, else the platform's
     tag, else "unknown"), most common first."""
-    join, where, params = _scope(since, until, brand, platform)
     return [
         {"language": lang, "messages": n}
-        for lang, n in db.execute(
-            # GROUP BY 1, not the alias: "language" is also a column of scores,
-            # and SQLite prefers the column, which is NULL for every unscored
-            # message (they all landed in one bucket).
-            f"""SELECT coalesce(s.language, m.lang, 'unknown') AS language_key, count(*)
-            FROM messages m {join} WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""",
-            params,
-        )
+        for lang, n in queries.language_counts(db, since, until, brand, platform)
     ]
 
 
@@ -134,7 +85,6 @@ def messages_between(
 ) -> list[dict[str, Any]]:
     """The inbound messages behind a chart point (newest first, at most
     ``limit``, capped at :data:`MAX_DRILLDOWN`), with their scores."""
-    join, where, params = _scope(since, until, brand, platform, language, label)
     columns = (
         "id",
         "created_ts",
@@ -150,14 +100,8 @@ def messages_between(
         "conversation_id",
         "reason_codes",
     )
-    rows = db.execute(
-        f"""SELECT m.id, m.created_ts, m.platform, coalesce(m.author_name, m.author_handle),
-                   m.text, m.url, coalesce(s.language, m.lang), s.label, s.compound,
-                   s.urgency, s.reasons, m.conversation_id, s.reason_codes
-            FROM messages m {join} WHERE {where}
-            ORDER BY m.created_ts DESC, m.id DESC LIMIT ?""",
-        [*params, max(1, min(int(limit), MAX_DRILLDOWN))],
-    )
+    scope = {"brand": brand, "platform": platform, "language": language, "label": label}
+    rows = queries.inbound_messages(db, since, until, scope, max(1, min(int(limit), MAX_DRILLDOWN)))
     result = []
     for r in rows:
         row = dict(zip(columns, r, strict=True))
@@ -241,16 +185,8 @@ def complaint_terms(
     removed; each message counts a term once. Questions and thanks never count,
     whatever their tone ("Tem cupom de desconto?" is not a complaint). Returns
     ``{"sampled": n, "terms": [{"term", "words", "messages"}, ...]}``."""
-    join, where, params = _scope(since, until, brand, platform, language)
-    where += " AND coalesce(s.intent = 'complaint', s.label = 'negative')"
-    texts = [
-        r[0]
-        for r in db.execute(
-            f"SELECT m.text FROM messages m {join} WHERE {where} "
-            "ORDER BY m.created_ts DESC LIMIT ?",
-            [*params, max(1, int(sample))],
-        )
-    ]
+    scope = {"brand": brand, "platform": platform, "language": language}
+    texts = queries.complaint_texts(db, since, until, scope, max(1, int(sample)))
     counts: Counter[tuple[str, int]] = Counter()
     for text in texts:
         words = _tokens(text)

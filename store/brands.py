@@ -76,3 +76,13 @@ def set_account_id(db: Database, platform: str, handle: str, account_id: str) ->
         "UPDATE brand_accounts SET account_id = ? WHERE platform = ? AND handle = ?",
         (account_id, platform, handle.lstrip("@")),
     )
+
+
+def load_brand_accounts(db: Database) -> dict[tuple[str, str], str]:
+    """Map (platform, lower-case handle) -> brand key of every brand account."""
+    return {
+        (platform, handle.lower()): brand
+        for platform, handle, brand in db.execute(
+            "SELECT platform, handle, brand FROM brand_accounts"
+        )
+    }
