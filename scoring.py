@@ -35,8 +35,8 @@ def _rules_by_brand(settings: dict[str, dict[str, Any]]) -> dict[str, UrgencyRul
     return rules
 
 
-#: Models built from their stored weights, by (database file, model id).
-_MODELS: dict[tuple[str, int], Any] = {}
+#: Models built from their stored weights, by (database file, model id, trained at).
+_MODELS: dict[tuple[str, int, str], Any] = {}
 
 
 def active_model(db: Database) -> tuple[int, Any] | None:
@@ -46,7 +46,9 @@ def active_model(db: Database) -> tuple[int, Any] | None:
     model_id = active_model_id(db)
     if model_id is None:
         return None
-    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), model_id)
+    # The training time too: a restored backup may hold another model N.
+    trained = db.execute("SELECT trained_at FROM models WHERE id = ?", (model_id,)).fetchone()
+    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), model_id, trained[0])
     if key not in _MODELS:
         from replywatch.sentiment.learned import LearnedModel
 

@@ -268,8 +268,8 @@ def forget_author(
                     ],
                 )
                 db.conn.execute(
-                    f"UPDATE scores SET reasons = '[]', reason_codes = '[]' "
-                    f"WHERE message_id IN ({_marks(own)})",
+                    f"UPDATE scores SET reasons = '[]', reason_codes = '[]', intent_reasons = "
+                    f"'[]' WHERE message_id IN ({_marks(own)})",
                     own,
                 )
                 # No notification should go out about erased content.

@@ -184,6 +184,10 @@ def test_ingest_uses_the_model_and_scores_record_it(trained_copy: Path):
     assert "learned:" in reasons
     # The brand's own message is never decided by the model.
     assert "learned:" not in rows["outbound"]
+    # A learned reason quotes the customer's words: erasure removes it.
+    forget_author(db, "ana", actor="dpo")
+    stored = db.execute("SELECT intent_reasons, reasons, reason_codes FROM scores").fetchall()
+    assert "learned" not in str(stored) and "router" not in str(stored)
 
 
 def test_rescore_applies_a_new_model_and_restore_brings_back_the_previous(trained_copy: Path):
