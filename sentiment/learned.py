@@ -78,6 +78,10 @@ def word_grams(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
+#: Bits of a character n-gram's code (5 bytes and its length: < 6 x 2^40).
+_CODE_BITS = 43
+
+
 def char_codes(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(document index, n-gram code) of every character 2-5-gram of the
     :func:`_normalised` ``docs`` (spaces collapsed, each text padded with a
@@ -105,15 +109,19 @@ def char_codes(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(codes)
 
 
-def _tfidf(rows: np.ndarray, cols: np.ndarray, n_docs: int, idf: np.ndarray):
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n_docs: int, idf: np.ndarray, counts=None):
     """CSR rows of sublinear TF x IDF, L2-normalised (scikit-learn's
     TfidfVectorizer(sublinear_tf=True) with smoothed IDF), from one (row,
-    column) pair per n-gram occurrence."""
+    column) pair per n-gram occurrence, or (``counts`` given) per distinct
+    (row, column) pair in row order with its count."""
     from scipy.sparse import csr_matrix
 
     size = len(idf)
-    keys, counts = np.unique(rows * size + cols, return_counts=True)
-    row, col = keys // size, keys % size
+    if counts is None:
+        keys, counts = np.unique(rows * size + cols, return_counts=True)
+        row, col = keys // size, keys % size
+    else:
+        row, col = rows, cols
     values = (1.0 + np.log(counts)) * idf[col]
     norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n_docs))
     values = (values / norms[row]).astype(np.float32)
@@ -189,15 +197,16 @@ class CharVocabulary:
         return cls(unique[top][order], _idf(df[top][order], len(docs)))
 
     def transform(self, docs: Sequence[str]):
-        """The TF-IDF rows of ``docs`` (CSR, float32)."""
+        """The TF-IDF rows of ``docs`` (CSR, float32): one sort gives each
+        document's distinct n-grams and their counts, then each is looked up."""
         rows, codes = char_codes(docs)
+        keys, counts = np.unique((rows << _CODE_BITS) | codes, return_counts=True)
+        row, code = keys >> _CODE_BITS, keys & ((1 << _CODE_BITS) - 1)
         if not len(self.codes):
-            return _tfidf(rows[:0], codes[:0], len(docs), self.idf)
-        # Looked up once per distinct n-gram (sorted: cache-friendly).
-        unique, inverse = np.unique(codes, return_inverse=True)
-        found = np.minimum(np.searchsorted(self.codes, unique), len(self.codes) - 1)
-        pos, hit = found[inverse], (self.codes[found] == unique)[inverse]
-        return _tfidf(rows[hit], pos[hit], len(docs), self.idf)
+            return _tfidf(row[:0], code[:0], len(docs), self.idf, counts[:0])
+        found = np.minimum(np.searchsorted(self.codes, code), len(self.codes) - 1)
+        hit = self.codes[found] == code
+        return _tfidf(row[hit], found[hit], len(docs), self.idf, counts[hit])
 
     def to_json(self) -> dict[str, Any]:
         return {"codes": self.codes.tolist(), "idf": _floats(self.idf)}
