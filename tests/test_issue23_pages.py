@@ -61,3 +61,28 @@ def test_the_triage_csv_has_people_headers_and_platform_names(demo_db, monkeypat
     assert {"plataforma", "cliente", "mensagem", "esperando"} <= set(columns)
     platforms = {row[columns.index("plataforma")] for row in rows}
     assert platforms and platforms <= {"X", "Reddit", "Facebook", "Instagram", "WhatsApp"}
+
+
+def test_benchmarks_say_when_the_previous_period_is_empty(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 10: the demo holds 7 days, so the 7 days before hold nothing.
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/benchmarks.py").run()
+    assert not at.exception, at.exception
+    assert any("não há com o que comparar" in i.value for i in at.info)
+    brands = set(at.dataframe[0].value["brand"])  # machine name; the header is "marca"
+    assert brands and not brands & {"aurora", "luz"}  # names, not keys
+
+
+def test_response_time_tiles_fit_and_the_badge_names_pages(demo_db, monkeypatch):  # noqa: F811
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/response_times.py").run()
+    assert not at.exception, at.exception
+    assert len(at.metric) >= 5
+    assert not any(s.value.startswith("Facebook: Muito") for s in at.subheader)
+    assert any(s.value.endswith(": quem tem") for s in at.subheader)
+    badge = next(d.value for d in at.dataframe if "page" in d.value.columns)
+    assert "aurora" not in set(badge["page"]) and "Loja Aurora" in set(badge["page"])

@@ -87,6 +87,13 @@ st.caption(
     + _(". Click a column header to sort.")
 )
 table = _table(current, previous, group, business)
+if compare and current and not previous:
+    # Said, not left to an absent column: the earlier period holds no data.
+    st.info(
+        _("No conversations from {start} to {end}: nothing to compare with.").format(
+            start=common.day(previous_start), end=common.day(previous_end)
+        )
+    )
 if table.empty:
     st.info(_("No conversations in this period."))
 else:

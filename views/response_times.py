@@ -39,7 +39,9 @@ def _share(value: float | None) -> str:
 
 
 def _tiles(kpis: dict[str, Any], badge: dict[str, Any] | None) -> None:
-    cols = st.columns(6)
+    # Two rows of three: six tiles in one row cut labels and values at 1440 px
+    # ("Mediana da primeira re...", "1 h 59 ...").
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric(_("Median first response"), _minutes(kpis.get("first_response_median_s")))
     cols[1].metric(_("p90 first response"), _minutes(kpis.get("first_response_p90_s")))
     cols[2].metric(_("Response rate"), _share(kpis.get("response_rate")))
@@ -113,7 +115,8 @@ def _messenger_badges(pages: list[dict[str, Any]]) -> None:
     the 7-day public badge: whether each page has it and how far it is."""
     if not pages:
         return
-    st.subheader(_("Facebook: Very responsive to messages"))
+    # Named as the rule it is, not as a claim: the table says whether each page has it.
+    st.subheader(_('Facebook\'s "Very responsive to messages" badge: who has it'))
     st.caption(
         _(
             "Facebook's rule over the last 7 days of Messenger: response rate of at least "
@@ -124,7 +127,7 @@ def _messenger_badges(pages: list[dict[str, Any]]) -> None:
     )
     rows = [
         {
-            "page": page["brand"],
+            "page": common.brand_name(page["brand"]),
             "badge": _("yes") if page["has_badge"] else _("no"),
             "response rate": _share(page["response_rate"]),
             "response time": _minutes(page["response_time_s"]),

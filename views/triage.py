@@ -79,7 +79,9 @@ def _filters(brand: str | None) -> store_triage.QueueFilter:
 def _filter_row() -> tuple:
     """Platform, channel, statuses, assignee and language pickers."""
     choices = _choices(common.db_path())
-    cols = st.columns([1, 1, 2, 1, 1])
+    # The statuses get a wide column: six pills did not fit beside the pickers
+    # at 1440 px and the last ones were cut off (issue 23 point 11).
+    cols = st.columns(4)
     everything = _("All")
     platform = cols[0].selectbox(
         _("Platform"),
@@ -101,7 +103,7 @@ def _filter_row() -> tuple:
     # does not clash with it.
     st.session_state.setdefault("tri_status", ["new", "open"])
     statuses = (
-        cols[2].pills(
+        st.pills(
             _("Status"),
             STATUS_CHOICES,
             selection_mode="multi",
@@ -110,13 +112,13 @@ def _filter_row() -> tuple:
         )
         or []
     )
-    assignee = cols[3].selectbox(
+    assignee = cols[2].selectbox(
         _("Assignee"),
         [None, store_triage.UNASSIGNED, *choices["assignees"]],
         format_func=labels({None: _("Anyone"), store_triage.UNASSIGNED: _("Unassigned")}),
         key=keep("tri_assignee"),
     )
-    language = cols[4].selectbox(
+    language = cols[3].selectbox(
         _("Language"),
         [None, *choices["languages"]],
         format_func=labels(
@@ -132,7 +134,7 @@ def _filter_row() -> tuple:
 
 def _search_row() -> tuple:
     """The search box, the urgent-only and window-closing toggles, the view."""
-    cols = st.columns([4, 1, 1, 2])
+    cols = st.columns([3, 1.3, 1.5, 2])
     search = cols[0].text_input(
         _("Search text or author"),
         key=keep("tri_search"),
