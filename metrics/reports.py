@@ -41,8 +41,8 @@ from replywatch.metrics.rollup import (
     refresh_rollup,
     rollup_is_current,
 )
+from replywatch.store import live_queries
 from replywatch.store.db import Database, transaction
-from replywatch.store.scores import PROBABLY_RESOLVED
 from replywatch.store.timeutil import unix_seconds
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
@@ -606,47 +606,9 @@ def waiting_conversations(
     customer_handle, status, assignee, awaiting_since, ``age_s`` (calendar
     seconds waited so far), sla_due_at and ``sla_state``."""
     moment = unix_seconds(now)
-    clauses = [
-        "needs_response = 1",
-        "status IN ('new', 'open')",
-        "awaiting_since IS NOT NULL",
-        # Not waiting: the customer's latest word is a thank-you or "solved" after a
-        # brand reply ("probably resolved", counted apart by probably_resolved_count).
-        f"NOT {PROBABLY_RESOLVED}",
-    ]
-    params: list[Any] = []
-    for column, value in (("brand", brand), ("platform", platform)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    sql = (
-        "SELECT id, brand, platform, channel, customer_handle, status, assignee, "
-        "awaiting_since, sla_due_at, sla_at_risk_at FROM conversations "
-        f"WHERE {' AND '.join(clauses)} ORDER BY awaiting_since, id"
-    )
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
     out = []
-    for row in db.execute(sql, params):
-        item = dict(
-            zip(
-                (
-                    "id",
-                    "brand",
-                    "platform",
-                    "channel",
-                    "customer_handle",
-                    "status",
-                    "assignee",
-                    "awaiting_since",
-                    "sla_due_at",
-                    "sla_at_risk_at",
-                ),
-                row,
-                strict=True,
-            )
-        )
+    for row in live_queries.waiting_rows(db, brand, platform, limit):
+        item = dict(zip(live_queries.WAITING_COLUMNS, row, strict=True))
         item["age_s"] = max(0, moment - item["awaiting_since"])
         item["sla_state"] = sla_state(item, moment)
         out.append(item)
@@ -659,14 +621,7 @@ def probably_resolved_count(
     """How many conversations are "probably resolved" now: status new/open,
     the customer's latest word a thank-you or "solved" after a brand reply
     (``store.scores.PROBABLY_RESOLVED``). They are not counted as waiting."""
-    clauses = ["needs_response = 1", "status IN ('new', 'open')", PROBABLY_RESOLVED]
-    params: list[Any] = []
-    for column, value in (("brand", brand), ("platform", platform)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    sql = f"SELECT count(*) FROM conversations WHERE {' AND '.join(clauses)}"
-    return int(db.execute(sql, params).fetchone()[0])
+    return live_queries.probably_resolved_count(db, brand, platform)
 
 
 def kpis(
@@ -717,20 +672,9 @@ def public_badge(
     still unanswered count against the rate, as they do on Facebook."""
     until_ts = unix_seconds(now)
     since_ts = until_ts - int(BADGE_WINDOW.total_seconds())
-    # A lean query of its own: with idx_conversations_badge (all brands) or
-    # idx_conversations_brand_first (one brand) it reads only the window.
-    sql = (
-        "SELECT first_response_seconds FROM conversations "
-        "WHERE first_customer_at >= ? AND first_customer_at <= ? AND needs_response = 1 "
-        "AND status NOT IN ('spam', 'ignored')"
-    )
-    params: list[Any] = [since_ts, until_ts]
-    if brand is not None:
-        sql += " AND brand = ?"
-        params.append(brand)
     answered_values = []
     conversations = 0
-    for (seconds,) in db.execute(sql, params):
+    for (seconds,) in live_queries.first_responses(db, since_ts, until_ts, brand):
         conversations += 1
         if seconds is not None:
             answered_values.append(seconds)
