@@ -46,7 +46,9 @@ def run_dashboard(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        # `streamlit run` with the pages' libraries imported while it starts
+        # (views/server.py), so the first visitor does not wait for them.
+        "replywatch.views.server",
         "run",
         str(DASHBOARD_SCRIPT),
         "--server.headless",

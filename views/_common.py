@@ -370,12 +370,18 @@ def csv_download(frame, file_name: str, key: str, label: str | None = None) -> N
     """A download button for a table shown on the page. The grid's own toolbar
     download is switched off (``client.disableDataExport``, set in
     dashboard.py) because it writes customer text raw, formulas included;
-    this one goes through the exports' writer, which neutralises them."""
-    # Headers as the grid shows them: the frames keep machine names.
-    data = table_csv_bytes(
-        [_(str(c)) if c else c for c in frame.columns],
-        frame.astype(object).where(frame.notna(), None).itertuples(index=False),
-    )
+    this one goes through the exports' writer, which neutralises them. The
+    bytes are written when the button is clicked (a callable), not on every
+    run of the page: a triage action redraws the queue without them."""
+    # Headers as the grid shows them: the frames keep machine names. Translated
+    # now, in the page's run (the callable runs later, outside it).
+    headers = [_(str(c)) if c else c for c in frame.columns]
+
+    def data() -> bytes:
+        return table_csv_bytes(
+            headers, frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+        )
+
     st.download_button(
         label or _("Download CSV"), data, file_name=file_name, mime="text/csv", key=key
     )
