@@ -35,6 +35,7 @@ from replywatch.metrics.rollup import (
     refresh_rollup_keys,
 )
 from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.store import engine_queries as queries
 from replywatch.store.db import Database
 from replywatch.store.scores import refresh_current_turn
 from replywatch.store.timeutil import iso_utc, unix_seconds, utc_now
@@ -159,10 +160,7 @@ class CalendarCache:
     without a row (or the None brand) gets the default: 24/7 UTC, 60-min SLA."""
 
     def __init__(self, db: Database):
-        self._rows = {
-            key: (timezone, settings)
-            for key, timezone, settings in db.execute("SELECT key, timezone, settings FROM brands")
-        }
+        self._rows = queries.brand_calendar_settings(db)
         self._calendars: dict[str | None, BusinessCalendar] = {}
 
     def get(self, brand: str | None) -> BusinessCalendar:
@@ -263,23 +261,8 @@ def _recompute_chunk(
     calendars: CalendarCache,
     now: str,
 ) -> int:
-    marks = ",".join("?" * len(chunk))
-    messages: dict[int, list[tuple]] = {}
-    for row in db.execute(
-        f"""SELECT conversation_id, id, direction, created_ts, brand, author_handle,
-                   mentions, platform
-            FROM messages WHERE conversation_id IN ({marks})""",
-        chunk,
-    ):
-        messages.setdefault(row[0], []).append(row[1:])
-    current = {
-        row[0]: row[1:]
-        for row in db.execute(
-            f"SELECT id, status, status_changed_at, reopened_count, brand "
-            f"FROM conversations WHERE id IN ({marks})",
-            chunk,
-        )
-    }
+    messages = queries.chunk_messages(db, chunk)
+    current = queries.chunk_states(db, chunk)
     updates = []
     for conversation_id, rows in messages.items():
         if conversation_id not in current:
@@ -290,12 +273,7 @@ def _recompute_chunk(
         )
         update["id"] = conversation_id
         updates.append(update)
-    if updates:
-        columns = [c for c in updates[0] if c != "id"]
-        db.conn.executemany(
-            f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id",
-            updates,
-        )
+    queries.write_conversation_values(db, updates)
     return len(updates)
 
 
@@ -375,7 +353,7 @@ def recompute_brand(db: Database, brand: str) -> int:
     from replywatch.store.db import transaction
 
     with transaction(db):
-        ids = [r[0] for r in db.execute("SELECT id FROM conversations WHERE brand = ?", (brand,))]
+        ids = queries.conversation_ids(db, brand)
         return recompute_conversations(db, ids)
 
 
@@ -385,7 +363,7 @@ def recompute_all(db: Database) -> int:
     from replywatch.store.db import indexes_rebuilt, transaction
 
     with transaction(db):
-        ids = [r[0] for r in db.execute("SELECT id FROM conversations")]
+        ids = queries.conversation_ids(db)
         # Every row changes: building each index once, by sorting, beats
         # keeping eleven indexes up row by row, and the rollup is rebuilt
         # whole below, so the triggers that mark its rows dirty rest
@@ -427,22 +405,7 @@ def refresh_score_aggregates(db: Database, conversation_ids: Iterable[int]) -> N
     the outcome columns that depend on scores (``metrics.outcomes``)."""
     ids = sorted(set(conversation_ids))
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        db.conn.execute(
-            f"""
-            UPDATE conversations SET
-                max_urgency = (
-                    SELECT max(s.urgency) FROM messages m JOIN scores s ON s.message_id = m.id
-                    WHERE m.conversation_id = conversations.id AND m.direction = 'inbound'),
-                last_compound = (
-                    SELECT s.compound FROM messages m JOIN scores s ON s.message_id = m.id
-                    WHERE m.conversation_id = conversations.id AND m.direction = 'inbound'
-                    ORDER BY m.created_ts DESC, m.id DESC LIMIT 1)
-            WHERE id IN ({marks})
-            """,
-            chunk,
-        )
+        queries.refresh_score_columns(db, ids[start : start + CHUNK])
     # The current turn (urgency since the last brand reply, "probably resolved").
     refresh_current_turn(db, ids)
     refresh_outcomes(db, ids)
