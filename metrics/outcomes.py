@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from replywatch.metrics.speakers import CHUNK, load_brand_accounts, speaker_is_brand
+from replywatch.store import outcome_queries
 from replywatch.store.db import Database
+from replywatch.store.engine_queries import brand_calendar_settings, write_conversation_values
 from replywatch.store.scores import closing_messages
 
 #: Recovery (mood after - mood before, compound scale -1..+1) at or above
@@ -204,24 +206,8 @@ def _turns(rows: Iterable[tuple], accounts: Mapping[tuple[str, str], str]) -> li
 
 
 def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, str], str]) -> int:
-    marks = ",".join("?" * len(chunk))
-    conversations = {
-        row[0]: row[1:]
-        for row in db.execute(
-            f"SELECT id, status, status_changed_at, reopened_count, closing_dismissed_id "
-            f"FROM conversations WHERE id IN ({marks})",
-            chunk,
-        )
-    }
-    messages: dict[int, list[tuple]] = {}
-    for row in db.execute(
-        f"""SELECT m.conversation_id, m.id, m.direction, m.created_ts, m.author_handle,
-                   m.platform, s.compound
-            FROM messages m LEFT JOIN scores s ON s.message_id = m.id
-            WHERE m.conversation_id IN ({marks})""",
-        chunk,
-    ):
-        messages.setdefault(row[0], []).append(row[1:])
+    conversations = outcome_queries.chunk_outcome_states(db, chunk)
+    messages = outcome_queries.chunk_scored_messages(db, chunk)
     # The one definition of "thank-you / solved after a brand reply", shared
     # with the triage queue's "probably resolved" view.
     closings = closing_messages(db, chunk)
@@ -242,12 +228,7 @@ def _refresh_chunk(db: Database, chunk: list[int], accounts: Mapping[tuple[str, 
                 closing_message_id=closing,
             )
         updates.append({**outcome.as_dict(), "id": conversation_id})
-    if updates:
-        columns = [c for c in updates[0] if c != "id"]
-        db.conn.executemany(
-            f"UPDATE conversations SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id",
-            updates,
-        )
+    write_conversation_values(db, updates)
     return len(updates)
 
 
@@ -256,7 +237,7 @@ def repeat_windows(db: Database) -> dict[str, int]:
     (``settings.outcomes.repeat_contact_days``, a positive number). Raises
     ``ValueError`` naming the brand for an unusable value."""
     windows = {}
-    for key, settings in db.execute("SELECT key, settings FROM brands"):
+    for key, (_timezone, settings) in brand_calendar_settings(db).items():
         try:
             days = (json.loads(settings or "{}").get("outcomes") or {}).get("repeat_contact_days")
         except (ValueError, AttributeError):
@@ -279,66 +260,10 @@ def refresh_repeat_contacts(db: Database, conversation_ids: Sequence[int] | None
     for every conversation that shares a (platform, customer, brand) with
     ``conversation_ids`` or pointed at one of them; all conversations when
     None. Set-based: one statement per call."""
-    windows = repeat_windows(db)
-    default = REPEAT_CONTACT_DAYS * 86400
-    window_sql = "CASE c.brand " + " ".join("WHEN ? THEN ?" for _ in windows) + " ELSE ? END"
-    window_params: list[Any] = [v for item in windows.items() for v in item] + [default]
-    if not windows:
-        window_sql, window_params = "?", [default]
-    key = "c.platform, lower(c.customer_handle), c.brand"
-    source = "conversations c"
-    if conversation_ids is not None:
-        marks = ",".join("?" * len(conversation_ids))
-        db.conn.execute("DROP TABLE IF EXISTS temp.outcome_keys")
-        # ``customer`` has no type on purpose: compared with the untyped
-        # expression ``lower(customer_handle)``, a TEXT column would apply its
-        # affinity and stop SQLite from seeking idx_conversations_customer on
-        # it (every call then read all of a platform's conversations: 11.7 of
-        # 23 s of scoring a 100k-row import).
-        db.conn.execute(
-            "CREATE TEMP TABLE outcome_keys (platform TEXT, customer, brand TEXT, "
-            "PRIMARY KEY (platform, customer, brand)) WITHOUT ROWID"
-        )
-        db.conn.execute(
-            f"""INSERT OR IGNORE INTO temp.outcome_keys
-                SELECT {key} FROM conversations c
-                WHERE (c.id IN ({marks}) OR c.repeat_contact_id IN ({marks}))
-                  AND c.customer_handle IS NOT NULL AND c.brand IS NOT NULL""",
-            [*conversation_ids, *conversation_ids],
-        )
-        source = (
-            "temp.outcome_keys k CROSS JOIN conversations c ON c.platform = k.platform "
-            "AND lower(c.customer_handle) = k.customer AND c.brand = k.brand"
-        )
-        # Clear first: conversations that left the key (spam, a new brand) drop out.
-        db.conn.execute(
-            f"UPDATE conversations SET repeat_contact_id = NULL WHERE id IN ({marks}) "
-            f"OR repeat_contact_id IN ({marks})",
-            [*conversation_ids, *conversation_ids],
-        )
-    excluded = ", ".join(f"'{s}'" for s in _EXCLUDED_STATUSES)
-    ordered = f"""
-        SELECT c.id,
-               max(c.first_customer_at, coalesce(c.last_customer_at, 0),
-                   coalesce(c.last_brand_at, 0)) + {window_sql} AS deadline,
-               lead(c.id) OVER w AS next_id,
-               lead(c.first_customer_at) OVER w AS next_at
-        FROM {source}
-        WHERE c.first_customer_at IS NOT NULL AND c.customer_handle IS NOT NULL
-          AND c.brand IS NOT NULL AND c.status NOT IN ({excluded})
-        WINDOW w AS (PARTITION BY {key} ORDER BY c.first_customer_at, c.id)"""
-    db.conn.execute(
-        f"""WITH ordered AS ({ordered})
-            UPDATE conversations SET repeat_contact_id =
-                CASE WHEN o.next_at <= o.deadline THEN o.next_id END
-            FROM ordered o
-            WHERE conversations.id = o.id
-              AND conversations.repeat_contact_id IS NOT
-                  (CASE WHEN o.next_at <= o.deadline THEN o.next_id END)""",
-        window_params,
+    outcome_queries.link_repeat_contacts(
+        db,
+        repeat_windows(db),
+        REPEAT_CONTACT_DAYS * 86400,
+        _EXCLUDED_STATUSES,
+        None if conversation_ids is None else list(conversation_ids),
     )
-    if conversation_ids is None:
-        db.conn.execute(
-            f"UPDATE conversations SET repeat_contact_id = NULL WHERE repeat_contact_id IS "
-            f"NOT NULL AND (status IN ({excluded}) OR brand IS NULL)"
-        )

@@ -37,7 +37,6 @@ LONG_FUNCTIONS = {
     "sentiment/urgency.py::assess_codes": 78,
     "notify/dispatch.py::_plan": 75,
     "pipeline.py::import_batches": 74,
-    "metrics/outcomes.py::refresh_repeat_contacts": 70,
     "store/bulk.py::_thread_staged": 68,
     "collectors/x.py::tweet_to_message": 68,
     "collectors/reddit.py::_source": 68,
