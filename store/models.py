@@ -105,7 +105,8 @@ def previous_model_id(db: Database) -> int | None:
     for item in models(db):
         if current is not None and item["id"] >= current:
             continue
-        if item["report"].get("used"):
+        used = item["report"].get("used") or {}
+        if any(any(flags.values()) for flags in used.values()):
             return item["id"]
     return None
 

@@ -282,3 +282,15 @@ def test_the_tf_idf_is_scikit_learns():
             order = list(np.searchsorted(ours.codes, [column(t) for t in names]))
         assert got.shape == expected.shape
         assert np.allclose(got[:, order], expected, atol=1e-6)
+
+
+def test_restore_skips_a_model_that_never_beat_the_rules(db):
+    from replywatch.store.models import previous_model_id, save_model
+
+    def save(used: dict, active: bool) -> int:
+        return save_model(db, {}, {"used": used}, label_count=1, actor="t", activate=active)
+
+    good = save({"en": {"intent": True, "urgent": False}}, False)
+    save({"en": {"intent": False, "urgent": False}}, False)
+    save({"pt": {"intent": True, "urgent": True}}, True)
+    assert previous_model_id(db) == good
