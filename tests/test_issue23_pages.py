@@ -70,7 +70,10 @@ def test_benchmarks_say_when_the_previous_period_is_empty(demo_db, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=90).run()
     at.switch_page("views/benchmarks.py").run()
     assert not at.exception, at.exception
-    assert any("não há com o que comparar" in i.value for i in at.info)
+    assert any("não há com o que comparar" in i.value for i in at.info), [
+        [i.value for i in at.info],
+        [c.value for c in at.caption],
+    ]
     brands = set(at.dataframe[0].value["brand"])  # machine name; the header is "marca"
     assert brands and not brands & {"aurora", "luz"}  # names, not keys
 
