@@ -42,24 +42,29 @@ def test_probably_resolved_rows_are_not_waiting(triage):
 
 
 def test_the_triage_csv_has_people_headers_and_platform_names(demo_db, monkeypatch):  # noqa: F811
-    from replywatch.views import _common as common
+    import csv
+    import io
 
-    written = []
-    real = common.table_csv_bytes
+    import streamlit
 
-    def capture(columns, rows):
-        rows = list(rows)
-        written.append((list(columns), rows))
-        return real(columns, rows)
+    files = {}
+    real = streamlit.download_button
 
-    monkeypatch.setattr(common, "table_csv_bytes", capture)
+    def capture(label, data, *args, **kwargs):
+        files[kwargs.get("file_name")] = data  # bytes, or a callable run on click
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", capture)
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
     monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception, at.exception
-    columns, rows = written[0]
+    data = files["triage-queue.csv"]
+    data = data() if callable(data) else data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    columns = rows[0]
     assert {"plataforma", "cliente", "mensagem", "esperando"} <= set(columns)
-    platforms = {row[columns.index("plataforma")] for row in rows}
+    platforms = {row[columns.index("plataforma")] for row in rows[1:]}
     assert platforms and platforms <= {"X", "Reddit", "Facebook", "Instagram", "WhatsApp"}
 
 
