@@ -45,6 +45,7 @@ from replywatch.i18n import N_
 from replywatch.metrics import stats
 from replywatch.metrics.outcome_reports import outcome_report
 from replywatch.metrics.reports import report_filters, response_time_report
+from replywatch.store import report_queries
 from replywatch.store.db import Database
 from replywatch.store.timeutil import from_ts, iso_utc
 from replywatch.untrusted import FORMULA_PREFIXES, neutralise_formula
@@ -96,23 +97,6 @@ CONVERSATION_COLUMNS: tuple[Column, ...] = (
 )
 _RESOLVED_AT = [name for name, _ in CONVERSATION_COLUMNS].index("resolved_at")
 
-_CONVERSATION_SQL = """
-SELECT c.id, c.platform, c.brand, c.channel, c.customer_handle, fm.external_id,
-       fr.external_id, fm.url, c.first_customer_at, c.local_date, c.first_response_at,
-       c.first_response_seconds, c.first_response_business_seconds, c.status,
-       c.needs_response, c.assignee, c.tags, c.last_compound, c.max_urgency,
-       c.message_count, c.next_response_count,
-       c.mood_before, c.mood_after, c.mood_recovery, c.recovery_label, c.resolved_by,
-       c.resolved_at, c.effort_customer_messages, c.effort_brand_replies,
-       c.first_contact_resolved,
-       c.status = 'closed' AND c.brand_reply_count = 1 AND c.reopened_count = 0,
-       c.repeat_contact_id, fm.text
-FROM conversations c
-LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
-LEFT JOIN messages fr ON fr.id = c.first_response_message_id
-"""
-
-
 # --- row sources ----------------------------------------------------------------
 
 
@@ -128,21 +112,11 @@ def _conversation_rows(db: Database, since, until, brand) -> Iterator[tuple]:
 
 
 def _conversation_rows_from(db: Database, filters) -> Iterator[tuple]:
-    clauses, params = filters.where(rollup=True, alias="c")
-    clauses.append("c.inbound_count > 0")
-    cursor = db.conn.execute(
-        f"{_CONVERSATION_SQL} WHERE {' AND '.join(clauses)} ORDER BY c.first_customer_at, c.id",
-        params,
-    )
-    while True:
-        chunk = cursor.fetchmany(CHUNK_ROWS)
-        if not chunk:
-            return
-        for row in chunk:
-            row = list(row)
-            row[8], row[10] = _iso(row[8]), _iso(row[10])
-            row[_RESOLVED_AT] = _iso(row[_RESOLVED_AT])
-            yield tuple(row)
+    for row in report_queries.export_conversations(db, filters, CHUNK_ROWS):
+        row = list(row)
+        row[8], row[10] = _iso(row[8]), _iso(row[10])
+        row[_RESOLVED_AT] = _iso(row[_RESOLVED_AT])
+        yield tuple(row)
 
 
 BENCHMARK_PERIODS = ("day", "week", "month")

@@ -43,6 +43,10 @@ from replywatch.metrics.rollup import (
 )
 from replywatch.store import live_queries
 from replywatch.store.db import Database, transaction
+
+# Which conversations a report reads, and the SQL that selects them (the
+# store's: issue 24, only store/ speaks SQL).
+from replywatch.store.report_queries import ReportScope as _Filters
 from replywatch.store.timeutil import unix_seconds
 
 GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month", "hour")
@@ -123,43 +127,6 @@ def _bound(value: date | datetime | str | None, name: str) -> date | int | None:
     if isinstance(value, date):
         return value
     raise ValueError(f"{name}: expected a date, datetime or ISO string, got {value!r}")
-
-
-@dataclass
-class _Filters:
-    since: date | int | None = None
-    until: date | int | None = None
-    brand: str | None = None
-    platform: str | None = None
-    channel: str | None = None
-
-    @property
-    def by_dates_only(self) -> bool:
-        return not isinstance(self.since, int) and not isinstance(self.until, int)
-
-    def where(self, *, rollup: bool, alias: str = "") -> tuple[list[str], list[Any]]:
-        """SQL conditions and parameters. ``rollup=False`` adds the
-        needs-response condition (the rollup only holds such conversations);
-        ``alias`` prefixes column names (for joins)."""
-        p = f"{alias}." if alias else ""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for bound, op in ((self.since, ">="), (self.until, "<=")):
-            if isinstance(bound, date):
-                clauses.append(f"{p}local_date {op} ?")
-                params.append(bound.isoformat())
-            elif isinstance(bound, int):
-                clauses.append(f"{p}first_customer_at {'>=' if op == '>=' else '<'} ?")
-                params.append(bound)
-        for column in ("brand", "platform", "channel"):
-            value = getattr(self, column)
-            if value is not None:
-                clauses.append(f"{p}{column} = ?")
-                params.append(value)
-        if not rollup:
-            # status too: a triage action may mark spam before the engine runs
-            clauses.append(f"{p}needs_response = 1 AND {p}status NOT IN ('spam', 'ignored')")
-        return clauses, params
 
 
 def report_filters(since, until, brand, platform, channel) -> _Filters:
