@@ -41,11 +41,12 @@ from replywatch.metrics.rollup import (
     refresh_rollup,
     rollup_is_current,
 )
-from replywatch.store import live_queries
-from replywatch.store.db import Database, transaction
 
-# Which conversations a report reads, and the SQL that selects them (the
-# store's: issue 24, only store/ speaks SQL).
+# Which conversations a report reads and the SQL that reads them are the
+# store's (issue 24: only store/ speaks SQL).
+from replywatch.store import live_queries, report_queries
+from replywatch.store.db import Database, transaction
+from replywatch.store.report_queries import GROUP_KEY_SQL  # noqa: F401 - outcome_reports
 from replywatch.store.report_queries import ReportScope as _Filters
 from replywatch.store.timeutil import unix_seconds
 
@@ -74,18 +75,6 @@ DISTRIBUTION_EDGES: tuple[int, ...] = (
     24 * 3600,
     48 * 3600,
 )
-
-# Base-path SQL expressions for each group key (all over indexed/stored columns).
-GROUP_KEY_SQL = {
-    "brand": "brand",
-    "platform": "platform",
-    "channel": "channel",
-    "agent": "assignee",
-    "day": "local_date",
-    "week": "date(local_date, 'weekday 0', '-6 days')",
-    "month": "substr(local_date, 1, 7)",
-    "hour": "local_hour_of_week",
-}
 
 
 # --- arguments ----------------------------------------------------------------
@@ -189,17 +178,6 @@ def _ensure_rollup_current(db: Database) -> None:
 _BLOBS = ("first_response_values", "business_first_response_values")
 _INTEGER_FIGURES = tuple(c for c in FIGURE_COLUMNS if not c.endswith("_sum") and c not in _BLOBS)
 _FLOAT_SUMS = tuple(c for c in FIGURE_COLUMNS if c.endswith("_sum"))
-# A rollup row's group key values, as SQL over the rollup's columns (week and
-# month as GROUP_KEY_SQL computes them from conversations; '' is "no brand").
-_ROLLUP_KEY_SQL = {
-    "brand": "nullif(brand, '')",
-    "platform": "platform",
-    "channel": "channel",
-    "agent": "agent",
-    "day": "local_date",
-    "week": "date(local_date, 'weekday 0', '-6 days')",
-    "month": "substr(local_date, 1, 7)",
-}
 
 
 def _collect_from_rollup(
@@ -210,17 +188,9 @@ def _collect_from_rollup(
     """Groups from the rollup rows: ``agent_rollup`` when grouping by agent,
     else ``response_rollup`` (fewer rows). SQL adds up the counts per group;
     Python gathers each group's sorted values and float sums."""
-    clauses, params = filters.where(rollup=True)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    table = "agent_rollup" if "agent" in keys else "response_rollup"
-    key_sql = [_ROLLUP_KEY_SQL[k] for k in keys] or ["NULL"]
-    width = len(key_sql)
-    group_by = f"GROUP BY {', '.join(str(i + 1) for i in range(width))}"
+    width = max(len(keys), 1)
     groups: dict[tuple, _Group] = {}
-    totals = ", ".join(f"sum({c})" for c in _INTEGER_FIGURES)
-    for row in db.execute(
-        f"SELECT {', '.join(key_sql)}, {totals} FROM {table} {where} {group_by}", params
-    ):
+    for row in report_queries.rollup_totals(db, keys, filters, _INTEGER_FIGURES):
         group = groups[tuple(row[:width]) if keys else ()] = _Group()
         figures = dict(zip(_INTEGER_FIGURES, row[width:], strict=True))
         for name in _GROUP_FIELDS:
@@ -229,11 +199,7 @@ def _collect_from_rollup(
     calendar: dict[tuple, list[bytes]] = {key: [] for key in groups}
     business: dict[tuple, list[bytes]] = {key: [] for key in groups}
     sums: dict[tuple, list[tuple]] = {key: [] for key in groups}
-    for row in db.execute(
-        f"""SELECT {", ".join(key_sql)}, first_response_values, business_first_response_values,
-                   {", ".join(_FLOAT_SUMS)} FROM {table} {where}""",
-        params,
-    ):
+    for row in report_queries.rollup_parts(db, keys, filters, _BLOBS, _FLOAT_SUMS):
         key = tuple(row[:width]) if keys else ()
         calendar[key].append(row[width])
         business[key].append(row[width + 1])
@@ -271,28 +237,10 @@ def _collect_from_conversations(
     keys: tuple[str, ...],
     filters: _Filters,
 ) -> dict[tuple, _Group]:
-    clauses, params = filters.where(rollup=False)
-    key_sql = [GROUP_KEY_SQL[k] for k in keys]
-    columns = ", ".join(
-        [
-            *key_sql,
-            "first_response_seconds",
-            "first_response_business_seconds",
-            "first_response_sla_met",
-            "status = 'closed'",
-            "status = 'closed' AND brand_reply_count = 1 AND reopened_count = 0",
-            "next_response_count",
-            "next_response_seconds_total",
-            "next_response_business_seconds_total",
-        ]
-    )
     width = len(keys)
     lists: dict[tuple, tuple[list[int], list[int]]] = {}
     groups: dict[tuple, _Group] = {}
-    for row in db.execute(
-        f"SELECT {columns} FROM conversations WHERE {' AND '.join(clauses)}",
-        params,
-    ):
+    for row in report_queries.conversation_response_rows(db, keys, filters):
         key = tuple(row[:width])
         group = groups.get(key)
         if group is None:

@@ -88,3 +88,96 @@ def export_conversations(db: Database, scope: ReportScope, chunk_rows: int) -> I
         if not chunk:
             return
         yield from chunk
+
+
+# Base-path SQL expressions for each group key (all over indexed/stored columns).
+GROUP_KEY_SQL = {
+    "brand": "brand",
+    "platform": "platform",
+    "channel": "channel",
+    "agent": "assignee",
+    "day": "local_date",
+    "week": "date(local_date, 'weekday 0', '-6 days')",
+    "month": "substr(local_date, 1, 7)",
+    "hour": "local_hour_of_week",
+}
+
+# A rollup row's group key values, as SQL over the rollup's columns (week and
+# month as GROUP_KEY_SQL computes them from conversations; '' is "no brand").
+_ROLLUP_KEY_SQL = {
+    "brand": "nullif(brand, '')",
+    "platform": "platform",
+    "channel": "channel",
+    "agent": "agent",
+    "day": "local_date",
+    "week": "date(local_date, 'weekday 0', '-6 days')",
+    "month": "substr(local_date, 1, 7)",
+}
+
+
+def rollup_totals(
+    db: Database, keys: tuple[str, ...], scope: ReportScope, figures: tuple[str, ...]
+) -> Iterator[tuple]:
+    """Per group of ``keys`` (rollup keys only), the group's key values (one
+    NULL without keys) then ``sum()`` of each integer rollup column in
+    ``figures``: from ``agent_rollup`` when grouping by agent, else
+    ``response_rollup`` (fewer rows)."""
+    table, key_sql, where, params = _rollup_select(keys, scope)
+    group_by = f"GROUP BY {', '.join(str(i + 1) for i in range(len(key_sql)))}"
+    totals = ", ".join(f"sum({c})" for c in figures)
+    return db.execute(
+        f"SELECT {', '.join(key_sql)}, {totals} FROM {table} {where} {group_by}", params
+    )
+
+
+def rollup_parts(
+    db: Database,
+    keys: tuple[str, ...],
+    scope: ReportScope,
+    blobs: tuple[str, ...],
+    float_sums: tuple[str, ...],
+) -> Iterator[tuple]:
+    """Every rollup row of ``scope``: its key values for ``keys`` (one NULL
+    without keys), the ``blobs`` columns (sorted-value blobs) and the
+    ``float_sums`` columns, for sums added exactly in Python."""
+    table, key_sql, where, params = _rollup_select(keys, scope)
+    return db.execute(
+        f"""SELECT {", ".join(key_sql)}, {", ".join(blobs)},
+                   {", ".join(float_sums)} FROM {table} {where}""",
+        params,
+    )
+
+
+def _rollup_select(
+    keys: tuple[str, ...], scope: ReportScope
+) -> tuple[str, list[str], str, list[Any]]:
+    """(table, key expressions, WHERE text, parameters) of a rollup read."""
+    clauses, params = scope.where(rollup=True)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    table = "agent_rollup" if "agent" in keys else "response_rollup"
+    key_sql = [_ROLLUP_KEY_SQL[k] for k in keys] or ["NULL"]
+    return table, key_sql, where, params
+
+
+def conversation_response_rows(
+    db: Database, keys: tuple[str, ...], scope: ReportScope
+) -> Iterator[tuple]:
+    """Every conversation of ``scope`` that needs a response: its values for
+    ``keys`` (:data:`GROUP_KEY_SQL`), then first response seconds (calendar,
+    business), SLA met, closed, first-contact resolved, next-response count
+    and totals (calendar, business)."""
+    clauses, params = scope.where(rollup=False)
+    columns = ", ".join(
+        [
+            *(GROUP_KEY_SQL[k] for k in keys),
+            "first_response_seconds",
+            "first_response_business_seconds",
+            "first_response_sla_met",
+            "status = 'closed'",
+            "status = 'closed' AND brand_reply_count = 1 AND reopened_count = 0",
+            "next_response_count",
+            "next_response_seconds_total",
+            "next_response_business_seconds_total",
+        ]
+    )
+    return db.execute(f"SELECT {columns} FROM conversations WHERE {' AND '.join(clauses)}", params)
