@@ -469,6 +469,13 @@ def _ids(conversation_ids: Iterable[int]) -> list[int]:
     return ids
 
 
+def conversation_status(db: Database, conversation_id: int) -> str | None:
+    """The status of conversation ``conversation_id`` ("replied" ...), or None
+    when there is none: a search by id finds it whatever the filters."""
+    row = db.execute("SELECT status FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    return row[0] if row else None
+
+
 def _existing(db: Database, ids: Sequence[int]) -> dict[int, tuple]:
     marks = ", ".join("?" * len(ids))
     rows = db.execute(

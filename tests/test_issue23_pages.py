@@ -94,3 +94,31 @@ def test_response_time_tiles_fit_and_the_badge_names_pages(demo_db, monkeypatch)
     assert any(s.value.endswith(": quem tem") for s in at.subheader)
     badge = next(d.value for d in at.dataframe if "page" in d.value.columns)
     assert "aurora" not in set(badge["page"]) and "Loja Aurora" in set(badge["page"])
+
+
+def test_a_search_by_number_finds_a_replied_conversation(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 13: after "Mark replied" the conversation drops out of the
+    # default list; typing its number still finds it and says its status.
+    from replywatch.pipeline import set_status
+    from replywatch.store.db import open_database
+
+    db = open_database(demo_db)
+    conversation = db.execute(
+        "SELECT id FROM conversations WHERE status = 'new' ORDER BY id LIMIT 1"
+    ).fetchone()[0]
+    set_status(db, [conversation], "replied", actor="Ana")
+    db.close()
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.text_input(key="tri_search").set_value(f"#{conversation}").run()
+    assert not at.exception, at.exception
+    assert any(
+        i.value == f"A conversa nº {conversation} está respondida: fora desta lista com "
+        "estes filtros."
+        for i in at.info
+    ), [i.value for i in at.info]
+    at.button(key="tri_open_found").click().run()
+    assert any(e.label == f"Conversa nº {conversation}" for e in at.expander) or any(
+        str(conversation) in e.label for e in at.expander
+    )

@@ -428,6 +428,37 @@ def _action_buttons() -> None:
         st.button(_("Add note"), key="tri_btn_note", on_click=_request, args=("note",))
 
 
+def _open(conversation_id: int) -> None:
+    st.session_state["tri_selected"] = [conversation_id]
+
+
+def _found_by_id(db, flt: store_triage.QueueFilter, rows: list[dict]) -> None:
+    """A search for a conversation's number ("542", "#542") finds it whatever
+    the filters: when the list does not show it (another status, another
+    view), say which status it has and offer to open it."""
+    match = _TYPED_ID.fullmatch((flt.search or "").strip())
+    if not match:
+        return
+    conversation_id = int(match.group(1))
+    if any(r["id"] == conversation_id for r in rows):
+        return
+    status = store_triage.conversation_status(db, conversation_id)
+    if status is None:
+        return
+    cols = st.columns([4, 1])
+    cols[0].info(
+        _("Conversation #{id} is {status}: not in this list with these filters.").format(
+            id=conversation_id, status=_(status)
+        )
+    )
+    cols[1].button(
+        _("Open #{id}").format(id=conversation_id),
+        key="tri_open_found",
+        on_click=_open,
+        args=(conversation_id,),
+    )
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     """The queue, the selection and the actions; refreshes on its own."""
@@ -460,6 +491,7 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
             seconds=REFRESH_SECONDS,
         )
     )
+    _found_by_id(db, flt, rows)
     if not rows:
         st.info(
             _("Nothing is waiting for a response with these filters.")
