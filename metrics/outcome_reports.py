@@ -21,7 +21,6 @@ from typing import Any
 from replywatch.metrics import stats
 from replywatch.metrics.reports import (
     DISTRIBUTION_EDGES,
-    GROUP_KEY_SQL,
     bucket_label,
     collect_groups,
     group_sort_key,
@@ -31,42 +30,12 @@ from replywatch.metrics.reports import (
     rollup_can_answer,
     share,
 )
+from replywatch.store import outcome_queries
 from replywatch.store.db import Database
+from replywatch.store.outcome_queries import DRILL_FIGURES
 
 #: Groupings the outcome report accepts (hour of week is a response-time view).
 OUTCOME_GROUP_KEYS = ("brand", "platform", "channel", "agent", "day", "week", "month")
-#: Figures a drill-down can list the conversations of.
-DRILL_FIGURES = {
-    "recovered": "recovery_label = 'recovered'",
-    "unchanged": "recovery_label = 'unchanged'",
-    "worsened": "recovery_label = 'worsened'",
-    "silent": "recovery_label = 'silent'",
-    "resolved": "resolved_by IS NOT NULL",
-    "resolved_by_customer": "resolved_by = 'customer'",
-    "resolved_by_close": "resolved_by = 'closed'",
-    "unresolved": "resolved_by IS NULL",
-    "first_contact_resolved": "first_contact_resolved = 1",
-    "repeat_contact": "repeat_contact_id IS NOT NULL",
-}
-
-_AGGREGATES = """
-    count(*),
-    count(first_response_seconds),
-    sum(recovery_label = 'recovered'),
-    sum(recovery_label = 'unchanged'),
-    sum(recovery_label = 'worsened'),
-    sum(recovery_label = 'silent'),
-    avg(mood_recovery),
-    avg(mood_before),
-    avg(mood_after),
-    count(resolved_by),
-    sum(resolved_by = 'customer'),
-    sum(resolved_by = 'closed'),
-    sum(first_contact_resolved),
-    avg(effort_customer_messages),
-    avg(effort_brand_replies),
-    count(repeat_contact_id)
-"""
 
 
 def _outcome_keys(by: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -108,13 +77,7 @@ def outcome_report(
     filters = report_filters(since, until, brand, platform, channel)
     if rollup_can_answer(keys, filters):
         return _report_from_rollup(db, keys, filters, with_response_times)
-    clauses, params = filters.where(rollup=False)
-    key_sql = [GROUP_KEY_SQL[k] for k in keys]
-    select = ", ".join([*key_sql, _AGGREGATES])
-    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
-    rows = db.execute(
-        f"SELECT {select} FROM conversations WHERE {' AND '.join(clauses)} {group}", params
-    ).fetchall()
+    rows = outcome_queries.outcome_aggregates(db, keys, filters)
     timing: dict[tuple, dict[str, Any]] = {}
     if with_response_times:
         for row in response_time_report(
@@ -162,7 +125,8 @@ def _mean(total: float, count: int) -> float | None:
 
 
 def _aggregates_of(group: Any) -> tuple:
-    """A rollup group's figures in the order of :data:`_AGGREGATES`."""
+    """A rollup group's figures in the order of
+    ``store.outcome_queries.OUTCOME_AGGREGATES``."""
     o = group.outcome
     return (
         group.conversations,
@@ -185,7 +149,8 @@ def _aggregates_of(group: Any) -> tuple:
 
 
 def _outcome_row(keys: tuple[str, ...], values: tuple, aggregates: Sequence) -> dict[str, Any]:
-    """One report row from a group's key values and its :data:`_AGGREGATES`."""
+    """One report row from a group's key values and its aggregates (in the
+    order of ``store.outcome_queries.OUTCOME_AGGREGATES``)."""
     (
         conversations,
         answered,
@@ -255,27 +220,7 @@ def recovery_by_response_time(
     and ``worsened_share``. Empty buckets are included with None."""
     bounds = [int(e) for e in edges]
     filters = report_filters(since, until, brand, platform, channel)
-    clauses, params = filters.where(rollup=False)
-    clauses += ["mood_recovery IS NOT NULL", "first_response_seconds IS NOT NULL"]
-    bucket_sql = (
-        "CASE "
-        + " ".join(f"WHEN first_response_seconds <= {b} THEN {i}" for i, b in enumerate(bounds))
-        + f" ELSE {len(bounds)} END"
-    )
-    sql = f"""
-        WITH b AS (
-            SELECT {bucket_sql} AS bucket, mood_recovery AS r, recovery_label AS label
-            FROM conversations WHERE {" AND ".join(clauses)}),
-        ranked AS (
-            SELECT bucket, r, label,
-                   row_number() OVER (PARTITION BY bucket ORDER BY r) AS k,
-                   count(*) OVER (PARTITION BY bucket) AS n
-            FROM b)
-        SELECT bucket, max(n),
-               avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN r END),
-               sum(label = 'recovered'), sum(label = 'worsened')
-        FROM ranked GROUP BY bucket"""
-    found = {row[0]: row[1:] for row in db.execute(sql, params)}
+    found = outcome_queries.recovery_by_bucket(db, filters, bounds)
     lowers = [0, *bounds]
     uppers: list[int | None] = [*bounds, None]
     out = []
@@ -316,28 +261,4 @@ def outcome_conversations(
     if figure not in DRILL_FIGURES:
         raise ValueError(f"figure must be one of {', '.join(DRILL_FIGURES)}, got {figure!r}")
     filters = report_filters(since, until, brand, platform, channel)
-    clauses, params = filters.where(rollup=False, alias="c")
-    clauses.append(f"c.{DRILL_FIGURES[figure]}")
-    if agent is not None:
-        clauses.append("c.assignee = ?")
-        params.append(agent)
-    columns = (
-        "id", "brand", "platform", "channel", "assignee", "customer_handle", "local_date",
-        "status", "first_response_seconds", "mood_before", "mood_after", "mood_recovery",
-        "recovery_label", "resolved_by", "resolved_at", "effort_customer_messages",
-        "effort_brand_replies", "first_contact_resolved", "repeat_contact_id",
-    )  # fmt: skip
-    sql = f"""
-        SELECT {", ".join(f"c.{name}" for name in columns)}, fm.text,
-               (SELECT lm.text FROM messages lm
-                 WHERE lm.conversation_id = c.id AND lm.direction = 'inbound'
-                   AND lower(coalesce(lm.author_handle, '')) =
-                       lower(coalesce(c.customer_handle, ''))
-                 ORDER BY lm.created_ts DESC, lm.id DESC LIMIT 1)
-        FROM conversations c LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
-        WHERE {" AND ".join(clauses)}
-        ORDER BY c.first_customer_at DESC, c.id DESC LIMIT ?"""
-    return [
-        dict(zip((*columns, "first_text", "last_customer_text"), row, strict=True))
-        for row in db.execute(sql, [*params, int(limit)])
-    ]
+    return outcome_queries.figure_conversations(db, filters, figure, agent, int(limit))

@@ -46,7 +46,6 @@ from replywatch.metrics.rollup import (
 # store's (issue 24: only store/ speaks SQL).
 from replywatch.store import live_queries, report_queries
 from replywatch.store.db import Database, transaction
-from replywatch.store.report_queries import GROUP_KEY_SQL  # noqa: F401 - outcome_reports
 from replywatch.store.report_queries import ReportScope as _Filters
 from replywatch.store.timeutil import unix_seconds
 

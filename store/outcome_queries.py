@@ -9,6 +9,43 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from replywatch.store.db import Database
+from replywatch.store.report_queries import GROUP_KEY_SQL, ReportScope
+
+#: Figures a drill-down can list the conversations of, and the condition
+#: (over ``conversations``) that selects them.
+DRILL_FIGURES = {
+    "recovered": "recovery_label = 'recovered'",
+    "unchanged": "recovery_label = 'unchanged'",
+    "worsened": "recovery_label = 'worsened'",
+    "silent": "recovery_label = 'silent'",
+    "resolved": "resolved_by IS NOT NULL",
+    "resolved_by_customer": "resolved_by = 'customer'",
+    "resolved_by_close": "resolved_by = 'closed'",
+    "unresolved": "resolved_by IS NULL",
+    "first_contact_resolved": "first_contact_resolved = 1",
+    "repeat_contact": "repeat_contact_id IS NOT NULL",
+}
+
+#: One outcome report row's aggregates over conversations, in the order
+#: ``metrics.outcome_reports`` reads them.
+OUTCOME_AGGREGATES = """
+    count(*),
+    count(first_response_seconds),
+    sum(recovery_label = 'recovered'),
+    sum(recovery_label = 'unchanged'),
+    sum(recovery_label = 'worsened'),
+    sum(recovery_label = 'silent'),
+    avg(mood_recovery),
+    avg(mood_before),
+    avg(mood_after),
+    count(resolved_by),
+    sum(resolved_by = 'customer'),
+    sum(resolved_by = 'closed'),
+    sum(first_contact_resolved),
+    avg(effort_customer_messages),
+    avg(effort_brand_replies),
+    count(repeat_contact_id)
+"""
 
 #: The grouping of a repeat contact: same platform, customer and brand.
 _KEY = "c.platform, lower(c.customer_handle), c.brand"
@@ -122,3 +159,81 @@ def link_repeat_contacts(
             f"UPDATE conversations SET repeat_contact_id = NULL WHERE repeat_contact_id IS "
             f"NOT NULL AND (status IN ({excluded_sql}) OR brand IS NULL)"
         )
+
+
+def outcome_aggregates(db: Database, keys: tuple[str, ...], scope: ReportScope) -> list[tuple]:
+    """Per group of ``keys`` (:data:`GROUP_KEY_SQL`), the key values then
+    :data:`OUTCOME_AGGREGATES` over the conversations of ``scope`` that need
+    a response (without keys: one row, counting 0 over no conversations)."""
+    clauses, params = scope.where(rollup=False)
+    select = ", ".join([*(GROUP_KEY_SQL[k] for k in keys), OUTCOME_AGGREGATES])
+    group = f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
+    return db.execute(
+        f"SELECT {select} FROM conversations WHERE {' AND '.join(clauses)} {group}", params
+    ).fetchall()
+
+
+def recovery_by_bucket(db: Database, scope: ReportScope, bounds: Sequence[int]) -> dict[int, tuple]:
+    """Bucket index -> (conversations, median recovery, recovered, worsened)
+    of the answered conversations of ``scope`` with a known recovery,
+    bucketed by calendar first response (bucket i: up to ``bounds[i]``
+    seconds; the last, past every bound). The median is docs/metrics.md's
+    (mean of the two middle values for an even count), computed in SQL."""
+    clauses, params = scope.where(rollup=False)
+    clauses += ["mood_recovery IS NOT NULL", "first_response_seconds IS NOT NULL"]
+    bucket_sql = (
+        "CASE "
+        + " ".join(f"WHEN first_response_seconds <= {b} THEN {i}" for i, b in enumerate(bounds))
+        + f" ELSE {len(bounds)} END"
+    )
+    sql = f"""
+        WITH b AS (
+            SELECT {bucket_sql} AS bucket, mood_recovery AS r, recovery_label AS label
+            FROM conversations WHERE {" AND ".join(clauses)}),
+        ranked AS (
+            SELECT bucket, r, label,
+                   row_number() OVER (PARTITION BY bucket ORDER BY r) AS k,
+                   count(*) OVER (PARTITION BY bucket) AS n
+            FROM b)
+        SELECT bucket, max(n),
+               avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN r END),
+               sum(label = 'recovered'), sum(label = 'worsened')
+        FROM ranked GROUP BY bucket"""
+    return {row[0]: row[1:] for row in db.execute(sql, params)}
+
+
+#: The columns of :func:`figure_conversations`' rows before the two texts.
+_DRILL_COLUMNS = (
+    "id", "brand", "platform", "channel", "assignee", "customer_handle", "local_date",
+    "status", "first_response_seconds", "mood_before", "mood_after", "mood_recovery",
+    "recovery_label", "resolved_by", "resolved_at", "effort_customer_messages",
+    "effort_brand_replies", "first_contact_resolved", "repeat_contact_id",
+)  # fmt: skip
+
+
+def figure_conversations(
+    db: Database, scope: ReportScope, figure: str, agent: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The conversations of ``scope`` counted by ``figure`` (a key of
+    :data:`DRILL_FIGURES`; ``agent`` narrows to one assignee), newest first,
+    at most ``limit``: :data:`_DRILL_COLUMNS` plus ``first_text`` and
+    ``last_customer_text`` (the customer's latest inbound message)."""
+    clauses, params = scope.where(rollup=False, alias="c")
+    clauses.append(f"c.{DRILL_FIGURES[figure]}")
+    if agent is not None:
+        clauses.append("c.assignee = ?")
+        params.append(agent)
+    sql = f"""
+        SELECT {", ".join(f"c.{name}" for name in _DRILL_COLUMNS)}, fm.text,
+               (SELECT lm.text FROM messages lm
+                 WHERE lm.conversation_id = c.id AND lm.direction = 'inbound'
+                   AND lower(coalesce(lm.author_handle, '')) =
+                       lower(coalesce(c.customer_handle, ''))
+                 ORDER BY lm.created_ts DESC, lm.id DESC LIMIT 1)
+        FROM conversations c LEFT JOIN messages fm ON fm.id = c.first_customer_message_id
+        WHERE {" AND ".join(clauses)}
+        ORDER BY c.first_customer_at DESC, c.id DESC LIMIT ?"""
+    return [
+        dict(zip((*_DRILL_COLUMNS, "first_text", "last_customer_text"), row, strict=True))
+        for row in db.execute(sql, [*params, limit])
+    ]
