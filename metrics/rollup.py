@@ -21,8 +21,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from replywatch.store import rollup_queries as queries
 from replywatch.store.db import Database
-from replywatch.store.schema import ROLLUP_OUTCOME_COLUMNS
+
+# The rollup's columns are the store's (issue 24: only store/ speaks SQL);
+# FIGURE_COLUMNS is named here too, where the reports have always found it.
+from replywatch.store.rollup_queries import FIGURE_COLUMNS  # noqa: F401 - re-exported
 
 VALUE_DTYPE = np.dtype("<i8")
 
@@ -39,19 +43,6 @@ def decode_values(blob: bytes | None) -> np.ndarray:
     return np.frombuffer(blob, dtype=VALUE_DTYPE)
 
 
-#: Conversation columns a rollup row is built from (see :func:`_figures`).
-_SOURCE = """first_response_seconds, first_response_business_seconds, first_response_sla_met,
-    status, brand_reply_count, reopened_count, next_response_count,
-    next_response_seconds_total, next_response_business_seconds_total, recovery_label,
-    mood_recovery, mood_before, mood_after, resolved_by, first_contact_resolved,
-    effort_customer_messages, effort_brand_replies, repeat_contact_id, assignee"""
-#: The figure columns of both rollup tables, in :func:`_figures` order.
-FIGURE_COLUMNS = (
-    "conversations", "answered", "first_response_values", "business_first_response_values",
-    "sla_met", "closed", "first_contact_resolved", "next_response_count",
-    "next_response_seconds_total", "next_response_business_seconds_total",
-    *ROLLUP_OUTCOME_COLUMNS,
-)  # fmt: skip
 _RECOVERY_LABELS = ("recovered", "unchanged", "worsened", "silent")
 
 
@@ -61,7 +52,8 @@ def _count_sum(values: list) -> tuple[int, float]:
 
 
 def _figures(rows: list[tuple]) -> tuple:
-    """The figures of one rollup row from its conversations' :data:`_SOURCE`
+    """The figures of one rollup row from its conversations' rows
+    (``store.rollup_queries.SOURCE_COLUMNS``
     rows: response times as in m002, then the outcome counts and sums of
     m023 (what ``metrics.outcome_reports`` aggregates in SQL)."""
     answered = [r for r in rows if r[0] is not None]
@@ -93,44 +85,21 @@ def _figures(rows: list[tuple]) -> tuple:
     )
 
 
-_POPULATION = "needs_response = 1 AND status NOT IN ('spam', 'ignored')"
-
-
 def _rebuild_key(db: Database, brand: str, platform: str, channel: str, local_date: str) -> None:
-    conn = db.conn
-    rows = conn.execute(
-        f"""
-        SELECT {_SOURCE}
-        FROM conversations
-        WHERE brand IS ? AND platform = ? AND channel = ? AND local_date = ? AND {_POPULATION}
-        """,
-        (brand or None, platform, channel, local_date),
-    ).fetchall()
     key = (brand, platform, channel, local_date)
-    where = "WHERE brand = ? AND platform = ? AND channel = ? AND local_date = ?"
-    conn.execute(f"DELETE FROM response_rollup {where}", key)
-    conn.execute(f"DELETE FROM agent_rollup {where}", key)
+    rows = queries.key_sources(db, key)
+    queries.delete_key(db, key)
     if rows:
         _insert_key(db, key, rows)
 
 
 def _insert_key(db: Database, key: tuple, rows: list[tuple]) -> None:
     """Insert the rollup rows of one key from its conversations' rows."""
-    conn = db.conn
-    columns = ", ".join(FIGURE_COLUMNS)
-    marks = ", ".join("?" * len(FIGURE_COLUMNS))
-    conn.execute(
-        f"INSERT INTO response_rollup (brand, platform, channel, local_date, {columns}) "
-        f"VALUES (?, ?, ?, ?, {marks})",
-        (*key, *_figures(rows)),
-    )
     by_agent: dict[str | None, list[tuple]] = {}
     for row in rows:
         by_agent.setdefault(row[18], []).append(row)
-    conn.executemany(
-        f"INSERT INTO agent_rollup (brand, platform, channel, local_date, agent, {columns}) "
-        f"VALUES (?, ?, ?, ?, ?, {marks})",
-        [(*key, agent, *_figures(group)) for agent, group in by_agent.items()],
+    queries.insert_key(
+        db, key, _figures(rows), [(agent, *_figures(group)) for agent, group in by_agent.items()]
     )
 
 
@@ -139,17 +108,8 @@ def rebuild_rollup(db: Database) -> int:
     and clear every dirty mark (after a recompute of everything: cheaper
     than one query per key). Call inside a write transaction. Returns how
     many keys it holds now."""
-    conn = db.conn
-    for table in ("response_rollup", "agent_rollup", "response_rollup_dirty"):
-        conn.execute(f"DELETE FROM {table}")
-    # brand '' never names a brand: the key of conversations without one.
-    rows = conn.execute(
-        f"""
-        SELECT coalesce(brand, ''), platform, channel, local_date, {_SOURCE}
-        FROM conversations WHERE local_date IS NOT NULL AND {_POPULATION}
-        ORDER BY 1, 2, 3, 4
-        """
-    )
+    queries.clear_all(db)
+    rows = queries.all_sources(db)
     keys = 0
     for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
         _insert_key(db, key, [r[4:] for r in group])
@@ -161,17 +121,13 @@ def refresh_rollup(db: Database, *, limit: int | None = None) -> int:
     """Rebuild every rollup row marked dirty (or, with ``limit``, that many of
     them) and clear their marks. Call inside a write transaction (the engine
     does, at the end of each recompute). Returns how many keys were rebuilt."""
-    keys = db.conn.execute(
-        "SELECT brand, platform, channel, local_date FROM response_rollup_dirty"
-        + ("" if limit is None else " LIMIT ?"),
-        () if limit is None else (limit,),
-    ).fetchall()
+    keys = queries.dirty_keys(db, limit)
     if limit is not None:
         return refresh_rollup_keys(db, keys)
     for key in keys:
         _rebuild_key(db, *key)
     if keys:
-        db.conn.execute("DELETE FROM response_rollup_dirty")
+        queries.clear_dirty(db)
     return len(keys)
 
 
@@ -182,14 +138,7 @@ def conversation_rollup_keys(db: Database, conversation_ids: Iterable[int]) -> s
     keys: set[tuple] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        keys.update(
-            db.conn.execute(
-                "SELECT DISTINCT coalesce(brand, ''), platform, channel, local_date "
-                f"FROM conversations WHERE id IN ({','.join('?' * len(chunk))}) "
-                "AND local_date IS NOT NULL",
-                chunk,
-            ).fetchall()
-        )
+        keys.update(queries.conversation_keys(db, chunk))
     return keys
 
 
@@ -201,11 +150,7 @@ def refresh_rollup_keys(db: Database, keys: Iterable[tuple]) -> int:
     Call inside a write transaction. Returns how many keys were rebuilt."""
     rebuilt = 0
     for key in keys:
-        if db.conn.execute(
-            "DELETE FROM response_rollup_dirty WHERE brand = ? AND platform = ? "
-            "AND channel = ? AND local_date = ?",
-            key,
-        ).rowcount:
+        if queries.take_dirty(db, key):
             _rebuild_key(db, *key)
             rebuilt += 1
     return rebuilt
@@ -213,9 +158,9 @@ def refresh_rollup_keys(db: Database, keys: Iterable[tuple]) -> int:
 
 def dirty_rollup_keys(db: Database) -> int:
     """How many rollup rows are marked dirty (waiting for :func:`refresh_rollup`)."""
-    return db.conn.execute("SELECT count(*) FROM response_rollup_dirty").fetchone()[0]
+    return queries.dirty_count(db)
 
 
 def rollup_is_current(db: Database) -> bool:
     """True when no conversation change is waiting to be folded into the rollup."""
-    return db.conn.execute("SELECT 1 FROM response_rollup_dirty LIMIT 1").fetchone() is None
+    return not queries.any_dirty(db)
