@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from replywatch.dashboard_launcher import run_dashboard
 from tests.dashboard_seed import seed
-from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, free_port, settled, wait_healthy
+from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, served_dashboard, settled
 
 pytestmark = E2E
 
@@ -25,11 +24,7 @@ def test_a_switch_keeps_filters_and_the_address_keeps_the_language(tmp_path):
 
     path = tmp_path / "switch.db"
     seed(path, now=datetime.now(UTC))
-    port = free_port()
-    process = run_dashboard(path, port=port, language="en")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path, language="en") as base:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -60,9 +55,3 @@ def test_a_switch_keeps_filters_and_the_address_keeps_the_language(tmp_path):
             page.reload()
             page.get_by_role("heading", name="Triagem").first.wait_for()
             browser.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from replywatch import i18n
-from replywatch.dashboard_launcher import run_dashboard
-from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, free_port, settled, wait_healthy
+from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS, E2E, served_dashboard, settled
 from tests.pseudo_locale import HOW_TO_FIX, check, data_words
 
 pytestmark = E2E
@@ -42,18 +41,8 @@ def server(tmp_path_factory):
     db = open_database(path)
     seed_demo(db, DemoFeed(platforms=ALL_PLATFORMS), days=7, seed=42, now=datetime.now(UTC))
     db.close()
-    port = free_port()
-    process = run_dashboard(path, port=port, language=i18n.PSEUDO_LANGUAGE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_dashboard(path, language=i18n.PSEUDO_LANGUAGE) as base:
         yield base, data_words(path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except Exception:
-            process.kill()
 
 
 def test_every_page_in_the_browser_is_marked(server):

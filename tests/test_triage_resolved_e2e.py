@@ -37,7 +37,7 @@ def test_probably_resolved_view_and_one_click_close(server, page):
     page.get_by_text("1 conversation(s) match").wait_for()
     page.get_by_text("thank-you or 'solved' after a reply").first.wait_for()
     select_conversation(page, conv["thanks"])
-    page.get_by_role("button", name="Close").click()
+    page.get_by_role("button", name="Close", exact=True).click()
     page.get_by_text("1 conversation(s) marked closed").wait_for()
     assert status_of(path, conv["thanks"]) == "closed"
 
