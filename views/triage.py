@@ -509,50 +509,61 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     frame = _frame(rows, now, tz, waiting=flt.view == "waiting")
     ids = [r["id"] for r in rows]
     if rows:
-        # The table widget is keyed by the rows it shows: when a refresh changes
-        # them, the old row-index selection cannot point at the wrong rows.
-        table_key = "tri_table_" + hashlib.sha1(repr(ids).encode()).hexdigest()[:12]
-        event = st.dataframe(
-            frame.style.map(common.state_style, subset=["SLA"]),
-            key=table_key,
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="multi-row",
-            column_config={
-                **_headers(frame),
-                "id": st.column_config.NumberColumn("#", width="small", format="%d"),
-                "platform": st.column_config.ImageColumn(_("platform"), width="small"),
-                "message": st.column_config.TextColumn(_("message"), width="large"),
-                "priority": st.column_config.NumberColumn(
-                    _("priority"),
-                    format="%d",
-                    help=_("current urgency + up to 50 for time against the SLA"),
-                ),
-                "urgency": st.column_config.ProgressColumn(
-                    _("urgency"),
-                    min_value=0,
-                    max_value=100,
-                    format="%d",
-                    help=_("urgency of the customer's messages since the last reply"),
-                ),
-                "peak": st.column_config.NumberColumn(
-                    _("peak"), format="%d", help=_("highest urgency this conversation ever had")
-                ),
-                "why this position": st.column_config.TextColumn(
-                    _("why this position"), width="large"
-                ),
-                "post": st.column_config.LinkColumn(_("post"), display_text=_("open ↗")),
-            },
-        )
-        # The file names the platform ("Reddit"), where the grid draws its badge.
-        names = [common.platform_name(r["platform"]) for r in rows]
-        common.csv_download(frame.assign(platform=names), "triage-queue.csv", key="tri_csv")
-        picked = [ids[i] for i in event.selection.rows if i < len(ids)]
-        last = st.session_state.get("tri_table_last")
-        if last and last[0] == table_key and last[1] != picked:
-            st.session_state["tri_selected"] = picked
-        st.session_state["tri_table_last"] = (table_key, picked)
+        _queue_table(frame, rows, ids)
+    _selection_box(rows, ids)
+    _agent_actions()
+    chosen = _selected()
+    if chosen:
+        _detail(chosen[0], tz, rows)
 
+
+def _queue_table(frame, rows: list[dict], ids: list[int]) -> None:
+    """The queue grid (ticking rows selects them) and its CSV download."""
+    # The table widget is keyed by the rows it shows: when a refresh changes
+    # them, the old row-index selection cannot point at the wrong rows.
+    table_key = "tri_table_" + hashlib.sha1(repr(ids).encode()).hexdigest()[:12]
+    event = st.dataframe(
+        frame.style.map(common.state_style, subset=["SLA"]),
+        key=table_key,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_config={
+            **_headers(frame),
+            "id": st.column_config.NumberColumn("#", width="small", format="%d"),
+            "platform": st.column_config.ImageColumn(_("platform"), width="small"),
+            "message": st.column_config.TextColumn(_("message"), width="large"),
+            "priority": st.column_config.NumberColumn(
+                _("priority"),
+                format="%d",
+                help=_("current urgency + up to 50 for time against the SLA"),
+            ),
+            "urgency": st.column_config.ProgressColumn(
+                _("urgency"),
+                min_value=0,
+                max_value=100,
+                format="%d",
+                help=_("urgency of the customer's messages since the last reply"),
+            ),
+            "peak": st.column_config.NumberColumn(
+                _("peak"), format="%d", help=_("highest urgency this conversation ever had")
+            ),
+            "why this position": st.column_config.TextColumn(_("why this position"), width="large"),
+            "post": st.column_config.LinkColumn(_("post"), display_text=_("open ↗")),
+        },
+    )
+    # The file names the platform ("Reddit"), where the grid draws its badge.
+    names = [common.platform_name(r["platform"]) for r in rows]
+    common.csv_download(frame.assign(platform=names), "triage-queue.csv", key="tri_csv")
+    picked = [ids[i] for i in event.selection.rows if i < len(ids)]
+    last = st.session_state.get("tri_table_last")
+    if last and last[0] == table_key and last[1] != picked:
+        st.session_state["tri_selected"] = picked
+    st.session_state["tri_table_last"] = (table_key, picked)
+
+
+def _selection_box(rows: list[dict], ids: list[int]) -> None:
+    """The selected conversations and the box that adds one by its number."""
     labels = {r["id"]: f"#{r['id']} @{plain_handle(r.get('customer_handle'))}" for r in rows}
     selected = [i for i in _selected() if isinstance(i, int)]
     st.session_state["tri_selected"] = selected
@@ -585,35 +596,34 @@ def live_queue(flt: store_triage.QueueFilter, tz) -> None:
     if added:
         (st.success if added[0] == "success" else st.error)(added[1])
 
-    if common.can("agent"):
-        pending = st.session_state.get("tri_pending")
-        if pending:
-            kind, value, pending_ids = pending
-            what = (
-                _("mark {status}").format(status=_(value or ""))
-                if kind == "status"
-                else _(ACTION_NAMES.get(kind, kind))
-            )
-            st.warning(
-                _("Apply '{action}' to {count} conversations? This changes all of them.").format(
-                    action=what, count=len(pending_ids)
-                )
-            )
-            cols = st.columns(2)
-            cols[0].button(
-                _("Yes, apply to {count}").format(count=len(pending_ids)),
-                key="tri_confirm",
-                on_click=_confirm,
-                type="primary",
-            )
-            cols[1].button(_("Cancel"), key="tri_cancel", on_click=_cancel)
-        _action_buttons()
-    else:
-        st.info(_("Your role can view the queue; triage actions need the agent role."))
 
-    chosen = _selected()
-    if chosen:
-        _detail(chosen[0], tz, rows)
+def _agent_actions() -> None:
+    """A bulk action waiting for confirmation, and the action buttons (agents)."""
+    if not common.can("agent"):
+        st.info(_("Your role can view the queue; triage actions need the agent role."))
+        return
+    pending = st.session_state.get("tri_pending")
+    if pending:
+        kind, value, pending_ids = pending
+        what = (
+            _("mark {status}").format(status=_(value or ""))
+            if kind == "status"
+            else _(ACTION_NAMES.get(kind, kind))
+        )
+        st.warning(
+            _("Apply '{action}' to {count} conversations? This changes all of them.").format(
+                action=what, count=len(pending_ids)
+            )
+        )
+        cols = st.columns(2)
+        cols[0].button(
+            _("Yes, apply to {count}").format(count=len(pending_ids)),
+            key="tri_confirm",
+            on_click=_confirm,
+            type="primary",
+        )
+        cols[1].button(_("Cancel"), key="tri_cancel", on_click=_cancel)
+    _action_buttons()
 
 
 def _events(events: dict) -> str:
