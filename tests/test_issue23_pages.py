@@ -122,3 +122,47 @@ def test_a_search_by_number_finds_a_replied_conversation(demo_db, monkeypatch): 
     assert any(e.label == f"Conversa nº {conversation}" for e in at.expander) or any(
         str(conversation) in e.label for e in at.expander
     )
+
+
+def test_agent_breakdown_after_marking_replied(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 8: no "None" cell, no "(none)" row; the caption says why a
+    # conversation marked replied is not yet answered.
+    from replywatch.pipeline import set_status
+    from replywatch.store import triage
+    from replywatch.store.db import open_database
+
+    db = open_database(demo_db)
+    conversation = db.execute(
+        "SELECT id FROM conversations WHERE status = 'new' ORDER BY id DESC LIMIT 1"
+    ).fetchone()[0]
+    triage.assign(db, [conversation], "Ana", actor="Ana")
+    set_status(db, [conversation], "replied", actor="Ana")
+    db.close()
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/response_times.py").run()
+    at.button_group(key="rt_by").set_value("agent").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    cells = {str(v) for v in table.to_numpy().ravel()}
+    assert "Ana" in set(table["agent"]) and "Sem responsável" in set(table["agent"])
+    assert not cells & {"None", "nan", "(none)"}
+    assert any("marcada como respondida" in c.value for c in at.caption)
+
+
+def test_outcome_tiles_name_their_denominators_and_share_the_median(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 7.
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/response_times.py").run()
+    median = next(m.value for m in at.metric if m.label == "Mediana da primeira resposta")
+    at.switch_page("views/sentiment.py").run()
+    at.radio(key="sent_view").set_value("outcomes").run()
+    assert not at.exception, at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Mediana da primeira resposta"] == median
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("de ") and "voltou a escrever" in c for c in captions)
+    assert any(c.startswith("de ") and c.endswith("conversas resolvidas") for c in captions)

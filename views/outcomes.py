@@ -96,7 +96,27 @@ def _tiles(row: dict[str, Any]) -> None:
             "outcomes.repeat_contact_days) / conversations."
         ),
     )
-    cols[4].metric(_("Median first response"), common.duration(row.get("first_response_median_s")))
+    cols[4].metric(
+        _("Median first response"),
+        common.duration(row.get("first_response_median_s")),
+        help=_(
+            "The same figure as the Response times page (one definition: the median "
+            "calendar first response of the period's answered conversations). Each page "
+            "keeps its figures up to a minute, so during a live feed they can differ by "
+            "the last minute's replies."
+        ),
+    )
+    # The denominators, under each share: each rate is of a different group.
+    spoke_again = sum(row.get(k) or 0 for k in ("recovered", "unchanged", "worsened"))
+    of = _("of {count} conversations where the customer wrote again after the reply")
+    cols[0].caption(of.format(count=common.number(spoke_again)))
+    cols[1].caption(of.format(count=common.number(spoke_again)))
+    cols[2].caption(
+        _("of {count} resolved conversations").format(count=common.number(row.get("resolved") or 0))
+    )
+    cols[3].caption(
+        _("of {count} conversations").format(count=common.number(row.get("conversations") or 0))
+    )
 
 
 def _over_time(rows: list[dict[str, Any]], key: str) -> go.Figure:

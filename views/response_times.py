@@ -343,3 +343,12 @@ if table.empty:
 else:
     shown = reports.display_table(table, by, common.report_formats())
     st.dataframe(shown, hide_index=True, column_config=reports.column_config(shown, _))
+    if by == "agent":
+        # Why an agent who marked a conversation replied can read "0 answered".
+        st.caption(
+            _(
+                "Answered means a brand reply the collectors stored (docs/metrics.md). A "
+                "conversation marked replied in Triage counts as answered, with its time, "
+                "once its reply is collected; until then it shows as not answered."
+            )
+        )
