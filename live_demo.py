@@ -21,6 +21,7 @@ from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
 from replywatch.store.db import Database, transaction
 from replywatch.store.labels import set_label
+from replywatch.store.lookups import demo_message_kinds
 from replywatch.store.timeutil import utc_now
 from replywatch.store.triage import stale_waiting_ids
 
@@ -113,10 +114,7 @@ def seed_demo_labels(db: Database, *, count: int = DEMO_LABELS, seed: int = 42) 
     from replywatch.pipeline import rescore
     from replywatch.training import train_store_model
 
-    rows = db.execute(
-        "SELECT m.id, json_extract(m.raw, '$.kind') FROM messages m "
-        "WHERE m.direction = 'inbound' AND m.is_demo = 1 AND m.raw IS NOT NULL ORDER BY m.id"
-    ).fetchall()
+    rows = demo_message_kinds(db)
     picked = [r for r in Random(seed).sample(rows, min(count, len(rows))) if r[1] in DEMO_TRUTH]
     with transaction(db):
         for message_id, kind in picked:

@@ -17,8 +17,8 @@ from typing import Any
 from replywatch.sentiment.analysis import SCORER_VERSION
 from replywatch.sentiment.core import TextScore, analyze_many, default_rules, finish_text_scores
 from replywatch.sentiment.urgency import UrgencyContext, UrgencyRules
-from replywatch.store.db import Database
-from replywatch.store.models import active_model_id, model_weights
+from replywatch.store.db import Database, database_file
+from replywatch.store.models import active_model_id, model_trained_at, model_weights
 from replywatch.store.scores import (
     brand_settings,
     save_scores,
@@ -47,8 +47,7 @@ def active_model(db: Database) -> tuple[int, Any] | None:
     if model_id is None:
         return None
     # The training time too: a restored backup may hold another model N.
-    trained = db.execute("SELECT trained_at FROM models WHERE id = ?", (model_id,)).fetchone()
-    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), model_id, trained[0])
+    key = (database_file(db), model_id, model_trained_at(db, model_id))
     if key not in _MODELS:
         from replywatch.sentiment.learned import LearnedModel
 

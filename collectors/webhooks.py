@@ -46,7 +46,7 @@ from starlette.routing import Route
 
 from replywatch.collectors import whatsapp
 from replywatch.collectors.base import Rejected
-from replywatch.store.db import open_database, transaction
+from replywatch.store.db import open_database, ping, transaction
 from replywatch.store.webhooks import (
     ENDPOINT,
     add_alerts,
@@ -186,7 +186,7 @@ class DeliveryStore:
 
     def health(self) -> bool:
         """True when the store answers a query."""
-        self._conn().execute("SELECT 1").fetchone()
+        ping(self._conn())
         return True
 
     def rejection(self) -> None:

@@ -368,7 +368,7 @@ def recompute_all(db: Database) -> int:
         # keeping eleven indexes up row by row, and the rollup is rebuilt
         # whole below, so the triggers that mark its rows dirty rest
         # (docs/performance.md, "recompute_all").
-        with indexes_rebuilt(db.conn, "conversations", triggers=True):
+        with indexes_rebuilt(db, "conversations", triggers=True):
             updated = recompute_conversations(db, ids, rollup=False)
         rebuild_rollup(db)
         return updated

@@ -41,7 +41,7 @@ from replywatch.store.alerts import (
     skip_alerts,
     target_states,
 )
-from replywatch.store.db import Database, transaction
+from replywatch.store.db import Database, in_transaction, transaction
 from replywatch.store.timeutil import to_utc, utc_now
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ def dispatch_pending(
     apprise (tests); ``env`` replaces ``os.environ``. Never raises for a
     target's failure; database errors do propagate. Refuses (RuntimeError)
     to run inside an open transaction: sending would hold the write lock."""
-    if db.conn.in_transaction:
+    if in_transaction(db):
         raise RuntimeError("dispatch_pending must run after the ingest transaction commits")
     started = time.monotonic()
     moment = to_utc(now or utc_now())

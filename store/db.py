@@ -192,7 +192,7 @@ def schema_definitions(
 
 @contextmanager
 def indexes_rebuilt(
-    conn: sqlite3.Connection,
+    conn: sqlite3.Connection | Database,
     table: str,
     indexes: list[tuple[str, str]] | None = None,
     *,
@@ -206,7 +206,9 @@ def indexes_rebuilt(
     itself (a recompute of everything rebuilds the rollup the triggers mark).
     Use inside the caller's write transaction: other connections never see
     the table without them, and an error rolls the drop back with everything
-    else (so nothing is recreated then)."""
+    else (so nothing is recreated then). ``conn`` may be the store's
+    Database (callers outside store/) or its connection."""
+    conn = getattr(conn, "conn", conn)
     if indexes is None:
         indexes = schema_definitions(conn, table)
     dropped = [("INDEX", name, sql) for name, sql in indexes]
@@ -300,3 +302,19 @@ def savepoint(db: Database, name: str = "replywatch_sp") -> Iterator[Database]:
         raise
     else:
         conn.execute(f"RELEASE {name}")
+
+
+def in_transaction(db: Database) -> bool:
+    """True while ``db`` has a transaction open (callers that must not hold
+    the write lock across slow work check this)."""
+    return db.conn.in_transaction
+
+
+def ping(db: Database) -> None:
+    """One trivial query: raises if the store cannot answer (health checks)."""
+    db.execute("SELECT 1").fetchone()
+
+
+def database_file(db: Database) -> str:
+    """The file behind ``db`` (its main database), for caches keyed by store."""
+    return str(db.conn.execute("PRAGMA database_list").fetchone()[2])

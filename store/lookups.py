@@ -86,3 +86,12 @@ def counts(db: Database) -> dict[str, int]:
         "conversations": one("SELECT count(*) FROM conversations"),
         "dead_letters": one("SELECT count(*) FROM dead_letters"),
     }
+
+
+def demo_message_kinds(db: Database) -> list[tuple[int, str | None]]:
+    """(id, the simulator's ``kind`` from the raw payload) of every stored
+    demo customer message, by id."""
+    return db.execute(
+        "SELECT m.id, json_extract(m.raw, '$.kind') FROM messages m "
+        "WHERE m.direction = 'inbound' AND m.is_demo = 1 AND m.raw IS NOT NULL ORDER BY m.id"
+    ).fetchall()

@@ -57,6 +57,12 @@ def active_model_id(db: Database) -> int | None:
     return row[0] if row else None
 
 
+def model_trained_at(db: Database, model_id: int) -> str | None:
+    """When model ``model_id`` was trained (ISO text), or None if no such model."""
+    row = db.execute("SELECT trained_at FROM models WHERE id = ?", (model_id,)).fetchone()
+    return row[0] if row else None
+
+
 def model_weights(db: Database, model_id: int) -> dict[str, Any]:
     """The stored weights of model ``model_id`` (KeyError if there is none)."""
     row = db.execute("SELECT weights FROM models WHERE id = ?", (model_id,)).fetchone()
