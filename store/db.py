@@ -225,7 +225,9 @@ def indexes_rebuilt(
 def transaction(db: Database) -> Iterator[Database]:
     """Run a block in one write transaction (``BEGIN IMMEDIATE``), committing
     on success and rolling back on any exception. Taking the write lock up
-    front avoids the deadlock-prone upgrade from a read transaction."""
+    front avoids the deadlock-prone upgrade from a read transaction. A lock
+    held too long, at the start or by any statement of the block, leaves as
+    :class:`StoreBusy`."""
     conn = db.conn
     if conn.in_transaction:
         # Already inside a transaction (nested call): let the outer one decide.
@@ -234,8 +236,11 @@ def transaction(db: Database) -> Iterator[Database]:
     _begin_immediate(conn)
     try:
         yield db
-    except BaseException:
+    except BaseException as exc:
         conn.execute("ROLLBACK")
+        if is_busy(exc) and not isinstance(exc, StoreBusy):
+            # The store's exception, whatever statement met the lock.
+            raise StoreBusy(str(exc)) from exc
         raise
     else:
         conn.execute("COMMIT")

@@ -77,3 +77,15 @@ def test_a_held_write_lock_is_store_busy_and_writes_nothing(tmp_path, monkeypatc
     with transaction(db):
         db.execute("INSERT INTO t VALUES (1)")
     assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+def test_a_busy_statement_inside_a_transaction_leaves_as_store_busy(tmp_path):
+    db = open_database(tmp_path / "s.db")
+    db.execute("CREATE TABLE t (x)")
+    with pytest.raises(StoreBusy, match="locked") as caught, transaction(db):
+        db.execute("INSERT INTO t VALUES (1)")
+        raise sqlite3.OperationalError("database is locked")
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 0  # rolled back
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), transaction(db):
+        db.execute("SELECT * FROM nope")
