@@ -6,8 +6,11 @@ Cursors (``collector_state``), committed with each page's messages:
 
 * **Comment sweeps** keep, per post/media still inside the look-back window,
   ``{"count": comments seen when last read to the end, "after": the
-  comments cursor after the last comment read, "resume": next-page
-  parameters of an unfinished read}``. A poll lists the posts of the window
+  comments cursor after the last comment read, "resume": {"next_token":
+  the after cursor of an unfinished read}}``, read through the shared
+  resumable pager (``collectors/paging.py``, mark :data:`READ_TO_THE_END`:
+  no position stops it); a cursor saved by an older version (``"resume":
+  {"after": ...}``) is still understood. A poll lists the posts of the window
   (newest first) and reads the comments of each post whose comment count
   changed, from where the last read ended (Facebook: ``order=chronological``
   so new comments come after the saved ``after``) or from the start
@@ -34,11 +37,10 @@ from replywatch.collectors.base import Message, PollResult, Rejected
 from replywatch.collectors.graph_api import (
     GraphClient,
     GraphError,
-    Page,
     PermissionMissing,
     to_page,
 )
-from replywatch.collectors.paging import Mark, read_pages
+from replywatch.collectors.paging import RESUME, Mark, PageRead, read_pages
 from replywatch.collectors.paging import Page as PagerPage
 from replywatch.store.timeutil import iso_utc, to_utc, utc_now
 
@@ -325,37 +327,46 @@ class CommentSweep:
         yield self._batch([], [], snapshot(), wait)
 
     def _read_comments(self, obj, obj_id, count, catch_up, state, snapshot):
-        known = dict(state.get(obj_id, {}))
-        resume = known.get("resume")
-        if not resume and not catch_up and self.resume_after_last and known.get("after"):
-            resume = {"after": known["after"]}
+        """Read one object's comments to the end through the shared pager
+        (:func:`~replywatch.collectors.paging.read_pages`): a page limit or a
+        stop leaves a resumable cursor, a cursor Meta no longer accepts
+        restarts from the first comment (the store skips what it has)."""
+        start = dict(state.get(obj_id, {}))
+        resume = _comment_resume(start)
+        if not resume and not catch_up and self.resume_after_last and start.get("after"):
+            resume = {"next_token": start["after"]}
+        start.pop(RESUME, None)
+        if resume:
+            start[RESUME] = resume
         path = f"{obj_id}/comments"
         params = {**self.comments_params, "limit": self.settings.page_size}
-        pages = 0
-        try:
-            for page in self.client.pages(path, params, resume=resume):
-                pages += 1
-                yield self._comments_page(page, obj, obj_id, count, known, state, snapshot)
-                if page.next_params is not None and pages >= self.settings.max_pages:
-                    return  # the rest next poll, from known["resume"]
-        except GraphError as exc:
-            if resume is None or exc.code != 100 or isinstance(exc, PermissionMissing):
-                raise
-            # A saved cursor Meta no longer accepts: read this post again from
-            # its first comment (the store skips what it has).
-            state[obj_id] = {}
-            yield from self._read_comments(obj, obj_id, count, True, state, snapshot)
 
-    def _comments_page(self, page: Page, obj, obj_id, count, known, state, snapshot):
-        messages, rejected = parse_items(page.items, lambda item: self.parse_comment(item, obj))
-        if page.after:
-            known["after"] = page.after
-        if page.next_params is None:
-            known.pop("resume", None)
+        def fetch(_mark: Any, after: str | None) -> PagerPage:
+            page = to_page(self.client.get(path, {**params, **({"after": after} if after else {})}))
+            token = page.after if page.next_params is not None else None
+            return PagerPage(page.items, next_token=token, extra={"after": page.after})
+
+        def restart() -> None:
+            state[obj_id] = {}
+
+        for read in read_pages(
+            start,
+            fetch,
+            READ_TO_THE_END,
+            max_pages=self.settings.max_pages,
+            token_refused=_cursor_refused,
+            on_restart=restart,
+        ):
+            yield self._comments_page(read, obj, obj_id, count, state, snapshot)
+
+    def _comments_page(self, read: PageRead, obj, obj_id, count, state, snapshot):
+        messages, rejected = parse_items(read.items, lambda item: self.parse_comment(item, obj))
+        known = dict(read.cursor)
+        if read.page.extra.get("after"):
+            known["after"] = read.page.extra["after"]
+        if RESUME not in known:  # read to the end: the count this read covers
             known["count"] = count
-        else:
-            known["resume"] = page.next_params
-        state[obj_id] = dict(known)
+        state[obj_id] = known
         return self._batch(messages, rejected, snapshot(), self.client.log)
 
     def _batch(self, messages, rejected, cursor, wait) -> PollResult:
@@ -458,6 +469,28 @@ def _cursor_refused(exc: BaseException) -> bool:
     return (
         isinstance(exc, GraphError) and exc.code == 100 and not isinstance(exc, PermissionMissing)
     )
+
+
+#: The shared pager's mark for a listing read to its end every time (an
+#: object's comments): no position stops the read, only the resume token is
+#: kept in the cursor.
+READ_TO_THE_END = Mark(
+    key="comments",
+    position=lambda item: None,
+    seen=lambda position, mark: False,
+    newer=lambda a, b: None,
+    load=lambda cursor: None,
+    dump=lambda mark: {},
+)
+
+
+def _comment_resume(known: dict[str, Any]) -> dict[str, Any] | None:
+    """The saved resume of an object's comments, also in the form stored
+    before the shared pager read them (``{"after": cursor}``)."""
+    resume = known.get(RESUME)
+    if isinstance(resume, dict) and "next_token" not in resume and resume.get("after"):
+        return {"next_token": resume["after"]}
+    return resume if isinstance(resume, dict) and resume.get("next_token") else None
 
 
 def _time_or_none(item: Any, field_name: str) -> datetime | None:
