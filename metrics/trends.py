@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from replywatch.sentiment.reasons import stored_codes
+from replywatch.sentiment.reasons import REASONS, split, stored_codes
 from replywatch.store import trend_queries as queries
 from replywatch.store.db import Database
 
@@ -165,6 +165,32 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 def _tokens(text: str) -> list[str]:
     text = _HANDLE.sub(" ", _URL.sub(" ", text or ""))
     return [w.lower() for w in _WORD.findall(text)]
+
+
+# The reasons a complaint gives (sentiment/reasons.py: escalation and complaint
+# phrases, "lawyer" .. "too_slow"); scores, rules and praise are not reasons.
+_REASON_NAMES = list(REASONS)
+COMPLAINT_REASONS = frozenset(_REASON_NAMES[: _REASON_NAMES.index("too_slow") + 1])
+
+
+def complaint_reasons_by_day(
+    db: Database, *, since: int, until: int, tz: Any, brand: str | None = None
+) -> list[dict[str, Any]]:
+    """Complaint reasons over time: per local day (``tz``) of the period, how
+    many customer complaints gave each reason (``reason``: a code name of
+    :data:`COMPLAINT_REASONS`, e.g. "refund", "damaged"), oldest day first.
+    A complaint giving several reasons counts once for each."""
+    from datetime import datetime
+
+    counts: Counter = Counter()
+    for created, codes, english in queries.complaint_reasons(db, since, until, brand):
+        day = datetime.fromtimestamp(created, tz).date()
+        names = {split(c)[0] for c in _codes(codes, json.loads(english or "[]"))}
+        for name in names & COMPLAINT_REASONS:
+            counts[(day, name)] += 1
+    return [
+        {"day": day, "reason": name, "messages": n} for (day, name), n in sorted(counts.items())
+    ]
 
 
 def complaint_terms(

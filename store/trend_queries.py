@@ -137,3 +137,18 @@ def complaint_texts(
             [*params, limit],
         )
     ]
+
+
+def complaint_reasons(
+    db: Database, since: int, until: int, brand: str | None
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """(created_ts, reason codes JSON, English reasons JSON) of the period's
+    customer complaints (intent ``complaint``; scores from before intents
+    count when negative), oldest first."""
+    join, where, params = _scope(since, until, brand, None)
+    where += " AND coalesce(s.intent = 'complaint', s.label = 'negative')"
+    return db.execute(
+        f"SELECT m.created_ts, s.reason_codes, s.reasons FROM messages m {join} "
+        f"WHERE {where} ORDER BY m.created_ts",
+        params,
+    )

@@ -166,3 +166,46 @@ def test_outcome_tiles_name_their_denominators_and_share_the_median(demo_db, mon
     captions = [c.value for c in at.caption]
     assert any(c.startswith("de ") and "voltou a escrever" in c for c in captions)
     assert any(c.startswith("de ") and c.endswith("conversas resolvidas") for c in captions)
+
+
+def test_sentiment_page_charts_complaint_reasons(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 14: reasons over time charted, no jargon, no empty panels.
+    import json
+
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/sentiment.py").run()
+    assert not at.exception, at.exception
+    assert "Motivos das reclamações ao longo do tempo" in [s.value for s in at.subheader]
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    reasons = next(
+        c
+        for c in charts
+        if c["layout"].get("yaxis", {}).get("title", {}).get("text") == "reclamações"
+    )
+    names = {trace["name"] for trace in reasons["data"]}
+    assert "pede reembolso" in names or "produto danificado ou quebrado" in names, names
+    assert sum(sum(trace["y"]) for trace in reasons["data"]) > 0
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "compound" not in text and "0 reclamação(ões)" not in text
+
+
+def test_complaint_reasons_by_day_counts_each_reason_once_per_message(demo_db):  # noqa: F811
+    from zoneinfo import ZoneInfo
+
+    from replywatch.metrics import trends
+    from replywatch.store.db import open_database
+
+    db = open_database(demo_db)
+    rows = trends.complaint_reasons_by_day(db, since=0, until=2**31, tz=ZoneInfo("UTC"))
+    assert rows and {r["reason"] for r in rows} <= trends.COMPLAINT_REASONS
+    complaints = db.execute(
+        "SELECT count(*) FROM messages m JOIN scores s ON s.message_id = m.id "
+        "WHERE m.direction = 'inbound' AND coalesce(s.intent = 'complaint', s.label = 'negative')"
+    ).fetchone()[0]
+    per_day = {}
+    for r in rows:
+        per_day.setdefault(r["day"], 0)
+        per_day[r["day"]] += r["messages"]
+    assert 0 < sum(per_day.values()) <= complaints * len(trends.COMPLAINT_REASONS)

@@ -5,12 +5,15 @@ and the outcomes section (``views.outcomes``)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from replywatch import i18n
 from replywatch.metrics import trends
+from replywatch.sentiment import reasons as reason_codes
 from replywatch.views import _common as common
 from replywatch.views import outcomes
 from replywatch.views.i18n import (
@@ -127,7 +130,7 @@ def _average_chart(daily: pd.DataFrame) -> go.Figure:
         x=[d.isoformat() for d in daily.index],
         y=average,
         mode="lines+markers",
-        name=_("average compound"),
+        name=_("average sentiment (-1 to +1)"),
         connectgaps=False,
         customdata=[[d.isoformat(), None] for d in daily.index],
     )
@@ -145,6 +148,45 @@ def _average_chart(daily: pd.DataFrame) -> go.Figure:
         yaxis_range=[-1, 1],
         legend={"orientation": "h", "y": 1.15},
         **_axis_locale(),
+    )
+    return figure
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _reasons(path: str, since: int, until: int, brand: str | None, zone: str) -> list[dict]:
+    return trends.complaint_reasons_by_day(
+        common.conn(), since=since, until=until, tz=ZoneInfo(zone), brand=brand
+    )
+
+
+REASONS_SHOWN = 6  # the most frequent reasons get a colour; the rest are "other"
+
+
+def _reasons_chart(scope: common.Scope) -> go.Figure | None:
+    """Stacked bars: per local day, the complaints giving each of the most
+    frequent reasons (in the session's language), the rest as "other"."""
+    rows = _reasons(common.db_path(), scope.since, scope.until, scope.brand, str(scope.tz))
+    frame = pd.DataFrame(rows, columns=["day", "reason", "messages"]).astype({"messages": int})
+    if frame.empty:
+        return None
+    top = list(frame.groupby("reason")["messages"].sum().nlargest(REASONS_SHOWN).index)
+    frame["reason"] = frame["reason"].where(frame["reason"].isin(top), "other")
+    days = sorted(frame["day"].unique())
+    figure = go.Figure()
+    for reason in [*top, "other"]:
+        part = frame[frame["reason"] == reason].groupby("day")["messages"].sum()
+        if part.empty:
+            continue
+        name = _("other") if reason == "other" else reason_codes.text(reason, current_language())
+        figure.add_bar(
+            x=[common.day(d) for d in days], y=[int(part.get(d, 0)) for d in days], name=name
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=320,
+        margin={"t": 30, "b": 10},
+        yaxis_title=_("complaints"),
+        legend={"orientation": "h", "y": 1.2},
     )
     return figure
 
@@ -304,7 +346,7 @@ tiles[3].metric(
     "—"
     if totals["average_compound"] is None
     else number(totals["average_compound"], 2, signed=True),
-    help=_("mean compound score, -1 (negative) to +1 (positive)"),
+    help=_("average of the messages' sentiment scores, from -1 (negative) to +1 (positive)"),
 )
 if totals["scored"] < totals["messages"]:
     st.caption(
@@ -323,14 +365,27 @@ average_event = common.plotly_chart(
     _average_chart(daily), key="sent_average", on_select="rerun", selection_mode="points"
 )
 
+st.subheader(_("Complaint reasons over time"))
+reasons_figure = _reasons_chart(scope)
+if reasons_figure is None:
+    st.caption(_("No complaints in this period."))
+else:
+    common.plotly_chart(reasons_figure, key="sent_reasons")
 left, right = st.columns([1, 2])
 with left:
     st.subheader(_("Languages"))
     languages = pd.DataFrame(_languages(path, scope.since, scope.until, scope.brand))
-    if not languages.empty:
+    if len(languages) == 1:
+        # One language only: a full donut says nothing a sentence does not.
+        st.caption(
+            _("Every customer message of the period is in {language}.").format(
+                language=i18n.language_name(languages["language"][0], current_language())
+            )
+        )
+    elif not languages.empty:
         pie = go.Figure(
             go.Pie(
-                labels=languages["language"],
+                labels=[i18n.language_name(c, current_language()) for c in languages["language"]],
                 values=languages["messages"],
                 hole=0.45,
                 textinfo="label+percent",
@@ -338,25 +393,21 @@ with left:
         )
         pie.update_layout(height=300, margin={"t": 10, "b": 10}, showlegend=False, **_axis_locale())
         common.plotly_chart(pie, key="sent_languages")
-with right:
-    st.subheader(_("Top complaint terms"))
-    term_columns = st.columns(2)
-    for column, (language, name) in zip(
-        term_columns, [("en", N_("English")), ("pt", N_("Portuguese"))], strict=True
-    ):
+with right, st.expander(_("Words in complaints"), expanded=False):
+    for language, name in [("en", N_("English")), ("pt", N_("Portuguese"))]:
         found = _terms(path, scope.since, scope.until, scope.brand, language)
-        column.markdown(
+        if not found["sampled"]:
+            continue  # no panel for a language without complaints
+        st.markdown(
             f"**{_(name)}** · " + _("{count} complaint(s)").format(count=number(found["sampled"]))
         )
         if found["terms"]:
-            column.dataframe(
+            st.dataframe(
                 pd.DataFrame(found["terms"])[["term", "messages"]],
                 hide_index=True,
                 height=300,
                 column_config={c: st.column_config.Column(_(c)) for c in ("term", "messages")},
             )
-        else:
-            column.caption(_("no complaints in this language"))
 
 picked = _picked(volume_event)
 if picked[0] is None:

@@ -709,6 +709,7 @@ HISTORY_ACTIONS = {
     "tag": N_("tag added"),
     "untag": N_("tag removed"),
     "note": N_("note added"),
+    "label.set": N_("message labelled"),
 }
 
 
@@ -755,6 +756,11 @@ def _history_row(entry: dict, tz) -> dict:
         what = str(detail.get("tag", ""))
     elif action == "note":
         what = ""
+    elif action == "label.set":  # the store's learning labels (store/labels.py)
+        intent = detail.get("intent")
+        what = _(intent) if intent else "—"
+        if detail.get("urgent") is not None:
+            what += " · " + (_("urgent") if detail["urgent"] else _("not urgent"))
     else:
         what = ", ".join(_word(v) for v in detail.values()) if isinstance(detail, dict) else ""
     return {
