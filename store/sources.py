@@ -57,3 +57,8 @@ def dead_letters(
             [*params, max(1, min(int(limit), 1000))],
         )
     ]
+
+
+def has_demo_messages(db: Database) -> bool:
+    """True when the store holds messages of ``replywatch demo``'s simulated feed."""
+    return db.execute("SELECT 1 FROM messages WHERE source = 'demo' LIMIT 1").fetchone() is not None

@@ -139,11 +139,17 @@ CLI_CODE = re.compile(
 )
 
 
+# Not text on a page either: environment variable names (META_APP_SECRET) and
+# repository paths (docs/channels/x.md), shown as they must be typed.
+PAGE_CODE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|[\w.-]*/[\w./*<>-]+\.(?:md|toml)\b")
+
+
 def check(
     where: str, strings: list[str], data: set[str], code: re.Pattern | None = None
 ) -> list[Finding]:
     """The findings among the visible ``strings`` of ``where`` (a page, a view,
     a command); ``code`` matches what is not text there (``CLI_CODE``)."""
+    code = code or PAGE_CODE
     found: dict[tuple[str, str], Finding] = {}
     # A marked message can be wrapped over several lines (a terminal): the
     # marks are removed from the whole text, the rest is judged line by line.

@@ -184,7 +184,7 @@ def test_sentiment_complaint_terms_by_language(seeded):
 
 def test_sources_page_shows_health_and_inert_dead_letters(seeded):
     at = _app("views/sources.py")
-    health = at.dataframe[0].value.set_index("source")
+    health = next(d.value for d in at.dataframe if "source" in d.value.columns).set_index("source")
     assert health.loc["x:acme", "reads / cap"] == "4,000 / 10,000"
     assert health.loc["x:acme", "monthly reads"] == pytest.approx(0.4)
     assert health.loc["reddit:acme", "state"] == "failing"

@@ -209,3 +209,23 @@ def test_complaint_reasons_by_day_counts_each_reason_once_per_message(demo_db): 
         per_day.setdefault(r["day"], 0)
         per_day[r["day"]] += r["messages"]
     assert 0 < sum(per_day.values()) <= complaints * len(trends.COMPLAINT_REASONS)
+
+
+def test_sources_page_is_where_a_channel_is_connected(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 15: per channel its state, the next step and the pt-BR guide.
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    for name in ("META_ACCESS_TOKEN", "META_PAGE_TOKENS", "META_APP_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("X_BEARER_TOKEN", "not-a-real-token")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/sources.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("channel")
+    assert {"X", "Reddit", "Facebook", "Instagram"} <= set(table.index)
+    assert table.loc["Facebook", "state"].startswith("falta credencial: META_ACCESS_TOKEN")
+    assert table.loc["Facebook", "guide"] == "docs/channels/facebook-instagram.pt-BR.md"
+    assert table.loc["X", "state"] == "não configurado"  # a token, no brand watching X
+    assert "not-a-real-token" not in table.to_string()
+    assert any("feed simulado da demonstração" in i.value for i in at.info)
+    assert not any("Nenhum coletor" in i.value for i in at.info)

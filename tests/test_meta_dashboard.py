@@ -45,7 +45,8 @@ def _page(name: str) -> AppTest:
 
 
 def test_sources_page_shows_meta_health_and_usage(collected):
-    health = _page("views/sources.py").dataframe[0].value.set_index("source")
+    frames = _page("views/sources.py").dataframe  # [0] is the Channels table
+    health = next(d.value for d in frames if "source" in d.value.columns).set_index("source")
     assert health.loc["instagram:acme:comments", "API usage"] == pytest.approx(0.42)
     assert health.loc["facebook:acme:messenger", "state"] == "ok"
     assert health.loc["instagram:acme:mentions", "state"] == "re-authorise"

@@ -286,6 +286,18 @@ def when(ts: int | None, tz: ZoneInfo) -> str:
     return i18n.format_datetime(moment, current_language(), "short")
 
 
+def iso_when(value: str | None, tz: ZoneInfo) -> str:
+    """An ISO UTC time from the store ("2026-12-07T14:05:00Z") as :func:`when`
+    shows times: in ``tz`` and the session's locale; '' for None."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return when(int(moment.timestamp()), tz)
+
+
 def day(value: date) -> str:
     """A date: ISO '2026-03-02' in English (as before), the locale's short date
     otherwise ('02/03/2026')."""

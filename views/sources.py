@@ -8,6 +8,7 @@ import streamlit as st
 from replywatch.collectors import registry
 from replywatch.store import sources
 from replywatch.store import webhooks as store_webhooks
+from replywatch.views import _channels as channels
 from replywatch.views import _common as common
 from replywatch.views.i18n import N_, _, labels, number
 
@@ -31,7 +32,9 @@ def _state(row: dict) -> str:
 
 def _channel(source: str) -> str:
     channel = registry.for_source(source)
-    return f"{channel.icon} {channel.label}" if channel else ""
+    # The name only: the channels' emoji icons show as empty boxes without an
+    # emoji font (issue 23).
+    return channel.label if channel else ""
 
 
 def _advice(source: str, error: str | None, failing: bool) -> str:
@@ -84,8 +87,29 @@ db = common.conn()
 health = sources.collector_health(db)
 counts = sources.dead_letter_counts(db)
 
+st.subheader(_("Channels"))
+st.caption(
+    _("Where each channel stands and what to do next to connect it; the guide explains every step.")
+)
+channel_table = pd.DataFrame(
+    channels.channel_rows(health, lambda value: common.iso_when(value, common.scope().tz))
+)
+st.dataframe(
+    channel_table,
+    hide_index=True,
+    column_config={c: st.column_config.Column(_(c)) for c in channel_table.columns},
+)
+
 st.subheader(_("Collectors"))
-if not health:
+if not health and sources.has_demo_messages(db):
+    st.info(
+        _(
+            "The demo's simulated feed writes these messages: it polls no channel, so no "
+            "collector appears here. Connect a channel above to see its polls."
+        ),
+        icon=":material/info:",
+    )
+elif not health:
     common.empty_state(
         N_(
             "No collector has run yet: configure a source and run "

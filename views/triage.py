@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import time
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -714,15 +713,7 @@ HISTORY_ACTIONS = {
 
 
 def _iso_when(value: str | None, tz) -> str:
-    """An ISO UTC time from the store, in the page's time zone and locale
-    (as the messages show theirs)."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    return common.when(int(moment.timestamp()), tz)
+    return common.iso_when(value, tz)
 
 
 def _actor(name: str | None) -> str:
