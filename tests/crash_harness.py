@@ -169,20 +169,62 @@ def run_until_complete(
     stats: KillStats,
     inspect: Callable[[], str],
     env: dict[str, str] | None = None,
+    storing_range: tuple[float, float] | None = None,
 ) -> None:
     """Start ``command`` again and again, killing it after a random delay in
     ``delay_range`` up to ``max_kills`` times and calling ``inspect`` after
     each kill (it returns a state name to count); stop when a run finishes by
-    itself. The last run is never killed, so the command always completes."""
+    itself. The last run is never killed, so the command always completes.
+    With ``storing_range`` (from a run's first stored row to its end, see
+    :func:`timed_run_watching`) half the kills are drawn from it: a store is
+    part-written only in that stretch, often a small part of a run."""
     kills = 0
     while True:
-        delay = rng.uniform(*delay_range) if kills < max_kills else None
+        window = storing_range if storing_range and rng.random() < 0.5 else delay_range
+        delay = rng.uniform(*window) if kills < max_kills else None
         if not run_once(command, kill_after=delay, env=env):
             stats.completed_runs += 1
             return
         kills += 1
         stats.kills += 1
         stats.states[inspect()] += 1
+
+
+def _holds_a_message(db_path: Path) -> bool:
+    """True once the store at ``db_path`` has a committed message (read-only:
+    never creates the file, never waits on the writer)."""
+    if not db_path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.05)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def timed_run_watching(command: Sequence[str], db_path: Path) -> tuple[float, float]:
+    """Run ``command`` to completion while watching its store; return its wall
+    time and the time its first message was committed (the wall time if none
+    was seen), so kills can aim at the stretch where the store is part-written."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(command), cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    first_stored = None
+    while process.poll() is None:
+        if first_stored is None and _holds_a_message(db_path):
+            first_stored = time.perf_counter() - started
+        time.sleep(0.01)
+    _, stderr = process.communicate()
+    if process.returncode != 0:
+        raise AssertionError(f"{command} failed ({process.returncode}): {stderr.decode()}")
+    duration = time.perf_counter() - started
+    return duration, duration if first_stored is None else first_stored
 
 
 def timed_run(command: Sequence[str], env: dict[str, str] | None = None) -> float:

@@ -136,8 +136,9 @@ def test_each_waiting_whatsapp_conversation_shows_its_window(whatsapp_db):
     # The answered customer (04) is not waiting.
     assert set(windows) == {"Cliente 01", "Cliente 02", "Cliente 03"}
     assert windows["Cliente 03"] == "closed: template only"
-    # 24 h after the last customer message: ~2 h and ~23 h left.
-    assert windows["Cliente 01"].endswith(" left") and windows["Cliente 01"].startswith("1h")
+    # 24 h after the last customer message: 2 h left when the page draws in
+    # the fixture's second, a minute or two less when it draws later.
+    assert windows["Cliente 01"] in {"2h left", "1h 59m left", "1h 58m left"}
     assert windows["Cliente 02"].startswith("22h") or windows["Cliente 02"].startswith("23h")
 
 
