@@ -80,8 +80,11 @@ def test_every_page_renders_and_sentiment_has_a_plotly_chart(server, page):
         if path == "triage":
             page.get_by_role("button", name="Mark replied").wait_for()
         # Lazily loaded widgets (the grid, buttons) draw after the script run.
+        # (A grid inside a collapsed expander, such as Sentiment's "Words in
+        # complaints", is drawn only when opened.)
         for grid in page.locator('[data-testid="stDataFrame"]').all():
-            grid.locator("canvas").first.wait_for()
+            if grid.is_visible():
+                grid.locator("canvas").first.wait_for()
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
 
