@@ -229,3 +229,19 @@ def test_sources_page_is_where_a_channel_is_connected(demo_db, monkeypatch):  # 
     assert "not-a-real-token" not in table.to_string()
     assert any("feed simulado da demonstração" in i.value for i in at.info)
     assert not any("Nenhum coletor" in i.value for i in at.info)
+
+
+def test_trend_counts_axis_has_whole_number_ticks(demo_db, monkeypatch):  # noqa: F811
+    # Issue 23 point 6: the conversations axis ticked "54,2 44 33,9".
+    import json
+
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv(i18n.ENV_VAR, "pt-BR")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("views/response_times.py").run()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    trend = next(s for s in specs if "yaxis2" in s["layout"])
+    axis = trend["layout"]["yaxis2"]
+    assert axis["tickformat"] == ",d" and axis["tickmode"] == "auto"
+    assert trend["layout"]["separators"] == ",."

@@ -175,6 +175,11 @@ def _trend(rows: list[dict[str, Any]], prefix: str) -> go.Figure | None:
             "side": "right",
             "showgrid": False,
             "title": _("conversations"),
+            # Counts: whole-number ticks of their own, not ticks synced to the
+            # minutes axis ("54,2 44 33,9", issue 23 point 6).
+            "tickmode": "auto",
+            "tickformat": ",d",
+            "rangemode": "tozero",
         },
         separators=i18n.plotly_separators(current_language()),
         legend={"orientation": "h", "y": 1.15},
