@@ -294,3 +294,18 @@ def test_restore_skips_a_model_that_never_beat_the_rules(db):
     save({"en": {"intent": False, "urgent": False}}, False)
     save({"pt": {"intent": True, "urgent": True}}, True)
     assert previous_model_id(db) == good
+
+
+def test_training_runs_through_the_installed_command(trained_copy: Path):
+    """``replywatch model train`` as a user runs it (``python -m replywatch``,
+    the console script's entry): __main__ loads sqlite-utils without pandas,
+    and scikit-learn must still train (a ``None`` left in sys.modules for
+    pandas crashed its fit, and with it the demo's first start)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "replywatch", "model", "train", "--db", str(trained_copy)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
