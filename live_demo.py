@@ -16,7 +16,7 @@ from random import Random
 
 from replywatch.collectors.demo import DEMO_SOURCE, DemoFeed, demo_brand_for
 from replywatch.dashboard_launcher import run_dashboard, sigterm_as_interrupt, stop
-from replywatch.i18n import default_language
+from replywatch.i18n import default_language, gettext_for, ngettext_for, number
 from replywatch.pipeline import ingest, set_status
 from replywatch.store.brands import ensure_brand_accounts, upsert_brands
 from replywatch.store.db import Database, transaction
@@ -172,6 +172,14 @@ def run_live(
     (None: forever), Ctrl-C or SIGTERM. ``say`` reports each step (Rich
     markup). Returns why the demo stopped on its own (the dashboard exited),
     else None; the dashboard is always stopped on the way out."""
+    chosen = language or default_language()
+
+    def _(message: str) -> str:
+        return gettext_for(chosen, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return ngettext_for(chosen, singular, plural, n)
+
     process = None
     done = 0
     # SIGTERM (kill, systemd stop) ends the demo like Ctrl-C: the Streamlit
@@ -180,16 +188,28 @@ def run_live(
         try:
             if port is not None:
                 process = start_demo_dashboard(db_path, port=port, language=language)
-                say(f"Dashboard: [bold]http://127.0.0.1:{port}[/]  (Ctrl-C stops everything)")
+                say(
+                    _("Dashboard: {url}  (Ctrl-C stops everything)").format(
+                        url=f"[bold]http://127.0.0.1:{port}[/]"
+                    )
+                )
             while ticks is None or done < ticks:
                 time.sleep(interval)
                 if process is not None and process.poll() is not None:
-                    return f"the dashboard stopped (streamlit exit status {process.returncode})"
+                    return _("the dashboard stopped (streamlit exit status {code})").format(
+                        code=process.returncode
+                    )
                 inserted = feed_tick(db, feed)
                 done += 1
-                say(f"live: {inserted} new demo message(s)")
+                say(
+                    ngettext(
+                        "live: {count} new demo message",
+                        "live: {count} new demo messages",
+                        inserted,
+                    ).format(count=number(inserted, chosen))
+                )
         except KeyboardInterrupt:
-            say("Stopping the demo ...")
+            say(_("Stopping the demo ..."))
         finally:
             if process is not None and process.poll() is None:
                 stop(process)

@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from replywatch import i18n
+from replywatch.commands.localized import N_
+from replywatch.commands.localized import language as cli_language
 from replywatch.commands.options import DEMO_DB_PATH, console, db_option, language_option
 from replywatch.dashboard_launcher import (
     NORMAL_EXITS,
@@ -69,15 +72,34 @@ def demo(
         remove_database(db_path)
     fresh = not db_path.exists()
     db = open_database(db_path)
+    # The demo speaks the language it was started in (--language), else the CLI's.
+    lang = language or cli_language()
     if fresh:
-        with console.status(f"Seeding {days} days of demo history into {db_path} ..."):
+        status = i18n.gettext_for(lang, N_("Seeding {days} days of demo history into {path} ..."))
+        with console.status(status.format(days=days, path=db_path)):
             seeded = seed_demo(db, feed, days=days, seed=seed, labels=True)
-        console.print(f"[green]Seeded {seeded:,} demo messages[/] into {db_path}")
-    demo_db = escape(f"--db {db_path}")
+        seeded_text = i18n.gettext_for(lang, N_("Seeded {count} demo messages into {path}"))
+        console.print(
+            "[green]"
+            + escape(seeded_text.format(count=i18n.number(seeded, lang), path=db_path))
+            + "[/]"
+        )
+    demo_db = f"--db {db_path}"
+    next_steps = i18n.gettext_for(
+        lang,
+        N_(
+            "Demo database: {path} (the other commands use {default} unless given --db). "
+            "Next, in another terminal: {commands}"
+        ),
+    )
     console.print(
-        f"Demo database: {escape(str(db_path))} (the other commands use "
-        f"{escape(str(resolve_db_path()))} unless given --db). Next, in another terminal: "
-        f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
+        escape(
+            next_steps.format(
+                path=db_path,
+                default=resolve_db_path(),
+                commands=f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
+            )
+        ),
         highlight=False,
     )
     stopped = run_live(

@@ -207,3 +207,22 @@ def test_portuguese_demo_texts_agree_in_gender():
     messages = [m.text for batch in DemoFeed(platforms=ALL_PLATFORMS).history(ANCHOR, days=7)
                 for m in batch]  # fmt: skip
     assert not [t for t in messages if wrong.search(t)]
+
+
+def test_demo_speaks_the_language_it_was_started_in(tmp_path: Path, monkeypatch):
+    """`replywatch demo --language pt-BR` (the README's first command for a
+    Brazilian user) reports seeding and the live feed in Portuguese, with the
+    locale's thousands separator, and no English line of its own."""
+    monkeypatch.delenv("REPLYWATCH_LANGUAGE", raising=False)
+    db_file = tmp_path / "demo.db"
+    args = ["demo", "--db", str(db_file), "--days", "8", "--no-dashboard", "--ticks", "2"]
+    result = CliRunner().invoke(main, [*args, "--interval", "0", "--language", "pt-BR"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    seeded = re.search(r"([\d.]+) mensagens de demonstração criadas em ", text)
+    # Eight days seed over a thousand messages: pt-BR groups thousands with ".".
+    assert seeded and "." in seeded.group(1), text
+    assert len(re.findall(r"ao vivo: \d+ nova", text)) == 2, text
+    assert "Banco de dados da demonstração" in text and "em outro terminal" in text
+    for english in ("Seeded", "live:", "Demo database", "Next, in another terminal"):
+        assert english not in text, english
