@@ -61,7 +61,7 @@ def demo(
     of that language, in its time zone (pt-BR: Loja Aurora, America/Sao_Paulo;
     pt-PT: Mercado Luz, Europe/Lisbon)."""
     from replywatch.collectors.demo import ALL_PLATFORMS, DemoFeed
-    from replywatch.live_demo import remove_database, run_live, seed_demo
+    from replywatch.live_demo import remove_database, run_live
 
     if not no_dashboard:
         problem = port_problem("127.0.0.1", port)
@@ -75,33 +75,8 @@ def demo(
     # The demo speaks the language it was started in (--language), else the CLI's.
     lang = language or cli_language()
     if fresh:
-        status = i18n.gettext_for(lang, N_("Seeding {days} days of demo history into {path} ..."))
-        with console.status(status.format(days=days, path=db_path)):
-            seeded = seed_demo(db, feed, days=days, seed=seed, labels=True)
-        seeded_text = i18n.gettext_for(lang, N_("Seeded {count} demo messages into {path}"))
-        console.print(
-            "[green]"
-            + escape(seeded_text.format(count=i18n.number(seeded, lang), path=db_path))
-            + "[/]"
-        )
-    demo_db = f"--db {db_path}"
-    next_steps = i18n.gettext_for(
-        lang,
-        N_(
-            "Demo database: {path} (the other commands use {default} unless given --db). "
-            "Next, in another terminal: {commands}"
-        ),
-    )
-    console.print(
-        escape(
-            next_steps.format(
-                path=db_path,
-                default=resolve_db_path(),
-                commands=f"replywatch stats {demo_db} · replywatch report response-times {demo_db}",
-            )
-        ),
-        highlight=False,
-    )
+        _seed_demo_history(db, feed, db_path, days=days, seed=seed, lang=lang)
+    _say_next_steps(db_path, lang)
     stopped = run_live(
         db,
         feed,
@@ -114,6 +89,39 @@ def demo(
     )
     if stopped:
         raise click.ClickException(stopped)
+
+
+def _seed_demo_history(db, feed, db_path: Path, *, days: int, seed: int, lang: str) -> None:
+    """Seed ``days`` of simulated history (with the team's labels and model),
+    saying so in ``lang``."""
+    from replywatch.live_demo import seed_demo
+
+    status = i18n.gettext_for(lang, N_("Seeding {days} days of demo history into {path} ..."))
+    with console.status(status.format(days=days, path=db_path)):
+        seeded = seed_demo(db, feed, days=days, seed=seed, labels=True)
+    seeded_text = i18n.gettext_for(lang, N_("Seeded {count} demo messages into {path}"))
+    console.print(
+        "[green]"
+        + escape(seeded_text.format(count=i18n.number(seeded, lang), path=db_path))
+        + "[/]"
+    )
+
+
+def _say_next_steps(db_path: Path, lang: str) -> None:
+    """Where the demo's data is and what to run next, in ``lang``."""
+    demo_db = f"--db {db_path}"
+    next_steps = i18n.gettext_for(
+        lang,
+        N_(
+            "Demo database: {path} (the other commands use {default} unless given --db). "
+            "Next, in another terminal: {commands}"
+        ),
+    )
+    commands = f"replywatch stats {demo_db} · replywatch report response-times {demo_db}"
+    console.print(
+        escape(next_steps.format(path=db_path, default=resolve_db_path(), commands=commands)),
+        highlight=False,
+    )
 
 
 @click.command()
