@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from replywatch.commands.options import console, db_option
+from replywatch.commands.options import config_option, console, db_option
 from replywatch.config import ConfigError, load_config
 from replywatch.store.db import open_database
 
@@ -28,14 +28,7 @@ from replywatch.store.db import open_database
     default=None,
     help="Poll only this source, or every source under a prefix (x, reddit:acme).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("replywatch.toml"),
-    show_default=True,
-    help="Brands and sources to watch (see replywatch.example.toml).",
-)
+@config_option("Brands and sources to watch (see replywatch.example.toml).")
 @db_option
 def collect(
     once: bool, every: float | None, only: str | None, config_path: Path, db_path: Path | None

@@ -33,6 +33,18 @@ db_option = click.option(
 )
 
 
+def config_option(help_text: str):
+    """The ``--config`` option of the commands that read replywatch.toml."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("replywatch.toml"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 def _language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     try:
         return parse_language(value) if value else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from replywatch.commands.options import console, db_option
+from replywatch.commands.options import config_option, console, db_option
 from replywatch.config import ConfigError, load_config
 from replywatch.store.db import open_database
 
@@ -20,14 +20,7 @@ def webhooks_group() -> None:
 @webhooks_group.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("replywatch.toml"),
-    show_default=True,
-    help="Brands and the accounts whose deliveries they own.",
-)
+@config_option("Brands and the accounts whose deliveries they own.")
 @db_option
 def serve(host: str, port: int, config_path: Path, db_path: Path | None) -> None:
     """Serve /webhooks/meta (behind HTTPS: a reverse proxy or a tunnel; see
